@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { openData } from '../data.js';
+import { addReadingOptions, parseSelection } from '../options.js';
+import type { ReadingOptions } from '../options.js';
+import { parseFieldList } from './print.js';
+import { printTable } from './table-command.js';
+
+/** `flowlens aggregate [SOURCE...]`: flows grouped by 5-tuple (or --by keys) with packet/byte statistics. */
+export function registerAggregate(program: Command, context: CliContext): void {
+  addReadingOptions(program.command('aggregate').argument('[source...]', 'sources (default: the database)'))
+    .description('group flows by 5-tuple (or --by fields): count, min/max/sum of packets and bytes, first start, last end')
+    .option('--by <fields>', 'group-by fields (default: srcaddr,dstaddr,srcport,dstport,protocol)')
+    .option('-n, --limit <n>', 'show the n groups with most bytes (default: all)')
+    .action(async (sources: string[], options: ReadingOptions & { by?: string; limit?: string }) => {
+      const keys = parseFieldList(options.by) ?? ['srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol'];
+      const data = await openData(context, sources, options, parseSelection(options));
+      try {
+        const { aggregateSql } = await import('../../query/flow-queries.js');
+        const limit = options.limit === undefined ? undefined : Number(options.limit);
+        const result = await data.store.query(aggregateSql(keys, data.where, limit));
+        await printTable(context, result, options.format);
+      } finally {
+        data.close();
+      }
+    });
+}

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { registerAggregate } from './aggregate.js';
+import { registerFields } from './fields.js';
+import { registerFindip } from './findip.js';
+import { registerIngest } from './ingest.js';
+import { registerIpset } from './ipset.js';
+import { registerPrint } from './print.js';
+import { registerQuery } from './query.js';
+import { registerRejects } from './rejects.js';
+
+/** Registers a subcommand on the program; modules import their heavy dependencies inside the action. */
+export type CommandRegistrar = (program: Command, context: CliContext) => void;
+
+/** Every subcommand, in the order `flowlens --help` lists them. */
+export const COMMANDS: readonly CommandRegistrar[] = [
+  registerIngest,
+  registerPrint,
+  registerIpset,
+  registerFindip,
+  registerAggregate,
+  registerQuery,
+  registerRejects,
+  registerFields,
+];

@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { formatIssue } from '../../parse/index.js';
+import { UsageError } from '../../records/index.js';
+import type { CliContext } from '../context.js';
+import { writeErr, writeOut } from '../context.js';
+import { logFormatFrom, sourceOptionsFrom } from '../data.js';
+import { addReadingOptions, parseSelection } from '../options.js';
+import type { ReadingOptions } from '../options.js';
+import { createIssueReporter, createProgress, renderIngestSummary } from '../progress.js';
+
+/** `flowlens ingest SOURCE...`: load flow logs into the database, once per file/object/event. */
+export function registerIngest(program: Command, context: CliContext): void {
+  addReadingOptions(program.command('ingest').argument('<source...>', 'files, folders, - (stdin), s3://bucket/prefix, cwl://log-group'))
+    .description('store flow logs in the DuckDB database; re-running adds no duplicates and resumes after an interruption')
+    .action(async (sources: string[], options: ReadingOptions) => {
+      const selection = parseSelection(options);
+      if (sources.includes('-') && !context.stdin) throw new UsageError('no standard input to read');
+      const { Store, resolveDbPath, ingestSources } = await import('../../store/index.js');
+      const { resolveSource } = await import('../../sources/index.js');
+      const { selectionToPredicate } = await import('../../query/selection.js');
+      const path = resolveDbPath(options.db, context.env);
+      const sourceOptions = sourceOptionsFrom(options, context);
+      const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptions)));
+      const store = await Store.open(path);
+      const progress = await createProgress(context, 'ingest');
+      const issues = createIssueReporter(context);
+      try {
+        const summary = await ingestSources(store, resolved, {
+          format: logFormatFrom(options),
+          strict: options.strict,
+          filter: await selectionToPredicate(selection),
+          list: { start: selection.start, end: selection.end },
+          onProgress: (p) => progress.update(p),
+          onIssue: (issue) => issues.report(formatIssue(issue)),
+          onUnitSkipped: (unit, reason) => {
+            if (!context.interactive) return;
+            writeErr(context, `skipped ${unit.key}: ${reason}`);
+          },
+        });
+        progress.stop();
+        issues.finish(summary.badLines);
+        if (options.format === 'json' || options.format === 'ndjson') {
+          await writeOut(context, `${JSON.stringify({ db: path, ...summary })}\n`);
+        } else {
+          writeErr(context, `${renderIngestSummary(summary)} → ${path}`);
+          if (summary.badLines > 0) writeErr(context, `bad lines are kept in the rejects table: flowlens rejects --db ${path}`);
+        }
+      } finally {
+        progress.stop();
+        store.close();
+      }
+    });
+}

@@ -1,0 +1,119 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { LogFormat } from '../../parse/index.js';
+import { formatIssue } from '../../parse/index.js';
+import { findField, ParseError, toColumnName, UsageError } from '../../records/index.js';
+import type { CliContext } from '../context.js';
+import { writeErr } from '../context.js';
+import { logFormatFrom, openData, sourceOptionsFrom } from '../data.js';
+import { addReadingOptions, parseSelection } from '../options.js';
+import type { ReadingOptions } from '../options.js';
+import { createIssueReporter } from '../progress.js';
+import { RecordPrinter } from '../record-printer.js';
+import type { OutputFormat } from '../render.js';
+
+interface PrintOptions extends ReadingOptions {
+  fields?: string;
+  limit?: string;
+}
+
+const PRINT_FORMATS: OutputFormat[] = ['table', 'text', 'ndjson', 'json', 'csv'];
+
+/** `flowlens print [SOURCE...]`: records for people (table) or pipes (text, ndjson, csv). */
+export function registerPrint(program: Command, context: CliContext): void {
+  addReadingOptions(program.command('print').argument('[source...]', 'files, folders, -, s3://…, cwl://… (default: the database)'), PRINT_FORMATS)
+    .description('print flow records; `--format text` keeps the flow-log layout for grep and awk')
+    .option('--fields <names>', 'comma-separated fields to print (hyphenated or snake_case)')
+    .addOption(new Option('-n, --limit <n>', 'print at most n records'))
+    .action(async (sources: string[], options: PrintOptions) => {
+      const selection = parseSelection(options);
+      const fields = parseFieldList(options.fields);
+      const limit = options.limit === undefined ? Infinity : Number(options.limit);
+      if (!(limit >= 0)) throw new UsageError(`--limit "${options.limit}" is not a number`);
+      const printer = new RecordPrinter(context, options.format as OutputFormat, fields);
+      if (sources.length === 0) {
+        await printFromDatabase(context, options, selection, printer, limit);
+      } else {
+        await printFromSources(context, sources, options, selection, printer, limit);
+      }
+      await printer.finish();
+    });
+}
+
+/** Parses --fields into snake_case column names, refusing unknown fields. */
+export function parseFieldList(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(',').map((name) => {
+    const field = findField(name.trim());
+    if (!field) throw new UsageError(`--fields: unknown field "${name.trim()}"`, { hint: 'run `flowlens fields` to list field names' });
+    return toColumnName(field.name);
+  });
+}
+
+async function printFromDatabase(context: CliContext, options: PrintOptions, selection: ReturnType<typeof parseSelection>, printer: RecordPrinter, limit: number): Promise<void> {
+  const data = await openData(context, [], options, selection);
+  try {
+    const { presentFieldColumns } = await import('../../query/present-columns.js');
+    const columns = printer.fields ?? (await presentFieldColumns(data.store, data.where));
+    const { quoteIdentifier } = await import('../../store/index.js');
+    const sql = `SELECT ${columns.map(quoteIdentifier).join(', ')} FROM flows WHERE ${data.where} ORDER BY "start", unit_id${Number.isFinite(limit) ? ` LIMIT ${limit}` : ''}`;
+    for await (const batch of data.store.stream(sql)) await printer.rows(columns, batch);
+  } finally {
+    data.close();
+  }
+}
+
+async function printFromSources(context: CliContext, sources: string[], options: PrintOptions, selection: ReturnType<typeof parseSelection>, printer: RecordPrinter, limit: number): Promise<void> {
+  const { resolveSource } = await import('../../sources/index.js');
+  const { decodeUnit } = await import('../../parse/index.js');
+  const { selectionToPredicate } = await import('../../query/selection.js');
+  const predicate = await selectionToPredicate(selection);
+  const format = logFormatFrom(options);
+  const sourceOptions = sourceOptionsFrom(options, context);
+  const issues = createIssueReporter(context);
+  let bad = 0;
+  let printed = 0;
+  let pending: { format: LogFormat; row: Record<string, unknown> }[] = [];
+  const flush = async (): Promise<void> => {
+    let i = 0;
+    while (i < pending.length) {
+      const current = pending[i]?.format as LogFormat;
+      let j = i;
+      while (j < pending.length && pending[j]?.format === current) j++;
+      await printer.rows(printer.fields ?? current.columns, pending.slice(i, j).map((p) => p.row));
+      i = j;
+    }
+    pending = [];
+  };
+  outer: for (const uri of sources) {
+    const source = await resolveSource(uri, sourceOptions);
+    for await (const unit of source.units({ start: selection.start, end: selection.end })) {
+      if (printed >= limit) break outer;
+      await decodeUnit(
+        unit,
+        {
+          row(rowFormat, values, meta) {
+            if (printed >= limit || (predicate && !predicate(rowFormat, values, meta))) return;
+            const row: Record<string, unknown> = {};
+            rowFormat.columns.forEach((column, i) => (row[column] = values[i] ?? null));
+            pending.push({ format: rowFormat, row });
+            printed++;
+          },
+          issue(issue) {
+            if (options.strict) throw new ParseError('bad-line', formatIssue(issue), { hint: 'remove --strict to skip bad lines' });
+            bad++;
+            issues.report(formatIssue(issue));
+          },
+          afterBatch: flush,
+        },
+        { format },
+      );
+    }
+  }
+  await flush();
+  issues.finish(bad);
+  if (bad > 0) {
+    writeErr(context, `warning: ${bad} bad lines skipped`);
+    if (options.strict) context.exitCode = 1;
+  }
+}

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { CliContext } from '../context.js';
+import { openData } from '../data.js';
+import { addReadingOptions, parseSelection } from '../options.js';
+import type { ReadingOptions } from '../options.js';
+import { printTable } from './table-command.js';
+
+/** `flowlens query SQL [SOURCE...]`: read-only SQL on the flows table. */
+export function registerQuery(program: Command, context: CliContext): void {
+  addReadingOptions(program.command('query').argument('<sql>', 'a SELECT statement').argument('[source...]', 'sources (default: the database)'))
+    .description('run read-only SQL on the `flows` table (and the Athena-style views); see README "Schema"')
+    .addOption(new Option('--sql-only', 'print the SQL that would run and exit').hideHelp())
+    .action(async (sql: string, sources: string[], options: ReadingOptions) => {
+      const { runUserSql } = await import('../../query/user-sql.js');
+      const data = await openData(context, sources, options, parseSelection(options));
+      try {
+        const result = await runUserSql(data.store, sql);
+        await printTable(context, result, options.format);
+      } finally {
+        data.close();
+      }
+    });
+}

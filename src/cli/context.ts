@@ -1,0 +1,36 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** The process surroundings a command runs in, injected so tests call commands directly. */
+export interface CliContext {
+  stdout: Writable;
+  stderr: Writable;
+  stdin?: Readable | undefined;
+  env: Record<string, string | undefined>;
+  /** True when stderr is a terminal: progress bars are drawn only then. */
+  interactive: boolean;
+  /** Set by a command to end with a non-zero exit code without throwing. */
+  exitCode: number;
+}
+
+/** Writes text to stdout, waiting for backpressure so huge outputs stream with bounded memory. */
+export async function writeOut(context: CliContext, text: string): Promise<void> {
+  if (text.length === 0) return;
+  if (!context.stdout.write(text)) {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        context.stdout.off('drain', done);
+        context.stdout.off('error', done);
+        context.stdout.off('close', done);
+        resolve();
+      };
+      context.stdout.once('drain', done);
+      context.stdout.once('error', done);
+      context.stdout.once('close', done);
+    });
+  }
+}
+
+/** Writes a line to stderr (messages, warnings, summaries). */
+export function writeErr(context: CliContext, line: string): void {
+  context.stderr.write(line.endsWith('\n') ? line : `${line}\n`);
+}

@@ -1,0 +1,83 @@
+import type { LogFormat } from '../parse/index.js';
+import { formatIssue, parseFormatString } from '../parse/index.js';
+import { UsageError } from '../records/index.js';
+import type { SourceOptions } from '../sources/index.js';
+import type { Store } from '../store/index.js';
+import type { CliContext } from './context.js';
+import { writeErr } from './context.js';
+import type { ReadingOptions, Selection } from './options.js';
+import { parsePositiveInt, splitList } from './options.js';
+import { createIssueReporter, createProgress } from './progress.js';
+
+/** Flow data opened for a command: a store (the database, or an in-memory one loaded from SOURCEs) and the selection's SQL condition. */
+export interface OpenedData {
+  store: Store;
+  where: string;
+  close(): void;
+}
+
+/** Builds the options passed to sources from the command line. */
+export function sourceOptionsFrom(options: ReadingOptions, context: CliContext): SourceOptions {
+  return {
+    profile: options.profile,
+    region: options.region,
+    endpointUrl: options.endpointUrl,
+    concurrency: parsePositiveInt(options.concurrency, '--concurrency', 4),
+    accounts: splitList(options.accounts),
+    regions: splitList(options.regions),
+    logStreams: splitList(options.logStreams),
+    filterPattern: options.filterPattern,
+    stdin: context.stdin,
+  };
+}
+
+/** The format of header-less lines from --log-format, or undefined for the default v2 format. */
+export function logFormatFrom(options: ReadingOptions): LogFormat | undefined {
+  if (options.logFormat === undefined) return undefined;
+  try {
+    return parseFormatString(options.logFormat);
+  } catch (error) {
+    throw new UsageError(`--log-format: ${(error as Error).message}`, { hint: (error as { hint?: string }).hint });
+  }
+}
+
+/** Opens the records a command works on: SOURCEs loaded into memory, or the database read-only. */
+export async function openData(context: CliContext, sources: readonly string[], options: ReadingOptions, selection: Selection): Promise<OpenedData> {
+  const { Store, resolveDbPath, ingestSources } = await import('../store/index.js');
+  const { selectionToSql } = await import('../query/selection.js');
+  const where = await selectionToSql(selection);
+  if (sources.length === 0) {
+    const path = resolveDbPath(options.db, context.env);
+    const { existsSync } = await import('node:fs');
+    if (!existsSync(path)) {
+      throw new UsageError(`no SOURCE given and no database at ${path}`, {
+        hint: 'name files, folders, -, s3:// or cwl:// sources, or run `flowlens ingest SOURCE` first (or pass --db PATH)',
+      });
+    }
+    const store = await Store.open(path, { readOnly: true });
+    return { store, where, close: () => store.close() };
+  }
+  const { resolveSource } = await import('../sources/index.js');
+  const sourceOptions = sourceOptionsFrom(options, context);
+  const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptions)));
+  const store = await Store.memory();
+  const progress = await createProgress(context, 'reading');
+  const issues = createIssueReporter(context);
+  try {
+    const summary = await ingestSources(store, resolved, {
+      format: logFormatFrom(options),
+      strict: options.strict,
+      list: { start: selection.start, end: selection.end },
+      onProgress: (p) => progress.update(p),
+      onIssue: (issue) => issues.report(formatIssue(issue)),
+    });
+    progress.stop();
+    issues.finish(summary.badLines);
+    if (summary.badLines > 0) writeErr(context, `warning: ${summary.badLines} bad lines skipped (use \`flowlens ingest\` to keep them in the rejects table)`);
+  } catch (error) {
+    progress.stop();
+    store.close();
+    throw error;
+  }
+  return { store, where, close: () => store.close() };
+}

@@ -1,0 +1,3 @@
+export * from './run-cli.js';
+export * from './render.js';
+export * from './context.js';

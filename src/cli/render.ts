@@ -1,0 +1,97 @@
+/** Output formats every tabular command supports. */
+export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'text';
+
+/** A tabular result: ordered column names and rows keyed by column. */
+export interface Table {
+  columns: readonly string[];
+  rows: readonly Record<string, unknown>[];
+}
+
+/** Renders a table in the chosen format (table for people; json, ndjson, csv and text for pipes). */
+export function renderTable(table: Table, format: OutputFormat): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(table.rows.map((row) => pick(row, table.columns)), jsonReplacer, 2)}\n`;
+    case 'ndjson':
+      return renderNdjsonRows(table.rows, table.columns);
+    case 'csv':
+      return renderCsv(table, true);
+    case 'text':
+      return renderTextRows(table.rows, table.columns);
+    default:
+      return renderAligned(table, computeWidths(table));
+  }
+}
+
+/** One JSON object per line, keys in column order, bigints as numbers when exact. */
+export function renderNdjsonRows(rows: readonly Record<string, unknown>[], columns: readonly string[]): string {
+  let out = '';
+  for (const row of rows) out += `${JSON.stringify(pick(row, columns), jsonReplacer)}\n`;
+  return out;
+}
+
+/** Space-separated values with `-` for null: the flow-log line layout, so grep and awk keep working. */
+export function renderTextRows(rows: readonly Record<string, unknown>[], columns: readonly string[]): string {
+  let out = '';
+  for (const row of rows) out += `${columns.map((c) => formatCell(row[c], '-')).join(' ')}\n`;
+  return out;
+}
+
+/** CSV (RFC 4180 quoting), optionally with the header row. */
+export function renderCsv(table: Table, header: boolean): string {
+  const lines = header ? [table.columns.map(csvCell).join(',')] : [];
+  for (const row of table.rows) lines.push(table.columns.map((c) => csvCell(formatCell(row[c], ''))).join(','));
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+/** Column widths for an aligned table: the widest of the header and the cells. */
+export function computeWidths(table: Table): number[] {
+  return table.columns.map((column) =>
+    table.rows.reduce((width, row) => Math.max(width, formatCell(row[column], '-').length), column.length),
+  );
+}
+
+/** An aligned text table (numbers right-aligned), with a header unless `header` is false. */
+export function renderAligned(table: Table, widths: readonly number[], header = true): string {
+  const lines: string[] = [];
+  if (header) {
+    lines.push(table.columns.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+    lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+  for (const row of table.rows) {
+    lines.push(
+      table.columns
+        .map((c, i) => {
+          const value = row[c];
+          const text = formatCell(value, '-');
+          const width = widths[i] ?? 0;
+          return typeof value === 'number' || typeof value === 'bigint' ? text.padStart(width) : text.padEnd(width);
+        })
+        .join('  ')
+        .trimEnd(),
+    );
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+/** The text of one cell: null/undefined as `missing`, objects as JSON. */
+export function formatCell(value: unknown, missing: string): string {
+  if (value === null || value === undefined) return missing;
+  if (typeof value === 'object') return JSON.stringify(value, jsonReplacer);
+  return String(value);
+}
+
+/** JSON.stringify replacer writing bigints as numbers (exact digits). */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? Number(value) : value;
+}
+
+function pick(row: Record<string, unknown>, columns: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const column of columns) out[column] = row[column] ?? null;
+  return out;
+}
+
+function csvCell(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}

@@ -1,0 +1,109 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { FlowlensError, SourceError } from '../records/index.js';
+import { FlowLogDecoder } from './decoder.js';
+import type { RowSink } from './decoder.js';
+import { buildFormat } from './format.js';
+import type { LogFormat } from './format.js';
+import { readLineBatches } from './line-reader.js';
+
+/** What decodeUnit needs of a unit: its name, whether it is text or Parquet, and its bytes. */
+export interface DecodableUnit {
+  readonly key: string;
+  readonly kind: 'text' | 'parquet';
+  open(): Promise<Readable>;
+}
+
+/** A row sink that may also do asynchronous work between batches (e.g. flushing to the store). */
+export interface BatchingRowSink extends RowSink {
+  afterBatch?(): Promise<void>;
+}
+
+/** Options of decodeUnit: the format of header-less lines, and a byte counter for progress. */
+export interface DecodeUnitOptions {
+  format?: LogFormat | undefined;
+  onBytes?: ((bytes: number) => void) | undefined;
+}
+
+/** Counts from decoding one unit. */
+export interface DecodeCounts {
+  records: number;
+  bad: number;
+  headers: number;
+}
+
+/** Decodes a unit's text or Parquet into rows; a truncated or corrupt input becomes an issue after the good rows. */
+export async function decodeUnit(unit: DecodableUnit, sink: BatchingRowSink, options: DecodeUnitOptions = {}): Promise<DecodeCounts> {
+  const decoder = new FlowLogDecoder(sink, { file: unit.key, format: options.format });
+  if (unit.kind === 'parquet') {
+    await decodeParquet(unit, decoder, sink, options);
+    return { records: decoder.records, bad: decoder.bad, headers: decoder.headers };
+  }
+  const stream = await unit.open();
+  let lastLine = 0;
+  try {
+    for await (const batch of readLineBatches(stream, { name: unit.key, onBytes: options.onBytes })) {
+      decoder.pushLines(batch.lines, batch.firstLine);
+      lastLine = batch.firstLine + batch.lines.length - 1;
+      await sink.afterBatch?.();
+    }
+    decoder.finish();
+  } catch (error) {
+    if (!(error instanceof SourceError) || error.code !== 'corrupt-input') throw error;
+    decoder.bad++;
+    sink.issue({ code: 'corrupt-input', file: unit.key, line: lastLine + 1, message: `${error.message} (${error.hint ?? ''})`, text: '' });
+  }
+  await sink.afterBatch?.();
+  return { records: decoder.records, bad: decoder.bad, headers: decoder.headers };
+}
+
+async function decodeParquet(unit: DecodableUnit, decoder: FlowLogDecoder, sink: BatchingRowSink, options: DecodeUnitOptions): Promise<void> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const folder = await mkdtemp(join(tmpdir(), 'flowlens-parquet-'));
+  const path = join(folder, 'object.parquet');
+  try {
+    const input = await unit.open();
+    input.on('data', (chunk: Buffer) => options.onBytes?.(chunk.length));
+    await pipeline(input, createWriteStream(path));
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const result = await connection.stream(`SELECT * FROM read_parquet('${path.replaceAll("'", "''")}')`);
+      const format = parquetFormat(result.columnNames(), unit.key);
+      decoder.pushMessage(format.header, { line: 0, text: format.header });
+      let row = 0;
+      for await (const batch of result.yieldRowsJs()) {
+        for (const values of batch) {
+          row++;
+          const text = values.map((v) => (v === null || v === undefined ? '-' : String(v))).join(' ');
+          decoder.pushMessage(text, { line: row, text });
+        }
+        await sink.afterBatch?.();
+      }
+    } catch (error) {
+      if (error instanceof FlowlensError) throw error;
+      decoder.bad++;
+      sink.issue({ code: 'corrupt-input', file: unit.key, line: 0, message: `cannot read Parquet: ${(error as Error).message}`, text: '' });
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+function parquetFormat(columns: readonly string[], key: string): LogFormat {
+  try {
+    return buildFormat(columns);
+  } catch (error) {
+    throw new SourceError('parquet-schema', `${key}: Parquet columns are not flow-log fields: ${(error as Error).message}`, {
+      hint: 'flowlens reads Parquet flow logs as AWS writes them (columns named like version, account_id, srcaddr)',
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,190 @@
+import type { FieldValue } from '../records/index.js';
+import { DEFAULT_LOG_FORMAT, detectHeader } from './format.js';
+import type { LogFormat } from './format.js';
+import type { ParseIssue } from './issues.js';
+import { compileTokenParser, tokenizeLine } from './record-parser.js';
+import type { TokenParser } from './record-parser.js';
+
+/** Where a row came from: its line, its raw text (Insights' @message) and, for CloudWatch events, the event's id and time. */
+export interface RowMeta {
+  line: number;
+  text: string;
+  eventId?: string | undefined;
+  timestampMs?: number | undefined;
+  logStream?: string | undefined;
+}
+
+/** Receives decoded rows; `values` is reused between calls, so copy what you keep. */
+export interface RowSink {
+  row(format: LogFormat, values: readonly FieldValue[], meta: RowMeta): void;
+  issue(issue: ParseIssue): void;
+}
+
+/** Options of a decoder: the file name for messages and the format of header-less lines (default v2). */
+export interface DecoderOptions {
+  file: string;
+  format?: LogFormat | undefined;
+}
+
+// Multi-line JSON documents (e.g. saved `aws logs filter-log-events` output) are buffered up to this size.
+const MAX_DOCUMENT_CHARS = 256 * 1024 * 1024;
+
+/**
+ * Turns lines of flow-log text into rows: S3 header lines (also repeated mid-file when objects are
+ * concatenated) switch the format, blank lines are skipped, and JSON lines — CloudWatch events
+ * (`{"message": ...}`), subscription payloads (`{"logEvents": [...]}`) and filter-log-events output
+ * (`{"events": [...]}`) — are unwrapped to their messages.
+ */
+export class FlowLogDecoder {
+  private format: LogFormat;
+  private parser: TokenParser;
+  private readonly parsers = new Map<LogFormat, TokenParser>();
+  private readonly values: FieldValue[] = [];
+  private document: string[] | null = null;
+  private documentLine = 0;
+  records = 0;
+  bad = 0;
+  headers = 0;
+
+  constructor(
+    private readonly sink: RowSink,
+    private readonly options: DecoderOptions,
+  ) {
+    this.format = options.format ?? DEFAULT_LOG_FORMAT;
+    this.parser = this.parserFor(this.format);
+  }
+
+  /** Decodes a batch of consecutive lines starting at line number `firstLine`. */
+  pushLines(lines: readonly string[], firstLine: number): void {
+    for (let i = 0; i < lines.length; i++) {
+      const text = lines[i] as string;
+      const line = firstLine + i;
+      if (this.document) {
+        this.appendDocument(text);
+        continue;
+      }
+      if (text.length === 0) continue;
+      const c = text.charCodeAt(0);
+      if (c === 123 /* { */ || c === 91 /* [ */) this.pushJsonLine(text, line);
+      else if (c === 32 || c === 9) {
+        if (text.trim().length > 0) this.pushMessage(text, { line, text });
+      } else this.pushMessage(text, { line, text });
+    }
+  }
+
+  /** Flushes a buffered multi-line JSON document; call once after the last line. */
+  finish(): void {
+    if (!this.document) return;
+    const text = this.document.join('\n');
+    this.document = null;
+    this.pushJsonDocument(text, this.documentLine, true);
+  }
+
+  /** Decodes one flow-log message (a record line or a header line). */
+  pushMessage(text: string, meta: RowMeta): void {
+    const tokens = tokenizeLine(text);
+    const header = detectHeader(tokens);
+    if (header) {
+      this.headers++;
+      this.format = header;
+      this.parser = this.parserFor(header);
+      return;
+    }
+    const problem = this.parser(tokens, this.values);
+    if (problem === null) {
+      this.records++;
+      this.sink.row(this.format, this.values, meta);
+      return;
+    }
+    this.bad++;
+    this.sink.issue({
+      code: problem.code,
+      file: this.options.file,
+      line: meta.line,
+      ...(problem.field === undefined ? {} : { field: problem.field }),
+      message: problem.message,
+      text,
+    });
+  }
+
+  private parserFor(format: LogFormat): TokenParser {
+    let parser = this.parsers.get(format);
+    if (!parser) {
+      parser = compileTokenParser(format);
+      this.parsers.set(format, parser);
+    }
+    return parser;
+  }
+
+  private pushJsonLine(text: string, line: number): void {
+    if (this.pushJsonDocument(text, line, false)) return;
+    if (this.records === 0 && this.bad === 0) {
+      // The first line is not a whole JSON value: buffer the file as one pretty-printed document.
+      this.document = [text];
+      this.documentLine = line;
+      return;
+    }
+    this.reportJson(text, line, 'the line starts like JSON but is not valid JSON');
+  }
+
+  private pushJsonDocument(text: string, line: number, final: boolean): boolean {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      if (final) this.reportJson(text.slice(0, 200), line, `the JSON document is invalid: ${(error as Error).message}`);
+      return false;
+    }
+    this.pushJsonValue(value, line, text);
+    return true;
+  }
+
+  private pushJsonValue(value: unknown, line: number, text: string): void {
+    if (Array.isArray(value)) {
+      for (const item of value) this.pushJsonValue(item, line, text);
+      return;
+    }
+    if (typeof value !== 'object' || value === null) {
+      this.reportJson(text, line, 'JSON value is not a CloudWatch event or payload');
+      return;
+    }
+    const object = value as Record<string, unknown>;
+    const events = Array.isArray(object.logEvents) ? object.logEvents : Array.isArray(object.events) ? object.events : null;
+    if (events) {
+      const stream = typeof object.logStream === 'string' ? object.logStream : undefined;
+      for (const event of events) this.pushEvent(event, line, text, stream);
+      return;
+    }
+    this.pushEvent(object, line, text, undefined);
+  }
+
+  private pushEvent(event: unknown, line: number, text: string, logStream: string | undefined): void {
+    const object = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
+    if (typeof object.message !== 'string') {
+      this.reportJson(text, line, 'JSON object has no "message" string (expected a CloudWatch Logs event)');
+      return;
+    }
+    const id = object.eventId ?? object.id;
+    this.pushMessage(object.message.trim(), {
+      line,
+      text: object.message,
+      eventId: typeof id === 'string' ? id : undefined,
+      timestampMs: typeof object.timestamp === 'number' ? object.timestamp : undefined,
+      logStream: typeof object.logStreamName === 'string' ? object.logStreamName : logStream,
+    });
+  }
+
+  private appendDocument(text: string): void {
+    const document = this.document as string[];
+    document.push(text);
+    if (document.length > 1 && document.length * 200 > MAX_DOCUMENT_CHARS) {
+      this.document = null;
+      this.reportJson(document[0] ?? '', this.documentLine, 'JSON document too large to buffer; write one event per line');
+    }
+  }
+
+  private reportJson(text: string, line: number, message: string): void {
+    this.bad++;
+    this.sink.issue({ code: 'bad-json', file: this.options.file, line, message, text: text.slice(0, 1000) });
+  }
+}

@@ -1,0 +1,86 @@
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { SourceError } from '../records/index.js';
+
+/** A batch of consecutive lines and the 1-based number of its first line. */
+export interface LineBatch {
+  readonly lines: readonly string[];
+  readonly firstLine: number;
+}
+
+/** Options for reading lines: a name used in messages, and a callback counting raw bytes read. */
+export interface ReadLinesOptions {
+  name: string;
+  onBytes?: ((bytes: number) => void) | undefined;
+}
+
+/** Reads a text stream (gzip detected by its magic bytes) as batches of lines; a corrupt gzip throws SourceError after the good lines. */
+export async function* readLineBatches(input: Readable, options: ReadLinesOptions): AsyncGenerator<LineBatch> {
+  const stream = await maybeGunzip(input, options);
+  let carry = '';
+  let lineNumber = 1;
+  const decoder = new TextDecoder('utf-8');
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const text = carry + decoder.decode(chunk, { stream: true });
+      const lines = text.split('\n');
+      carry = lines.pop() ?? '';
+      if (lines.length === 0) continue;
+      stripCarriageReturns(lines);
+      yield { lines, firstLine: lineNumber };
+      lineNumber += lines.length;
+    }
+  } catch (error) {
+    if (carry.length > 0) yield { lines: [carry], firstLine: lineNumber };
+    throw new SourceError('corrupt-input', `${options.name}: input ends or breaks after line ${lineNumber - 1 + (carry ? 1 : 0)}: ${describe(error)}`, {
+      hint: 'the file is truncated or not valid gzip; the records before this point were read',
+      cause: error,
+    });
+  }
+  const rest = carry + decoder.decode();
+  if (rest.length > 0) {
+    const lines = [rest];
+    stripCarriageReturns(lines);
+    yield { lines, firstLine: lineNumber };
+  }
+}
+
+async function maybeGunzip(input: Readable, options: ReadLinesOptions): Promise<Readable> {
+  const iterator = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const first = await iterator.next();
+  const head: Buffer | null = first.done ? null : Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value);
+  const { Readable: ReadableClass } = await import('node:stream');
+  const replay = ReadableClass.from(
+    (async function* () {
+      if (head) {
+        options.onBytes?.(head.length);
+        yield head;
+      }
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        const buffer = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+        options.onBytes?.(buffer.length);
+        yield buffer;
+      }
+    })(),
+    { objectMode: false },
+  );
+  if (head && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+    replay.on('error', (error) => gunzip.destroy(error));
+    return replay.pipe(gunzip);
+  }
+  return replay;
+}
+
+function stripCarriageReturns(lines: string[]): void {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) lines[i] = line.slice(0, -1);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,108 @@
+import { MISSING_TOKEN, parseIPv4 } from '../records/index.js';
+import type { FieldDefinition, FieldValue } from '../records/index.js';
+import ipaddr from 'ipaddr.js';
+import type { LogFormat } from './format.js';
+import type { ParseIssueCode } from './issues.js';
+
+/** Why a tokenized line was refused: an issue code, the field at fault and a message. */
+export interface FieldProblem {
+  code: ParseIssueCode;
+  field?: string;
+  message: string;
+}
+
+/** Parses a line's tokens into `out` (one value per format field); returns a problem or null on success. */
+export type TokenParser = (tokens: readonly string[], out: FieldValue[]) => FieldProblem | null;
+
+// Value ranges from AWS's field descriptions: ports are 16-bit, protocol is an IANA protocol number.
+const RANGES: Record<string, readonly [number, number]> = {
+  srcport: [0, 65535],
+  dstport: [0, 65535],
+  protocol: [0, 255],
+  'tcp-flags': [0, 255],
+};
+
+const ENUMS: Record<string, ReadonlySet<string>> = {
+  action: new Set(['ACCEPT', 'REJECT']),
+  'log-status': new Set(['OK', 'NODATA', 'SKIPDATA']),
+};
+
+/** Compiles a format into a parser that validates and converts each token by its field's kind. */
+export function compileTokenParser(format: LogFormat): TokenParser {
+  const converters = format.fields.map(buildConverter);
+  const count = converters.length;
+  return (tokens, out) => {
+    if (tokens.length !== count) {
+      return {
+        code: 'field-count',
+        message: `expected ${count} fields (format: ${format.header}) but found ${tokens.length}`,
+      };
+    }
+    for (let i = 0; i < count; i++) {
+      const token = tokens[i] as string;
+      if (token === MISSING_TOKEN) {
+        out[i] = null;
+        continue;
+      }
+      const converted = (converters[i] as Converter)(token);
+      if (typeof converted === 'object' && converted !== null) return converted;
+      out[i] = converted;
+    }
+    out.length = count;
+    return null;
+  };
+}
+
+/** Splits a record line into tokens; runs of whitespace count as one separator (AWS never writes empty fields). */
+export function tokenizeLine(line: string): string[] {
+  const tokens = line.split(' ');
+  // Fast path: single spaces only, as AWS writes; fall back for doubled spaces or tabs.
+  for (const token of tokens) if (token === '' || token.includes('\t')) return line.trim().split(/\s+/);
+  return tokens;
+}
+
+type Converter = (token: string) => FieldValue | FieldProblem;
+
+function buildConverter(field: FieldDefinition): Converter {
+  const name = field.name;
+  if (field.kind === 'int32' || field.kind === 'int64') {
+    const [min, max] = RANGES[name] ?? (field.kind === 'int32' ? [0, 2147483647] : [0, Number.MAX_SAFE_INTEGER]);
+    return (token) => {
+      const value = parseNonNegativeInteger(token);
+      if (value < 0) return { code: 'bad-integer', field: name, message: `${name} "${truncate(token)}" is not a number` };
+      if (value < min || value > max) {
+        return { code: 'out-of-range', field: name, message: `${name} ${token} is outside ${min}..${max}` };
+      }
+      return value;
+    };
+  }
+  if (field.kind === 'address') {
+    return (token) =>
+      parseIPv4(token) >= 0 || (token.includes(':') && ipaddr.IPv6.isValid(token))
+        ? token
+        : { code: 'bad-address', field: name, message: `${name} "${truncate(token)}" is not an IPv4 or IPv6 address` };
+  }
+  const allowed = ENUMS[name];
+  if (allowed) {
+    return (token) =>
+      allowed.has(token)
+        ? token
+        : { code: 'bad-value', field: name, message: `${name} "${truncate(token)}" is not one of ${[...allowed].join(', ')}` };
+  }
+  return (token) => token;
+}
+
+function parseNonNegativeInteger(token: string): number {
+  if (token.length === 0 || token.length > 16) return -1;
+  let value = 0;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    value = value * 10 + c;
+  }
+  return value;
+}
+
+function truncate(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}

@@ -1,0 +1,34 @@
+import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
+
+/** SQL for the unique addresses (source or destination) of the selected records, in numeric order. */
+export function ipsetSql(where: string): string {
+  return `SELECT address FROM (
+  SELECT srcaddr AS address, src_ip AS ip FROM flows WHERE (${where}) AND srcaddr IS NOT NULL
+  UNION
+  SELECT dstaddr, dst_ip FROM flows WHERE (${where}) AND dstaddr IS NOT NULL
+) ORDER BY ip, address`;
+}
+
+/** SQL condition: source or destination inside any of the 128-bit ranges. */
+export function findipSql(ranges: readonly { low: bigint; high: bigint }[]): string {
+  const tests = ranges.map(({ low, high }) => {
+    const bounds = `${sqlLiteral(low)}::UHUGEINT AND ${sqlLiteral(high)}::UHUGEINT`;
+    return `src_ip BETWEEN ${bounds} OR dst_ip BETWEEN ${bounds}`;
+  });
+  return tests.join(' OR ') || 'FALSE';
+}
+
+/** SQL grouping flows by the key columns with count, packets and bytes statistics, first start and last end. */
+export function aggregateSql(keys: readonly string[], where: string, limit?: number): string {
+  const keyList = keys.map(quoteIdentifier).join(', ');
+  return `SELECT ${keyList},
+  count(*) AS flows,
+  sum(packets) AS packets_sum, min(packets) AS packets_min, max(packets) AS packets_max,
+  sum(bytes) AS bytes_sum, min(bytes) AS bytes_min, max(bytes) AS bytes_max,
+  count(*) FILTER (WHERE action = 'ACCEPT') AS accepted,
+  count(*) FILTER (WHERE action = 'REJECT') AS rejected,
+  min("start") AS first_start, max("end") AS last_end
+FROM flows WHERE (${where}) AND log_status IS DISTINCT FROM 'NODATA' AND log_status IS DISTINCT FROM 'SKIPDATA'
+GROUP BY ${keyList}
+ORDER BY bytes_sum DESC NULLS LAST, flows DESC, ${keyList}${limit === undefined ? '' : `\nLIMIT ${Math.trunc(limit)}`}`;
+}

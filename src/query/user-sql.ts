@@ -1,0 +1,25 @@
+import { QueryError } from '../records/index.js';
+import type { QueryResult, Store } from '../store/database.js';
+
+const READ_ONLY = /^\s*(\(?\s*)*(select|with|from|values|show|describe|summarize|explain|pivot|unpivot|table)\b/i;
+
+/** Runs a user's SQL after checking it only reads (one statement, no DDL/DML); errors carry a hint. */
+export async function runUserSql(store: Store, sql: string): Promise<QueryResult> {
+  const text = stripComments(sql).trim().replace(/;\s*$/, '');
+  if (!READ_ONLY.test(text) || /;\s*\S/.test(text)) {
+    throw new QueryError('read-only', 'only one read-only statement (SELECT, WITH, DESCRIBE, ...) can be run', {
+      sql,
+      hint: 'flowlens query never changes the database; use `flowlens ingest` to load data',
+    });
+  }
+  try {
+    return await store.query(text);
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0] ?? '';
+    throw new QueryError('sql', message, { sql, hint: 'the tables are `flows` and the views listed in README "Schema"; run `flowlens query "DESCRIBE flows"`', cause: error });
+  }
+}
+
+function stripComments(sql: string): string {
+  return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
+}

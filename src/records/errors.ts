@@ -1,0 +1,55 @@
+/** Options every flowlens error accepts: a hint telling the user what to do, and the underlying cause. */
+export interface FlowlensErrorOptions {
+  hint?: string | undefined;
+  cause?: unknown;
+}
+
+/** The one error base class: a stable `code` tests assert on, a message, and an optional hint. */
+export class FlowlensError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+
+  constructor(code: string, message: string, options: FlowlensErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'FlowlensError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** A usage error (bad option, bad argument): the CLI exits with code 2. */
+export class UsageError extends FlowlensError {
+  constructor(message: string, options: FlowlensErrorOptions = {}) {
+    super('usage', message, options);
+    this.name = 'UsageError';
+  }
+}
+
+/** A parse failure that is fatal (with --strict, or a malformed format string). */
+export class ParseError extends FlowlensError {
+  override name = 'ParseError';
+}
+
+/** A source could not be listed or read (missing file, access denied, corrupt object). */
+export class SourceError extends FlowlensError {
+  override name = 'SourceError';
+}
+
+/** A query failed to compile or run; carries the SQL that was run, when there was one. */
+export class QueryError extends FlowlensError {
+  override name = 'QueryError';
+  readonly sql: string | undefined;
+
+  constructor(code: string, message: string, options: FlowlensErrorOptions & { sql?: string } = {}) {
+    super(code, message, options);
+    this.sql = options.sql;
+  }
+}
+
+/** Renders an error for a user: message, then the hint on its own line. */
+export function formatError(error: unknown): string {
+  if (error instanceof FlowlensError) {
+    return error.hint ? `error: ${error.message}\nhint: ${error.hint}` : `error: ${error.message}`;
+  }
+  return `error: ${error instanceof Error ? error.message : String(error)}`;
+}

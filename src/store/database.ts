@@ -1,0 +1,128 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { FlowlensError, QueryError } from '../records/index.js';
+import { macroStatements } from './macros.js';
+import { schemaStatements } from './schema.js';
+
+/** The database path used when neither --db nor FLOWLENS_DB is given. */
+export const DEFAULT_DB_PATH = 'flowlens.duckdb';
+
+/** Resolves the database path: the --db option, else $FLOWLENS_DB, else ./flowlens.duckdb. */
+export function resolveDbPath(option: string | undefined, env: Record<string, string | undefined> = process.env): string {
+  return option ?? env.FLOWLENS_DB ?? DEFAULT_DB_PATH;
+}
+
+/** A query result as plain JS values: integers as numbers (bigint beyond 2^53), timestamps as ISO text. */
+export interface QueryResult {
+  columns: string[];
+  types: string[];
+  rows: Record<string, unknown>[];
+}
+
+/** Options for opening a store: read-only for queries, and DuckDB settings such as threads. */
+export interface OpenStoreOptions {
+  readOnly?: boolean;
+  threads?: number;
+}
+
+/** The embedded DuckDB store: one database file (or ':memory:') with the flows schema. */
+export class Store {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+    readonly path: string,
+  ) {}
+
+  /** Opens (creating when missing, unless read-only) the database at `path` and ensures the schema. */
+  static async open(path: string, options: OpenStoreOptions = {}): Promise<Store> {
+    if (path !== ':memory:' && !options.readOnly) mkdirSync(dirname(resolve(path)), { recursive: true });
+    const settings: Record<string, string> = {};
+    if (options.readOnly) settings.access_mode = 'READ_ONLY';
+    if (options.threads) settings.threads = String(options.threads);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, settings);
+    } catch (error) {
+      throw new FlowlensError('db-open', `cannot open database ${path}: ${(error as Error).message}`, {
+        hint: options.readOnly
+          ? 'run `flowlens ingest SOURCE --db PATH` first, or pass the right --db'
+          : 'another flowlens process may hold the database; close it or use another --db',
+        cause: error,
+      });
+    }
+    const connection = await instance.connect();
+    const store = new Store(instance, connection, path);
+    if (!options.readOnly) for (const sql of schemaStatements()) await connection.run(sql);
+    for (const sql of macroStatements()) await connection.run(sql.replace('CREATE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
+    return store;
+  }
+
+  /** Opens a fresh in-memory store (used when commands run straight on a SOURCE). */
+  static memory(): Promise<Store> {
+    return Store.open(':memory:');
+  }
+
+  /** Runs a statement without reading results. */
+  async run(sql: string, params?: DuckDBValue[]): Promise<void> {
+    try {
+      await this.connection.run(sql, params);
+    } catch (error) {
+      throw new QueryError('sql', (error as Error).message, { sql, cause: error });
+    }
+  }
+
+  /** Runs a query and returns all rows as plain JS objects. */
+  async query(sql: string, params?: DuckDBValue[]): Promise<QueryResult> {
+    let reader;
+    try {
+      reader = await this.connection.runAndReadAll(sql, params);
+    } catch (error) {
+      throw new QueryError('sql', (error as Error).message, { sql, cause: error });
+    }
+    const columns = reader.columnNames();
+    const types = reader.columnTypes().map((t) => t.toString());
+    const rows = reader.getRowObjectsJS().map((row) => normalizeRow(row as Record<string, unknown>));
+    return { columns, types, rows };
+  }
+
+  /** Streams a query's rows in batches, for results too large to hold. */
+  async *stream(sql: string, params?: DuckDBValue[]): AsyncGenerator<Record<string, unknown>[]> {
+    let result;
+    try {
+      result = await this.connection.stream(sql, params);
+    } catch (error) {
+      throw new QueryError('sql', (error as Error).message, { sql, cause: error });
+    }
+    for await (const batch of result.yieldRowObjectJs()) yield batch.map((row) => normalizeRow(row as Record<string, unknown>));
+  }
+
+  /** Returns the single value of a one-row, one-column query. */
+  async scalar(sql: string, params?: DuckDBValue[]): Promise<unknown> {
+    const result = await this.query(sql, params);
+    const first = result.rows[0];
+    return first ? first[result.columns[0] ?? ''] : undefined;
+  }
+
+  /** Closes the connection and the database. */
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Converts DuckDB JS values to plain JSON-friendly ones. */
+export function normalizeValue(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value;
+  }
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(normalizeValue);
+  return value;
+}
+
+function normalizeRow(row: Record<string, unknown>): Record<string, unknown> {
+  for (const key of Object.keys(row)) row[key] = normalizeValue(row[key]);
+  return row;
+}

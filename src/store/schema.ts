@@ -1,0 +1,70 @@
+import { ALL_FIELDS, toColumnName } from '../records/index.js';
+import type { FieldDefinition } from '../records/index.js';
+import { quoteIdentifier } from './sql-text.js';
+
+/** The table holding flow records. */
+export const FLOWS_TABLE = 'flows';
+
+/** The DuckDB type a field is stored as: integers typed, addresses and strings as VARCHAR. */
+export function duckdbTypeOf(field: FieldDefinition): string {
+  switch (field.kind) {
+    case 'int32':
+      return 'INTEGER';
+    case 'int64':
+      return 'BIGINT';
+    default:
+      return 'VARCHAR';
+  }
+}
+
+/** A stored column: name, DuckDB type, and where its value comes from. */
+export interface StoredColumn {
+  name: string;
+  type: string;
+  field?: FieldDefinition;
+  description: string;
+}
+
+/** Every column of the flows table, in order: the AWS fields, then flowlens's derived and bookkeeping columns. */
+export const FLOW_COLUMNS: readonly StoredColumn[] = [
+  ...ALL_FIELDS.map((field) => ({
+    name: toColumnName(field.name),
+    type: duckdbTypeOf(field),
+    field,
+    description: field.description,
+  })),
+  { name: 'src_ip', type: 'UHUGEINT', description: 'srcaddr as a 128-bit number (IPv4 mapped into ::ffff:0:0/96), for fast CIDR tests and grouping.' },
+  { name: 'dst_ip', type: 'UHUGEINT', description: 'dstaddr as a 128-bit number, like src_ip.' },
+  { name: 'event_id', type: 'VARCHAR', description: 'CloudWatch Logs event id when the record came from CloudWatch, else null.' },
+  { name: 'unit_id', type: 'INTEGER', description: 'The ingested file/object/batch the record came from (ingest_units.unit_id).' },
+];
+
+/** SQL statements that create the store's tables, sequences and helper macros when missing. */
+export function schemaStatements(): string[] {
+  const columns = FLOW_COLUMNS.map((c) => `${quoteIdentifier(c.name)} ${c.type}`).join(',\n  ');
+  return [
+    `CREATE TABLE IF NOT EXISTS ${FLOWS_TABLE} (\n  ${columns}\n)`,
+    'CREATE SEQUENCE IF NOT EXISTS ingest_unit_seq START 1',
+    `CREATE TABLE IF NOT EXISTS ingest_units (
+  unit_id INTEGER PRIMARY KEY,
+  source VARCHAR NOT NULL,
+  unit_key VARCHAR NOT NULL,
+  fingerprint VARCHAR NOT NULL,
+  content_hash VARCHAR,
+  records BIGINT NOT NULL,
+  bad_lines BIGINT NOT NULL,
+  duplicates BIGINT NOT NULL DEFAULT 0,
+  completed_at TIMESTAMP NOT NULL
+)`,
+    `CREATE TABLE IF NOT EXISTS rejects (
+  unit_id INTEGER,
+  source VARCHAR,
+  line BIGINT,
+  code VARCHAR,
+  field VARCHAR,
+  message VARCHAR,
+  text VARCHAR
+)`,
+    'CREATE TABLE IF NOT EXISTS ingest_cursors (source VARCHAR PRIMARY KEY, cursor VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL)',
+  ];
+}
