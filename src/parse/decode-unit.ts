@@ -9,7 +9,7 @@ import { FlowLogDecoder } from './decoder.js';
 import type { RowSink } from './decoder.js';
 import { buildFormat } from './format.js';
 import type { LogFormat } from './format.js';
-import { readLineBatches } from './line-reader.js';
+import { readLineBatches, TruncatedInputError } from './line-reader.js';
 
 /** What decodeUnit needs of a unit: its name, whether it is text or Parquet, and its bytes. */
 export interface DecodableUnit {
@@ -44,18 +44,17 @@ export async function decodeUnit(unit: DecodableUnit, sink: BatchingRowSink, opt
     return { records: decoder.records, bad: decoder.bad, headers: decoder.headers };
   }
   const stream = await unit.open();
-  let lastLine = 0;
   try {
     for await (const batch of readLineBatches(stream, { name: unit.key, onBytes: options.onBytes })) {
       decoder.pushLines(batch.lines, batch.firstLine);
-      lastLine = batch.firstLine + batch.lines.length - 1;
       await sink.afterBatch?.();
     }
     decoder.finish();
   } catch (error) {
-    if (!(error instanceof SourceError) || error.code !== 'corrupt-input') throw error;
+    if (!(error instanceof TruncatedInputError)) throw error;
+    decoder.finish();
     decoder.bad++;
-    sink.issue({ code: 'corrupt-input', file: unit.key, line: lastLine + 1, message: `${error.message} (${error.hint ?? ''})`, text: '' });
+    sink.issue({ code: 'corrupt-input', file: unit.key, line: error.line, message: `${error.message} (${error.hint ?? ''})`, text: error.partialLine });
   }
   await sink.afterBatch?.();
   return { records: decoder.records, bad: decoder.bad, headers: decoder.headers };

@@ -31,11 +31,8 @@ export async function* readLineBatches(input: Readable, options: ReadLinesOption
       lineNumber += lines.length;
     }
   } catch (error) {
-    if (carry.length > 0) yield { lines: [carry], firstLine: lineNumber };
-    throw new SourceError('corrupt-input', `${options.name}: input ends or breaks after line ${lineNumber - 1 + (carry ? 1 : 0)}: ${describe(error)}`, {
-      hint: 'the file is truncated or not valid gzip; the records before this point were read',
-      cause: error,
-    });
+    // The partial last line is not a record: it goes with the error, never to the parser.
+    throw new TruncatedInputError(options.name, lineNumber, carry, error);
   }
   const rest = carry + decoder.decode();
   if (rest.length > 0) {
@@ -83,4 +80,19 @@ function stripCarriageReturns(lines: string[]): void {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A stream that broke mid-way (truncated gzip, reset connection): where it broke and the partial line. */
+export class TruncatedInputError extends SourceError {
+  constructor(
+    name: string,
+    readonly line: number,
+    readonly partialLine: string,
+    cause: unknown,
+  ) {
+    super('corrupt-input', `${name}: input breaks at line ${line}: ${describe(cause)}`, {
+      hint: 'the file is truncated or not valid gzip; the complete lines before this point were read',
+      cause,
+    });
+  }
 }

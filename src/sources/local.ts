@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -34,7 +35,9 @@ export function createStdinSource(stdin: Readable): Source {
   return {
     name: '<stdin>',
     async *units(): AsyncGenerator<SourceUnit> {
-      yield { key: 'stdin', fingerprint: `stdin:${Date.now()}`, kind: 'text', open: async () => stdin };
+      // Each read of stdin is new data: a unique key (never "replaces" an earlier stdin), deduplicated by content hash.
+      const key = `stdin:${new Date().toISOString()}:${randomUUID().slice(0, 8)}`;
+      yield { key, fingerprint: key, kind: 'text', open: async () => stdin };
     },
   };
 }
@@ -52,7 +55,8 @@ function fileUnit(path: string, size: number, mtimeMs: number): SourceUnit {
 async function* walk(folder: string): AsyncGenerator<SourceUnit> {
   const entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
   for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
+    // Hidden files and DuckDB databases (the store itself may live in the folder) are not flow logs.
+    if (entry.name.startsWith('.') || /\.duckdb(\.wal)?$/.test(entry.name)) continue;
     const path = join(folder, entry.name);
     if (entry.isDirectory()) yield* walk(path);
     else if (entry.isFile()) {
