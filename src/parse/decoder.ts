@@ -2,7 +2,7 @@ import type { FieldValue } from '../records/index.js';
 import { DEFAULT_LOG_FORMAT, detectHeader } from './format.js';
 import type { LogFormat } from './format.js';
 import type { ParseIssue } from './issues.js';
-import { compileTokenParser, tokenizeLine } from './record-parser.js';
+import { compileFastLineTest, compileTokenParser, tokenizeLine } from './record-parser.js';
 import type { TokenParser } from './record-parser.js';
 
 /** Where a row came from: its line, its raw text (Insights' @message) and, for CloudWatch events, the event's id and time. */
@@ -18,6 +18,11 @@ export interface RowMeta {
 export interface RowSink {
   row(format: LogFormat, values: readonly FieldValue[], meta: RowMeta): void;
   issue(issue: ParseIssue): void;
+  /**
+   * Optional fast path: receives a record line that is already known valid (single-spaced, IPv4, in
+   * range) without converting it to values. Sinks that need values (filters, printing) leave it out.
+   */
+  rawLine?(format: LogFormat, line: string): void;
 }
 
 /** Options of a decoder: the file name for messages and the format of header-less lines (default v2). */
@@ -38,7 +43,9 @@ const MAX_DOCUMENT_CHARS = 256 * 1024 * 1024;
 export class FlowLogDecoder {
   private format: LogFormat;
   private parser: TokenParser;
+  private fastTest: ((line: string) => boolean) | null;
   private readonly parsers = new Map<LogFormat, TokenParser>();
+  private readonly fastTests = new Map<LogFormat, ((line: string) => boolean) | null>();
   private readonly values: FieldValue[] = [];
   private document: string[] | null = null;
   private documentLine = 0;
@@ -52,6 +59,7 @@ export class FlowLogDecoder {
   ) {
     this.format = options.format ?? DEFAULT_LOG_FORMAT;
     this.parser = this.parserFor(this.format);
+    this.fastTest = this.fastTestFor(this.format);
   }
 
   /** Decodes a batch of consecutive lines starting at line number `firstLine`. */
@@ -82,12 +90,18 @@ export class FlowLogDecoder {
 
   /** Decodes one flow-log message (a record line or a header line). */
   pushMessage(text: string, meta: RowMeta): void {
+    if (this.fastTest !== null && meta.eventId === undefined && this.sink.rawLine && this.fastTest(text)) {
+      this.records++;
+      this.sink.rawLine(this.format, text);
+      return;
+    }
     const tokens = tokenizeLine(text);
     const header = detectHeader(tokens);
     if (header) {
       this.headers++;
       this.format = header;
       this.parser = this.parserFor(header);
+      this.fastTest = this.fastTestFor(header);
       return;
     }
     const problem = this.parser(tokens, this.values);
@@ -105,6 +119,12 @@ export class FlowLogDecoder {
       message: problem.message,
       text,
     });
+  }
+
+  private fastTestFor(format: LogFormat): ((line: string) => boolean) | null {
+    if (!this.sink.rawLine) return null;
+    if (!this.fastTests.has(format)) this.fastTests.set(format, compileFastLineTest(format));
+    return this.fastTests.get(format) ?? null;
   }
 
   private parserFor(format: LogFormat): TokenParser {

@@ -106,3 +106,31 @@ function parseNonNegativeInteger(token: string): number {
 function truncate(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
+
+// Building blocks of the fast line test: exact for AWS's single-spaced IPv4 records.
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = `${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}`;
+const PORT = '(?:6553[0-5]|655[0-2]\\d|65[0-4]\\d\\d|6[0-4]\\d{3}|[1-5]\\d{4}|\\d{1,4})';
+const BYTE = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|\\d{1,2})';
+
+/**
+ * A single regular expression accepting exactly the lines the token parser accepts without any
+ * conversion doubt (single spaces, IPv4 only, integers short enough to be in range), or null when the
+ * format has no typed field (a header line could then pass as a record). Lines it refuses go through
+ * the token parser, which decides precisely; so this is an optimisation, never a change of meaning.
+ */
+export function compileFastLineTest(format: LogFormat): ((line: string) => boolean) | null {
+  if (format.fields.every((f) => f.kind === 'string' && !ENUMS[f.name])) return null;
+  const parts = format.fields.map((field) => {
+    const name = field.name;
+    if (RANGES[name]) return `(?:-|${name === 'srcport' || name === 'dstport' ? PORT : BYTE})`;
+    if (field.kind === 'int32') return '(?:-|\\d{1,9})';
+    if (field.kind === 'int64') return '(?:-|\\d{1,15})';
+    if (field.kind === 'address') return `(?:-|${IPV4})`;
+    const allowed = ENUMS[name];
+    if (allowed) return `(?:-|${[...allowed].join('|')})`;
+    return '[^ \\t]+';
+  });
+  const regex = new RegExp(`^${parts.join(' ')}$`);
+  return (line) => regex.test(line);
+}

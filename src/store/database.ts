@@ -4,6 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { FlowlensError, QueryError } from '../records/index.js';
 import { macroStatements } from './macros.js';
+import { ensureFlowColumns } from './flow-columns.js';
 import { schemaStatements } from './schema.js';
 
 /** The database path used when neither --db nor FLOWLENS_DB is given. */
@@ -54,7 +55,10 @@ export class Store {
     }
     const connection = await instance.connect();
     const store = new Store(instance, connection, path);
-    if (!options.readOnly) for (const sql of schemaStatements()) await connection.run(sql);
+    if (!options.readOnly) {
+      for (const sql of schemaStatements()) await connection.run(sql);
+      await ensureFlowColumns(store, []);
+    }
     for (const sql of macroStatements()) await connection.run(sql.replace('CREATE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
     return store;
   }

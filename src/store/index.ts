@@ -4,3 +4,4 @@ export * from './sql-text.js';
 export * from './macros.js';
 export * from './ingest.js';
 export * from './unit-writer.js';
+export * from './flow-columns.js';

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
-import { decodeUnit, formatIssue } from '../parse/index.js';
-import type { LogFormat, ParseIssue, RowMeta } from '../parse/index.js';
+import { decodeLogUnit, formatIssue } from '../parse/index.js';
+import type { LogFormat, LogTypeChoice, LogTypeName, ParseIssue, RowMeta } from '../parse/index.js';
 import { ParseError } from '../records/index.js';
 import type { FieldValue } from '../records/index.js';
 import type { ListOptions, Source, SourceUnit } from '../sources/index.js';
 import type { Store } from './database.js';
-import { FLOWS_TABLE } from './schema.js';
+import { FLOW_RECORDS_TABLE } from './schema.js';
 import { UnitWriter } from './unit-writer.js';
+import { deleteLogUnitRows, LogUnitWriter } from './log-writer.js';
+import type { LogRowPredicate } from './log-writer.js';
 
 /** Decides whether a decoded row is kept (time window, action, filter pattern). */
 export type RowPredicate = (format: LogFormat, values: readonly FieldValue[], meta: RowMeta) => boolean;
@@ -31,6 +33,12 @@ export interface IngestOptions {
   onProgress?: ((progress: IngestProgress) => void) | undefined;
   onIssue?: ((issue: ParseIssue) => void) | undefined;
   onUnitSkipped?: ((unit: SourceUnit, reason: string) => void) | undefined;
+  /** Read units as this log type, or `auto` to detect each unit's type (S3 access and CloudTrail rows go to their tables); default vpc. */
+  logType?: LogTypeChoice | undefined;
+  /** Called with the log type each unit is read as. */
+  onLogType?: ((type: LogTypeName, unit: SourceUnit) => void) | undefined;
+  /** Keeps or drops S3 access / CloudTrail rows (time window); `filter` applies to flow rows. */
+  logFilter?: LogRowPredicate | undefined;
 }
 
 /** What an ingest did: units read and skipped, records stored, bad lines, duplicates dropped, time. */
@@ -70,21 +78,31 @@ async function ingestUnit(store: Store, source: Source, unit: SourceUnit, option
     return false;
   }
   let bytesRead = 0;
+  let writer: UnitWriter | undefined;
+  let logWriter: LogUnitWriter | undefined;
   await store.run('BEGIN TRANSACTION');
   try {
     for (const row of previous.rows) await deleteUnit(store, Number(row.unit_id));
     const unitId = Number(await store.scalar("SELECT nextval('ingest_unit_seq')"));
     const hash = createHash('sha256');
-    const writer = new UnitWriter(store, unitId);
+    writer = new UnitWriter(store, unitId);
+    const unitWriter = writer;
+    const unitLogWriter = (logWriter = new LogUnitWriter(store, unitId));
     const rejects: ParseIssue[] = [];
     let filteredOut = 0;
     const hashed = { ...unit, open: async () => tee(await unit.open(), hash) };
-    const counts = await decodeUnit(
+    const counts = await decodeLogUnit(
       hashed,
       {
         row(format, values, meta) {
           if (options.filter && !options.filter(format, values, meta)) filteredOut++;
-          else writer.row(format, values, meta);
+          else unitWriter.row(format, values, meta);
+        },
+        // Without a filter, valid lines skip value conversion entirely (see compileFastLineTest).
+        ...(options.filter ? {} : { rawLine: (format: LogFormat, line: string) => unitWriter.rawLine(format, line) }),
+        logRow(type, values) {
+          if (options.logFilter && !options.logFilter(type, values)) filteredOut++;
+          else unitLogWriter.row(type, values);
         },
         issue(issue) {
           if (options.strict) throw new ParseError('bad-line', formatIssue(issue), { hint: 'remove --strict to count and keep bad lines aside instead' });
@@ -92,13 +110,15 @@ async function ingestUnit(store: Store, source: Source, unit: SourceUnit, option
           options.onIssue?.(issue);
         },
         async afterBatch() {
-          await writer.settle();
-          options.onProgress?.({ unit: unit.key, units: summary.units, bytes: summary.bytes + bytesRead, records: summary.records + writer.rows, badLines: summary.badLines + rejects.length });
+          await unitWriter.settle();
+          await unitLogWriter.settle();
+          options.onProgress?.({ unit: unit.key, units: summary.units, bytes: summary.bytes + bytesRead, records: summary.records + unitWriter.rows + unitLogWriter.rows, badLines: summary.badLines + rejects.length });
         },
       },
-      { format: options.format, onBytes: (n) => (bytesRead += n) },
+      { format: options.format, onBytes: (n) => (bytesRead += n), logType: options.logType, onLogType: (type) => options.onLogType?.(type, unit) },
     );
     await writer.close();
+    await unitLogWriter.close();
     const contentHash = hash.digest('hex');
     const twin = await store.query('SELECT unit_key FROM ingest_units WHERE content_hash = ? LIMIT 1', [contentHash]);
     if (twin.rows.length > 0 && counts.records > 0) {
@@ -111,39 +131,42 @@ async function ingestUnit(store: Store, source: Source, unit: SourceUnit, option
     await writeRejects(store, unitId, rejects);
     await store.run(
       'INSERT INTO ingest_units (unit_id, source, unit_key, fingerprint, content_hash, records, bad_lines, duplicates, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())',
-      [unitId, source.name, unit.key, unit.fingerprint, contentHash, writer.rows - duplicates, rejects.length, duplicates],
+      [unitId, source.name, unit.key, unit.fingerprint, contentHash, writer.rows + unitLogWriter.rows - duplicates, rejects.length, duplicates],
     );
     await store.run('COMMIT');
     await unit.committed?.();
     summary.units++;
-    summary.records += writer.rows - duplicates;
+    summary.records += writer.rows + unitLogWriter.rows - duplicates;
     summary.duplicates += duplicates;
     summary.filteredOut += filteredOut;
     summary.badLines += rejects.length;
     summary.bytes += bytesRead;
     return true;
   } catch (error) {
+    await writer?.abort().catch(() => undefined);
+    await logWriter?.abort().catch(() => undefined);
     await store.run('ROLLBACK').catch(() => undefined);
     throw error;
   }
 }
 
 async function deleteUnit(store: Store, unitId: number): Promise<void> {
-  await store.run(`DELETE FROM ${FLOWS_TABLE} WHERE unit_id = ?`, [unitId]);
+  await store.run(`DELETE FROM ${FLOW_RECORDS_TABLE} WHERE unit_id = ?`, [unitId]);
+  await deleteLogUnitRows(store, unitId);
   await store.run('DELETE FROM rejects WHERE unit_id = ?', [unitId]);
   await store.run('DELETE FROM ingest_units WHERE unit_id = ?', [unitId]);
 }
 
 async function dropDuplicateEvents(store: Store, unitId: number): Promise<number> {
-  const before = Number(await store.scalar(`SELECT count(*) FROM ${FLOWS_TABLE} WHERE unit_id = ?`, [unitId]));
+  const before = Number(await store.scalar(`SELECT count(*) FROM ${FLOW_RECORDS_TABLE} WHERE unit_id = ?`, [unitId]));
   // Keep the first copy of each event id: earlier units win, and repeats inside this unit collapse to one.
   await store.run(
-    `DELETE FROM ${FLOWS_TABLE} WHERE unit_id = $1 AND event_id IS NOT NULL AND (
-       event_id IN (SELECT event_id FROM ${FLOWS_TABLE} WHERE unit_id <> $1 AND event_id IS NOT NULL)
-       OR rowid NOT IN (SELECT min(rowid) FROM ${FLOWS_TABLE} WHERE unit_id = $1 AND event_id IS NOT NULL GROUP BY event_id))`,
+    `DELETE FROM ${FLOW_RECORDS_TABLE} WHERE unit_id = $1 AND event_id IS NOT NULL AND (
+       event_id IN (SELECT event_id FROM ${FLOW_RECORDS_TABLE} WHERE unit_id <> $1 AND event_id IS NOT NULL)
+       OR rowid NOT IN (SELECT min(rowid) FROM ${FLOW_RECORDS_TABLE} WHERE unit_id = $1 AND event_id IS NOT NULL GROUP BY event_id))`,
     [unitId],
   );
-  const after = Number(await store.scalar(`SELECT count(*) FROM ${FLOWS_TABLE} WHERE unit_id = ?`, [unitId]));
+  const after = Number(await store.scalar(`SELECT count(*) FROM ${FLOW_RECORDS_TABLE} WHERE unit_id = ?`, [unitId]));
   return before - after;
 }
 

@@ -1,9 +1,13 @@
 import { ALL_FIELDS, toColumnName } from '../records/index.js';
 import type { FieldDefinition } from '../records/index.js';
 import { quoteIdentifier } from './sql-text.js';
+import { logSchemaStatements } from './log-schema.js';
 
-/** The table holding flow records. */
+/** The view every query reads: all known columns, NULL where no ingested format had the field. */
 export const FLOWS_TABLE = 'flows';
+
+/** The physical table: only the columns some ingested format had (added on demand), so inserts skip dozens of all-NULL columns. */
+export const FLOW_RECORDS_TABLE = 'flow_records';
 
 /** The DuckDB type a field is stored as: integers typed, addresses and strings as VARCHAR. */
 export function duckdbTypeOf(field: FieldDefinition): string {
@@ -39,11 +43,22 @@ export const FLOW_COLUMNS: readonly StoredColumn[] = [
   { name: 'unit_id', type: 'INTEGER', description: 'The ingested file/object/batch the record came from (ingest_units.unit_id).' },
 ];
 
-/** SQL statements that create the store's tables, sequences and helper macros when missing. */
+/** Columns the physical table always has: the default (v2) format's fields and the bookkeeping columns. */
+export const BASE_COLUMNS: readonly string[] = [
+  ...FLOW_COLUMNS.filter((c) => c.field?.version === 2 && !c.field.name.startsWith('tgw')).map((c) => c.name),
+  'src_ip',
+  'dst_ip',
+  'event_id',
+  'unit_id',
+];
+
+/** SQL statements that create the store's tables and sequences when missing. */
 export function schemaStatements(): string[] {
-  const columns = FLOW_COLUMNS.map((c) => `${quoteIdentifier(c.name)} ${c.type}`).join(',\n  ');
+  const columns = FLOW_COLUMNS.filter((c) => BASE_COLUMNS.includes(c.name))
+    .map((c) => `${quoteIdentifier(c.name)} ${c.type}`)
+    .join(',\n  ');
   return [
-    `CREATE TABLE IF NOT EXISTS ${FLOWS_TABLE} (\n  ${columns}\n)`,
+    `CREATE TABLE IF NOT EXISTS ${FLOW_RECORDS_TABLE} (\n  ${columns}\n)`,
     'CREATE SEQUENCE IF NOT EXISTS ingest_unit_seq START 1',
     `CREATE TABLE IF NOT EXISTS ingest_units (
   unit_id INTEGER PRIMARY KEY,
@@ -66,5 +81,14 @@ export function schemaStatements(): string[] {
   text VARCHAR
 )`,
     'CREATE TABLE IF NOT EXISTS ingest_cursors (source VARCHAR PRIMARY KEY, cursor VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL)',
+    ...logSchemaStatements(),
   ];
+}
+
+/** The `flows` view over the physical table: every documented column, typed NULL for the ones not stored yet. */
+export function flowsViewSql(storedColumns: ReadonlySet<string>): string {
+  const select = FLOW_COLUMNS.map((c) =>
+    storedColumns.has(c.name) ? quoteIdentifier(c.name) : `CAST(NULL AS ${c.type}) AS ${quoteIdentifier(c.name)}`,
+  ).join(', ');
+  return `CREATE OR REPLACE VIEW ${FLOWS_TABLE} AS SELECT ${select} FROM ${FLOW_RECORDS_TABLE}`;
 }
