@@ -5,3 +5,6 @@ export * from './decoder.js';
 export * from './line-reader.js';
 export * from './parse-text.js';
 export * from './decode-unit.js';
+export * from './log-type/index.js';
+export * from './s3-access/index.js';
+export * from './cloudtrail/index.js';

@@ -5,3 +5,6 @@ export * from './macros.js';
 export * from './ingest.js';
 export * from './unit-writer.js';
 export * from './flow-columns.js';
+export * from './log-schema.js';
+export * from './log-writer.js';
+export * from './cursors.js';

@@ -1,0 +1,86 @@
+import type { LogStruct, LogValue } from '../log-type/types.js';
+
+/** The shape of a nested CloudTrail value as AWS's Athena DDL declares it: text, a struct, a list or a text map. */
+export type Shape = 'string' | 'map' | { readonly list: Shape } | { readonly [key: string]: Shape };
+
+const S = 'string' as const;
+
+// Structs of AWS's Athena DDL for CloudTrail ("Create a table for CloudTrail logs in Athena using manual
+// partitioning"), with its lowercase field names. JSON keys are matched case-insensitively, as Hive's JsonSerDe does.
+/** useridentity: who made the request (CloudTrail userIdentity element). */
+export const USER_IDENTITY_SHAPE: Shape = {
+  type: S,
+  principalid: S,
+  arn: S,
+  accountid: S,
+  invokedby: S,
+  accesskeyid: S,
+  username: S,
+  onbehalfof: { userid: S, identitystorearn: S },
+  sessioncontext: {
+    attributes: { mfaauthenticated: S, creationdate: S },
+    sessionissuer: { type: S, principalid: S, arn: S, accountid: S, username: S },
+    ec2roledelivery: S,
+    webidfederationdata: { federatedprovider: S, attributes: 'map' },
+  },
+};
+
+/** resources: the resources accessed in the event. */
+export const RESOURCES_SHAPE: Shape = { list: { arn: S, accountid: S, type: S } };
+
+/** addendum: why and how a delayed or updated event was changed. */
+export const ADDENDUM_SHAPE: Shape = { reason: S, updatedfields: S, originalrequestid: S, originaleventid: S };
+
+/** tlsdetails: TLS version, cipher suite and host header of the request. */
+export const TLS_DETAILS_SHAPE: Shape = { tlsversion: S, ciphersuite: S, clientprovidedhostheader: S };
+
+/** Converts a JSON value to the DDL's STRING: strings as is, other scalars as text, objects and arrays as JSON text. */
+export function toText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
+}
+
+/** Converts a JSON value to a shape: every declared key present (null when absent), keys lowercase. */
+export function toShape(value: unknown, shape: Shape): LogValue {
+  if (shape === 'string') return toText(value);
+  if (value === null || typeof value !== 'object') return null;
+  if (shape === 'map') {
+    if (Array.isArray(value)) return null;
+    const map: LogStruct = {};
+    for (const [key, item] of Object.entries(value)) map[key] = toText(item);
+    return map;
+  }
+  if (isListShape(shape)) {
+    if (!Array.isArray(value)) return null;
+    return value.map((item) => toShape(item, shape.list)).filter((item): item is LogStruct => item !== null && typeof item === 'object' && !Array.isArray(item));
+  }
+  if (Array.isArray(value)) return null;
+  const lower = lowerKeys(value as Record<string, unknown>);
+  const struct: LogStruct = {};
+  for (const [key, inner] of Object.entries(shape)) struct[key] = toShape(lower.get(key), inner);
+  return struct;
+}
+
+/** The DuckDB type of a shape: STRUCT(...), LIST (`[]`), MAP(VARCHAR, VARCHAR) or VARCHAR. */
+export function shapeSqlType(shape: Shape): string {
+  if (shape === 'string') return 'VARCHAR';
+  if (shape === 'map') return 'MAP(VARCHAR, VARCHAR)';
+  if (isListShape(shape)) return `${shapeSqlType(shape.list)}[]`;
+  return `STRUCT(${Object.entries(shape).map(([key, inner]) => `"${key}" ${shapeSqlType(inner)}`).join(', ')})`;
+}
+
+/** A JSON object's entries keyed by lowercase name (the first spelling wins). */
+export function lowerKeys(object: Record<string, unknown>): Map<string, unknown> {
+  const map = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(object)) {
+    const lower = key.toLowerCase();
+    if (!map.has(lower)) map.set(lower, value);
+  }
+  return map;
+}
+
+function isListShape(shape: Shape): shape is { readonly list: Shape } {
+  return typeof shape === 'object' && 'list' in shape && Object.keys(shape).length === 1;
+}

@@ -1,0 +1,167 @@
+import { Readable } from 'node:stream';
+import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
+import { SourceError } from '../../records/index.js';
+import { CloudTrailDecoder } from '../cloudtrail/decoder.js';
+import { decodeUnit } from '../decode-unit.js';
+import type { BatchingRowSink, DecodableUnit, DecodeCounts, DecodeUnitOptions } from '../decode-unit.js';
+import { readLineBatches } from '../line-reader.js';
+import { S3AccessDecoder } from '../s3-access/decoder.js';
+import { detectLogType } from './detect.js';
+import type { LogRowMeta, LogRowSink, LogTableType, LogTypeChoice, LogTypeName, LogValue } from './types.js';
+
+/** A sink for every log type: flow rows go to `row`, S3 access and CloudTrail rows to `logRow`. */
+export interface AnyLogSink extends BatchingRowSink {
+  logRow(type: LogTableType, values: readonly LogValue[], meta: LogRowMeta): void;
+}
+
+/** Options of decodeLogUnit: the flow-log options plus the log type (or `auto`) and a detection callback. */
+export interface DecodeLogUnitOptions extends DecodeUnitOptions {
+  logType?: LogTypeChoice | undefined;
+  /** Called once per unit with the type used (detected or chosen), before its rows. */
+  onLogType?: ((type: LogTypeName) => void) | undefined;
+}
+
+/** Counts from decoding one unit, with the log type it was read as. */
+export interface LogDecodeCounts extends DecodeCounts {
+  logType: LogTypeName;
+}
+
+// Enough of a unit to see its first line, or a CloudTrail file's first keys.
+const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * Decodes a unit of any log type. `vpc` units go through decodeUnit unchanged; otherwise the first bytes are
+ * read (and un-gzipped) to detect the type when `logType` is `auto`, then replayed to the S3 access or
+ * CloudTrail decoder. Parquet units are flow logs. A truncated or corrupt input becomes an issue.
+ */
+export async function decodeLogUnit(unit: DecodableUnit, sink: AnyLogSink, options: DecodeLogUnitOptions = {}): Promise<LogDecodeCounts> {
+  const choice = options.logType ?? 'vpc';
+  if (choice === 'vpc' || unit.kind === 'parquet') {
+    if (choice !== 'vpc' && choice !== 'auto') {
+      throw new SourceError('log-type', `${unit.key}: Parquet files are read as VPC flow logs, not ${choice}`, { hint: 'leave --log-type out, or pass --log-type vpc' });
+    }
+    options.onLogType?.('vpc');
+    return { ...(await decodeUnit(unit, sink, options)), logType: 'vpc' };
+  }
+  const { head, replay } = await peek(await unit.open(), SNIFF_BYTES);
+  const logType = choice === 'auto' ? detectLogType(sampleText(head)) : choice;
+  options.onLogType?.(logType);
+  const replayed: DecodableUnit = { key: unit.key, kind: 'text', open: async () => replay };
+  const logSink: LogRowSink = { row: (type, values, meta) => sink.logRow(type, values, meta), issue: (issue) => sink.issue(issue) };
+  switch (logType) {
+    case 'vpc':
+      return { ...(await decodeUnit(replayed, sink, options)), logType };
+    case 's3-access': {
+      const decoder = new S3AccessDecoder(logSink, unit.key);
+      const bad = await readLines(replay, unit.key, sink, options, (lines, first) => decoder.pushLines(lines, first));
+      return { records: decoder.records, bad: decoder.bad + bad, headers: 0, logType };
+    }
+    case 'cloudtrail': {
+      const decoder = new CloudTrailDecoder(logSink, unit.key);
+      let bad = 0;
+      try {
+        decoder.pushText(await readAllText(replay, options.onBytes));
+      } catch (error) {
+        bad++;
+        sink.issue({ code: 'corrupt-input', file: unit.key, line: 1, message: `${unit.key}: cannot read the file: ${(error as Error).message}`, text: '' });
+      }
+      await sink.afterBatch?.();
+      return { records: decoder.records, bad: decoder.bad + bad, headers: 0, logType };
+    }
+  }
+}
+
+async function readLines(
+  input: Readable,
+  key: string,
+  sink: AnyLogSink,
+  options: DecodeUnitOptions,
+  push: (lines: readonly string[], firstLine: number) => void,
+): Promise<number> {
+  let lastLine = 0;
+  try {
+    for await (const batch of readLineBatches(input, { name: key, onBytes: options.onBytes })) {
+      push(batch.lines, batch.firstLine);
+      lastLine = batch.firstLine + batch.lines.length - 1;
+      await sink.afterBatch?.();
+    }
+  } catch (error) {
+    if (!(error instanceof SourceError) || error.code !== 'corrupt-input') throw error;
+    sink.issue({ code: 'corrupt-input', file: key, line: lastLine + 1, message: `${error.message} (${error.hint ?? ''})`, text: '' });
+    await sink.afterBatch?.();
+    return 1;
+  }
+  await sink.afterBatch?.();
+  return 0;
+}
+
+/** Reads a whole (possibly gzipped) stream as UTF-8 text; CloudTrail files are single JSON documents. */
+async function readAllText(input: Readable, onBytes: ((bytes: number) => void) | undefined): Promise<string> {
+  const chunks: Buffer[] = [];
+  let first = true;
+  let gunzip: ReturnType<typeof createGunzip> | null = null;
+  const raw: Buffer[] = [];
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    onBytes?.(chunk.length);
+    if (first) {
+      first = false;
+      if (chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) gunzip = createGunzip();
+    }
+    raw.push(chunk);
+  }
+  if (!gunzip) return Buffer.concat(raw).toString('utf8');
+  const inflater = gunzip;
+  const done = new Promise<void>((resolve, reject) => {
+    inflater.on('data', (chunk: Buffer) => chunks.push(chunk));
+    inflater.on('end', resolve);
+    inflater.on('error', reject);
+  });
+  inflater.end(Buffer.concat(raw));
+  await done;
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads at least `bytes` bytes (or all) of a stream and returns them with a stream replaying everything. */
+async function peek(input: Readable, bytes: number): Promise<{ head: Buffer; replay: Readable }> {
+  const iterator = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let size = 0;
+  let failure: unknown = null;
+  try {
+    while (size < bytes) {
+      const next = await iterator.next();
+      if (next.done) break;
+      const buffer = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+      head.push(buffer);
+      size += buffer.length;
+    }
+  } catch (error) {
+    failure = error; // replayed after the bytes read, so the decoder reports it where it happened
+  }
+  const replay = Readable.from(
+    (async function* () {
+      yield* head;
+      if (failure) throw failure;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+      }
+    })(),
+    { objectMode: false },
+  );
+  return { head: Buffer.concat(head), replay };
+}
+
+/** The start of a unit as text, un-gzipped when it is gzip (a partial gzip stream inflates up to where it stops). */
+function sampleText(head: Buffer): string {
+  let bytes = head;
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch {
+      return '';
+    }
+  }
+  return bytes.subarray(0, SNIFF_BYTES).toString('utf8');
+}

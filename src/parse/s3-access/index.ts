@@ -1,0 +1,3 @@
+export * from './fields.js';
+export * from './line-parser.js';
+export * from './decoder.js';
