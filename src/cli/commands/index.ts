@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerAggregate } from './aggregate.js';
+import { registerAthena } from './athena.js';
+import { registerClickHouse } from './clickhouse.js';
+import { registerExport } from './export.js';
 import { registerFields } from './fields.js';
 import { registerFindip } from './findip.js';
 import { registerIngest } from './ingest.js';
@@ -22,4 +25,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerQuery,
   registerRejects,
   registerFields,
+  registerExport,
+  registerAthena,
+  registerClickHouse,
 ];

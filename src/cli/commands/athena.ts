@@ -1,0 +1,114 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { UsageError } from '../../records/index.js';
+import type { CliContext } from '../context.js';
+import { writeErr, writeOut } from '../context.js';
+import { logFormatFrom } from '../data.js';
+import { splitList } from '../options.js';
+import { printTable } from './table-command.js';
+import type { AwsCliOptions } from './scale-shared.js';
+import { addAwsOptions, nestedCommand } from './scale-shared.js';
+
+interface DdlOptions {
+  logType: 'vpc' | 's3-access' | 'cloudtrail';
+  format: 'text' | 'parquet';
+  location?: string;
+  table?: string;
+  database?: string;
+  logFormat?: string;
+  partition: 'day' | 'hour';
+  startDate?: string;
+  endYear?: string;
+  accounts?: string;
+  regions?: string;
+}
+
+/** Options of commands that run SQL on Athena. */
+export interface AthenaCliOptions extends AwsCliOptions {
+  workgroup?: string;
+  output?: string;
+  database?: string;
+  catalog?: string;
+  format?: string;
+}
+
+const PLACEHOLDER_LOCATION = 's3://amzn-s3-demo-bucket/prefix/';
+
+/** `flowlens athena ddl|query`: table DDL with partition projection, and SQL run on Athena. */
+export function registerAthena(program: Command, context: CliContext): void {
+  const athena = program.command('athena').description('Amazon Athena: CREATE TABLE statements with partition projection, and queries');
+  nestedCommand(athena, 'ddl', context)
+    .description('print CREATE EXTERNAL TABLE with partition projection (no MSCK REPAIR or ALTER TABLE ADD PARTITION ever needed)')
+    .addOption(new Option('--log-type <type>', 'which logs the table reads').choices(['vpc', 's3-access', 'cloudtrail']).default('vpc'))
+    .addOption(new Option('--format <format>', 'VPC flow logs: text as AWS delivers it, or a `flowlens export parquet` prefix').choices(['text', 'parquet']).default('text'))
+    .option('--location <s3uri>', 'text: the prefix holding AWSLogs/; parquet: the export prefix; s3-access: the log destination prefix')
+    .option('--table <name>', 'table name (default: vpc_flow_logs, vpc_flow_logs_parquet, s3_access_logs or cloudtrail_logs)')
+    .option('--database <name>', 'database to create the table in')
+    .option('--log-format <format>', "the flow log's fields, AWS syntax '${version} ${srcaddr} ...' (default: the v2 format)")
+    .addOption(new Option('--partition <granularity>', 'parquet: day or hour partitions, as exported').choices(['day', 'hour']).default('day'))
+    .option('--start-date <yyyy/MM/dd>', 'first day the projection covers (default 2018/01/01)')
+    .option('--end-year <year>', 'parquet: last projected year (default: this year + 5)')
+    .option('--accounts <ids>', 'account ids to project (comma-separated; default: injected, name it in WHERE)')
+    .option('--regions <names>', 'regions to project (comma-separated; default: injected)')
+    .action(async (options: DdlOptions) => {
+      const scale = await import('../../scale/index.js');
+      if (options.location === undefined) writeErr(context, `note: no --location given; replace ${PLACEHOLDER_LOCATION} with your bucket and prefix`);
+      const common = {
+        table: options.table,
+        database: options.database,
+        location: options.location ?? PLACEHOLDER_LOCATION,
+        startDate: options.startDate,
+        accounts: splitList(options.accounts),
+        regions: splitList(options.regions),
+      };
+      let spec;
+      if (options.logType === 's3-access') spec = scale.buildS3AccessLogTable(common);
+      else if (options.logType === 'cloudtrail') spec = scale.buildCloudTrailTable(common);
+      else {
+        const format = logFormatFrom(options);
+        const columns = format ? scale.parquetColumnsFor(format.columns) : [...scale.DEFAULT_PARQUET_COLUMNS];
+        const endYear = options.endYear === undefined ? undefined : Number(options.endYear);
+        if (endYear !== undefined && !Number.isInteger(endYear)) throw new UsageError(`--end-year "${options.endYear}" is not a year`);
+        const flowOptions = { ...common, columns, partition: options.partition, endYear };
+        spec = options.format === 'parquet' ? scale.buildParquetFlowLogTable(flowOptions) : scale.buildTextFlowLogTable(flowOptions);
+      }
+      await writeOut(context, scale.renderCreateTable(spec));
+    });
+
+  addAthenaOptions(nestedCommand(athena, 'query', context).argument('<sql>', 'SQL to run on Athena (Trino dialect)'))
+    .description('run SQL on Athena and print the result, the data scanned and its cost')
+    .action(async (sql: string, options: AthenaCliOptions) => {
+      await runOnAthena(context, sql, options);
+    });
+}
+
+/** Adds the options of commands that run on Athena. */
+export function addAthenaOptions(command: Command): Command {
+  return addAwsOptions(command)
+    .option('--workgroup <name>', 'Athena workgroup (default: primary)')
+    .option('--output <s3uri>', "s3:// prefix for result files (default: the workgroup's)")
+    .option('--database <name>', 'Glue database of the table')
+    .option('--catalog <name>', 'data catalog (default: AwsDataCatalog)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'ndjson', 'csv']).default('table'));
+}
+
+/** Runs SQL on Athena, prints the rows, then data scanned and cost on stderr. */
+export async function runOnAthena(context: CliContext, sql: string, options: AthenaCliOptions): Promise<void> {
+  const scale = await import('../../scale/index.js');
+  const { AthenaClient } = await import('@aws-sdk/client-athena');
+  const client = new AthenaClient(await scale.buildAwsClientConfig(options, context.env));
+  try {
+    const result = await scale.runAthenaQuery(client, {
+      sql,
+      workgroup: options.workgroup,
+      database: options.database,
+      catalog: options.catalog,
+      outputLocation: options.output,
+    });
+    await printTable(context, result, options.format);
+    writeErr(context, `athena: query ${result.queryExecutionId}, ${result.rows.length} rows, ${result.stats.totalExecutionTimeMs} ms`);
+    writeErr(context, scale.renderCostLine(result.cost));
+  } finally {
+    client.destroy();
+  }
+}

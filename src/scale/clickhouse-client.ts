@@ -1,0 +1,96 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { FlowlensError, QueryError } from '../records/index.js';
+import type { ClickHouseFeatures, ClickHouseTableOptions } from './clickhouse-schema.js';
+import { clickHouseFeatures, clickHouseSchemaStatements, schemaSettings } from './clickhouse-schema.js';
+
+/** The default ClickHouse HTTP endpoint. */
+export const DEFAULT_CLICKHOUSE_URL = 'http://127.0.0.1:8123';
+
+/** How to reach the server. */
+export interface ClickHouseConnectOptions {
+  url?: string | undefined;
+  database?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+}
+
+/** An open connection and what the server supports. */
+export interface ClickHouseConnection {
+  client: ClickHouseClient;
+  features: ClickHouseFeatures;
+  close(): Promise<void>;
+}
+
+/** Connects over HTTP with the official client (its logging off: flowlens reports errors itself) and reads the server version. */
+export async function connectClickHouse(options: ClickHouseConnectOptions): Promise<ClickHouseConnection> {
+  const { createClient, ClickHouseLogLevel } = await import('@clickhouse/client');
+  const url = options.url ?? DEFAULT_CLICKHOUSE_URL;
+  const client = createClient({
+    url,
+    username: options.username ?? 'default',
+    password: options.password ?? '',
+    ...(options.database ? { database: options.database } : {}),
+    log: { level: ClickHouseLogLevel.OFF },
+    request_timeout: 600_000,
+  });
+  try {
+    const ping = await client.ping();
+    if (!ping.success) throw ping.error;
+    const result = await client.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' });
+    const [row] = await result.json<{ v: string }>();
+    return { client, features: clickHouseFeatures(row?.v ?? '0'), close: () => client.close() };
+  } catch (error) {
+    await client.close();
+    throw new FlowlensError('clickhouse-connect', `cannot reach ClickHouse at ${url}: ${(error as Error).message}`, {
+      hint: 'start the server (clickhouse-server) or pass --clickhouse-url http://host:8123; a missing --database is created by `flowlens clickhouse schema`',
+      cause: error,
+    });
+  }
+}
+
+/** Creates the database, the flows table and the load ledger when missing. */
+export async function ensureClickHouseSchema(client: ClickHouseClient, options: ClickHouseTableOptions): Promise<string[]> {
+  const statements = clickHouseSchemaStatements(options);
+  for (const query of statements) await client.command({ query, clickhouse_settings: schemaSettings(options.features) });
+  return statements;
+}
+
+/** A result as plain JS values, like the DuckDB store's: 64-bit integers as numbers when safe. */
+export interface ClickHouseResult {
+  columns: string[];
+  types: string[];
+  rows: Record<string, unknown>[];
+}
+
+/** Runs a query and converts its JSON result by the column types ClickHouse reports. */
+export async function runClickHouseQuery(client: ClickHouseClient, sql: string): Promise<ClickHouseResult> {
+  let json: { meta?: { name: string; type: string }[]; data?: Record<string, unknown>[] };
+  try {
+    const result = await client.query({ query: sql, format: 'JSON' });
+    json = await result.json();
+  } catch (error) {
+    throw new QueryError('clickhouse', `ClickHouse rejected the query: ${(error as Error).message}`, {
+      sql,
+      hint: 'run with --sql to see the statement; Debian\'s clickhouse-server is an old release (18.16) that lacks newer functions',
+      cause: error,
+    });
+  }
+  const meta = json.meta ?? [];
+  const rows = (json.data ?? []).map((row) => {
+    for (const { name, type } of meta) row[name] = convertValue(row[name], type);
+    return row;
+  });
+  return { columns: meta.map((m) => m.name), types: meta.map((m) => m.type), rows };
+}
+
+/** Converts a JSON-format value: 64-bit and 128-bit integers arrive quoted. */
+export function convertValue(value: unknown, type: string): unknown {
+  if (value === null || value === undefined) return null;
+  const base = type.replace(/^LowCardinality\((.*)\)$/, '$1').replace(/^Nullable\((.*)\)$/, '$1');
+  if (/^U?Int(64|128|256)$/.test(base) && typeof value === 'string') {
+    const big = BigInt(value);
+    return big <= BigInt(Number.MAX_SAFE_INTEGER) && big >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(big) : big;
+  }
+  if (/^(Float|Decimal)/.test(base) && typeof value === 'string') return Number(value);
+  return value;
+}
