@@ -6,6 +6,7 @@ import { registerClickHouse } from './clickhouse.js';
 import { registerExport } from './export.js';
 import { registerFields } from './fields.js';
 import { registerFindip } from './findip.js';
+import { registerGraph } from './graph.js';
 import { registerIngest } from './ingest.js';
 import { registerIpset } from './ipset.js';
 import { registerPrint } from './print.js';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerAggregate,
   registerQuery,
   registerRejects,
+  registerGraph,
   registerFields,
   registerExport,
   registerAthena,

@@ -1,0 +1,91 @@
+import { Option } from 'commander';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { writeErr, writeOut } from '../context.js';
+import { openData } from '../data.js';
+import { addReadingOptions, parseSelection } from '../options.js';
+import type { ReadingOptions } from '../options.js';
+import { UsageError } from '../../records/index.js';
+
+/** Options of `flowlens graph` beyond the common reading options. */
+export interface GraphCommandOptions extends ReadingOptions {
+  node: string;
+  names?: string[];
+  enis?: string[];
+  public: string;
+  protocol?: string;
+  port?: string;
+  minFlows?: string;
+  minWeight?: string;
+  top?: string;
+  weight: string;
+  pseudonymize?: boolean;
+  key?: string;
+  export: string;
+  out?: string;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `flowlens graph [SOURCE...]`: who talks to whom, exported as JSON, GraphML, DOT, hypergraph CSVs or Parquet. */
+export function registerGraph(program: Command, context: CliContext): void {
+  const command = program.command('graph').argument('[source...]', 'sources (default: the database)');
+  addReadingOptions(command, ['json'])
+    .description('build the who-talks-to-whom graph: nodes are addresses, subnets, ENIs or names; edges aggregate flows')
+    .option('--node <mode>', 'node identity: ip | ip-port | eni | subnet/NN | name', 'ip')
+    .option('--names <file>', 'known names: YAML/JSON/CSV of address or CIDR → name (repeatable)', collect)
+    .option('--enis <file>', 'name ENIs and addresses from `aws ec2 describe-network-interfaces` JSON (repeatable)', collect)
+    .addOption(new Option('--public <mode>', 'public addresses: keep each, or group into one "internet" node').choices(['keep', 'group']).default('keep'))
+    .option('--protocol <list>', 'keep only these protocols (tcp,udp,icmp or numbers)')
+    .option('--port <list>', 'keep only flows with one of these source or destination ports')
+    .option('--min-flows <n>', 'drop edges with fewer flows')
+    .option('--min-weight <n>', 'drop edges whose weight is below n')
+    .option('--top <k>', 'keep the k heaviest edges')
+    .addOption(new Option('--weight <measure>', 'edge weight for --top and --min-weight').choices(['flows', 'bytes', 'packets']).default('flows'))
+    .option('--pseudonymize', 'replace addresses by keyed, prefix-preserving pseudonyms (names are kept)')
+    .option('--key <key>', 'pseudonymization key (default: $FLOWLENS_PSEUDONYM_KEY)')
+    .addOption(new Option('--export <format>', 'export format').choices(['json', 'graphml', 'dot', 'hypergraph', 'parquet']).default('json'))
+    .option('-o, --out <path>', 'write here (a folder for hypergraph) instead of standard output')
+    .action(async (sources: string[], options: GraphCommandOptions) => {
+      const graph = await import('../../graph/index.js');
+      const format = options.export as 'json' | 'graphml' | 'dot' | 'hypergraph' | 'parquet';
+      if ((format === 'hypergraph' || format === 'parquet') && !options.out) {
+        throw new UsageError(`--export ${format} writes files: give --out PATH`);
+      }
+      const buildOptions = await graphOptionsFrom(options, context);
+      const data = await openData(context, sources, options, parseSelection(options));
+      try {
+        const built = await graph.buildGraph(data.store, { ...buildOptions, where: data.where });
+        if (!options.out) {
+          await writeOut(context, graph.renderExport(built, format as 'json' | 'graphml' | 'dot'));
+        } else {
+          const paths = await graph.writeExport(built, format, options.out);
+          writeErr(context, `wrote ${paths.join(', ')}`);
+        }
+        writeErr(context, `graph: ${built.nodes.length} nodes, ${built.edges.length} edges (of ${built.totalEdges}) from ${built.records} flow records`);
+      } finally {
+        data.close();
+      }
+    });
+}
+
+/** Turns command options into buildGraph options (node mode, names, filters, thresholds, pseudonymizer). */
+export async function graphOptionsFrom(options: GraphCommandOptions, context: CliContext) {
+  const graph = await import('../../graph/index.js');
+  const key = options.key ?? context.env.FLOWLENS_PSEUDONYM_KEY;
+  if (options.pseudonymize && !key) {
+    throw new UsageError('--pseudonymize needs a key', { hint: 'pass --key K or set FLOWLENS_PSEUDONYM_KEY; keep the key secret' });
+  }
+  return {
+    node: graph.parseNodeMode(options.node),
+    names: await graph.loadNameTable({ names: options.names, enis: options.enis }),
+    publicMode: graph.parsePublicMode(options.public),
+    protocols: options.protocol === undefined ? undefined : graph.parseProtocols(options.protocol),
+    ports: options.port === undefined ? undefined : graph.parsePorts(options.port),
+    minFlows: options.minFlows === undefined ? undefined : graph.parseThreshold(options.minFlows, '--min-flows'),
+    minWeight: options.minWeight === undefined ? undefined : graph.parseThreshold(options.minWeight, '--min-weight'),
+    top: options.top === undefined ? undefined : graph.parseCount(options.top, '--top'),
+    weight: graph.parseWeight(options.weight),
+    pseudonymizer: options.pseudonymize && key ? graph.createPseudonymizer(key) : undefined,
+  };
+}

@@ -1,0 +1,167 @@
+import { cidrRange } from '../records/index.js';
+import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
+import { IPV4_MAPPED_BASE } from './address-text.js';
+import type { NameTable } from './names.js';
+import type { EdgeWeight, NodeMode, PublicMode } from './types.js';
+
+/** What selects and keys the flows of a graph: record condition, node mode, names, public grouping, protocols, ports. */
+export interface GraphScope {
+  /** SQL condition on the flows table (e.g. from selectionToSql); TRUE when absent. */
+  where?: string | undefined;
+  node?: NodeMode | undefined;
+  names?: NameTable | undefined;
+  publicMode?: PublicMode | undefined;
+  /** Keep only these IANA protocol numbers (6 TCP, 17 UDP, 1 ICMP). */
+  protocols?: readonly number[] | undefined;
+  /** Keep only flows with one of these ports as source or destination port. */
+  ports?: readonly number[] | undefined;
+}
+
+/** Thresholds applied to aggregated edges. */
+export interface EdgeLimits {
+  minFlows?: number | undefined;
+  minWeight?: number | undefined;
+  top?: number | undefined;
+  weight?: EdgeWeight | undefined;
+}
+
+// Private ranges as isPrivateAddress (src/records) defines them: RFC 1918, loopback, link-local, CGNAT, IPv6 ULA/link-local/loopback.
+const PRIVATE_CIDRS = ['10.0.0.0/8', '127.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10', 'fc00::/7', 'fe80::/10', '::1/128'];
+
+/**
+ * The WITH clause shared by graph, details and search queries: `graph_keyed` has one row per selected flow
+ * with `source`/`target` node ids and `source_kind`/`target_kind`, plus the flow's own columns.
+ */
+export function keyedFlowsSql(scope: GraphScope): string {
+  const mode = scope.node ?? { kind: 'ip' };
+  const names = scope.names;
+  const ctes = [
+    `graph_sel AS (SELECT interface_id, srcaddr, dstaddr, src_ip, dst_ip, srcport, dstport, protocol, packets, bytes, action, "start", "end"
+  FROM flows WHERE ${flowCondition(scope)})`,
+    `graph_names(low, high, rank, name) AS (${namesValues(names)})`,
+    `graph_addr AS (SELECT DISTINCT ip FROM (SELECT src_ip AS ip FROM graph_sel UNION ALL SELECT dst_ip FROM graph_sel))`,
+    `graph_named AS (SELECT a.ip, arg_max(n.name, n.rank) AS name FROM graph_addr a JOIN graph_names n ON a.ip BETWEEN n.low AND n.high GROUP BY a.ip)`,
+  ];
+  const joins = ['LEFT JOIN graph_named ns ON s.src_ip = ns.ip', 'LEFT JOIN graph_named nd ON s.dst_ip = nd.ip'];
+  if (mode.kind === 'eni') {
+    ctes.push(...eniCtes(names));
+    joins.push('LEFT JOIN graph_eni es ON s.src_ip = es.ip', 'LEFT JOIN graph_eni ed ON s.dst_ip = ed.ip');
+  }
+  const src = sideKey('src', 'ns', 'es', mode, scope.publicMode ?? 'keep');
+  const dst = sideKey('dst', 'nd', 'ed', mode, scope.publicMode ?? 'keep');
+  ctes.push(`graph_keyed AS (SELECT ${src.key} AS source, ${src.kind} AS source_kind, ${dst.key} AS target, ${dst.kind} AS target_kind, s.*
+  FROM graph_sel s ${joins.join(' ')})`);
+  return `WITH ${ctes.join(',\n')}`;
+}
+
+/** SQL of the graph's edge table: one row per (source, target) with flows, bytes, packets, ports, times, accepted/rejected. */
+export function graphEdgesSql(scope: GraphScope, limits: EdgeLimits = {}): string {
+  const weight = limits.weight ?? 'flows';
+  const conditions = ['TRUE'];
+  if (limits.minFlows !== undefined) conditions.push(`flows >= ${sqlLiteral(limits.minFlows)}`);
+  if (limits.minWeight !== undefined) conditions.push(`${quoteIdentifier(weight)} >= ${sqlLiteral(limits.minWeight)}`);
+  return `${keyedFlowsSql(scope)},
+graph_ports AS (SELECT source, source_kind, target, target_kind, protocol, dstport, count(*) AS flows,
+  coalesce(sum(bytes), 0) AS bytes, coalesce(sum(packets), 0) AS packets,
+  count(*) FILTER (WHERE action = 'ACCEPT') AS accepted, count(*) FILTER (WHERE action = 'REJECT') AS rejected,
+  min("start") AS first_seen, max("end") AS last_seen
+  FROM graph_keyed GROUP BY ALL),
+graph_edges AS (SELECT source, any_value(source_kind) AS source_kind, target, any_value(target_kind) AS target_kind,
+  sum(flows)::BIGINT AS flows, sum(bytes)::BIGINT AS bytes, sum(packets)::BIGINT AS packets,
+  sum(accepted)::BIGINT AS accepted, sum(rejected)::BIGINT AS rejected,
+  count(DISTINCT dstport) AS port_count, list(dstport ORDER BY flows DESC, dstport)[1:20] AS ports,
+  list(DISTINCT protocol ORDER BY protocol) FILTER (WHERE protocol IS NOT NULL) AS protocols,
+  min(first_seen) AS first_seen, max(last_seen) AS last_seen
+  FROM graph_ports GROUP BY source, target)
+SELECT *, (SELECT count(*) FROM graph_edges) AS total_edges, (SELECT count(*) FROM graph_sel) AS total_records
+FROM graph_edges WHERE ${conditions.join(' AND ')}
+ORDER BY ${quoteIdentifier(weight)} DESC, flows DESC, source, target${limits.top === undefined ? '' : `\nLIMIT ${Math.trunc(limits.top)}`}`;
+}
+
+/** The flow condition: the scope's WHERE, data records only (no NODATA/SKIPDATA), known addresses, protocols, ports. */
+export function flowCondition(scope: GraphScope): string {
+  const parts = [`(${scope.where ?? 'TRUE'})`, 'src_ip IS NOT NULL', 'dst_ip IS NOT NULL',
+    "log_status IS DISTINCT FROM 'NODATA'", "log_status IS DISTINCT FROM 'SKIPDATA'"];
+  if (scope.protocols?.length) parts.push(`protocol IN (${scope.protocols.map(sqlLiteral).join(', ')})`);
+  if (scope.ports?.length) {
+    const list = scope.ports.map(sqlLiteral).join(', ');
+    parts.push(`(srcport IN (${list}) OR dstport IN (${list}))`);
+  }
+  return parts.join(' AND ');
+}
+
+/** SQL condition: the 128-bit address expression is in a private range. */
+export function isPrivateSql(ip: string): string {
+  return `(${PRIVATE_CIDRS.map((cidr) => {
+    const { low, high } = cidrRange(cidr);
+    return `${ip} BETWEEN ${low}::UHUGEINT AND ${high}::UHUGEINT`;
+  }).join(' OR ')})`;
+}
+
+function sideKey(side: 'src' | 'dst', named: string, eni: string, mode: NodeMode, publicMode: PublicMode): { key: string; kind: string } {
+  const ip = `s.${side}_ip`;
+  const branches: [string, string, string][] = [[`${named}.name IS NOT NULL`, `${named}.name`, `'name'`]];
+  if (mode.kind === 'eni') branches.push([`${eni}.eni IS NOT NULL`, `coalesce(${eni}.name, ${eni}.eni)`, `CASE WHEN ${eni}.name IS NULL THEN 'eni' ELSE 'name' END`]);
+  const publicGrouped = publicMode === 'group';
+  if (publicGrouped) branches.push([`NOT ${isPrivateSql(ip)}`, `'internet'`, `'internet'`]);
+  const [value, kind] = modeValue(side, mode);
+  if (mode.kind === 'name') branches.push([isPrivateSql(ip), `'unnamed'`, `'unnamed'`]);
+  const key = `CASE ${branches.map(([when, then]) => `WHEN ${when} THEN ${then}`).join(' ')} ELSE ${value} END`;
+  const kindSql = `CASE ${branches.map(([when, , k]) => `WHEN ${when} THEN ${k}`).join(' ')} ELSE ${kind} END`;
+  return { key, kind: kindSql };
+}
+
+function modeValue(side: 'src' | 'dst', mode: NodeMode): [string, string] {
+  const addr = `s.${side}addr`;
+  const ip = `s.${side}_ip`;
+  const port = `s.${side}port`;
+  switch (mode.kind) {
+    case 'ip-port':
+      return [`CASE WHEN ${port} IS NULL THEN ${addr} WHEN contains(${addr}, ':') THEN '[' || ${addr} || ']:' || ${port} ELSE ${addr} || ':' || ${port} END`,
+        `CASE WHEN ${port} IS NULL THEN 'address' ELSE 'endpoint' END`];
+    case 'subnet':
+      return [`CASE WHEN ${ip} BETWEEN ${IPV4_MAPPED_BASE}::UHUGEINT AND ${IPV4_MAPPED_BASE + 0xffffffffn}::UHUGEINT THEN ${v4Network(ip, mode.prefix)} ELSE ${v6Network(ip, mode.prefix6)} END`, `'subnet'`];
+    default:
+      return [addr, `'address'`];
+  }
+}
+
+function v4Network(ip: string, prefix: number): string {
+  const host = 32 - prefix;
+  const net = `((((${ip} - ${IPV4_MAPPED_BASE}::UHUGEINT)::UBIGINT >> ${host}) << ${host}))`;
+  return `concat_ws('.', (${net} >> 24) & 255, (${net} >> 16) & 255, (${net} >> 8) & 255, ${net} & 255) || '/${prefix}'`;
+}
+
+function v6Network(ip: string, prefix: number): string {
+  const host = 128 - prefix;
+  const net = host === 128 ? '0::UHUGEINT' : `((${ip} >> ${host}) << ${host})`;
+  const groups = prefix <= 64 ? 4 : 8;
+  const parts = Array.from({ length: groups }, (_, i) => `format('{:x}', ((${net} >> ${112 - 16 * i}) & 65535::UHUGEINT))`);
+  return `concat_ws(':', ${parts.join(', ')})${groups === 4 ? " || '::'" : ''} || '/${prefix}'`;
+}
+
+function namesValues(names: NameTable | undefined): string {
+  const entries = names?.entries ?? [];
+  if (entries.length === 0) return 'SELECT NULL::UHUGEINT, NULL::UHUGEINT, NULL::BIGINT, NULL::VARCHAR WHERE FALSE';
+  // rank orders longest prefix first, then later entries (a later file overrides an earlier one).
+  return `VALUES ${entries.map((e, i) => `(${e.low}::UHUGEINT, ${e.high}::UHUGEINT, ${e.prefix * 1_000_000 + i}::BIGINT, ${sqlLiteral(e.name)})`).join(', ')}`;
+}
+
+function eniCtes(names: NameTable | undefined): string[] {
+  const known = [...(names?.eniAddresses ?? new Map<string, string>())].flatMap(([address, eni]) => {
+    const { low } = cidrRange(address);
+    return [`(${low}::UHUGEINT, ${sqlLiteral(eni)})`];
+  });
+  const eniNames = [...(names?.enis ?? new Map<string, string>())].map(([eni, name]) => `(${sqlLiteral(eni)}, ${sqlLiteral(name)})`);
+  return [
+    `graph_eni_known(ip, eni) AS (${known.length ? `VALUES ${known.join(', ')}` : 'SELECT NULL::UHUGEINT, NULL::VARCHAR WHERE FALSE'})`,
+    `graph_eni_names(eni, name) AS (${eniNames.length ? `VALUES ${eniNames.join(', ')}` : 'SELECT NULL::VARCHAR, NULL::VARCHAR WHERE FALSE'})`,
+    // Without AWS enrichment, an ENI's own address is the one in most of the records it captured (private first).
+    `graph_eni_counts AS (SELECT eni, ip, count(*) AS n FROM (SELECT interface_id AS eni, src_ip AS ip FROM graph_sel UNION ALL SELECT interface_id, dst_ip FROM graph_sel)
+  WHERE eni IS NOT NULL AND eni <> '-' GROUP BY ALL)`,
+    `graph_eni_own AS (SELECT eni, arg_max(ip, n * 2 + CASE WHEN ${isPrivateSql('ip')} THEN 1 ELSE 0 END) AS ip, max(n) AS n FROM graph_eni_counts GROUP BY eni)`,
+    `graph_eni AS (SELECT m.ip, m.eni, en.name FROM (SELECT ip, arg_max(eni, n) AS eni FROM (
+    SELECT ip, eni, n FROM graph_eni_own UNION ALL SELECT ip, eni, 9223372036854775807 FROM graph_eni_known) GROUP BY ip) m
+  LEFT JOIN graph_eni_names en ON m.eni = en.eni)`,
+  ];
+}
