@@ -1,0 +1,511 @@
+import { cidrRange, parseIPv4, QueryError } from '../records/index.js';
+import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
+
+/** The SQL engines flowlens writes queries for. */
+export type EngineName = 'duckdb' | 'athena' | 'clickhouse';
+
+/** Every engine name, for option choices. */
+export const ENGINE_NAMES: readonly EngineName[] = ['duckdb', 'athena', 'clickhouse'];
+
+/** A value that can be written as an SQL literal. */
+export type SqlValue = string | number | bigint | boolean | null;
+
+/** Address families for address tests. */
+export type AddressFamily = 'any' | 'ipv4' | 'ipv6';
+
+/**
+ * What differs between the SQL engines flowlens targets. Everything else reports and compiled Insights queries
+ * write is the SQL the three engines share (SELECT/WHERE/GROUP BY/ORDER BY, CASE, count/sum/min/max/avg, IN,
+ * comparisons, `+ - *`, lower/upper, coalesce). Arguments named `expr` are SQL text; `cidr`, `pattern` and other
+ * plain strings are values the dialect escapes itself.
+ */
+export interface SqlDialect {
+  readonly name: EngineName;
+  /** Quotes a table or column name (`"end"` is reserved everywhere). */
+  quoteIdentifier(name: string): string;
+  /** Writes a JS value as a literal. */
+  literal(value: SqlValue): string;
+  /** The expression as text (numbers in decimal). */
+  toText(expr: string): string;
+  /** The expression as a double (so `/` divides exactly). */
+  toDouble(expr: string): string;
+  /** Exact division of two numeric expressions (Trino divides integers by truncation otherwise). */
+  divide(left: string, right: string): string;
+  /** `base` raised to `exponent`. */
+  power(base: string, exponent: string): string;
+  /** Natural logarithm. */
+  ln(expr: string): string;
+  /** Floors an integer epoch expression to a multiple of `size` (same unit), e.g. 5-minute buckets of seconds. */
+  timeBucket(epochExpr: string, size: number): string;
+  /** Epoch seconds (unit 's') or milliseconds ('ms') → a TIMESTAMP value (UTC). */
+  epochToTimestamp(epochExpr: string, unit: 's' | 'ms'): string;
+  /** Epoch milliseconds → text `YYYY-MM-DD HH:MM:SS.mmm` (UTC), the way Logs Insights prints timestamps. */
+  formatEpochMillis(epochMsExpr: string): string;
+  /** ISO day of week (1 = Monday … 7 = Sunday) of epoch seconds. */
+  dayOfWeek(epochSecondsExpr: string): string;
+  /** Current time in epoch seconds. */
+  nowEpochSeconds(): string;
+  /** True when the regular expression (RE2 syntax) matches somewhere in the text. */
+  regexMatch(expr: string, pattern: string): string;
+  /** Capture group `group` (1-based) of the first match, or NULL when the pattern does not match. */
+  regexExtract(expr: string, pattern: string, group: number): string;
+  /** Replaces every match of the pattern by a literal replacement (no group references). */
+  regexReplace(expr: string, pattern: string, replacement: string): string;
+  /** True when the text contains `needle` (case-sensitive, literal). */
+  contains(expr: string, needle: string): string;
+  /** Replaces every occurrence of a literal string. */
+  replace(expr: string, search: string, replacement: string): string;
+  /** Number of characters (code points). */
+  strlen(expr: string): string;
+  /** 1-based substring; `length` omitted means to the end. */
+  substring(expr: string, start: string, length?: string): string;
+  /** Concatenation where NULL parts count as empty text. */
+  concat(parts: readonly string[]): string;
+  /** Exact count of distinct non-null values. */
+  countDistinct(expr: string): string;
+  /** Percentile (fraction 0–1) of a numeric expression; may be approximate on Athena and ClickHouse. */
+  percentile(expr: string, fraction: number): string;
+  /** Sample standard deviation. */
+  stddev(expr: string): string;
+  /** The value of `valueExpr` on the row where `keyExpr` is smallest (`earliest`) or largest (`latest`). */
+  argMin(valueExpr: string, keyExpr: string): string;
+  argMax(valueExpr: string, keyExpr: string): string;
+  /**
+   * True when the address in `column` (a flows address column such as `srcaddr`) lies in the CIDR. Uses the
+   * numeric `src_ip`/`dst_ip` columns where the engine's table has them.
+   */
+  addressInCidr(column: string, cidr: string, family?: AddressFamily): string;
+  /** True when the address text in `expr` lies in the CIDR (any expression, slower than addressInCidr). */
+  textInCidr(expr: string, cidr: string, family?: AddressFamily): string;
+  /** True when the text is a valid address of the family. */
+  isValidAddress(expr: string, family: AddressFamily): string;
+  /** True when the address text is private (RFC 1918, loopback, link-local, CGNAT, IPv6 ULA/link-local). */
+  isPrivateAddress(expr: string): string;
+  /** The LIMIT clause (empty when `rows` is undefined). */
+  limit(rows: number | undefined): string;
+}
+
+/** The private ranges isPrivateAddress tests, as documented by src/records/address.ts. */
+export const PRIVATE_CIDRS: readonly string[] = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '100.64.0.0/10',
+  'fc00::/7',
+  'fe80::/10',
+  '::1/128',
+];
+
+const NUMERIC_COLUMNS: Record<string, string> = { srcaddr: 'src_ip', dstaddr: 'dst_ip' };
+
+/** Parses a CIDR for an SQL address test, failing with a QueryError the user can act on. */
+export function parseCidr(cidr: string): { low: bigint; high: bigint; family: 'ipv4' | 'ipv6'; prefix: number } {
+  try {
+    const { low, high } = cidrRange(cidr.trim());
+    const address = cidr.trim().split('/')[0] ?? '';
+    const family = parseIPv4(address) >= 0 ? 'ipv4' : 'ipv6';
+    const width = family === 'ipv4' ? 32 : 128;
+    const prefixText = cidr.includes('/') ? cidr.split('/')[1] : undefined;
+    return { low, high, family, prefix: prefixText === undefined ? width : Number(prefixText) };
+  } catch (error) {
+    throw new QueryError('bad-cidr', (error as Error).message, { hint: 'write a CIDR such as 10.0.0.0/8 or 2001:db8::/32' });
+  }
+}
+
+abstract class BaseDialect implements SqlDialect {
+  abstract readonly name: EngineName;
+
+  quoteIdentifier(name: string): string {
+    return quoteIdentifier(name);
+  }
+
+  literal(value: SqlValue): string {
+    return sqlLiteral(value);
+  }
+
+  abstract toText(expr: string): string;
+  abstract toDouble(expr: string): string;
+
+  divide(left: string, right: string): string {
+    return `(${this.toDouble(left)} / ${right})`;
+  }
+
+  power(base: string, exponent: string): string {
+    return `power(${base}, ${exponent})`;
+  }
+
+  ln(expr: string): string {
+    return `ln(${expr})`;
+  }
+
+  timeBucket(epochExpr: string, size: number): string {
+    const n = Math.trunc(size);
+    return `(floor(${epochExpr} / ${n}) * ${n})`;
+  }
+
+  abstract epochToTimestamp(epochExpr: string, unit: 's' | 'ms'): string;
+  abstract formatEpochMillis(epochMsExpr: string): string;
+  abstract dayOfWeek(epochSecondsExpr: string): string;
+  abstract nowEpochSeconds(): string;
+  abstract regexMatch(expr: string, pattern: string): string;
+  abstract regexExtract(expr: string, pattern: string, group: number): string;
+  abstract regexReplace(expr: string, pattern: string, replacement: string): string;
+  abstract contains(expr: string, needle: string): string;
+
+  replace(expr: string, search: string, replacement: string): string {
+    return `replace(${expr}, ${this.literal(search)}, ${this.literal(replacement)})`;
+  }
+
+  strlen(expr: string): string {
+    return `length(${expr})`;
+  }
+
+  substring(expr: string, start: string, length?: string): string {
+    return length === undefined ? `substr(${expr}, ${start})` : `substr(${expr}, ${start}, ${length})`;
+  }
+
+  concat(parts: readonly string[]): string {
+    if (parts.length === 0) return this.literal('');
+    return `concat(${parts.map((p) => `coalesce(${this.toText(p)}, '')`).join(', ')})`;
+  }
+
+  countDistinct(expr: string): string {
+    return `count(DISTINCT ${expr})`;
+  }
+
+  abstract percentile(expr: string, fraction: number): string;
+
+  stddev(expr: string): string {
+    return `stddev_samp(${expr})`;
+  }
+
+  abstract argMin(valueExpr: string, keyExpr: string): string;
+  abstract argMax(valueExpr: string, keyExpr: string): string;
+
+  addressInCidr(column: string, cidr: string, family: AddressFamily = 'any'): string {
+    return this.textInCidr(this.quoteIdentifier(column), cidr, family);
+  }
+
+  abstract textInCidr(expr: string, cidr: string, family?: AddressFamily): string;
+  abstract isValidAddress(expr: string, family: AddressFamily): string;
+
+  isPrivateAddress(expr: string): string {
+    return `(${PRIVATE_CIDRS.map((cidr) => this.textInCidr(expr, cidr)).join(' OR ')})`;
+  }
+
+  limit(rows: number | undefined): string {
+    return rows === undefined ? '' : `LIMIT ${Math.max(0, Math.trunc(rows))}`;
+  }
+
+  /** Rejects a CIDR whose family cannot match the requested family (isIpv4InSubnet with an IPv6 CIDR). */
+  protected checkFamily(cidr: string, family: AddressFamily): ReturnType<typeof parseCidr> | undefined {
+    const parsed = parseCidr(cidr);
+    if (family !== 'any' && family !== parsed.family) return undefined;
+    return parsed;
+  }
+}
+
+/** DuckDB (the local store): uses the store's TEMP macros and the numeric src_ip/dst_ip columns. */
+export class DuckDbDialect extends BaseDialect {
+  readonly name = 'duckdb' as const;
+
+  toText(expr: string): string {
+    return `CAST(${expr} AS VARCHAR)`;
+  }
+
+  toDouble(expr: string): string {
+    return `CAST(${expr} AS DOUBLE)`;
+  }
+
+  epochToTimestamp(epochExpr: string, unit: 's' | 'ms'): string {
+    return unit === 's' ? `make_timestamp(CAST(${epochExpr} AS BIGINT) * 1000000)` : `make_timestamp(CAST(${epochExpr} AS BIGINT) * 1000)`;
+  }
+
+  formatEpochMillis(epochMsExpr: string): string {
+    return `strftime(make_timestamp(CAST(${epochMsExpr} AS BIGINT) * 1000), '%Y-%m-%d %H:%M:%S.%g')`;
+  }
+
+  dayOfWeek(epochSecondsExpr: string): string {
+    return `isodow(${this.epochToTimestamp(epochSecondsExpr, 's')})`;
+  }
+
+  nowEpochSeconds(): string {
+    return 'CAST(epoch(current_timestamp) AS BIGINT)';
+  }
+
+  regexMatch(expr: string, pattern: string): string {
+    return `regexp_matches(${expr}, ${this.literal(pattern)})`;
+  }
+
+  regexExtract(expr: string, pattern: string, group: number): string {
+    const p = this.literal(pattern);
+    // regexp_extract returns '' when nothing matches; Insights (and Trino) give null.
+    return `CASE WHEN regexp_matches(${expr}, ${p}) THEN regexp_extract(${expr}, ${p}, ${Math.trunc(group)}) END`;
+  }
+
+  regexReplace(expr: string, pattern: string, replacement: string): string {
+    return `regexp_replace(${expr}, ${this.literal(pattern)}, ${this.literal(replacement.replaceAll('\\', '\\\\'))}, 'g')`;
+  }
+
+  contains(expr: string, needle: string): string {
+    return `contains(${expr}, ${this.literal(needle)})`;
+  }
+
+  percentile(expr: string, fraction: number): string {
+    return `quantile_cont(${expr}, ${fraction})`;
+  }
+
+  argMin(valueExpr: string, keyExpr: string): string {
+    return `arg_min(${valueExpr}, ${keyExpr})`;
+  }
+
+  argMax(valueExpr: string, keyExpr: string): string {
+    return `arg_max(${valueExpr}, ${keyExpr})`;
+  }
+
+  override addressInCidr(column: string, cidr: string, family: AddressFamily = 'any'): string {
+    const numeric = NUMERIC_COLUMNS[column];
+    if (!numeric) return this.textInCidr(this.quoteIdentifier(column), cidr, family);
+    const parsed = this.checkFamily(cidr, family);
+    if (!parsed) return 'FALSE';
+    // IPv4 is stored mapped into ::ffff:0:0/96, so an IPv4 CIDR is a range of that block.
+    return `(${this.quoteIdentifier(numeric)} BETWEEN ${parsed.low}::UHUGEINT AND ${parsed.high}::UHUGEINT)`;
+  }
+
+  textInCidr(expr: string, cidr: string, family: AddressFamily = 'any'): string {
+    const parsed = this.checkFamily(cidr, family);
+    if (!parsed) return 'FALSE';
+    return `coalesce(ip_to_number(${expr}) BETWEEN ${parsed.low}::UHUGEINT AND ${parsed.high}::UHUGEINT, FALSE)`;
+  }
+
+  isValidAddress(expr: string, family: AddressFamily): string {
+    if (family === 'ipv4') return `coalesce(ipv4_to_int(${expr}) IS NOT NULL, FALSE)`;
+    if (family === 'ipv6') return `coalesce(ipv6_to_number(${expr}) IS NOT NULL, FALSE)`;
+    return `coalesce(ip_to_number(${expr}) IS NOT NULL, FALSE)`;
+  }
+
+  override isPrivateAddress(expr: string): string {
+    return `coalesce(is_private_ip(${expr}), FALSE)`;
+  }
+}
+
+/** Trino / Athena engine v3: IPADDRESS and IPPREFIX types for addresses, approx_percentile for percentiles. */
+export class TrinoDialect extends BaseDialect {
+  readonly name = 'athena' as const;
+
+  toText(expr: string): string {
+    return `CAST(${expr} AS VARCHAR)`;
+  }
+
+  toDouble(expr: string): string {
+    return `CAST(${expr} AS DOUBLE)`;
+  }
+
+  override timeBucket(epochExpr: string, size: number): string {
+    const n = Math.trunc(size);
+    return `(CAST(floor(${this.toDouble(epochExpr)} / ${n}) AS BIGINT) * ${n})`;
+  }
+
+  epochToTimestamp(epochExpr: string, unit: 's' | 'ms'): string {
+    return unit === 's' ? `from_unixtime(${epochExpr})` : `from_unixtime(${this.toDouble(epochExpr)} / 1000)`;
+  }
+
+  formatEpochMillis(epochMsExpr: string): string {
+    return `format_datetime(from_unixtime(${this.toDouble(epochMsExpr)} / 1000, 'UTC'), 'yyyy-MM-dd HH:mm:ss.SSS')`;
+  }
+
+  dayOfWeek(epochSecondsExpr: string): string {
+    return `day_of_week(from_unixtime(${epochSecondsExpr}, 'UTC'))`;
+  }
+
+  nowEpochSeconds(): string {
+    return 'CAST(to_unixtime(current_timestamp) AS BIGINT)';
+  }
+
+  regexMatch(expr: string, pattern: string): string {
+    return `regexp_like(${expr}, ${this.literal(pattern)})`;
+  }
+
+  regexExtract(expr: string, pattern: string, group: number): string {
+    return `regexp_extract(${expr}, ${this.literal(pattern)}, ${Math.trunc(group)})`;
+  }
+
+  regexReplace(expr: string, pattern: string, replacement: string): string {
+    return `regexp_replace(${expr}, ${this.literal(pattern)}, ${this.literal(replacement.replaceAll('$', '\\$'))})`;
+  }
+
+  contains(expr: string, needle: string): string {
+    return `(strpos(${expr}, ${this.literal(needle)}) > 0)`;
+  }
+
+  percentile(expr: string, fraction: number): string {
+    return `approx_percentile(${expr}, ${fraction})`;
+  }
+
+  argMin(valueExpr: string, keyExpr: string): string {
+    return `min_by(${valueExpr}, ${keyExpr})`;
+  }
+
+  argMax(valueExpr: string, keyExpr: string): string {
+    return `max_by(${valueExpr}, ${keyExpr})`;
+  }
+
+  textInCidr(expr: string, cidr: string, family: AddressFamily = 'any'): string {
+    const parsed = this.checkFamily(cidr, family);
+    if (!parsed) return 'FALSE';
+    const net = cidr.includes('/') ? cidr.trim() : `${cidr.trim()}/${parsed.family === 'ipv4' ? 32 : 128}`;
+    // try() turns a non-address ('-', null) into null instead of failing the query.
+    const address = `try(CAST(${expr} AS IPADDRESS))`;
+    const familyTest = parsed.family === 'ipv4' ? ` AND strpos(${expr}, ':') = 0` : ` AND strpos(${expr}, ':') > 0`;
+    return `coalesce(contains(${this.literal(net)}, ${address})${familyTest}, FALSE)`;
+  }
+
+  isValidAddress(expr: string, family: AddressFamily): string {
+    const valid = `try(CAST(${expr} AS IPADDRESS)) IS NOT NULL`;
+    if (family === 'ipv4') return `coalesce(${valid} AND strpos(${expr}, ':') = 0, FALSE)`;
+    if (family === 'ipv6') return `coalesce(${valid} AND strpos(${expr}, ':') > 0, FALSE)`;
+    return `coalesce(${valid}, FALSE)`;
+  }
+}
+
+/**
+ * ClickHouse. Keeps to functions old releases have (Debian's clickhouse-server): IPv4StringToNum,
+ * IPv6StringToNum, replaceRegexpOne, match, position, argMin/argMax, quantile.
+ */
+export class ClickHouseDialect extends BaseDialect {
+  readonly name = 'clickhouse' as const;
+
+  override literal(value: SqlValue): string {
+    // ClickHouse string literals treat backslash as an escape character, so it is doubled (regexes keep `\d`).
+    if (typeof value === 'string') return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+    return sqlLiteral(value);
+  }
+
+  toText(expr: string): string {
+    return `toString(${expr})`;
+  }
+
+  toDouble(expr: string): string {
+    return `toFloat64(${expr})`;
+  }
+
+  override power(base: string, exponent: string): string {
+    return `pow(${base}, ${exponent})`;
+  }
+
+  override ln(expr: string): string {
+    return `log(${expr})`;
+  }
+
+  override timeBucket(epochExpr: string, size: number): string {
+    const n = Math.trunc(size);
+    return `(intDiv(toInt64(${epochExpr}), ${n}) * ${n})`;
+  }
+
+  epochToTimestamp(epochExpr: string, unit: 's' | 'ms'): string {
+    return unit === 's' ? `toDateTime(toInt64(${epochExpr}), 'UTC')` : `toDateTime(intDiv(toInt64(${epochExpr}), 1000), 'UTC')`;
+  }
+
+  formatEpochMillis(epochMsExpr: string): string {
+    const ms = `toInt64(${epochMsExpr})`;
+    return `concat(formatDateTime(toDateTime(intDiv(${ms}, 1000), 'UTC'), '%Y-%m-%d %H:%M:%S'), '.', leftPad(toString(${ms} % 1000), 3, '0'))`;
+  }
+
+  dayOfWeek(epochSecondsExpr: string): string {
+    return `toDayOfWeek(${this.epochToTimestamp(epochSecondsExpr, 's')})`;
+  }
+
+  nowEpochSeconds(): string {
+    return 'toUnixTimestamp(now())';
+  }
+
+  regexMatch(expr: string, pattern: string): string {
+    return `match(${expr}, ${this.literal(pattern)})`;
+  }
+
+  regexExtract(expr: string, pattern: string, group: number): string {
+    // replaceRegexpOne over the whole text keeps only the group; `(?s)` lets `.` cross newlines.
+    const whole = this.literal(`(?s)^.*?(?:${pattern}).*$`);
+    const g = Math.trunc(group);
+    if (g < 1 || g > 9) throw new QueryError('unsupported', `ClickHouse SQL can extract capture groups 1–9, not ${g}`);
+    return `if(match(${expr}, ${this.literal(pattern)}), replaceRegexpOne(${expr}, ${whole}, '\\\\${g}'), NULL)`;
+  }
+
+  regexReplace(expr: string, pattern: string, replacement: string): string {
+    return `replaceRegexpAll(${expr}, ${this.literal(pattern)}, ${this.literal(replacement.replaceAll('\\', '\\\\'))})`;
+  }
+
+  contains(expr: string, needle: string): string {
+    return `(position(${expr}, ${this.literal(needle)}) > 0)`;
+  }
+
+  override replace(expr: string, search: string, replacement: string): string {
+    return `replaceAll(${expr}, ${this.literal(search)}, ${this.literal(replacement)})`;
+  }
+
+  override strlen(expr: string): string {
+    return `lengthUTF8(${expr})`;
+  }
+
+  override substring(expr: string, start: string, length?: string): string {
+    return length === undefined ? `substringUTF8(${expr}, ${start})` : `substringUTF8(${expr}, ${start}, ${length})`;
+  }
+
+  override countDistinct(expr: string): string {
+    return `uniqExact(${expr})`;
+  }
+
+  percentile(expr: string, fraction: number): string {
+    return `quantile(${fraction})(${expr})`;
+  }
+
+  override stddev(expr: string): string {
+    return `stddevSamp(${expr})`;
+  }
+
+  argMin(valueExpr: string, keyExpr: string): string {
+    return `argMin(${valueExpr}, ${keyExpr})`;
+  }
+
+  argMax(valueExpr: string, keyExpr: string): string {
+    return `argMax(${valueExpr}, ${keyExpr})`;
+  }
+
+  textInCidr(expr: string, cidr: string, family: AddressFamily = 'any'): string {
+    const parsed = this.checkFamily(cidr, family);
+    if (!parsed) return '0';
+    if (parsed.family === 'ipv4') {
+      const low = Number(parsed.low & 0xffffffffn);
+      const high = Number(parsed.high & 0xffffffffn);
+      // IPv4StringToNum gives 0 for text that is not an IPv4 address; the regex excludes that case.
+      return `(match(ifNull(${expr}, ''), '^[0-9]{1,3}(\\\\.[0-9]{1,3}){3}$') AND IPv4StringToNum(ifNull(${expr}, '')) BETWEEN ${low} AND ${high})`;
+    }
+    const bytes = (n: bigint): string => `unhex('${n.toString(16).padStart(32, '0')}')`;
+    const address = `IPv6StringToNum(ifNull(${expr}, ''))`;
+    return `(position(ifNull(${expr}, ''), ':') > 0 AND ${address} >= ${bytes(parsed.low)} AND ${address} <= ${bytes(parsed.high)})`;
+  }
+
+  isValidAddress(expr: string, family: AddressFamily): string {
+    const v4 = `match(ifNull(${expr}, ''), '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$')`;
+    const v6 = `(position(ifNull(${expr}, ''), ':') > 0 AND IPv6StringToNum(ifNull(${expr}, '')) != IPv6StringToNum('::') OR ifNull(${expr}, '') = '::')`;
+    if (family === 'ipv4') return v4;
+    if (family === 'ipv6') return `(${v6})`;
+    return `(${v4} OR ${v6})`;
+  }
+}
+
+const DIALECTS: Record<EngineName, SqlDialect> = {
+  duckdb: new DuckDbDialect(),
+  athena: new TrinoDialect(),
+  clickhouse: new ClickHouseDialect(),
+};
+
+/** The dialect of an engine (`trino` is accepted for `athena`). */
+export function getDialect(engine: EngineName | 'trino' = 'duckdb'): SqlDialect {
+  return DIALECTS[engine === 'trino' ? 'athena' : engine];
+}
+
+/** The DuckDB dialect, used for the local store. */
+export const duckdb: SqlDialect = DIALECTS.duckdb;
