@@ -46,6 +46,9 @@ export async function runCli(options: RunCliOptions): Promise<number> {
   }
 }
 
+// Errors in what the user typed (a query, a pattern) exit like usage errors.
+const USER_INPUT_CODES = new Set(['read-only', 'syntax', 'unknown-field', 'bad-regex', 'bad-cidr', 'unsupported', 'unknown-report']);
+
 function handleError(error: unknown, context: CliContext): number {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
@@ -54,7 +57,7 @@ function handleError(error: unknown, context: CliContext): number {
   }
   context.stderr.write(`${formatError(error)}\n`);
   if (error instanceof UsageError) return 2;
-  if (error instanceof FlowlensError && (error.code === 'read-only' || error.code === 'syntax')) return 2;
+  if (error instanceof FlowlensError && USER_INPUT_CODES.has(error.code)) return 2;
   if (!(error instanceof FlowlensError) && context.env.FLOWLENS_DEBUG && error instanceof Error) context.stderr.write(`${error.stack}\n`);
   return 1;
 }
