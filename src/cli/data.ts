@@ -1,6 +1,6 @@
 import type { LogFormat } from '../parse/index.js';
 import { formatIssue, parseFormatString } from '../parse/index.js';
-import { UsageError } from '../records/index.js';
+import { formatError, UsageError } from '../records/index.js';
 import type { SourceOptions } from '../sources/index.js';
 import type { Store } from '../store/index.js';
 import type { CliContext } from './context.js';
@@ -62,6 +62,7 @@ export async function openData(context: CliContext, sources: readonly string[], 
   const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptions)));
   const store = await Store.memory();
   const progress = await createProgress(context, 'reading');
+  sourceOptions.onStatus = (_source, message) => progress.note(message);
   const issues = createIssueReporter(context);
   try {
     const summary = await ingestSources(store, resolved, {
@@ -70,6 +71,10 @@ export async function openData(context: CliContext, sources: readonly string[], 
       list: { start: selection.start, end: selection.end },
       onProgress: (p) => progress.update(p),
       onIssue: (issue) => issues.report(formatIssue(issue)),
+      onUnitError: (_unit, error) => {
+        writeErr(context, formatError(error));
+        context.exitCode = 1;
+      },
     });
     progress.stop();
     issues.finish(summary.badLines);

@@ -5,16 +5,18 @@ import type { IngestProgress, IngestSummary } from '../store/index.js';
 /** A progress display for ingest-like work: a cli-progress bar on a TTY, nothing otherwise. */
 export interface ProgressDisplay {
   update(progress: IngestProgress): void;
+  /** Shows a remote source's own progress (e.g. CloudWatch pages and events) next to the unit. */
+  note(text: string): void;
   stop(): void;
 }
 
 /** Creates the progress display: drawn on stderr only when it is a terminal. */
 export async function createProgress(context: CliContext, label: string): Promise<ProgressDisplay> {
-  if (!context.interactive) return { update: () => undefined, stop: () => undefined };
+  if (!context.interactive) return { update: () => undefined, note: () => undefined, stop: () => undefined };
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} {units} units | {mb} MB | {records} records | {bad} bad | {rate} rec/s | {unit}`,
+      format: `${label} {units} units | {mb} MB | {records} records | {bad} bad | {rate} rec/s | {unit}{note}`,
       stream: context.stderr as NodeJS.WriteStream,
       fps: 5,
       hideCursor: true,
@@ -23,7 +25,7 @@ export async function createProgress(context: CliContext, label: string): Promis
     cliProgress.Presets.shades_classic,
   );
   const started = performance.now();
-  bar.start(1, 0, { units: 0, mb: '0.0', records: 0, bad: 0, rate: 0, unit: '' });
+  bar.start(1, 0, { units: 0, mb: '0.0', records: 0, bad: 0, rate: 0, unit: '', note: '' });
   return {
     update(progress) {
       const seconds = (performance.now() - started) / 1000;
@@ -35,6 +37,9 @@ export async function createProgress(context: CliContext, label: string): Promis
         rate: seconds > 0 ? Math.round(progress.records / seconds) : 0,
         unit: progress.unit.length > 50 ? `…${progress.unit.slice(-49)}` : progress.unit,
       });
+    },
+    note(text) {
+      bar.update(0, { note: ` (${text})` });
     },
     stop() {
       bar.stop();
@@ -51,6 +56,7 @@ export function renderIngestSummary(summary: IngestSummary): string {
     `${summary.units} units read`,
     `${summary.skippedUnits} skipped`,
   ];
+  if (summary.failedUnits) parts.push(`${summary.failedUnits} failed`);
   if (summary.duplicates) parts.push(`${summary.duplicates} duplicate events dropped`);
   if (summary.filteredOut) parts.push(`${summary.filteredOut} filtered out`);
   parts.push(`${(summary.bytes / 1e6).toFixed(1)} MB`, `${summary.seconds.toFixed(2)} s`, `${rate} records/s`);

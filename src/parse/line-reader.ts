@@ -1,6 +1,6 @@
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { SourceError } from '../records/index.js';
+import { FlowlensError, SourceError } from '../records/index.js';
 
 /** A batch of consecutive lines and the 1-based number of its first line. */
 export interface LineBatch {
@@ -31,6 +31,8 @@ export async function* readLineBatches(input: Readable, options: ReadLinesOption
       lineNumber += lines.length;
     }
   } catch (error) {
+    // A source that gave up on a transfer (S3 access denied, retries exhausted) fails the unit instead.
+    if (error instanceof FlowlensError) throw error;
     // The partial last line is not a record: it goes with the error, never to the parser.
     throw new TruncatedInputError(options.name, lineNumber, carry, error);
   }

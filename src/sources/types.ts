@@ -23,6 +23,8 @@ export interface ListOptions {
   start?: number | undefined;
   end?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** Tells a source which units ingest already holds (same key and fingerprint), so it need not download them ahead. */
+  isIngested?: ((key: string, fingerprint: string) => Promise<boolean>) | undefined;
 }
 
 /** Where flow logs come from: a file, folder, stdin, an S3 prefix or a CloudWatch Logs group. */
@@ -46,6 +48,8 @@ export interface SourceOptions {
   stdin?: Readable | undefined;
   /** Cursor storage for incremental sources (CloudWatch): read and write a string per source. */
   cursors?: CursorStore | undefined;
+  /** Receives progress notes of remote sources (CloudWatch pages and events fetched). */
+  onStatus?: ((source: string, message: string) => void) | undefined;
 }
 
 /** Persists per-source progress (e.g. the last CloudWatch event time) between runs. */

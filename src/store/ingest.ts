@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { decodeLogUnit, formatIssue } from '../parse/index.js';
 import type { LogFormat, LogTypeChoice, LogTypeName, ParseIssue, RowMeta } from '../parse/index.js';
-import { ParseError } from '../records/index.js';
+import { ParseError, SourceError } from '../records/index.js';
 import type { FieldValue } from '../records/index.js';
 import type { ListOptions, Source, SourceUnit } from '../sources/index.js';
 import type { Store } from './database.js';
@@ -33,6 +33,12 @@ export interface IngestOptions {
   onProgress?: ((progress: IngestProgress) => void) | undefined;
   onIssue?: ((issue: ParseIssue) => void) | undefined;
   onUnitSkipped?: ((unit: SourceUnit, reason: string) => void) | undefined;
+  /**
+   * Called when a unit cannot be read (SourceError: access denied, object gone, transfer failed):
+   * the unit is rolled back and left out of the ledger, and ingest goes on with the next one.
+   * Without it such an error ends the ingest.
+   */
+  onUnitError?: ((unit: SourceUnit, error: SourceError) => void) | undefined;
   /** Read units as this log type, or `auto` to detect each unit's type (S3 access and CloudTrail rows go to their tables); default vpc. */
   logType?: LogTypeChoice | undefined;
   /** Called with the log type each unit is read as. */
@@ -51,6 +57,8 @@ export interface IngestSummary {
   duplicates: number;
   bytes: number;
   seconds: number;
+  /** Units that could not be read (reported through onUnitError); a later run tries them again. */
+  failedUnits: number;
 }
 
 /**
@@ -60,10 +68,19 @@ export interface IngestSummary {
  */
 export async function ingestSources(store: Store, sources: readonly Source[], options: IngestOptions = {}): Promise<IngestSummary> {
   const started = performance.now();
-  const summary: IngestSummary = { units: 0, skippedUnits: 0, records: 0, filteredOut: 0, badLines: 0, duplicates: 0, bytes: 0, seconds: 0 };
+  const summary: IngestSummary = { units: 0, skippedUnits: 0, records: 0, filteredOut: 0, badLines: 0, duplicates: 0, bytes: 0, seconds: 0, failedUnits: 0 };
+  const list: ListOptions = { ...options.list, isIngested: (key, fingerprint) => isIngested(store, key, fingerprint) };
   for (const source of sources) {
-    for await (const unit of source.units(options.list ?? {})) {
-      const done = await ingestUnit(store, source, unit, options, summary);
+    for await (const unit of source.units(list)) {
+      let done: boolean;
+      try {
+        done = await ingestUnit(store, source, unit, options, summary);
+      } catch (error) {
+        if (!options.onUnitError || !(error instanceof SourceError)) throw error;
+        summary.failedUnits++;
+        options.onUnitError(unit, error);
+        continue;
+      }
       if (!done) summary.skippedUnits++;
     }
   }
@@ -148,6 +165,11 @@ async function ingestUnit(store: Store, source: Source, unit: SourceUnit, option
     await store.run('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+async function isIngested(store: Store, key: string, fingerprint: string): Promise<boolean> {
+  const found = await store.query('SELECT 1 AS found FROM ingest_units WHERE unit_key = ? AND fingerprint = ? LIMIT 1', [key, fingerprint]);
+  return found.rows.length > 0;
 }
 
 async function deleteUnit(store: Store, unitId: number): Promise<void> {

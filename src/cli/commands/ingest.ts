@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatIssue } from '../../parse/index.js';
-import { UsageError } from '../../records/index.js';
+import { formatError, UsageError } from '../../records/index.js';
 import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../context.js';
 import { logFormatFrom, sourceOptionsFrom } from '../data.js';
@@ -15,7 +15,7 @@ export function registerIngest(program: Command, context: CliContext): void {
     .action(async (sources: string[], options: ReadingOptions) => {
       const selection = parseSelection(options);
       if (sources.includes('-') && !context.stdin) throw new UsageError('no standard input to read');
-      const { Store, resolveDbPath, ingestSources } = await import('../../store/index.js');
+      const { Store, resolveDbPath, ingestSources, createStoreCursors } = await import('../../store/index.js');
       const { resolveSource } = await import('../../sources/index.js');
       const { selectionToPredicate } = await import('../../query/selection.js');
       const path = resolveDbPath(options.db, context.env);
@@ -23,6 +23,9 @@ export function registerIngest(program: Command, context: CliContext): void {
       const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptions)));
       const store = await Store.open(path);
       const progress = await createProgress(context, 'ingest');
+      // Sources read these when listing, after the store is open: CloudWatch cursors live in the database.
+      sourceOptions.cursors = createStoreCursors(store, options.action ? `action=${options.action}` : undefined);
+      sourceOptions.onStatus = (_source, message) => progress.note(message);
       const issues = createIssueReporter(context);
       try {
         const summary = await ingestSources(store, resolved, {
@@ -36,7 +39,10 @@ export function registerIngest(program: Command, context: CliContext): void {
             if (!context.interactive) return;
             writeErr(context, `skipped ${unit.key}: ${reason}`);
           },
+          onUnitError: (_unit, error) => writeErr(context, formatError(error)),
         });
+        // Units that could not be read were left out; the run still fails so scripts notice and run again.
+        if (summary.failedUnits > 0) context.exitCode = 1;
         progress.stop();
         issues.finish(summary.badLines);
         if (options.format === 'json' || options.format === 'ndjson') {

@@ -1,0 +1,84 @@
+import { FlowlensError, SourceError } from '../../records/index.js';
+
+/** The parts of an SDK v3 service exception flowlens looks at. */
+interface AwsErrorShape {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+const CODES: Record<string, { code: string; hint: string }> = {
+  AccessDenied: {
+    code: 'access-denied',
+    hint: 'check the IAM policy (s3:ListBucket, s3:GetObject, logs:FilterLogEvents), the bucket policy and KMS key access, or pass --profile',
+  },
+  AccessDeniedException: {
+    code: 'access-denied',
+    hint: 'check the IAM policy (logs:FilterLogEvents on the log group) or pass --profile',
+  },
+  Forbidden: { code: 'access-denied', hint: 'check the IAM and bucket policies, or pass --profile' },
+  NoSuchBucket: {
+    code: 'no-such-bucket',
+    hint: 'check the bucket name (s3://BUCKET/prefix) and --endpoint-url',
+  },
+  NoSuchKey: { code: 'not-found', hint: 'the object was deleted after it was listed; run again' },
+  NotFound: { code: 'not-found', hint: 'the object was deleted after it was listed; run again' },
+  ResourceNotFoundException: {
+    code: 'not-found',
+    hint: 'check the log group name (cwl://LOG_GROUP), --region and the account of your credentials',
+  },
+  InvalidAccessKeyId: {
+    code: 'bad-credentials',
+    hint: 'the access key is unknown to this service: check the credentials or --profile',
+  },
+  SignatureDoesNotMatch: {
+    code: 'bad-credentials',
+    hint: 'the secret key does not match: check the credentials or --profile',
+  },
+  UnrecognizedClientException: {
+    code: 'bad-credentials',
+    hint: 'the access key is unknown to this service: check the credentials or --profile',
+  },
+  ExpiredToken: {
+    code: 'bad-credentials',
+    hint: 'the session token expired: refresh it (e.g. aws sso login)',
+  },
+  ExpiredTokenException: {
+    code: 'bad-credentials',
+    hint: 'the session token expired: refresh it (e.g. aws sso login)',
+  },
+  CredentialsProviderError: {
+    code: 'no-credentials',
+    hint: 'set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run aws configure or aws sso login, or pass --profile',
+  },
+  InvalidParameterException: { code: 'invalid-request', hint: 'check --filter-pattern and --log-streams' },
+};
+
+/** Turns an SDK error into a SourceError that names what was being read and says what to do. */
+export function toSourceError(error: unknown, what: string): FlowlensError {
+  if (error instanceof FlowlensError) return error;
+  const shape = (typeof error === 'object' && error !== null ? error : {}) as AwsErrorShape;
+  const name = shape.name ?? shape.code ?? 'Error';
+  const status = shape.$metadata?.httpStatusCode;
+  const known =
+    CODES[name] ?? (status === 403 ? CODES.AccessDenied : status === 404 ? CODES.NotFound : undefined);
+  const detail =
+    shape.message && shape.message !== name && shape.message !== 'UnknownError' ? `: ${shape.message}` : '';
+  if (/region is missing/i.test(shape.message ?? '')) {
+    return new SourceError('no-region', `${what}: no AWS region configured`, {
+      hint: 'pass --region, set AWS_REGION, or use a --profile that has a region',
+      cause: error,
+    });
+  }
+  return new SourceError(
+    known?.code ?? 'aws-error',
+    `${what}: ${name}${status ? ` (HTTP ${status})` : ''}${detail}`,
+    {
+      hint:
+        known?.hint ??
+        'the service refused or failed the request; run again, or check --endpoint-url and --region',
+      cause: error,
+    },
+  );
+}

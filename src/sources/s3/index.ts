@@ -1,0 +1,5 @@
+export * from './layout.js';
+export * from './uri.js';
+export * from './list-objects.js';
+export * from './object-stream.js';
+export * from './s3-source.js';

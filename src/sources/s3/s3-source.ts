@@ -1,0 +1,113 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { buildAwsClientConfig } from '../aws/client-config.js';
+import { PrefetchedStream, withReadAhead } from '../prefetch.js';
+import type { ListOptions, Source, SourceOptions, SourceUnit } from '../types.js';
+import { listFlowLogObjects } from './list-objects.js';
+import type { S3ObjectInfo } from './list-objects.js';
+import { openObjectStream } from './object-stream.js';
+import { parseS3Uri, s3ObjectUri } from './uri.js';
+
+/** Bytes buffered ahead per prefetched object: with --concurrency N, at most about N times this is held. */
+export const PREFETCH_BYTES = 8 * 1024 * 1024;
+
+/** Options of createS3Source beyond the command line's: a ready client (tests), retries of broken transfers. */
+export interface S3SourceSettings {
+  client?: S3Client;
+  streamRetries?: number;
+  /** Keys per ListObjectsV2 call (S3's maximum and default: 1000). */
+  pageSize?: number;
+}
+
+/**
+ * An `s3://bucket[/prefix]` source: one unit per flow-log object (key `s3://bucket/key`, fingerprint
+ * the ETag), found in AWS's plain or Hive-compatible layouts and pruned by --start/--end, --accounts
+ * and --regions while listing. While one object is ingested the next `concurrency - 1` are already
+ * downloading into bounded buffers.
+ */
+export async function createS3Source(
+  uri: string,
+  options: SourceOptions,
+  settings: S3SourceSettings = {},
+): Promise<Source> {
+  const { bucket, prefix } = parseS3Uri(uri);
+  const client = settings.client ?? (await createS3Client(options));
+  const depth = options.concurrency ?? 4;
+  return {
+    name: uri,
+    async *units(list: ListOptions): AsyncGenerator<SourceUnit> {
+      const filter = {
+        start: list.start,
+        end: list.end,
+        accounts: options.accounts,
+        regions: options.regions,
+      };
+      const objects = listFlowLogObjects(client, bucket, prefix, filter, {
+        signal: list.signal,
+        pageSize: settings.pageSize,
+      });
+      const open = (object: S3ObjectInfo) =>
+        openObjectStream(client, bucket, object.key, object.etag, {
+          signal: list.signal,
+          retries: settings.streamRetries,
+        });
+      const units = mapAsync(objects, (object) => new S3ObjectUnit(bucket, object, open));
+      yield* withReadAhead(
+        units,
+        depth,
+        async (unit) => {
+          // Objects ingest already has are skipped there: downloading them ahead would be wasted.
+          if (!(await list.isIngested?.(unit.key, unit.fingerprint))) unit.prefetch();
+        },
+        (unit) => unit.cancel(),
+      );
+    },
+  };
+}
+
+/** Creates the S3 client: path-style addressing for --endpoint-url, region redirects followed, throttling retried. */
+export async function createS3Client(options: SourceOptions): Promise<S3Client> {
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  const config = buildAwsClientConfig(options, { maxAttempts: 6, retryMode: 'standard' });
+  return new S3Client({
+    ...config,
+    forcePathStyle: options.endpointUrl !== undefined,
+    followRegionRedirects: true,
+  });
+}
+
+class S3ObjectUnit implements SourceUnit {
+  readonly key: string;
+  readonly fingerprint: string;
+  readonly kind: 'text' | 'parquet';
+  readonly size: number;
+  private started: PrefetchedStream | undefined;
+
+  constructor(
+    bucket: string,
+    private readonly object: S3ObjectInfo,
+    private readonly openStream: (object: S3ObjectInfo) => import('node:stream').Readable,
+  ) {
+    this.key = s3ObjectUri(bucket, object.key);
+    this.fingerprint = object.etag || `size:${object.size}`;
+    this.kind = /\.parquet$/i.test(object.key) ? 'parquet' : 'text';
+    this.size = object.size;
+  }
+
+  prefetch(): void {
+    this.started ??= new PrefetchedStream(this.openStream(this.object), PREFETCH_BYTES);
+  }
+
+  cancel(): void {
+    this.started?.cancel();
+  }
+
+  async open(): Promise<import('node:stream').Readable> {
+    const started = this.started;
+    this.started = undefined;
+    return started ? started.take() : this.openStream(this.object);
+  }
+}
+
+async function* mapAsync<T, U>(items: AsyncIterable<T>, map: (item: T) => U): AsyncGenerator<U> {
+  for await (const item of items) yield map(item);
+}
