@@ -1,4 +1,5 @@
 import { UsageError } from '../records/index.js';
+import { quoteIdentifier, sqlLiteral } from '../store/index.js';
 import type { ParquetColumn, PartitionGranularity } from './parquet-schema.js';
 import { partitionColumns } from './parquet-schema.js';
 
@@ -160,4 +161,23 @@ function checkDate(date: string): string {
   const normalized = date.replaceAll('-', '/');
   if (!/^\d{4}\/\d{2}\/\d{2}$/.test(normalized)) throw new UsageError(`"${date}" is not a date like 2024/01/31`);
   return normalized;
+}
+
+const DUCKDB_TYPES: Record<string, string> = { int: 'INTEGER', bigint: 'BIGINT', string: 'VARCHAR' };
+
+/**
+ * A DuckDB view with exactly the columns and types of a Parquet table spec, over a local copy of its location:
+ * what Athena would show, for checking exports and for running the same SQL locally.
+ */
+export function renderDuckDbView(spec: AthenaTableSpec, localRoot: string, viewName: string = spec.table): string {
+  const columns = [...spec.columns, ...spec.partitions].map((c) => {
+    const type = DUCKDB_TYPES[c.type];
+    if (!type) throw new UsageError(`column ${c.name} has type ${c.type}, which has no DuckDB equivalent here`);
+    return `CAST(${quoteIdentifier(c.name)} AS ${type}) AS ${quoteIdentifier(c.name)}`;
+  });
+  const glob = `${localRoot.replace(/\/+$/, '')}/**/*.parquet`;
+  return (
+    `CREATE OR REPLACE VIEW ${quoteIdentifier(viewName)} AS SELECT ${columns.join(', ')} ` +
+    `FROM read_parquet(${sqlLiteral(glob)}, hive_partitioning = true, hive_types_autocast = false, union_by_name = true)`
+  );
 }

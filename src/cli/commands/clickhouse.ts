@@ -49,7 +49,7 @@ export function registerClickHouse(program: Command, context: CliContext): void 
         await writeOut(context, statements.map((s) => `${s};\n`).join('\n'));
         return;
       }
-      const connection = await scale.connectClickHouse(connectOptions(options, context));
+      const connection = await scale.connectClickHouse(connectOptions(options, context, false));
       try {
         await scale.ensureClickHouseSchema(connection.client, { database, features: connection.features, ...(options.table ? { table: options.table } : {}) });
         await writeOut(context, `created ${database}.${options.table ?? scale.CLICKHOUSE_FLOWS_TABLE} on ClickHouse ${connection.features.version}\n`);
@@ -65,7 +65,7 @@ export function registerClickHouse(program: Command, context: CliContext): void 
       const scale = await import('../../scale/index.js');
       const database = options.database ?? DEFAULT_CLICKHOUSE_DATABASE;
       const data = await openData(context, sources, options, {});
-      const connection = await scale.connectClickHouse(connectOptions(options, context));
+      const connection = await scale.connectClickHouse(connectOptions(options, context, false));
       try {
         const table = { database, features: connection.features, ...(options.table ? { table: options.table } : {}) };
         await scale.ensureClickHouseSchema(connection.client, table);
@@ -103,10 +103,11 @@ export function addConnection(command: Command): Command {
 }
 
 /** Connection settings from options and environment. */
-export function connectOptions(options: ClickHouseCliOptions, context: CliContext) {
+export function connectOptions(options: ClickHouseCliOptions, context: CliContext, useDatabase = true) {
   return {
     url: options.clickhouseUrl ?? options.url ?? context.env.FLOWLENS_CLICKHOUSE_URL,
-    database: options.database ?? DEFAULT_CLICKHOUSE_DATABASE,
+    // Commands that create the database first connect without it (they name tables in full).
+    database: useDatabase ? (options.database ?? DEFAULT_CLICKHOUSE_DATABASE) : undefined,
     username: options.user,
     password: options.password ?? context.env.CLICKHOUSE_PASSWORD,
   };
