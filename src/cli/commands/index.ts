@@ -6,6 +6,7 @@ import { registerClickHouse } from './clickhouse.js';
 import { registerExport } from './export.js';
 import { registerFields } from './fields.js';
 import { registerFindip } from './findip.js';
+import { registerGenerate } from './generate.js';
 import { registerGraph } from './graph.js';
 import { registerIngest } from './ingest.js';
 import { registerIpset } from './ipset.js';
@@ -30,4 +31,5 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerExport,
   registerAthena,
   registerClickHouse,
+  registerGenerate,
 ];
