@@ -10,3 +10,5 @@ export * from './build-graph.js';
 export * from './exports.js';
 export * from './write-export.js';
 export * from './filters.js';
+export * from './details.js';
+export * from './detail-types.js';

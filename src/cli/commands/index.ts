@@ -13,6 +13,7 @@ import { registerIpset } from './ipset.js';
 import { registerPrint } from './print.js';
 import { registerQuery } from './query.js';
 import { registerRejects } from './rejects.js';
+import { registerServe } from './serve.js';
 
 /** Registers a subcommand on the program; modules import their heavy dependencies inside the action. */
 export type CommandRegistrar = (program: Command, context: CliContext) => void;
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerQuery,
   registerRejects,
   registerGraph,
+  registerServe,
   registerFields,
   registerExport,
   registerAthena,

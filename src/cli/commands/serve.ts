@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { writeErr, writeOut } from '../context.js';
+import { openData } from '../data.js';
+import { parsePositiveInt } from '../options.js';
+import type { ReadingOptions } from '../options.js';
+import { UsageError } from '../../records/index.js';
+
+/** Options of `flowlens serve`. */
+export interface ServeOptions extends ReadingOptions {
+  port: string;
+  host: string;
+  names?: string[];
+  enis?: string[];
+  key?: string;
+  pseudonymize?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `flowlens serve [SOURCE...]`: the graph page and its JSON API over the database (read-only) or SOURCEs loaded into memory. */
+export function registerServe(program: Command, context: CliContext): void {
+  program
+    .command('serve')
+    .argument('[source...]', 'sources to load into memory (default: the database, opened read-only)')
+    .description('serve the interactive graph page and its JSON API (binds 127.0.0.1 unless --host says otherwise)')
+    .option('--db <path>', 'database file (default: $FLOWLENS_DB or ./flowlens.duckdb)')
+    .option('--log-format <format>', 'format of header-less lines in SOURCEs')
+    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', '8080')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--names <file>', 'known names: YAML/JSON/CSV of address or CIDR → name (repeatable)', collect)
+    .option('--enis <file>', 'name ENIs from `aws ec2 describe-network-interfaces` JSON (repeatable)', collect)
+    .option('--key <key>', 'pseudonymization key: lets the page switch to pseudonyms (default: $FLOWLENS_PSEUDONYM_KEY)')
+    .option('--pseudonymize', 'always pseudonymize (needs a key); the page never shows real addresses')
+    .action(async (sources: string[], options: ServeOptions) => {
+      const port = options.port === '0' ? 0 : parsePositiveInt(options.port, '--port', 8080);
+      const key = options.key ?? context.env.FLOWLENS_PSEUDONYM_KEY;
+      if (options.pseudonymize && !key) throw new UsageError('--pseudonymize needs a key', { hint: 'pass --key K or set FLOWLENS_PSEUDONYM_KEY' });
+      const { loadNameTable, createPseudonymizer } = await import('../../graph/index.js');
+      const { createApp, findWebDist, startServer } = await import('../../server/index.js');
+      const names = await loadNameTable({ names: options.names, enis: options.enis });
+      const data = await openData(context, sources, options, {});
+      const staticDir = findWebDist();
+      const app = createApp({
+        store: data.store,
+        names,
+        pseudonymizer: key ? createPseudonymizer(key) : undefined,
+        alwaysPseudonymize: options.pseudonymize === true,
+        staticDir,
+      });
+      let server;
+      try {
+        server = await startServer(app, { port, host: options.host });
+      } catch (error) {
+        data.close();
+        throw new UsageError(`cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`, { hint: 'pick another --port (0 picks a free one)' });
+      }
+      if (!staticDir) writeErr(context, 'warning: the page is not built (run `npm run build:web`); serving the API only');
+      await writeOut(context, `flowlens serving ${server.url}\n`);
+      await waitForStop(context);
+      await server.close();
+      data.close();
+    });
+}
+
+/** Resolves on SIGINT/SIGTERM, or when the test harness passes FLOWLENS_SERVE_ONCE (start, print the URL, stop). */
+function waitForStop(context: CliContext): Promise<void> {
+  if (context.env.FLOWLENS_SERVE_ONCE) return Promise.resolve();
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,29 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { FlowlensError } from '../records/index.js';
+import type { ErrorResponse } from './protocol.js';
+
+const STATUS_OF_CODE: Record<string, ContentfulStatusCode> = {
+  'bad-request': 400,
+  usage: 400,
+  'no-key': 400,
+  syntax: 400,
+  'not-found': 404,
+};
+
+/** Maps any error to `{error, code, hint}` JSON: flowlens errors the client caused get 4xx, everything else 500. */
+export function errorResponse(error: unknown, c: Context): Response {
+  if (error instanceof FlowlensError) {
+    const status = STATUS_OF_CODE[error.code] ?? 500;
+    const body: ErrorResponse = { error: error.message, code: error.code };
+    if (error.hint) body.hint = error.hint;
+    return c.json(body, status);
+  }
+  const body: ErrorResponse = { error: 'internal error', code: 'internal', hint: 'see the server log; run with FLOWLENS_DEBUG=1 for details' };
+  return c.json(body, 500);
+}
+
+/** A 404 error for the API. */
+export function notFound(what: string, hint?: string): FlowlensError {
+  return new FlowlensError('not-found', what, { hint });
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { FlowlensError } from '../records/index.js';
+import type { BuildGraphOptions } from '../graph/build-graph.js';
+import { parseNodeMode } from '../graph/node-mode.js';
+import { parsePorts, parseProtocols } from '../graph/filters.js';
+import type { NameTable } from '../graph/names.js';
+import { selectionToSql } from '../query/selection.js';
+
+/** The most edges one /api/graph answer may hold. */
+export const MAX_EDGES = 200_000;
+
+const integer = z.coerce.number().int();
+const querySchema = z.object({
+  start: integer.optional(),
+  end: integer.optional(),
+  action: z.enum(['ACCEPT', 'REJECT']).optional(),
+  protocol: z.string().optional(),
+  port: z.string().optional(),
+  node: z.string().optional(),
+  public: z.enum(['keep', 'group']).optional(),
+  minFlows: z.coerce.number().min(0).optional(),
+  minWeight: z.coerce.number().min(0).optional(),
+  top: integer.min(1).max(MAX_EDGES).optional(),
+  weight: z.enum(['flows', 'bytes', 'packets']).optional(),
+  pseudonymize: z.enum(['0', '1', 'true', 'false']).optional(),
+});
+
+/** Parsed request filters: graph build options (without names/pseudonymizer) and whether to pseudonymize. */
+export interface ParsedQuery {
+  options: BuildGraphOptions;
+  pseudonymize: boolean | undefined;
+}
+
+/** Defaults the page starts from (and the API uses when a parameter is absent). */
+export const QUERY_DEFAULTS = { node: 'ip', public: 'group', top: 5000, weight: 'flows' } as const;
+
+/** Validates query parameters into graph options; a bad value is a 400 with code `bad-request`. */
+export async function parseQuery(params: Record<string, string>, names: NameTable | undefined): Promise<ParsedQuery> {
+  const present = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== ''));
+  const parsed = querySchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new FlowlensError('bad-request', `parameter ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`, {
+      hint: 'see docs/graph.md (JSON API) for the parameters and their values',
+    });
+  }
+  const q = parsed.data;
+  if (q.start !== undefined && q.end !== undefined && q.end <= q.start) throw new FlowlensError('bad-request', 'end is not after start');
+  try {
+    const options: BuildGraphOptions = {
+      where: await selectionToSql({ start: q.start, end: q.end, action: q.action }),
+      node: parseNodeMode(q.node ?? QUERY_DEFAULTS.node),
+      publicMode: q.public ?? QUERY_DEFAULTS.public,
+      protocols: q.protocol === undefined ? undefined : parseProtocols(q.protocol, 'protocol'),
+      ports: q.port === undefined ? undefined : parsePorts(q.port, 'port'),
+      minFlows: q.minFlows,
+      minWeight: q.minWeight,
+      top: q.top ?? QUERY_DEFAULTS.top,
+      weight: q.weight ?? QUERY_DEFAULTS.weight,
+      names,
+    };
+    return { options, pseudonymize: q.pseudonymize === undefined ? undefined : q.pseudonymize === '1' || q.pseudonymize === 'true' };
+  } catch (error) {
+    if (error instanceof FlowlensError && error.code === 'usage') throw new FlowlensError('bad-request', error.message, { hint: error.hint, cause: error });
+    throw error;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The JSON API between `flowlens serve` and the page (web/ imports these as types only).
+ * Every endpoint is GET; filters travel as query parameters (GraphQuery); errors come back as ErrorResponse.
+ */
+import type { EdgeDetails, NodeDetails, SearchHit, TrafficBucket } from '../graph/detail-types.js';
+import type { EdgeWeight, NodeKind, PublicMode } from '../graph/types.js';
+
+export type { EdgeDetails, FlowRow, NodeDetails, PeerTraffic, PortTraffic, SearchHit, TrafficBucket, TrafficTotals } from '../graph/detail-types.js';
+export type { EdgeWeight, NodeKind, PublicMode } from '../graph/types.js';
+
+/** Filters shared by /api/graph, /api/histogram, /api/node, /api/edge and /api/search (all optional). */
+export interface GraphQuery {
+  /** Epoch seconds; flows whose `start` is in [start, end). */
+  start?: number;
+  end?: number;
+  action?: 'ACCEPT' | 'REJECT';
+  /** Comma-separated protocol names or numbers: `tcp,udp`. */
+  protocol?: string;
+  /** Comma-separated ports matched against source or destination port. */
+  port?: string;
+  /** Node mode: ip | ip-port | eni | subnet/NN | name. */
+  node?: string;
+  public?: PublicMode;
+  minFlows?: number;
+  minWeight?: number;
+  top?: number;
+  weight?: EdgeWeight;
+  /** 1 to pseudonymize (needs a server started with a key). */
+  pseudonymize?: 0 | 1;
+}
+
+/** GET /api/info: what the server holds and can do. */
+export interface InfoResponse {
+  version: string;
+  records: number;
+  timeRange: { min: number | null; max: number | null };
+  /** True when the server has a key, so `pseudonymize=1` works. */
+  canPseudonymize: boolean;
+  /** True when the server always pseudonymizes (started with --pseudonymize). */
+  alwaysPseudonymize: boolean;
+  names: number;
+  defaults: Required<Pick<GraphQuery, 'node' | 'public' | 'top' | 'weight'>>;
+}
+
+/** A node as the page draws it. */
+export interface NodeDto {
+  id: string;
+  kind: NodeKind;
+  named: boolean;
+  flows: number;
+  bytes: number;
+  rejected: number;
+  degree: number;
+}
+
+/** An edge as the page draws it: s and t index into nodes. */
+export interface EdgeDto {
+  s: number;
+  t: number;
+  flows: number;
+  bytes: number;
+  packets: number;
+  accepted: number;
+  rejected: number;
+  weight: number;
+}
+
+/** GET /api/graph. */
+export interface GraphResponse {
+  nodes: NodeDto[];
+  edges: EdgeDto[];
+  stats: { records: number; totalEdges: number; nodes: number; edges: number; pseudonymized: boolean; millis: number };
+}
+
+/** GET /api/histogram: traffic over time of the filtered flows (the time window itself is ignored). */
+export interface HistogramResponse {
+  bucketSeconds: number;
+  min: number | null;
+  max: number | null;
+  buckets: TrafficBucket[];
+}
+
+/** GET /api/node?id=…: NodeDetails. */
+export type NodeResponse = NodeDetails;
+/** GET /api/edge?source=…&target=…: EdgeDetails. */
+export type EdgeResponse = EdgeDetails;
+
+/** GET /api/search?q=…. */
+export interface SearchResponse {
+  hits: SearchHit[];
+}
+
+/** The body of every error: a message, a stable code, and what to do. */
+export interface ErrorResponse {
+  error: string;
+  code: string;
+  hint?: string;
+}
