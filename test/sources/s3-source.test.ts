@@ -32,8 +32,17 @@ beforeAll(async () => {
   plainKeys.sort();
   await server.put('plain', `AWSLogs/${A}/CloudTrail/us-east-1/2024/01/02/trail.json.gz`, '{}');
   await server.put('plain', `AWSLogs/${A}/vpcflowlogs/`, '');
-  for (const [d, h] of [[2, 2], [2, 10], [2, 20], [3, 10]] as const) {
-    await server.put('hive', hiveKey(A, 'us-east-1', day(d, h), { hourly: true, prefix: 'team-a/' }), flowLogObject(2, { account: A, start: day(d, h) - 300 }));
+  for (const [d, h] of [
+    [2, 2],
+    [2, 10],
+    [2, 20],
+    [3, 10],
+  ] as const) {
+    await server.put(
+      'hive',
+      hiveKey(A, 'us-east-1', day(d, h), { hourly: true, prefix: 'team-a/' }),
+      flowLogObject(2, { account: A, start: day(d, h) - 300 }),
+    );
   }
 });
 
@@ -42,7 +51,11 @@ afterAll(async () => {
   restoreEnv?.();
 });
 
-async function listKeys(uri: string, list: ListOptions = {}, options: Parameters<typeof createS3Source>[1] = {}): Promise<string[]> {
+async function listKeys(
+  uri: string,
+  list: ListOptions = {},
+  options: Parameters<typeof createS3Source>[1] = {},
+): Promise<string[]> {
   const source = await createS3Source(uri, { endpointUrl: server.endpoint, ...options });
   const keys: string[] = [];
   for await (const unit of source.units(list)) keys.push(unit.key);
@@ -56,7 +69,9 @@ async function readUnit(unit: SourceUnit): Promise<Buffer> {
 }
 
 async function listedPrefixes(): Promise<string[]> {
-  return (await server.requests()).filter((r) => r.query['list-type'] === '2').map((r) => r.query.prefix ?? '');
+  return (await server.requests())
+    .filter((r) => r.query['list-type'] === '2')
+    .map((r) => r.query.prefix ?? '');
 }
 
 describe('createS3Source', () => {
@@ -65,7 +80,10 @@ describe('createS3Source', () => {
   });
 
   it('gives units the s3:// key, the ETag as fingerprint, the size and the text kind', async () => {
-    const source = await createS3Source('s3://plain/AWSLogs/', { endpointUrl: server.endpoint, concurrency: 1 });
+    const source = await createS3Source('s3://plain/AWSLogs/', {
+      endpointUrl: server.endpoint,
+      concurrency: 1,
+    });
     const units: SourceUnit[] = [];
     for await (const unit of source.units({})) units.push(unit);
     const first = units[0] as SourceUnit;
@@ -80,7 +98,9 @@ describe('createS3Source', () => {
   it('prunes by --start/--end while listing: other days are never listed', async () => {
     await server.resetRequests();
     const keys = await listKeys('s3://plain', { start: day(2, 9), end: day(2, 12) });
-    expect(keys).toEqual(plainKeys.filter((key) => key.includes('/2024/01/02/')).map((key) => `s3://plain/${key}`));
+    expect(keys).toEqual(
+      plainKeys.filter((key) => key.includes('/2024/01/02/')).map((key) => `s3://plain/${key}`),
+    );
     const prefixes = await listedPrefixes();
     expect(prefixes.some((p) => p.includes('/2024/01/01/') || p.includes('/2024/01/03/'))).toBe(false);
     expect(prefixes).toContain(`AWSLogs/${A}/vpcflowlogs/us-east-1/2024/01/02/`);
@@ -93,7 +113,11 @@ describe('createS3Source', () => {
   it('filters by --accounts and --regions without listing the others', async () => {
     await server.resetRequests();
     const keys = await listKeys('s3://plain', {}, { accounts: [B], regions: ['eu-west-1'] });
-    expect(keys).toEqual(plainKeys.filter((key) => key.includes(`/${B}/`) && key.includes('/eu-west-1/')).map((key) => `s3://plain/${key}`));
+    expect(keys).toEqual(
+      plainKeys
+        .filter((key) => key.includes(`/${B}/`) && key.includes('/eu-west-1/'))
+        .map((key) => `s3://plain/${key}`),
+    );
     const prefixes = await listedPrefixes();
     expect(prefixes.some((p) => p.startsWith(`AWSLogs/${A}/`) || p.includes('/us-east-1/'))).toBe(false);
   });
@@ -102,7 +126,9 @@ describe('createS3Source', () => {
     expect(await listKeys('s3://hive')).toHaveLength(4);
     await server.resetRequests();
     const keys = await listKeys('s3://hive/team-a/', { start: day(2, 10) - 300, end: day(2, 11) });
-    expect(keys).toEqual([`s3://hive/${hiveKey(A, 'us-east-1', day(2, 10), { hourly: true, prefix: 'team-a/' })}`]);
+    expect(keys).toEqual([
+      `s3://hive/${hiveKey(A, 'us-east-1', day(2, 10), { hourly: true, prefix: 'team-a/' })}`,
+    ]);
     const prefixes = await listedPrefixes();
     expect(prefixes.some((p) => p.includes('day=03'))).toBe(false);
   });
@@ -155,7 +181,8 @@ describe('createS3Source', () => {
     try {
       const source = await createS3Source('s3://plain', { endpointUrl: server.endpoint, concurrency: 2 });
       const texts: string[] = [];
-      for await (const unit of source.units({})) texts.push(gunzipSync(await readUnit(unit)).toString('utf8'));
+      for await (const unit of source.units({}))
+        texts.push(gunzipSync(await readUnit(unit)).toString('utf8'));
       expect(texts).toHaveLength(plainKeys.length);
       for (const text of texts) expect(text.trim().split('\n')).toHaveLength(4);
       const gets = (await server.requests()).filter((r) => r.method === 'GET' && !r.query['list-type']);

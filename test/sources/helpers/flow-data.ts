@@ -32,7 +32,12 @@ export function flowLines(count: number, options: FlowLinesOptions = {}): string
 
 /** An S3 flow-log object as AWS writes it: header line, records, gzip. */
 export function flowLogObject(count: number, options: FlowLinesOptions = {}): Buffer {
-  return gzipSync(`${[V2_HEADER, ...flowLines(count, options)].join('\n')}\n`);
+  return gzipLines(flowLines(count, options));
+}
+
+/** Record lines as a flow-log object: the header line first, gzipped. */
+export function gzipLines(lines: readonly string[]): Buffer {
+  return gzipSync(`${[V2_HEADER, ...lines].join('\n')}\n`);
 }
 
 /** The AWS file name of a flow-log object delivered at `time` (epoch seconds). */

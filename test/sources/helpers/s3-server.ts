@@ -81,7 +81,14 @@ export async function startS3Server(): Promise<TestS3Server> {
       await client.send(new CreateBucketCommand({ Bucket: name }));
     },
     async put(bucket, key, body) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }));
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentLength: Buffer.byteLength(body),
+        }),
+      );
     },
     requests: async () => (await control('requests')) as ServedRequest[],
     resetRequests: async () => void (await control('requests', { method: 'DELETE' })),
