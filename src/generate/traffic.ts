@@ -162,7 +162,8 @@ export class TrafficSimulator {
       return;
     }
     if (kind < 0.85) {
-      this.pooled(this.databases[0] as InterfaceModel, this.databases[1] as InterfaceModel, 5432);
+      // Streaming replication: the replica connects to the primary, which sends it the write-ahead log.
+      this.pooled(this.databases[1] as InterfaceModel, this.databases[0] as InterfaceModel, 5432);
       return;
     }
     if (kind < 0.95) {
