@@ -75,6 +75,8 @@ export async function openData(context: CliContext, sources: readonly string[], 
         writeErr(context, formatError(error));
         context.exitCode = 1;
       },
+      // S3 access and CloudTrail SOURCEs load into their own tables, so `flowlens query` reads them too.
+      logType: 'auto',
     });
     progress.stop();
     issues.finish(summary.badLines);

@@ -7,13 +7,16 @@ import { logFormatFrom, sourceOptionsFrom } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import type { ReadingOptions } from '../options.js';
 import { createIssueReporter, createProgress, renderIngestSummary } from '../progress.js';
+import { addLogTypeOption, checkLogSelection, createLogTypeAnnouncer, logSelectionPredicate, logTableTypeFrom, logTypeFrom } from '../log-types.js';
+import type { LogTypeOptions } from '../log-types.js';
 
 /** `flowlens ingest SOURCE...`: load flow logs into the database, once per file/object/event. */
 export function registerIngest(program: Command, context: CliContext): void {
-  addReadingOptions(program.command('ingest').argument('<source...>', 'files, folders, - (stdin), s3://bucket/prefix, cwl://log-group'))
+  addLogTypeOption(addReadingOptions(program.command('ingest').argument('<source...>', 'files, folders, - (stdin), s3://bucket/prefix, cwl://log-group')))
     .description('store flow logs in the DuckDB database; re-running adds no duplicates and resumes after an interruption')
-    .action(async (sources: string[], options: ReadingOptions) => {
+    .action(async (sources: string[], options: ReadingOptions & LogTypeOptions) => {
       const selection = parseSelection(options);
+      checkLogSelection(logTableTypeFrom(options), selection);
       if (sources.includes('-') && !context.stdin) throw new UsageError('no standard input to read');
       const { Store, resolveDbPath, ingestSources, createStoreCursors } = await import('../../store/index.js');
       const { resolveSource } = await import('../../sources/index.js');
@@ -33,6 +36,9 @@ export function registerIngest(program: Command, context: CliContext): void {
           strict: options.strict,
           filter: await selectionToPredicate(selection),
           list: { start: selection.start, end: selection.end },
+          logType: logTypeFrom(options),
+          onLogType: createLogTypeAnnouncer(context, logTypeFrom(options)),
+          logFilter: logSelectionPredicate(selection),
           onProgress: (p) => progress.update(p),
           onIssue: (issue) => issues.report(formatIssue(issue)),
           onUnitSkipped: (unit, reason) => {
