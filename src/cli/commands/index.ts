@@ -14,6 +14,7 @@ import { registerPrint } from './print.js';
 import { registerQuery } from './query.js';
 import { registerRejects } from './rejects.js';
 import { registerServe } from './serve.js';
+import { registerSources } from './sources.js';
 
 /** Registers a subcommand on the program; modules import their heavy dependencies inside the action. */
 export type CommandRegistrar = (program: Command, context: CliContext) => void;
@@ -30,6 +31,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerGraph,
   registerServe,
   registerFields,
+  registerSources,
   registerExport,
   registerAthena,
   registerClickHouse,

@@ -28,6 +28,8 @@ export interface FakeLogsOptions {
   throttle?: number;
   /** Start every listing with an empty page that still carries a nextToken, as the service may. */
   emptyFirstPage?: boolean;
+  /** Flow log configurations for EC2 DescribeFlowLogs (Query protocol, XML); undefined answers UnauthorizedOperation. */
+  flowLogs?: Record<string, string | number>[];
 }
 
 /** A loopback HTTP server speaking the CloudWatch Logs JSON 1.1 protocol for FilterLogEvents. */
@@ -71,9 +73,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: FakeLogs
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const target = req.headers['x-amz-target'];
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.startsWith('Action=DescribeFlowLogs')) return describeFlowLogs(res, state);
+  if (target === 'Logs_20140328.DescribeLogGroups')
+    return describeLogGroups(
+      res,
+      state,
+      JSON.parse(text) as { logGroupNamePrefix?: string; nextToken?: string },
+    );
   if (target !== 'Logs_20140328.FilterLogEvents')
     return reply(res, 400, { __type: 'UnknownOperationException', message: `unsupported ${String(target)}` });
-  const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as FilterRequest;
+  const body = JSON.parse(text || '{}') as FilterRequest;
   state.requests.push(body);
   if ((state.options.throttle ?? 0) > 0) {
     state.options.throttle = (state.options.throttle ?? 0) - 1;
@@ -103,6 +113,51 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: FakeLogs
     .map((event) => ({ ...event, ingestionTime: event.timestamp + 60_000 }));
   const next = offset + size < matching.length ? `offset:${offset + size}` : undefined;
   reply(res, 200, { events: page, searchedLogStreams: [], ...(next ? { nextToken: next } : {}) });
+}
+
+function describeLogGroups(
+  res: ServerResponse,
+  state: FakeLogsServer,
+  body: { logGroupNamePrefix?: string; nextToken?: string },
+): void {
+  const names = [...state.groups.keys()]
+    .filter((name) => name.startsWith(body.logGroupNamePrefix ?? ''))
+    .sort();
+  // One group per page, to exercise pagination.
+  const index = body.nextToken ? Number(body.nextToken) : 0;
+  const name = names[index];
+  const logGroups =
+    name === undefined
+      ? []
+      : [
+          {
+            logGroupName: name,
+            storedBytes: 1000 * (index + 1),
+            creationTime: Date.UTC(2024, 0, 1),
+            arn: `arn:aws:logs:us-east-1:123456789012:log-group:${name}:*`,
+          },
+        ];
+  reply(res, 200, { logGroups, ...(index + 1 < names.length ? { nextToken: String(index + 1) } : {}) });
+}
+
+function describeFlowLogs(res: ServerResponse, state: FakeLogsServer): void {
+  if (!state.options.flowLogs) {
+    res.writeHead(403, { 'content-type': 'text/xml' });
+    res.end(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>fake</RequestID></Response>',
+    );
+    return;
+  }
+  const items = state.options.flowLogs.map(
+    (flowLog) =>
+      `<item>${Object.entries(flowLog)
+        .map(([k, v]) => `<${k}>${String(v).replaceAll('&', '&amp;').replaceAll('<', '&lt;')}</${k}>`)
+        .join('')}</item>`,
+  );
+  res.writeHead(200, { 'content-type': 'text/xml' });
+  res.end(
+    `<?xml version="1.0" encoding="UTF-8"?><DescribeFlowLogsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fake</requestId><flowLogSet>${items.join('')}</flowLogSet></DescribeFlowLogsResponse>`,
+  );
 }
 
 /** A small part of the filter-pattern syntax: `[a, b="x", ...]` by position, else terms that must all appear. */
