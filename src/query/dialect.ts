@@ -83,6 +83,21 @@ export interface SqlDialect {
   isPrivateAddress(expr: string): string;
   /** The LIMIT clause (empty when `rows` is undefined). */
   limit(rows: number | undefined): string;
+  /**
+   * A SELECT keeping the first row per key (in `orderBy` order) of `from` filtered by `where`; rows with a null key
+   * are all kept. `columns` are `expr AS "name"` items and `names` their names, in order.
+   */
+  firstRowPerKey(parts: FirstRowPerKey): string;
+}
+
+/** The parts of a first-row-per-key (dedup) query. */
+export interface FirstRowPerKey {
+  columns: readonly string[];
+  names: readonly string[];
+  from: string;
+  where: string;
+  keys: readonly string[];
+  orderBy: string;
 }
 
 /** The private ranges isPrivateAddress tests, as documented by src/records/address.ts. */
@@ -197,6 +212,17 @@ abstract class BaseDialect implements SqlDialect {
 
   limit(rows: number | undefined): string {
     return rows === undefined ? '' : `LIMIT ${Math.max(0, Math.trunc(rows))}`;
+  }
+
+  firstRowPerKey(parts: FirstRowPerKey): string {
+    const rank = this.quoteIdentifier('__rank');
+    const nullKey = parts.keys.map((k) => `${k} IS NULL`).join(' OR ') || 'FALSE';
+    const over = `PARTITION BY ${parts.keys.join(', ')}${parts.orderBy ? ` ORDER BY ${parts.orderBy}` : ''}`;
+    const outer = parts.names.map((n) => `d.${this.quoteIdentifier(n)}`).join(', ');
+    return `SELECT ${outer} FROM (
+  SELECT ${parts.columns.join(', ')}, CASE WHEN ${nullKey} THEN 1 ELSE row_number() OVER (${over}) END AS ${rank}
+  FROM ${parts.from} WHERE ${parts.where}
+) AS d WHERE d.${rank} = 1`;
   }
 
   /** Rejects a CIDR whose family cannot match the requested family (isIpv4InSubnet with an IPv6 CIDR). */
@@ -485,6 +511,12 @@ export class ClickHouseDialect extends BaseDialect {
     const bytes = (n: bigint): string => `unhex('${n.toString(16).padStart(32, '0')}')`;
     const address = `IPv6StringToNum(ifNull(${expr}, ''))`;
     return `(position(ifNull(${expr}, ''), ':') > 0 AND ${address} >= ${bytes(parsed.low)} AND ${address} <= ${bytes(parsed.high)})`;
+  }
+
+  override firstRowPerKey(parts: FirstRowPerKey): string {
+    // Old ClickHouse releases have no window functions; LIMIT 1 BY keeps the first row per key.
+    const order = parts.orderBy ? ` ORDER BY ${parts.orderBy}` : '';
+    return `SELECT ${parts.columns.join(', ')} FROM ${parts.from} WHERE ${parts.where}${order} LIMIT 1 BY ${parts.keys.join(', ')}`;
   }
 
   isValidAddress(expr: string, family: AddressFamily): string {

@@ -9,10 +9,12 @@ import { registerFindip } from './findip.js';
 import { registerGenerate } from './generate.js';
 import { registerGraph } from './graph.js';
 import { registerIngest } from './ingest.js';
+import { registerInsights } from './insights.js';
 import { registerIpset } from './ipset.js';
 import { registerPrint } from './print.js';
 import { registerQuery } from './query.js';
 import { registerRejects } from './rejects.js';
+import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
 import { registerSources } from './sources.js';
 
@@ -27,6 +29,8 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerFindip,
   registerAggregate,
   registerQuery,
+  registerInsights,
+  registerReport,
   registerRejects,
   registerGraph,
   registerServe,

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { UsageError } from '../../records/index.js';
+import type { CliContext } from '../context.js';
+import { writeOut } from '../context.js';
+import { openData } from '../data.js';
+import { addReadingOptions, parseSelection } from '../options.js';
+import type { ReadingOptions } from '../options.js';
+import { printTable } from './table-command.js';
+
+/** Options of `flowlens insights`. */
+export interface InsightsOptions extends ReadingOptions {
+  explain?: boolean;
+  engine?: string;
+  table?: string;
+}
+
+/** Adds `--engine` and `--table`: which SQL dialect `--explain`/`--sql` print (running is DuckDB's, for now). */
+export function addEngineOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--engine <engine>', 'SQL dialect to write: duckdb, athena (Trino) or clickhouse').choices(['duckdb', 'athena', 'trino', 'clickhouse']).default('duckdb'))
+    .option('--table <name>', 'table the SQL reads (default: flows)');
+}
+
+/** `flowlens insights QUERY [SOURCE...]`: a CloudWatch Logs Insights query, compiled to SQL. */
+export function registerInsights(program: Command, context: CliContext): void {
+  const command = program.command('insights').argument('<query>', "a Logs Insights query, e.g. 'filter action=\"REJECT\" | stats count(*) by srcAddr'").argument('[source...]', 'sources (default: the database)');
+  addEngineOptions(addReadingOptions(command))
+    .description('run a CloudWatch Logs Insights query on flow records (compiled to SQL; see docs/queries.md)')
+    .option('--explain', 'print the SQL the query compiles to, without running it')
+    .action(async (query: string, sources: string[], options: InsightsOptions) => {
+      const { compileInsights, flowsSource } = await import('../../query/insights/index.js');
+      const { getDialect } = await import('../../query/dialect.js');
+      const { selectionToSql } = await import('../../query/selection.js');
+      const selection = parseSelection(options);
+      const engine = (options.engine ?? 'duckdb') as Parameters<typeof getDialect>[0];
+      const where = await selectionToSql(selection);
+      // Compiling first reports syntax errors before any file is read.
+      const compile = (condition: string): ReturnType<typeof compileInsights> =>
+        compileInsights(query, { dialect: getDialect(engine), source: flowsSource({ table: options.table, where: condition === 'TRUE' ? undefined : condition }) });
+      const compiled = compile(where);
+      if (options.explain) {
+        await writeOut(context, `${compiled.sql}\n`);
+        return;
+      }
+      if (engine !== 'duckdb') throw new UsageError(`--engine ${engine} only prints SQL for now: add --explain`);
+      const data = await openData(context, sources, options, selection);
+      try {
+        const result = await data.store.query(compile(data.where).sql);
+        await printTable(context, { columns: compiled.columns, rows: result.rows }, options.format);
+      } finally {
+        data.close();
+      }
+    });
+}

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../records/index.js';
+import type { CliContext } from '../context.js';
+import { writeOut } from '../context.js';
+import { openData } from '../data.js';
+import { addReadingOptions, parseSelection, parsePositiveInt } from '../options.js';
+import { addEngineOptions } from './insights.js';
+import type { InsightsOptions } from './insights.js';
+import { printTable } from './table-command.js';
+
+/** Options of `flowlens report`. */
+export interface ReportOptions extends InsightsOptions {
+  list?: boolean;
+  sql?: boolean;
+  limit?: string;
+  param?: string[];
+}
+
+/**
+ * `flowlens report NAME [SOURCE...]`: a named report (top-talkers, rejected-sources, …). The SQL comes from
+ * src/reports for the chosen --engine; --sql prints it. Running uses the local DuckDB store.
+ */
+export function registerReport(program: Command, context: CliContext): void {
+  const command = program.command('report').argument('[name]', 'report name (see --list)').argument('[source...]', 'sources (default: the database)');
+  addEngineOptions(addReadingOptions(command))
+    .description('run a named report (top-talkers, rejected-sources, ssh-rejects, …); --list shows them all')
+    .option('--list', 'list the reports with one line each')
+    .option('--sql', 'print the SQL the report runs, without running it')
+    .option('-n, --limit <n>', 'rows to show (default: the report’s own)')
+    .option('-p, --param <name=value...>', 'report parameter, e.g. --param cidr=10.0.1.0/24 (see --list)')
+    .action(async (name: string | undefined, sources: string[], options: ReportOptions) => {
+      const { REPORTS, buildReportSql, findReport } = await import('../../reports/index.js');
+      if (options.list || name === undefined) {
+        const rows = REPORTS.map((r) => ({
+          name: r.name,
+          description: r.description,
+          params: r.params.map((p) => `${p.name}${p.default === undefined ? '' : `=${p.default}`}`).join(' '),
+        }));
+        await printTable(context, { columns: ['name', 'description', 'params'], rows }, options.format);
+        return;
+      }
+      const report = findReport(name);
+      const { getDialect } = await import('../../query/dialect.js');
+      const { selectionToSql } = await import('../../query/selection.js');
+      const selection = parseSelection(options);
+      const engine = (options.engine ?? 'duckdb') as Parameters<typeof getDialect>[0];
+      const limit = options.limit === undefined ? undefined : parsePositiveInt(options.limit, '--limit', 1);
+      const params = parseParams(options.param);
+      const build = (where: string): string => buildReportSql(report, { dialect: getDialect(engine), table: options.table ?? 'flows', where, limit, params });
+      const sql = build(await selectionToSql(selection));
+      if (options.sql) {
+        await writeOut(context, `${sql}\n`);
+        return;
+      }
+      if (engine !== 'duckdb') throw new UsageError(`--engine ${engine} only prints SQL for now: add --sql`);
+      const data = await openData(context, sources, options, selection);
+      try {
+        const result = await data.store.query(build(data.where));
+        await printTable(context, result, options.format);
+      } finally {
+        data.close();
+      }
+    });
+}
+
+/** Parses `--param a=1 --param b=x` into a record. */
+function parseParams(values: readonly string[] | undefined): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const value of values ?? []) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param "${value}" is not name=value`);
+    params[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return params;
+}

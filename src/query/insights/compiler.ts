@@ -1,0 +1,320 @@
+import type { SqlDialect } from '../dialect.js';
+import type { Command, Expr, InsightsQuery, NamedExpr } from './ast.js';
+import { insightsError } from './errors.js';
+import { compileExpr, isAggregateCall, toBoolean } from './expressions.js';
+import type { Compiled, ExprContext } from './expressions.js';
+import type { InsightsSource, ValueType } from './fields.js';
+import { parseInsights } from './parser.js';
+import { checkRegex, globToRegex, numberNamedGroups } from './regex.js';
+
+/** Rows an Insights query returns when it has no `limit` (QSx: the default is 10,000). */
+export const DEFAULT_LIMIT = 10_000;
+
+/** A compiled Insights query: the SQL and the output column names in order. */
+export interface CompiledInsights {
+  sql: string;
+  columns: string[];
+}
+
+/** Options for compiling: the dialect and where the records are. */
+export interface CompileInsightsOptions {
+  dialect: SqlDialect;
+  source: InsightsSource;
+}
+
+interface Stage {
+  /** The relation rows come from (a table or CTE name, quoted), always aliased `r`. */
+  from: string;
+  where: string[];
+  /** Names defined by fields/parse/stats, over the relation. */
+  scope: Map<string, Compiled>;
+  /** True while source fields (srcAddr, @timestamp, …) can still be read from the table. */
+  base: boolean;
+  order: { sql: string; desc: boolean }[];
+  limit: number | undefined;
+}
+
+/**
+ * Compiles a Logs Insights query (text or parsed) to one SQL statement: base fields read straight from the table,
+ * `stats` and `dedup` become CTEs, `sort`/`limit` the final ORDER BY/LIMIT. Timestamps print as Insights prints them.
+ */
+export function compileInsights(query: string | InsightsQuery, options: CompileInsightsOptions): CompiledInsights {
+  return new Compiler(typeof query === 'string' ? parseInsights(query) : query, options).compile();
+}
+
+class Compiler {
+  private readonly dialect: SqlDialect;
+  private readonly ctes: string[] = [];
+  private stage: Stage;
+  private fieldsShown: string[] = [];
+  private display: NamedExpr[] | undefined;
+  private statsOutputs: string[] | undefined;
+  private readonly referenced: Set<string>;
+
+  constructor(
+    private readonly query: InsightsQuery,
+    private readonly options: CompileInsightsOptions,
+  ) {
+    this.dialect = options.dialect;
+    const where = options.source.where ? [options.source.where] : [];
+    this.stage = { from: this.dialect.quoteIdentifier(options.source.table), where, scope: new Map(), base: true, order: [], limit: undefined };
+    this.referenced = collectFieldNames(query.commands);
+  }
+
+  compile(): CompiledInsights {
+    for (const command of this.query.commands) this.apply(command);
+    return this.finish();
+  }
+
+  private apply(command: Command): void {
+    switch (command.kind) {
+      case 'filter':
+        this.beforeRowChange();
+        this.stage.where.push(toBoolean(this.expr(command.expr)));
+        return;
+      case 'fields':
+        for (const item of command.items) this.fieldsShown.push(this.define(item));
+        return;
+      case 'display':
+        for (const item of command.items) this.expr(item.expr);
+        this.display = command.items;
+        return;
+      case 'parse':
+        this.parse(command);
+        return;
+      case 'stats':
+        this.stats(command);
+        return;
+      case 'sort':
+        this.beforeRowChange();
+        this.stage.order = command.keys.map((key) => ({ sql: this.expr(key.expr).sql, desc: key.desc }));
+        return;
+      case 'limit':
+        this.stage.limit = Math.min(command.count, this.stage.limit ?? command.count);
+        return;
+      case 'dedup':
+        this.dedup(command.keys);
+        return;
+    }
+  }
+
+  /** Defines a `fields` item in the scope and returns its output name. */
+  private define(item: NamedExpr): string {
+    const value = this.expr(item.expr);
+    const name = item.alias ?? (item.expr.kind === 'field' ? item.expr.name : item.text);
+    if (item.alias !== undefined || item.expr.kind !== 'field') this.stage.scope.set(name, value);
+    return name;
+  }
+
+  private parse(command: Extract<Command, { kind: 'parse' }>): void {
+    const source = this.expr(command.source);
+    const text = source.type === 'string' ? source.sql : this.dialect.toText(source.sql);
+    let pattern: string;
+    let groups: Map<string, number>;
+    if (command.regex !== undefined) {
+      checkRegex(command.regex, this.query.text, command.pos);
+      ({ pattern, groups } = numberNamedGroups(command.regex));
+    } else {
+      pattern = globToRegex(command.glob ?? '');
+      groups = new Map(command.names.map((name, i) => [name, i + 1]));
+    }
+    for (const name of command.names) {
+      this.stage.scope.set(name, { sql: this.dialect.regexExtract(text, pattern, groups.get(name) ?? 1), type: 'string' });
+      if (!this.fieldsShown.includes(name)) this.fieldsShown.push(name);
+    }
+  }
+
+  private stats(command: Extract<Command, { kind: 'stats' }>): void {
+    this.beforeRowChange();
+    const groups = command.by.map((item) => ({ name: outputName(item), value: this.expr(item.expr) }));
+    const aggregates = command.aggregates.map((item) => {
+      if (!isAggregateCall(item.expr)) {
+        throw insightsError('syntax', `expected an aggregate function such as count(*), sum(field) or avg(field) in stats, found "${item.text}"`, this.query.text, item.expr.pos);
+      }
+      return { name: outputName(item), value: this.expr(item.expr, true) };
+    });
+    const columns = [...groups, ...aggregates].map((c) => `${c.value.sql} AS ${this.dialect.quoteIdentifier(c.name)}`);
+    const groupBy = groups.length ? `\nGROUP BY ${groups.map((g) => g.value.sql).join(', ')}` : '';
+    const name = this.addCte(`SELECT ${columns.join(', ')}\nFROM ${this.stage.from} AS r${this.whereClause()}${groupBy}`);
+    const scope = new Map<string, Compiled>();
+    for (const c of [...groups, ...aggregates]) scope.set(c.name, { sql: `r.${this.dialect.quoteIdentifier(c.name)}`, type: c.value.type });
+    this.stage = { from: name, where: [], scope, base: false, order: [], limit: undefined };
+    this.statsOutputs = [...groups, ...aggregates].map((c) => c.name);
+    this.fieldsShown = [];
+    // Without a sort, stats rows come ordered by their groups (Insights leaves the order unspecified).
+    this.stage.order = groups.map((g) => ({ sql: `r.${this.dialect.quoteIdentifier(g.name)}`, desc: false }));
+  }
+
+  /** dedup keeps the first row per key in the current order (@timestamp desc when none); rows with a null key stay. */
+  private dedup(keys: readonly Expr[]): void {
+    const keySql = keys.map((k) => this.expr(k).sql);
+    if (this.stage.order.length === 0) this.stage.order = this.defaultOrder();
+    const names = this.materializedNames();
+    const columns = names.map((n) => ({ name: n, value: this.resolve(n, 0) }));
+    const sortColumns = this.stage.order.map((o, i) => ({ name: `__sort${i + 1}`, sql: o.sql, desc: o.desc }));
+    const select = [...columns.map((c) => `${c.value.sql} AS ${this.dialect.quoteIdentifier(c.name)}`), ...sortColumns.map((s) => `${s.sql} AS ${this.dialect.quoteIdentifier(s.name)}`)];
+    const orderBy = this.stage.order.map((o) => `${o.sql} ${o.desc ? 'DESC' : 'ASC'}`).join(', ');
+    const sql = this.dialect.firstRowPerKey({
+      columns: select,
+      names: [...columns.map((c) => c.name), ...sortColumns.map((s) => s.name)],
+      from: `${this.stage.from} AS r`,
+      where: this.stage.where.length ? this.stage.where.map((w) => `(${w})`).join(' AND ') : 'TRUE',
+      keys: keySql,
+      orderBy,
+    });
+    const name = this.addCte(sql);
+    const scope = new Map<string, Compiled>();
+    for (const c of columns) scope.set(c.name, { sql: `r.${this.dialect.quoteIdentifier(c.name)}`, type: c.value.type });
+    const order = sortColumns.map((s) => ({ sql: `r.${this.dialect.quoteIdentifier(s.name)}`, desc: s.desc }));
+    this.stage = { from: name, where: [], scope, base: false, order, limit: this.stage.limit };
+  }
+
+  /** A filter, sort, stats or dedup after a `limit` applies to the limited rows: close the stage first. */
+  private beforeRowChange(): void {
+    if (this.stage.limit === undefined) return;
+    const names = this.materializedNames();
+    const columns = names.map((n) => ({ name: n, value: this.resolve(n, 0) }));
+    const select = columns.map((c) => `${c.value.sql} AS ${this.dialect.quoteIdentifier(c.name)}`).join(', ');
+    const name = this.addCte(`SELECT ${select}\nFROM ${this.stage.from} AS r${this.whereClause()}${this.orderClause()}\n${this.dialect.limit(this.stage.limit)}`);
+    const scope = new Map<string, Compiled>();
+    for (const c of columns) scope.set(c.name, { sql: `r.${this.dialect.quoteIdentifier(c.name)}`, type: c.value.type });
+    this.stage = { from: name, where: [], scope, base: false, order: [], limit: undefined };
+  }
+
+  private finish(): CompiledInsights {
+    const outputs = this.outputs();
+    const select = outputs.map(({ name, value }) => {
+      const sql = value.type === 'timestamp' ? this.dialect.formatEpochMillis(value.sql) : value.sql;
+      return `${sql} AS ${this.dialect.quoteIdentifier(name)}`;
+    });
+    if (this.stage.order.length === 0 && this.statsOutputs === undefined) this.stage.order = this.defaultOrder();
+    const limit = this.dialect.limit(this.stage.limit ?? DEFAULT_LIMIT);
+    const body = `SELECT ${select.join(', ')}\nFROM ${this.stage.from} AS r${this.whereClause()}${this.orderClause()}\n${limit}`;
+    const sql = this.ctes.length ? `WITH ${this.ctes.join(',\n')}\n${body}` : body;
+    return { sql, columns: outputs.map((o) => o.name) };
+  }
+
+  /** The output columns: display, else stats outputs and later fields, else fields and parse names, else @timestamp and @message. */
+  private outputs(): { name: string; value: Compiled }[] {
+    if (this.display) return this.display.map((item) => ({ name: outputName(item), value: this.expr(item.expr) }));
+    const names: string[] = [];
+    if (this.statsOutputs) names.push(...this.statsOutputs);
+    else if (this.fieldsShown.length === 0 || this.fieldsShown.every((n) => this.isParseName(n))) names.push('@timestamp', '@message');
+    for (const name of this.fieldsShown) if (!names.includes(name)) names.push(name);
+    return names.map((name) => ({ name, value: this.resolve(name, 0) }));
+  }
+
+  private isParseName(name: string): boolean {
+    return this.query.commands.some((c) => c.kind === 'parse' && c.names.includes(name));
+  }
+
+  /** Names a CTE must carry: everything defined, plus source fields the query reads later or shows. */
+  private materializedNames(): string[] {
+    const names = new Set(this.stage.scope.keys());
+    if (this.stage.base) {
+      for (const name of ['@timestamp', '@message', ...this.referenced]) {
+        if (this.options.source.field(name, this.dialect)) names.add(name);
+      }
+    }
+    return [...names];
+  }
+
+  private defaultOrder(): { sql: string; desc: boolean }[] {
+    const timestamp = this.tryResolve('@timestamp');
+    return timestamp ? [{ sql: timestamp.sql, desc: true }] : [];
+  }
+
+  private expr(expr: Expr, aggregate = false): Compiled {
+    const ctx: ExprContext = { dialect: this.dialect, query: this.query.text, resolve: (name, pos) => this.resolve(name, pos), aggregate };
+    return compileExpr(expr, ctx);
+  }
+
+  private tryResolve(name: string): Compiled | undefined {
+    const defined = this.stage.scope.get(name);
+    if (defined) return defined;
+    if (!this.stage.base) return undefined;
+    return this.options.source.field(name, this.dialect);
+  }
+
+  private resolve(name: string, pos: number): Compiled {
+    const found = this.tryResolve(name);
+    if (found) return found;
+    const known = this.stage.base ? [...this.stage.scope.keys(), ...this.options.source.fieldNames()] : [...this.stage.scope.keys()];
+    const suggestion = closest(name, known);
+    const hint = suggestion ? `did you mean ${suggestion}?` : `known fields: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', …' : ''}`;
+    const where = this.stage.base ? '' : ' after stats (only the stats results exist there)';
+    throw insightsError('unknown-field', `unknown field "${name}"${where}`, this.query.text, pos, hint);
+  }
+
+  private addCte(sql: string): string {
+    const name = `s${this.ctes.length + 1}`;
+    this.ctes.push(`${name} AS (\n${sql}\n)`);
+    return name;
+  }
+
+  private whereClause(): string {
+    return this.stage.where.length ? `\nWHERE ${this.stage.where.map((w) => `(${w})`).join(' AND ')}` : '';
+  }
+
+  private orderClause(): string {
+    if (this.stage.order.length === 0) return '';
+    return `\nORDER BY ${this.stage.order.map((o) => `${o.sql} ${o.desc ? 'DESC' : 'ASC'} NULLS LAST`).join(', ')}`;
+  }
+}
+
+/** The column name of a named expression: its alias, a field's name, else the expression text (`count(*)`). */
+function outputName(item: NamedExpr): string {
+  if (item.alias !== undefined) return item.alias;
+  return item.expr.kind === 'field' ? item.expr.name : item.text;
+}
+
+function collectFieldNames(commands: readonly Command[]): Set<string> {
+  const names = new Set<string>();
+  const visit = (expr: Expr): void => {
+    if (expr.kind === 'field') names.add(expr.name);
+    else if (expr.kind === 'call') expr.args.forEach(visit);
+    else if (expr.kind === 'unary') visit(expr.expr);
+    else if (expr.kind === 'binary') {
+      visit(expr.left);
+      visit(expr.right);
+    } else if (expr.kind === 'in') visit(expr.expr);
+  };
+  for (const command of commands) {
+    if (command.kind === 'fields' || command.kind === 'display') command.items.forEach((i) => visit(i.expr));
+    else if (command.kind === 'filter') visit(command.expr);
+    else if (command.kind === 'stats') [...command.aggregates, ...command.by].forEach((i) => visit(i.expr));
+    else if (command.kind === 'sort') command.keys.forEach((k) => visit(k.expr));
+    else if (command.kind === 'dedup') command.keys.forEach(visit);
+    else if (command.kind === 'parse') visit(command.source);
+  }
+  return names;
+}
+
+/** The known name closest to a misspelt one (case-insensitive edit distance ≤ 2), if any. */
+function closest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+export type { ValueType };
