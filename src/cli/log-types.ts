@@ -48,6 +48,14 @@ export function createLogTypeAnnouncer(context: CliContext, choice: LogTypeChoic
   };
 }
 
+/**
+ * The `AWSLogs/{account}/{service}/` folders an s3:// source reads for a --log-type: CloudTrail's for
+ * `cloudtrail`, else the default (vpcflowlogs), so a bucket shared by several services is not read whole.
+ */
+export function awsLogsServicesFor(choice: LogTypeChoice): string[] | undefined {
+  return choice === 'cloudtrail' ? ['CloudTrail'] : undefined;
+}
+
 /** Refuses flow-only selections (--action, --filter-pattern) with an explicit S3 access / CloudTrail --log-type. */
 export function checkLogSelection(type: LogTableType | undefined, selection: Selection): void {
   if (!type) return;

@@ -50,6 +50,8 @@ export interface SourceOptions {
   cursors?: CursorStore | undefined;
   /** Receives progress notes of remote sources (CloudWatch pages and events fetched). */
   onStatus?: ((source: string, message: string) => void) | undefined;
+  /** S3: the `AWSLogs/{account}/{service}/` folders read (default vpcflowlogs; CloudTrail for `--log-type cloudtrail`). */
+  awsLogsServices?: readonly string[] | undefined;
 }
 
 /** Persists per-source progress (e.g. the last CloudWatch event time) between runs. */

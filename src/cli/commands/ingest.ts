@@ -7,7 +7,7 @@ import { logFormatFrom, sourceOptionsFrom } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import type { ReadingOptions } from '../options.js';
 import { createIssueReporter, createProgress, renderIngestSummary } from '../progress.js';
-import { addLogTypeOption, checkLogSelection, createLogTypeAnnouncer, logSelectionPredicate, logTableTypeFrom, logTypeFrom } from '../log-types.js';
+import { addLogTypeOption, awsLogsServicesFor, checkLogSelection, createLogTypeAnnouncer, logSelectionPredicate, logTableTypeFrom, logTypeFrom } from '../log-types.js';
 import type { LogTypeOptions } from '../log-types.js';
 
 /** `flowlens ingest SOURCE...`: load flow logs into the database, once per file/object/event. */
@@ -23,6 +23,7 @@ export function registerIngest(program: Command, context: CliContext): void {
       const { selectionToPredicate } = await import('../../query/selection.js');
       const path = resolveDbPath(options.db, context.env);
       const sourceOptions = sourceOptionsFrom(options, context);
+      sourceOptions.awsLogsServices = awsLogsServicesFor(logTypeFrom(options));
       const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptions)));
       const store = await Store.open(path);
       const progress = await createProgress(context, 'ingest');

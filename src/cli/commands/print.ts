@@ -11,6 +11,7 @@ import type { ReadingOptions } from '../options.js';
 import { createIssueReporter } from '../progress.js';
 import {
   addLogTypeOption,
+  awsLogsServicesFor,
   checkLogSelection,
   createLogTypeAnnouncer,
   logRowObject,
@@ -87,6 +88,7 @@ async function printFromSources(context: CliContext, sources: string[], options:
   const predicate = await selectionToPredicate(selection);
   const format = logFormatFrom(options);
   const sourceOptions = sourceOptionsFrom(options, context);
+  sourceOptions.awsLogsServices = awsLogsServicesFor(logTypeFrom(options));
   const issues = createIssueReporter(context);
   let bad = 0;
   let printed = 0;

@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { buildAwsClientConfig } from '../aws/client-config.js';
 import { PrefetchedStream, withReadAhead } from '../prefetch.js';
 import type { ListOptions, Source, SourceOptions, SourceUnit } from '../types.js';
+import { parseKeyFacts } from './layout.js';
 import { listFlowLogObjects } from './list-objects.js';
 import type { S3ObjectInfo } from './list-objects.js';
 import { openObjectStream } from './object-stream.js';
@@ -32,6 +33,8 @@ export async function createS3Source(
   const { bucket, prefix } = parseS3Uri(uri);
   const client = settings.client ?? (await createS3Client(options));
   const depth = options.concurrency ?? 4;
+  // A service folder named in the URI itself (s3://b/AWSLogs/1/CloudTrail/) is read whatever the default.
+  const namedService = parseKeyFacts(`${prefix}/`).service;
   return {
     name: uri,
     async *units(list: ListOptions): AsyncGenerator<SourceUnit> {
@@ -40,6 +43,7 @@ export async function createS3Source(
         end: list.end,
         accounts: options.accounts,
         regions: options.regions,
+        services: [...(options.awsLogsServices ?? ['vpcflowlogs']), ...(namedService ? [namedService] : [])],
       };
       const objects = listFlowLogObjects(client, bucket, prefix, filter, {
         signal: list.signal,
