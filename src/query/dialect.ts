@@ -406,6 +406,8 @@ export class ClickHouseDialect extends BaseDialect {
   override literal(value: SqlValue): string {
     // ClickHouse string literals treat backslash as an escape character, so it is doubled (regexes keep `\d`).
     if (typeof value === 'string') return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+    // Old releases have no TRUE/FALSE keywords; booleans are UInt8.
+    if (typeof value === 'boolean') return value ? '1' : '0';
     return sqlLiteral(value);
   }
 
@@ -436,7 +438,8 @@ export class ClickHouseDialect extends BaseDialect {
 
   formatEpochMillis(epochMsExpr: string): string {
     const ms = `toInt64(${epochMsExpr})`;
-    return `concat(formatDateTime(toDateTime(intDiv(${ms}, 1000), 'UTC'), '%Y-%m-%d %H:%M:%S'), '.', leftPad(toString(${ms} % 1000), 3, '0'))`;
+    // No leftPad in old releases: 1000 + ms gives four digits, the last three are the milliseconds.
+    return `concat(formatDateTime(toDateTime(intDiv(${ms}, 1000), 'UTC'), '%Y-%m-%d %H:%M:%S'), '.', substring(toString(1000 + ${ms} % 1000), 2, 3))`;
   }
 
   dayOfWeek(epochSecondsExpr: string): string {

@@ -15,7 +15,7 @@ export const topTalkers: ReportDefinition = {
     const c = cols(ctx.dialect);
     return `SELECT ${c.srcaddr}, ${c.dstaddr}, sum(${c.bytes}) AS totalbytes, sum(${c.packets}) AS totalpackets, count(*) AS flows
 FROM ${from(ctx)}
-WHERE (${ctx.where}) AND ${c.srcaddr} IS NOT NULL AND ${c.dstaddr} IS NOT NULL
+${where(ctx, `${c.srcaddr} IS NOT NULL AND ${c.dstaddr} IS NOT NULL`)}
 GROUP BY ${c.srcaddr}, ${c.dstaddr}
 ORDER BY totalbytes DESC, ${c.srcaddr}, ${c.dstaddr}
 ${ctx.dialect.limit(ctx.limit ?? 50)}`;
@@ -36,7 +36,7 @@ function portRejects(name: string, port: number, service: string): ReportDefinit
       const bucket = d.timeBucket(c.start, Number(ctx.params.bucket));
       return `SELECT ${d.formatEpochMillis(`${bucket} * 1000`)} AS "time", ${c.srcaddr}, count(*) AS rejections, sum(${c.packets}) AS totalpackets
 FROM ${from(ctx)}
-WHERE (${ctx.where}) AND ${c.action} = 'REJECT' AND ${c.protocol} = 6 AND ${c.dstport} = ${port}
+${where(ctx, `${c.action} = 'REJECT' AND ${c.protocol} = 6 AND ${c.dstport} = ${port}`)}
 GROUP BY ${bucket}, ${c.srcaddr}
 ORDER BY ${bucket}, rejections DESC, ${c.srcaddr}
 ${d.limit(ctx.limit)}`;
@@ -60,10 +60,11 @@ export const rejectsByWeekday: ReportDefinition = {
     const d = ctx.dialect;
     const c = cols(d);
     const day = d.dayOfWeek(c.start);
-    const name = `CASE ${day} ${DAY_NAMES.map((n, i) => `WHEN ${i + 1} THEN '${n}'`).join(' ')} END`;
+    // Searched CASE: old ClickHouse releases return null from `CASE x WHEN …`.
+    const name = `CASE ${DAY_NAMES.map((n, i) => `WHEN ${day} = ${i + 1} THEN '${n}'`).join(' ')} END`;
     return `SELECT ${day} AS "day", ${name} AS day_name, count(*) AS rejections, ${d.countDistinct(c.srcaddr)} AS sources
 FROM ${from(ctx)}
-WHERE (${ctx.where}) AND ${c.action} = 'REJECT' AND ${c.protocol} = 6
+${where(ctx, `${c.action} = 'REJECT' AND ${c.protocol} = 6`)}
 GROUP BY ${day}
 ORDER BY ${day}
 ${d.limit(ctx.limit)}`;
@@ -89,7 +90,7 @@ export const portScans: ReportDefinition = {
     return `SELECT ${d.formatEpochMillis(`${window} * 1000`)} AS "window", ${c.srcaddr}, ${ports} AS ports, ${hosts} AS hosts, count(*) AS flows,
   count(CASE WHEN ${c.action} = 'REJECT' THEN 1 END) AS rejected
 FROM ${from(ctx)}
-WHERE (${ctx.where}) AND ${c.srcaddr} IS NOT NULL
+${where(ctx, `${c.srcaddr} IS NOT NULL`)}
 GROUP BY ${window}, ${c.srcaddr}
 HAVING ${ports} >= ${Number(ctx.params['min-ports'])} OR ${hosts} >= ${Number(ctx.params['min-hosts'])}
 ORDER BY ports DESC, hosts DESC, ${window}, ${c.srcaddr}
@@ -110,8 +111,8 @@ export const internetEgress: ReportDefinition = {
     return `SELECT ${c.interface_id}, ${c.subnet_id}, sum(${c.bytes}) AS totalbytes, sum(${c.packets}) AS totalpackets, count(*) AS flows,
   ${d.countDistinct(c.dstaddr)} AS destinations
 FROM ${from(ctx)}
-WHERE (${ctx.where}) AND ${c.srcaddr} IS NOT NULL AND ${c.dstaddr} IS NOT NULL AND ${c.action} = 'ACCEPT'
-  AND ${isPrivate('srcaddr')} AND NOT ${isPrivate('dstaddr')}
+${where(ctx, `${c.srcaddr} IS NOT NULL AND ${c.dstaddr} IS NOT NULL AND ${c.action} = 'ACCEPT'
+  AND ${isPrivate('srcaddr')} AND NOT ${isPrivate('dstaddr')}`)}
 GROUP BY ${c.interface_id}, ${c.subnet_id}
 ORDER BY totalbytes DESC, ${c.interface_id}, ${c.subnet_id}
 ${d.limit(ctx.limit ?? 50)}`;
@@ -131,7 +132,7 @@ export const interfaces: ReportDefinition = {
   count(CASE WHEN ${c.action} = 'ACCEPT' THEN 1 END) AS accepted, count(CASE WHEN ${c.action} = 'REJECT' THEN 1 END) AS rejected,
   min(${c.start}) AS first_start, max(${c.end}) AS last_end
 FROM ${from(ctx)}
-WHERE (${ctx.where})
+${where(ctx)}
 GROUP BY ${c.interface_id}
 ORDER BY totalbytes DESC NULLS LAST, ${c.interface_id}
 ${d.limit(ctx.limit)}`;
@@ -149,16 +150,22 @@ export const protocols: ReportDefinition = {
   build(ctx) {
     const d = ctx.dialect;
     const c = cols(d);
-    const name = `CASE ${c.protocol} ${Object.entries(PROTOCOL_NAMES).map(([n, label]) => `WHEN ${n} THEN '${label}'`).join(' ')} END`;
+    const name = `CASE ${Object.entries(PROTOCOL_NAMES).map(([n, label]) => `WHEN ${c.protocol} = ${n} THEN '${label}'`).join(' ')} END`;
     return `SELECT ${c.protocol}, ${name} AS protocol_name, count(*) AS flows, sum(${c.packets}) AS totalpackets, sum(${c.bytes}) AS totalbytes,
   count(CASE WHEN ${c.action} = 'REJECT' THEN 1 END) AS rejected
 FROM ${from(ctx)}
-WHERE (${ctx.where}) AND ${c.protocol} IS NOT NULL
+${where(ctx, `${c.protocol} IS NOT NULL`)}
 GROUP BY ${c.protocol}
 ORDER BY totalbytes DESC NULLS LAST, ${c.protocol}
 ${d.limit(ctx.limit)}`;
   },
 };
+
+/** The WHERE clause: the selection (left out when it selects everything) and the report's own conditions. */
+function where(ctx: ReportContext, condition?: string): string {
+  const parts = [ctx.where.trim() === 'TRUE' ? undefined : `(${ctx.where})`, condition].filter((p) => p !== undefined);
+  return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
+}
 
 function from(ctx: ReportContext): string {
   return ctx.dialect.quoteIdentifier(ctx.table);

@@ -36,7 +36,7 @@ interface Stage {
 
 /**
  * Compiles a Logs Insights query (text or parsed) to one SQL statement: base fields read straight from the table,
- * `stats` and `dedup` become CTEs, `sort`/`limit` the final ORDER BY/LIMIT. Timestamps print as Insights prints them.
+ * `stats` and `dedup` become nested SELECTs, `sort`/`limit` the final ORDER BY/LIMIT. Timestamps print as Insights prints them.
  */
 export function compileInsights(query: string | InsightsQuery, options: CompileInsightsOptions): CompiledInsights {
   return new Compiler(typeof query === 'string' ? parseInsights(query) : query, options).compile();
@@ -44,7 +44,6 @@ export function compileInsights(query: string | InsightsQuery, options: CompileI
 
 class Compiler {
   private readonly dialect: SqlDialect;
-  private readonly ctes: string[] = [];
   private stage: Stage;
   private fieldsShown: string[] = [];
   private display: NamedExpr[] | undefined;
@@ -70,7 +69,7 @@ class Compiler {
     switch (command.kind) {
       case 'filter':
         this.beforeRowChange();
-        this.stage.where.push(toBoolean(this.expr(command.expr)));
+        this.stage.where.push(toBoolean(this.expr(command.expr), this.dialect));
         return;
       case 'fields':
         for (const item of command.items) this.fieldsShown.push(this.define(item));
@@ -158,7 +157,7 @@ class Compiler {
       columns: select,
       names: [...columns.map((c) => c.name), ...sortColumns.map((s) => s.name)],
       from: `${this.stage.from} AS r`,
-      where: this.stage.where.length ? this.stage.where.map((w) => `(${w})`).join(' AND ') : 'TRUE',
+      where: this.stage.where.length ? this.stage.where.map((w) => `(${w})`).join(' AND ') : this.dialect.literal(true),
       keys: keySql,
       orderBy,
     });
@@ -190,8 +189,7 @@ class Compiler {
     if (this.stage.order.length === 0 && this.statsOutputs === undefined) this.stage.order = this.defaultOrder();
     const limit = this.dialect.limit(this.stage.limit ?? DEFAULT_LIMIT);
     const body = `SELECT ${select.join(', ')}\nFROM ${this.stage.from} AS r${this.whereClause()}${this.orderClause()}\n${limit}`;
-    const sql = this.ctes.length ? `WITH ${this.ctes.join(',\n')}\n${body}` : body;
-    return { sql, columns: outputs.map((o) => o.name) };
+    return { sql: body, columns: outputs.map((o) => o.name) };
   }
 
   /** The output columns: display, else stats outputs and later fields, else fields and parse names, else @timestamp and @message. */
@@ -246,10 +244,9 @@ class Compiler {
     throw insightsError('unknown-field', `unknown field "${name}"${where}`, this.query.text, pos, hint);
   }
 
+  /** A stage's SELECT as a derived table (not a CTE: old ClickHouse releases have no WITH … AS (subquery)). */
   private addCte(sql: string): string {
-    const name = `s${this.ctes.length + 1}`;
-    this.ctes.push(`${name} AS (\n${sql}\n)`);
-    return name;
+    return `(\n${sql}\n)`;
   }
 
   private whereClause(): string {

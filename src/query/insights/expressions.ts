@@ -49,7 +49,7 @@ export function compileExpr(expr: Expr, ctx: ExprContext): Compiled {
       throw insightsError('syntax', '"*" is only allowed in count(*)', ctx.query, expr.pos);
     case 'unary': {
       const inner = compileExpr(expr.expr, ctx);
-      if (expr.op === 'not') return { sql: `(NOT ${toBoolean(inner)})`, type: 'boolean' };
+      if (expr.op === 'not') return { sql: `(NOT ${toBoolean(inner, ctx.dialect)})`, type: 'boolean' };
       return { sql: `(-${inner.sql})`, type: 'number' };
     }
     case 'in':
@@ -62,9 +62,9 @@ export function compileExpr(expr: Expr, ctx: ExprContext): Compiled {
 }
 
 /** SQL for an expression used as a condition: booleans as they are, numbers as non-zero, other values as present. */
-export function toBoolean(value: Compiled): string {
+export function toBoolean(value: Compiled, dialect: SqlDialect): string {
   if (value.type === 'boolean') return value.sql;
-  if (value.type === 'number') return `coalesce(${value.sql} <> 0, FALSE)`;
+  if (value.type === 'number') return `coalesce(${value.sql} <> 0, ${dialect.literal(false)})`;
   return `(${value.sql} IS NOT NULL)`;
 }
 
@@ -76,7 +76,7 @@ function compileIn(expr: Extract<Expr, { kind: 'in' }>, ctx: ExprContext): Compi
     if (numeric) return ctx.dialect.literal(Number(item.kind === 'number' ? item.value : item.value));
     return ctx.dialect.literal(String(item.value));
   });
-  if (items.length === 0) return { sql: expr.negated ? 'TRUE' : 'FALSE', type: 'boolean' };
+  if (items.length === 0) return { sql: ctx.dialect.literal(expr.negated), type: 'boolean' };
   const left = numeric || value.type === 'string' ? value.sql : ctx.dialect.toText(value.sql);
   return { sql: `(${left} ${expr.negated ? 'NOT IN' : 'IN'} (${items.join(', ')}))`, type: 'boolean' };
 }
@@ -86,7 +86,7 @@ function compileBinary(expr: Extract<Expr, { kind: 'binary' }>, ctx: ExprContext
   switch (expr.op) {
     case 'and':
     case 'or':
-      return { sql: `(${toBoolean(compileExpr(expr.left, ctx))} ${expr.op.toUpperCase()} ${toBoolean(compileExpr(expr.right, ctx))})`, type: 'boolean' };
+      return { sql: `(${toBoolean(compileExpr(expr.left, ctx), d)} ${expr.op.toUpperCase()} ${toBoolean(compileExpr(expr.right, ctx), d)})`, type: 'boolean' };
     case 'like':
     case 'not like':
     case '=~': {
@@ -103,7 +103,8 @@ function compileBinary(expr: Extract<Expr, { kind: 'binary' }>, ctx: ExprContext
       } else {
         throw insightsError('syntax', `expected a "string" or /regex/ after ${expr.op}`, ctx.query, expr.right.pos);
       }
-      return { sql: expr.op === 'not like' ? `(NOT coalesce(${test}, FALSE))` : `coalesce(${test}, FALSE)`, type: 'boolean' };
+      const no = d.literal(false);
+      return { sql: expr.op === 'not like' ? `(NOT coalesce(${test}, ${no}))` : `coalesce(${test}, ${no})`, type: 'boolean' };
     }
     case '=':
     case '!=':
