@@ -1,12 +1,12 @@
 import type { Store } from '../store/index.js';
-import type { EdgeLimits, GraphScope } from './graph-sql.js';
+import type { EdgeSqlOptions, GraphScope } from './graph-sql.js';
 import { graphEdgesSql } from './graph-sql.js';
 import type { Pseudonymizer } from './pseudonymize.js';
 import { pseudonymizeNodeId } from './pseudonymize-graph.js';
 import type { EdgeWeight, FlowGraph, GraphEdge, GraphNode, NodeKind } from './types.js';
 
 /** Options of buildGraph: which flows, how they become nodes, which edges are kept, and optional pseudonymization. */
-export interface BuildGraphOptions extends GraphScope, EdgeLimits {
+export interface BuildGraphOptions extends GraphScope, EdgeSqlOptions {
   pseudonymizer?: Pseudonymizer | undefined;
 }
 

@@ -29,15 +29,25 @@ export interface EdgeLimits {
 const PRIVATE_CIDRS = ['10.0.0.0/8', '127.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10', 'fc00::/7', 'fe80::/10', '::1/128'];
 
 /**
- * The WITH clause shared by graph, details and search queries: `graph_keyed` has one row per selected flow
- * with `source`/`target` node ids and `source_kind`/`target_kind`, plus the flow's own columns.
+ * The WITH clause shared by graph, details and search queries: `graph_keyed` has `source`/`target` node ids and
+ * `source_kind`/`target_kind`. Raw (default): one row per selected flow with the flow's columns. Aggregated: one row per
+ * (addresses, protocol, destination port) with flows, bytes, packets, accepted, rejected, first_seen, last_seen, so node
+ * keys and name joins run on far fewer rows than there are flows.
  */
-export function keyedFlowsSql(scope: GraphScope): string {
+export function keyedFlowsSql(scope: GraphScope, shape: 'raw' | 'aggregated' = 'raw'): string {
   const mode = scope.node ?? { kind: 'ip' };
   const names = scope.names;
+  const srcport = mode.kind === 'ip-port' ? 'srcport' : 'NULL::INTEGER AS srcport';
   const ctes = [
-    `graph_sel AS (SELECT interface_id, srcaddr, dstaddr, src_ip, dst_ip, srcport, dstport, protocol, packets, bytes, action, "start", "end"
+    `graph_raw AS (SELECT interface_id, srcaddr, dstaddr, src_ip, dst_ip, srcport, dstport, protocol, packets, bytes, action, "start", "end"
   FROM flows WHERE ${flowCondition(scope)})`,
+    shape === 'raw'
+      ? 'graph_sel AS (SELECT * FROM graph_raw)'
+      : `graph_sel AS (SELECT src_ip, dst_ip, any_value(srcaddr) AS srcaddr, any_value(dstaddr) AS dstaddr, ${srcport}, dstport, protocol,
+  count(*) AS flows, coalesce(sum(bytes), 0) AS bytes, coalesce(sum(packets), 0) AS packets,
+  count(*) FILTER (WHERE action = 'ACCEPT') AS accepted, count(*) FILTER (WHERE action = 'REJECT') AS rejected,
+  min("start") AS first_seen, max("end") AS last_seen
+  FROM graph_raw GROUP BY src_ip, dst_ip, ${mode.kind === 'ip-port' ? 'srcport, ' : ''}dstport, protocol)`,
     `graph_names(low, high, rank, name) AS (${namesValues(names)})`,
     `graph_addr AS (SELECT DISTINCT ip FROM (SELECT src_ip AS ip FROM graph_sel UNION ALL SELECT dst_ip FROM graph_sel))`,
     `graph_named AS (SELECT a.ip, arg_max(n.name, n.rank) AS name FROM graph_addr a JOIN graph_names n ON a.ip BETWEEN n.low AND n.high GROUP BY a.ip)`,
@@ -54,28 +64,37 @@ export function keyedFlowsSql(scope: GraphScope): string {
   return `WITH ${ctes.join(',\n')}`;
 }
 
+/** Options of graphEdgesSql: thresholds, and whether to list each kept edge's top ports and protocols (costs a second pass). */
+export interface EdgeSqlOptions extends EdgeLimits {
+  withPorts?: boolean | undefined;
+}
+
 /** SQL of the graph's edge table: one row per (source, target) with flows, bytes, packets, ports, times, accepted/rejected. */
-export function graphEdgesSql(scope: GraphScope, limits: EdgeLimits = {}): string {
+export function graphEdgesSql(scope: GraphScope, limits: EdgeSqlOptions = {}): string {
   const weight = limits.weight ?? 'flows';
   const conditions = ['TRUE'];
   if (limits.minFlows !== undefined) conditions.push(`flows >= ${sqlLiteral(limits.minFlows)}`);
   if (limits.minWeight !== undefined) conditions.push(`${quoteIdentifier(weight)} >= ${sqlLiteral(limits.minWeight)}`);
-  return `${keyedFlowsSql(scope)},
-graph_ports AS (SELECT source, source_kind, target, target_kind, protocol, dstport, count(*) AS flows,
-  coalesce(sum(bytes), 0) AS bytes, coalesce(sum(packets), 0) AS packets,
-  count(*) FILTER (WHERE action = 'ACCEPT') AS accepted, count(*) FILTER (WHERE action = 'REJECT') AS rejected,
-  min("start") AS first_seen, max("end") AS last_seen
-  FROM graph_keyed GROUP BY ALL),
+  const order = `${quoteIdentifier(weight)} DESC, flows DESC, source, target`;
+  const withPorts = limits.withPorts !== false;
+  return `${keyedFlowsSql(scope, 'aggregated')},
+graph_ports AS (SELECT source, any_value(source_kind) AS source_kind, target, any_value(target_kind) AS target_kind, protocol, dstport,
+  sum(flows) AS flows, sum(bytes) AS bytes, sum(packets) AS packets, sum(accepted) AS accepted, sum(rejected) AS rejected,
+  min(first_seen) AS first_seen, max(last_seen) AS last_seen
+  FROM graph_keyed GROUP BY source, target, protocol, dstport),
 graph_edges AS (SELECT source, any_value(source_kind) AS source_kind, target, any_value(target_kind) AS target_kind,
   sum(flows)::BIGINT AS flows, sum(bytes)::BIGINT AS bytes, sum(packets)::BIGINT AS packets,
-  sum(accepted)::BIGINT AS accepted, sum(rejected)::BIGINT AS rejected,
-  count(DISTINCT dstport) AS port_count, list(dstport ORDER BY flows DESC, dstport)[1:20] AS ports,
-  list(DISTINCT protocol ORDER BY protocol) FILTER (WHERE protocol IS NOT NULL) AS protocols,
+  sum(accepted)::BIGINT AS accepted, sum(rejected)::BIGINT AS rejected, count(DISTINCT dstport) AS port_count,
   min(first_seen) AS first_seen, max(last_seen) AS last_seen
-  FROM graph_ports GROUP BY source, target)
-SELECT *, (SELECT count(*) FROM graph_edges) AS total_edges, (SELECT count(*) FROM graph_sel) AS total_records
-FROM graph_edges WHERE ${conditions.join(' AND ')}
-ORDER BY ${quoteIdentifier(weight)} DESC, flows DESC, source, target${limits.top === undefined ? '' : `\nLIMIT ${Math.trunc(limits.top)}`}`;
+  FROM graph_ports GROUP BY source, target),
+graph_kept AS (SELECT *, count(*) OVER () AS total_edges, sum(flows) OVER ()::BIGINT AS total_records FROM graph_edges
+  QUALIFY ${conditions.join(' AND ')} ORDER BY ${order}${limits.top === undefined ? '' : ` LIMIT ${Math.trunc(limits.top)}`})
+${withPorts
+    ? `SELECT k.*, p.ports, p.protocols FROM graph_kept k LEFT JOIN (
+  SELECT source, target, list(dstport ORDER BY flows DESC, dstport)[1:20] AS ports, list(DISTINCT protocol ORDER BY protocol) FILTER (WHERE protocol IS NOT NULL) AS protocols
+  FROM graph_ports SEMI JOIN graph_kept USING (source, target) GROUP BY source, target) p USING (source, target)`
+    : 'SELECT * FROM graph_kept'}
+ORDER BY ${order}`;
 }
 
 /** The flow condition: the scope's WHERE, data records only (no NODATA/SKIPDATA), known addresses, protocols, ports. */
@@ -157,7 +176,7 @@ function eniCtes(names: NameTable | undefined): string[] {
     `graph_eni_known(ip, eni) AS (${known.length ? `VALUES ${known.join(', ')}` : 'SELECT NULL::UHUGEINT, NULL::VARCHAR WHERE FALSE'})`,
     `graph_eni_names(eni, name) AS (${eniNames.length ? `VALUES ${eniNames.join(', ')}` : 'SELECT NULL::VARCHAR, NULL::VARCHAR WHERE FALSE'})`,
     // Without AWS enrichment, an ENI's own address is the one in most of the records it captured (private first).
-    `graph_eni_counts AS (SELECT eni, ip, count(*) AS n FROM (SELECT interface_id AS eni, src_ip AS ip FROM graph_sel UNION ALL SELECT interface_id, dst_ip FROM graph_sel)
+    `graph_eni_counts AS (SELECT eni, ip, count(*) AS n FROM (SELECT interface_id AS eni, src_ip AS ip FROM graph_raw UNION ALL SELECT interface_id, dst_ip FROM graph_raw)
   WHERE eni IS NOT NULL AND eni <> '-' GROUP BY ALL)`,
     `graph_eni_own AS (SELECT eni, arg_max(ip, n * 2 + CASE WHEN ${isPrivateSql('ip')} THEN 1 ELSE 0 END) AS ip, max(n) AS n FROM graph_eni_counts GROUP BY eni)`,
     `graph_eni AS (SELECT m.ip, m.eni, en.name FROM (SELECT ip, arg_max(eni, n) AS eni FROM (

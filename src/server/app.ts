@@ -70,7 +70,7 @@ export function createApp(options: AppOptions): Hono {
   app.get('/api/graph', async (c) => {
     const started = performance.now();
     const { options: graphOptions, pseudonymizer } = await scopeOf(c);
-    let graph = await exclusive(() => buildGraph(store, graphOptions));
+    let graph = await exclusive(() => buildGraph(store, { ...graphOptions, withPorts: false }));
     if (pseudonymizer) {
       const result = pseudonymizeGraph(graph, pseudonymizer);
       if (originals.size > 500_000) originals.clear();

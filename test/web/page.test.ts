@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { loadNameTable } from '../../src/graph/index.js';
+import { createApp, startServer } from '../../src/server/index.js';
+import type { RunningServer } from '../../src/server/index.js';
+import type { Store } from '../../src/store/index.js';
+import { fixtureStore, graphFixture } from '../graph/fixture.js';
+import { ensureWebBuilt, HAS_CHROMIUM, launchChromium, screenshotPath, SKIP_REASON, WEB_DIST } from './browser.js';
+
+interface PageHooks {
+  loading: boolean;
+  loads: number;
+  view: { layoutRunning: boolean; stopLayout(): void; viewportPosition(id: string): { x: number; y: number } | undefined; graph: { order: number; size: number } };
+}
+
+let store: Store;
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+
+/** Waits until the page finished its latest graph load (count of loads increased past `after`). */
+async function loaded(after: number): Promise<void> {
+  await page.waitForFunction((n) => {
+    const hooks = (globalThis as unknown as { __flowlens?: PageHooks }).__flowlens;
+    return hooks !== undefined && !hooks.loading && hooks.loads > n;
+  }, after);
+}
+
+async function loads(): Promise<number> {
+  return page.evaluate(() => (globalThis as unknown as { __flowlens: PageHooks }).__flowlens.loads);
+}
+
+/** Counts non-background pixels of a screenshot of the graph area, decoded by the browser itself. */
+async function drawnPixels(): Promise<number> {
+  const png = await page.locator('#graph').screenshot();
+  // Runs in the page (DOM types are not part of the Node test build, hence a string).
+  return page.evaluate(`(async () => {
+    const image = new Image();
+    image.src = 'data:image/png;base64,${png.toString('base64')}';
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = image.width;
+    canvas.height = image.height;
+    const context = canvas.getContext('2d');
+    context.drawImage(image, 0, 0);
+    const data = context.getImageData(0, 0, image.width, image.height).data;
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] < 235 || data[i + 1] < 235 || data[i + 2] < 235) count++;
+    return count;
+  })()`) as Promise<number>;
+}
+
+describe.skipIf(!HAS_CHROMIUM)(`graph page in headless Chromium${SKIP_REASON}`, () => {
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    store = await fixtureStore();
+    const names = await loadNameTable({ names: [graphFixture('names.yaml')] });
+    server = await startServer(createApp({ store, names, staticDir: WEB_DIST }), { port: 0 });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(server.url);
+    await loaded(0);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    store?.close();
+  });
+
+  it('renders the graph on the WebGL canvas and shows the counts', async () => {
+    await expect.poll(() => page.locator('[data-testid=stats]').getAttribute('data-edges')).toBe('13');
+    expect(await page.locator('[data-testid=stats]').getAttribute('data-nodes')).toBe('6');
+    expect(await page.locator('#graph canvas').count()).toBeGreaterThan(0);
+    await page.waitForFunction(() => !(globalThis as unknown as { __flowlens: PageHooks }).__flowlens.view.layoutRunning, undefined, { timeout: 15_000 });
+    expect(await drawnPixels()).toBeGreaterThan(500);
+    await page.screenshot({ path: screenshotPath('graph.png') });
+  });
+
+  it('re-queries when a filter changes: only rejected flows leave 2 edges', async () => {
+    const before = await loads();
+    await page.selectOption('[data-testid=f-action]', 'REJECT');
+    await loaded(before);
+    expect(await page.locator('[data-testid=stats]').getAttribute('data-edges')).toBe('2');
+    expect(await page.evaluate(() => (globalThis as unknown as { __flowlens: PageHooks }).__flowlens.view.graph.size)).toBe(2);
+    await page.screenshot({ path: screenshotPath('graph-rejected.png') });
+    const again = await loads();
+    await page.selectOption('[data-testid=f-action]', '');
+    await loaded(again);
+    expect(await page.locator('[data-testid=stats]').getAttribute('data-edges')).toBe('13');
+  });
+
+  it('opens the details panel with the right peers when a node is clicked', async () => {
+    await page.evaluate(() => (globalThis as unknown as { __flowlens: PageHooks }).__flowlens.view.stopLayout());
+    const position = await page.evaluate(() => (globalThis as unknown as { __flowlens: PageHooks }).__flowlens.view.viewportPosition('postgres'));
+    expect(position).toBeDefined();
+    const box = await page.locator('#graph').boundingBox();
+    await page.mouse.click((box?.x ?? 0) + (position?.x ?? 0), (box?.y ?? 0) + (position?.y ?? 0));
+    await expect.poll(() => page.locator('[data-testid=details-title]').textContent()).toBe('postgres');
+    const peers = await page.locator('[data-testid=peers] tbody td:nth-child(2)').allTextContents();
+    expect(peers.sort()).toEqual(['10.0.1.10', '10.0.1.10', '10.0.1.11', 'internet']);
+    expect(await page.locator('[data-testid=totals]').textContent()).toContain('8.5 kB');
+    await page.screenshot({ path: screenshotPath('graph-details.png') });
+  });
+
+  it('finds a node by address through the search box', async () => {
+    await page.fill('[data-testid=search]', '10.0.1.12');
+    await expect.poll(() => page.locator('#search-results li').first().textContent()).toContain('load-balancer-0');
+    await page.locator('#search-results a').first().click();
+    await expect.poll(() => page.locator('[data-testid=details-title]').textContent()).toBe('load-balancer-0');
+  });
+});

@@ -1,0 +1,43 @@
+import type {
+  EdgeResponse, ErrorResponse, GraphQuery, GraphResponse, HistogramResponse, InfoResponse, NodeResponse, SearchResponse,
+} from '../../src/server/protocol.js';
+
+/** An API error with the server's code and hint. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly hint: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** Query-string of a GraphQuery plus extra parameters; empty values are left out. */
+export function queryString(query: GraphQuery, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries({ ...query, ...extra })) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  return params.toString();
+}
+
+async function get<T>(path: string, query: GraphQuery, extra: Record<string, string> = {}): Promise<T> {
+  const qs = queryString(query, extra);
+  const response = await fetch(`api/${path}${qs ? `?${qs}` : ''}`);
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({ error: response.statusText, code: 'http' }))) as ErrorResponse;
+    throw new ApiError(body.error, body.code, body.hint);
+  }
+  return (await response.json()) as T;
+}
+
+/** The typed API client of the page. */
+export const api = {
+  info: () => get<InfoResponse>('info', {}),
+  graph: (query: GraphQuery) => get<GraphResponse>('graph', query),
+  histogram: (query: GraphQuery) => get<HistogramResponse>('histogram', query, { buckets: '160' }),
+  node: (query: GraphQuery, id: string) => get<NodeResponse>('node', query, { id }),
+  edge: (query: GraphQuery, source: string, target: string) => get<EdgeResponse>('edge', query, { source, target }),
+  search: (query: GraphQuery, q: string) => get<SearchResponse>('search', query, { q }),
+};

@@ -1,0 +1,137 @@
+import Graph from 'graphology';
+import forceAtlas2 from 'graphology-layout-forceatlas2';
+import FA2Layout from 'graphology-layout-forceatlas2/worker';
+import Sigma from 'sigma';
+import type { GraphResponse, NodeDto } from '../../src/server/protocol.js';
+
+const NODE_COLORS: Record<string, string> = {
+  name: '#2563eb', eni: '#475569', internet: '#a855f7', address: '#475569', endpoint: '#475569', subnet: '#0d9488', unnamed: '#94a3b8',
+};
+const EDGE_OK = '#a3b1c2';
+const EDGE_MIXED = '#f59e0b';
+const EDGE_REJECTED = '#dc2626';
+
+/** Callbacks of the graph view. */
+export interface GraphViewEvents {
+  node(id: string): void;
+  edge(source: string, target: string): void;
+  background(): void;
+}
+
+/** The WebGL graph (sigma.js) with a ForceAtlas2 layout running in a web worker. */
+export class GraphView {
+  readonly graph = new Graph({ type: 'directed', multi: false, allowSelfLoops: false });
+  private renderer: Sigma | undefined;
+  private layout: FA2Layout | undefined;
+  private layoutTimer: number | undefined;
+  private highlighted: string | undefined;
+  layoutRunning = false;
+
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly events: GraphViewEvents,
+  ) {}
+
+  /** Replaces the drawn graph; keeps positions of nodes that stay, so re-filtering doesn't scramble the picture. */
+  show(data: GraphResponse): void {
+    const previous = new Map<string, { x: number; y: number }>();
+    this.graph.forEachNode((id, attrs) => previous.set(id, { x: attrs.x as number, y: attrs.y as number }));
+    this.stopLayout();
+    this.graph.clear();
+    const maxBytes = Math.max(1, ...data.nodes.map((n) => n.bytes));
+    const maxWeight = Math.max(1, ...data.edges.map((e) => e.weight));
+    const count = data.nodes.length;
+    data.nodes.forEach((node, i) => {
+      const angle = (2 * Math.PI * i) / Math.max(1, count);
+      const radius = 10 * Math.sqrt(count);
+      const at = previous.get(node.id) ?? { x: radius * Math.cos(angle) + Math.random(), y: radius * Math.sin(angle) + Math.random() };
+      this.graph.addNode(node.id, { ...at, ...nodeLook(node, maxBytes) });
+    });
+    const arrows = data.edges.length <= 5000;
+    for (const edge of data.edges) {
+      const source = data.nodes[edge.s]?.id;
+      const target = data.nodes[edge.t]?.id;
+      if (source === undefined || target === undefined || source === target) continue;
+      const color = edge.rejected === 0 ? EDGE_OK : edge.accepted === 0 ? EDGE_REJECTED : EDGE_MIXED;
+      this.graph.addDirectedEdge(source, target, {
+        size: 0.6 + 5 * Math.sqrt(edge.weight / maxWeight),
+        color,
+        type: arrows ? 'arrow' : 'line',
+        zIndex: edge.rejected > 0 ? 1 : 0,
+      });
+    }
+    this.ensureRenderer(data.edges.length);
+    this.startLayout(previous.size > 0 && data.nodes.every((n) => previous.has(n.id)));
+  }
+
+  /** Centers the camera on a node and marks it. */
+  focus(id: string): boolean {
+    if (!this.renderer || !this.graph.hasNode(id)) return false;
+    this.highlighted = id;
+    const display = this.renderer.getNodeDisplayData(id);
+    if (display) void this.renderer.getCamera().animate({ x: display.x, y: display.y, ratio: 0.5 }, { duration: 400 });
+    this.renderer.refresh();
+    return true;
+  }
+
+  /** Viewport position of a node (used by the browser tests to click it). */
+  viewportPosition(id: string): { x: number; y: number } | undefined {
+    if (!this.renderer || !this.graph.hasNode(id)) return undefined;
+    const attrs = this.graph.getNodeAttributes(id);
+    return this.renderer.graphToViewport({ x: attrs.x as number, y: attrs.y as number });
+  }
+
+  /** Stops the layout (the browser tests call it to click a still node). */
+  stopLayout(): void {
+    if (this.layoutTimer !== undefined) window.clearTimeout(this.layoutTimer);
+    this.layout?.kill();
+    this.layout = undefined;
+    this.layoutRunning = false;
+  }
+
+  private startLayout(settled: boolean): void {
+    const order = this.graph.order;
+    if (order < 2) return;
+    const settings = { ...forceAtlas2.inferSettings(this.graph), barnesHutOptimize: order > 1000, adjustSizes: false, edgeWeightInfluence: 0.5 };
+    this.layout = new FA2Layout(this.graph, { settings, getEdgeWeight: 'size' });
+    this.layout.start();
+    this.layoutRunning = true;
+    // Small graphs settle in a second; big ones get longer (the worker keeps the page responsive meanwhile).
+    const millis = settled ? 800 : Math.min(20_000, 1500 + order * 1.5);
+    this.layoutTimer = window.setTimeout(() => this.stopLayout(), millis);
+  }
+
+  private ensureRenderer(edges: number): void {
+    const edgeEvents = edges <= 20_000;
+    if (this.renderer) {
+      this.renderer.setSetting('enableEdgeEvents', edgeEvents);
+      this.renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
+      this.renderer.refresh();
+      return;
+    }
+    this.renderer = new Sigma(this.graph, this.container, {
+      renderEdgeLabels: false,
+      enableEdgeEvents: edgeEvents,
+      zIndex: true,
+      labelRenderedSizeThreshold: 9,
+      labelDensity: 0.6,
+      labelFont: 'system-ui, sans-serif',
+      defaultEdgeType: 'line',
+      hideEdgesOnMove: edges > 30_000,
+      minEdgeThickness: 0.6,
+      nodeReducer: (node, data) => (node === this.highlighted ? { ...data, highlighted: true, forceLabel: true, zIndex: 2 } : data),
+    });
+    this.renderer.on('clickNode', ({ node }) => this.events.node(node));
+    this.renderer.on('clickEdge', ({ edge }) => this.events.edge(this.graph.source(edge), this.graph.target(edge)));
+    this.renderer.on('clickStage', () => {
+      this.highlighted = undefined;
+      this.events.background();
+    });
+  }
+}
+
+function nodeLook(node: NodeDto, maxBytes: number): Record<string, unknown> {
+  const size = 3 + 14 * (Math.log1p(node.bytes) / Math.log1p(maxBytes));
+  const color = node.rejected > 0 && node.rejected === node.flows ? '#dc2626' : (NODE_COLORS[node.kind] ?? '#475569');
+  return { size, color, label: node.id, forceLabel: node.named || node.kind === 'internet', zIndex: node.named ? 1 : 0 };
+}

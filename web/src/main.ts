@@ -1,0 +1,198 @@
+import './style.css';
+import type { GraphQuery, GraphResponse, InfoResponse } from '../../src/server/protocol.js';
+import { api, ApiError } from './api.js';
+import { renderEdgeDetails, renderNodeDetails } from './details.js';
+import { esc, formatCount, formatTime } from './format.js';
+import { GraphView } from './graph-view.js';
+import { Timeline } from './timeline.js';
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+const state: { query: GraphQuery; window: { start: number; end: number } | undefined; info: InfoResponse | undefined; graph: GraphResponse | undefined } = {
+  query: {},
+  window: undefined,
+  info: undefined,
+  graph: undefined,
+};
+let requestSerial = 0;
+
+const details = $('details');
+const view = new GraphView($('graph'), {
+  node: (id) => void showNode(id),
+  edge: (source, target) => void showEdge(source, target),
+  background: () => hideDetails(),
+});
+const timeline = new Timeline($('chart'), (window) => {
+  state.window = window;
+  void refresh({ histogram: false });
+});
+
+/** Test and debugging hooks: the graph, the view, and whether a load is pending. */
+const hooks = { view, loading: true, loads: 0, lastError: '' as string };
+(window as unknown as { __flowlens: typeof hooks }).__flowlens = hooks;
+
+function readFilters(): GraphQuery {
+  const value = (id: string): string => ($(id) as HTMLInputElement | HTMLSelectElement).value.trim();
+  const number = (id: string): number | undefined => (value(id) === '' ? undefined : Number(value(id)));
+  const query: GraphQuery = {
+    node: value('f-node'),
+    public: value('f-public') as 'group' | 'keep',
+    weight: value('f-weight') as 'flows' | 'bytes' | 'packets',
+  };
+  const action = value('f-action');
+  if (action === 'ACCEPT' || action === 'REJECT') query.action = action;
+  if (value('f-protocol')) query.protocol = value('f-protocol');
+  if (value('f-port')) query.port = value('f-port');
+  const min = number('f-min');
+  if (min !== undefined && min > 0) query.minWeight = min;
+  const top = number('f-top');
+  if (top !== undefined && top > 0) query.top = top;
+  if (($('f-pseudo') as HTMLInputElement).checked) query.pseudonymize = 1;
+  if (state.window) {
+    query.start = state.window.start;
+    query.end = state.window.end;
+  }
+  return query;
+}
+
+async function refresh(options: { histogram: boolean } = { histogram: true }): Promise<void> {
+  const serial = ++requestSerial;
+  state.query = readFilters();
+  hooks.loading = true;
+  $('status').textContent = 'querying…';
+  try {
+    const [graph, histogram] = await Promise.all([api.graph(state.query), options.histogram ? api.histogram(state.query) : Promise.resolve(undefined)]);
+    if (serial !== requestSerial) return;
+    state.graph = graph;
+    view.show(graph);
+    $('empty').hidden = graph.edges.length > 0;
+    const s = graph.stats;
+    $('stats').textContent = `${formatCount(s.nodes)} nodes · ${formatCount(s.edges)} edges${s.edges < s.totalEdges ? ` (of ${formatCount(s.totalEdges)})` : ''} · ${formatCount(s.records)} flows${s.pseudonymized ? ' · pseudonymized' : ''}`;
+    $('stats').dataset.nodes = String(s.nodes);
+    $('stats').dataset.edges = String(s.edges);
+    $('status').textContent = `${s.millis} ms`;
+    if (histogram) timeline.render(histogram, state.window);
+    $('window').textContent = state.window ? `${formatTime(state.window.start)} – ${formatTime(state.window.end)}` : '';
+    $('clear-window').hidden = !state.window;
+  } catch (error) {
+    if (serial !== requestSerial) return;
+    showError(error);
+  } finally {
+    if (serial === requestSerial) {
+      hooks.loading = false;
+      hooks.loads++;
+    }
+  }
+}
+
+function showError(error: unknown): void {
+  const message = error instanceof ApiError ? `${error.message}${error.hint ? ` — ${error.hint}` : ''}` : String(error);
+  hooks.lastError = message;
+  $('status').textContent = message;
+  $('status').classList.add('error');
+  window.setTimeout(() => $('status').classList.remove('error'), 4000);
+}
+
+async function showNode(id: string): Promise<void> {
+  view.focus(id);
+  openDetails('<p class="muted">loading…</p>');
+  try {
+    openDetails(renderNodeDetails(await api.node(state.query, id)));
+  } catch (error) {
+    openDetails(`<p class="error">${esc(error instanceof Error ? error.message : error)}</p>`);
+  }
+}
+
+async function showEdge(source: string, target: string): Promise<void> {
+  openDetails('<p class="muted">loading…</p>');
+  try {
+    openDetails(renderEdgeDetails(await api.edge(state.query, source, target)));
+  } catch (error) {
+    openDetails(`<p class="error">${esc(error instanceof Error ? error.message : error)}</p>`);
+  }
+}
+
+function openDetails(html: string): void {
+  details.innerHTML = html;
+  details.hidden = false;
+}
+
+function hideDetails(): void {
+  details.hidden = true;
+}
+
+details.addEventListener('click', (event) => {
+  const target = event.target as HTMLElement;
+  if (target.closest('[data-close]')) hideDetails();
+  const link = target.closest<HTMLElement>('[data-node]');
+  if (link?.dataset.node) {
+    event.preventDefault();
+    void showNode(link.dataset.node);
+  }
+});
+
+function setupSearch(): void {
+  const input = $('search') as HTMLInputElement;
+  const results = $('search-results');
+  let timer: number | undefined;
+  const run = async (): Promise<void> => {
+    const q = input.value.trim();
+    if (!q) {
+      results.hidden = true;
+      return;
+    }
+    try {
+      const { hits } = await api.search(state.query, q);
+      results.innerHTML = hits.length
+        ? hits.map((h) => `<li><a href="#" data-hit="${esc(h.id)}">${esc(h.id)}</a> <small>${esc(h.match !== h.id ? h.match : h.kind)}${view.graph.hasNode(h.id) ? '' : ' · not drawn'}</small></li>`).join('')
+        : '<li class="muted">no match</li>';
+      results.hidden = false;
+    } catch (error) {
+      showError(error);
+    }
+  };
+  input.addEventListener('input', () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => void run(), 250);
+  });
+  $('search-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void run();
+  });
+  results.addEventListener('click', (event) => {
+    const hit = (event.target as HTMLElement).closest<HTMLElement>('[data-hit]');
+    if (!hit?.dataset.hit) return;
+    event.preventDefault();
+    results.hidden = true;
+    void showNode(hit.dataset.hit);
+  });
+}
+
+async function start(): Promise<void> {
+  try {
+    const info = await api.info();
+    state.info = info;
+    ($('f-node') as HTMLSelectElement).value = info.defaults.node;
+    ($('f-public') as HTMLSelectElement).value = info.defaults.public;
+    ($('f-weight') as HTMLSelectElement).value = info.defaults.weight;
+    ($('f-top') as HTMLInputElement).value = String(info.defaults.top);
+    if (info.canPseudonymize) {
+      $('pseudo-row').hidden = false;
+      const box = $('f-pseudo') as HTMLInputElement;
+      box.checked = info.alwaysPseudonymize;
+      box.disabled = info.alwaysPseudonymize;
+    }
+  } catch (error) {
+    showError(error);
+  }
+  for (const id of ['f-node', 'f-public', 'f-action', 'f-protocol', 'f-weight', 'f-pseudo']) $(id).addEventListener('change', () => void refresh());
+  for (const id of ['f-port', 'f-min', 'f-top']) $(id).addEventListener('change', () => void refresh());
+  $('clear-window').addEventListener('click', () => {
+    state.window = undefined;
+    void refresh();
+  });
+  setupSearch();
+  await refresh();
+}
+
+void start();
