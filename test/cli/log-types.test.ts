@@ -222,6 +222,37 @@ ORDER BY eventTime limit 100`);
     );
   });
 
+  it('runs Logs Insights queries on the cloudtrail table: JSON field names, struct paths, @timestamp and @message', async () => {
+    const run = await runFlowlens([
+      'insights', '--log-type', 'cloudtrail', '--db', db, '--format', 'ndjson',
+      'filter eventSource = "s3.amazonaws.com" and awsRegion = "cn-north-1" and sourceIPAddress not in ["AWS Internal", "athena.amazonaws.com"] | stats count(*) as requests by userIdentity.sessionContext.sessionIssuer.userName, eventName | sort requests desc, eventName | limit 3',
+    ]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(parseNdjson(run.stdout)).toEqual([
+      { 'userIdentity.sessionContext.sessionIssuer.userName': null, eventName: 'GetObject', requests: 4 },
+      { 'userIdentity.sessionContext.sessionIssuer.userName': null, eventName: 'DeleteObject', requests: 1 },
+      { 'userIdentity.sessionContext.sessionIssuer.userName': 'etl-role', eventName: 'GetObject', requests: 1 },
+    ]);
+    const fields = await runFlowlens(['insights', '--log-type', 'cloudtrail', '--db', db, '--format', 'ndjson', 'fields @timestamp, eventName, requestParameters.key | filter @message like /Delete/']);
+    expect(parseNdjson(fields.stdout)).toEqual([{ '@timestamp': '2021-12-06 09:30:00.000', eventName: 'DeleteObject', 'requestParameters.key': 'data/2021/part-0004.parquet' }]);
+  });
+
+  it('runs Logs Insights queries on s3_access with the CloudWatch JSON field names, in a time window', async () => {
+    const run = await runFlowlens([
+      'insights', '--log-type', 's3-access', '--db', db, '--format', 'ndjson', '--end', '2021-12-05T00:00:00Z',
+      'filter operation = "REST.GET.OBJECT" and http_status < 300 | stats sum(object_size) as bytes by remote_ip | sort bytes desc',
+    ]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(parseNdjson(run.stdout)).toEqual([
+      { remote_ip: '203.0.113.10', bytes: 73400320 },
+      { remote_ip: '198.51.100.7', bytes: 10485760 },
+      { remote_ip: '192.0.2.44', bytes: 4096 },
+    ]);
+    const explain = await runFlowlens(['insights', '--log-type', 's3-access', '--engine', 'athena', '--explain', 'stats count(*) by bin(1h)']);
+    expect(explain.stdout).toContain('to_unixtime(r."request_time")');
+    expect(explain.stdout).toContain('FROM "s3_access" AS r');
+  });
+
   it('queries SOURCEs straight from files, loading each log type into its table', async () => {
     const run = await runFlowlens(['query', 'SELECT (SELECT count(*) FROM cloudtrail) AS trail, (SELECT count(*) FROM s3_access) AS access', TRAIL_DIR, DOWNLOADS, '--format', 'ndjson']);
     expect(run.code).toBe(0);

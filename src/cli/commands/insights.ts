@@ -7,9 +7,11 @@ import { openData } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import type { ReadingOptions } from '../options.js';
 import { printTable } from './table-command.js';
+import { addLogTypeOption, checkLogSelection, logTableTypeFrom } from '../log-types.js';
+import type { LogTypeOptions } from '../log-types.js';
 
 /** Options of `flowlens insights`. */
-export interface InsightsOptions extends ReadingOptions {
+export interface InsightsOptions extends ReadingOptions, LogTypeOptions {
   explain?: boolean;
   engine?: string;
   table?: string;
@@ -25,19 +27,27 @@ export function addEngineOptions(command: Command): Command {
 /** `flowlens insights QUERY [SOURCE...]`: a CloudWatch Logs Insights query, compiled to SQL. */
 export function registerInsights(program: Command, context: CliContext): void {
   const command = program.command('insights').argument('<query>', "a Logs Insights query, e.g. 'filter action=\"REJECT\" | stats count(*) by srcAddr'").argument('[source...]', 'sources (default: the database)');
-  addEngineOptions(addReadingOptions(command))
+  addLogTypeOption(addEngineOptions(addReadingOptions(command)))
     .description('run a CloudWatch Logs Insights query on flow records (compiled to SQL; see docs/queries.md)')
     .option('--explain', 'print the SQL the query compiles to, without running it')
     .action(async (query: string, sources: string[], options: InsightsOptions) => {
-      const { compileInsights, flowsSource } = await import('../../query/insights/index.js');
+      const { compileInsights, flowsSource, logTableSource, logTimeWhere } = await import('../../query/insights/index.js');
       const { getDialect } = await import('../../query/dialect.js');
       const { selectionToSql } = await import('../../query/selection.js');
       const selection = parseSelection(options);
+      // --log-type s3-access|cloudtrail queries that table: fields by column name, @timestamp its request/event time.
+      const logTable = logTableTypeFrom(options);
+      checkLogSelection(logTable, selection);
       const engine = (options.engine ?? 'duckdb') as Parameters<typeof getDialect>[0];
       const where = await selectionToSql(selection);
       // Compiling first reports syntax errors before any file is read.
       const compile = (condition: string): ReturnType<typeof compileInsights> =>
-        compileInsights(query, { dialect: getDialect(engine), source: flowsSource({ table: options.table, where: condition === 'TRUE' ? undefined : condition }) });
+        compileInsights(query, {
+          dialect: getDialect(engine),
+          source: logTable
+            ? logTableSource(logTable, { table: options.table, where: logTimeWhere(logTable, selection, getDialect(engine)) })
+            : flowsSource({ table: options.table, where: condition === 'TRUE' ? undefined : condition }),
+        });
       const compiled = compile(where);
       if (options.explain) {
         await writeOut(context, `${compiled.sql}\n`);

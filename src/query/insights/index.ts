@@ -5,5 +5,6 @@ export type { Token, TokenKind } from './tokens.js';
 export { compileInsights, DEFAULT_LIMIT } from './compiler.js';
 export type { CompiledInsights, CompileInsightsOptions } from './compiler.js';
 export { eventsSource, flowsSource, insightsName } from './fields.js';
+export { logTableSource, logTimeWhere } from './log-sources.js';
 export type { InsightsSource, SourceField, ValueType } from './fields.js';
 export { globToRegex, numberNamedGroups } from './regex.js';
