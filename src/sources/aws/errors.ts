@@ -11,7 +11,11 @@ interface AwsErrorShape {
 const CODES: Record<string, { code: string; hint: string }> = {
   AccessDenied: {
     code: 'access-denied',
-    hint: 'check the IAM policy (s3:ListBucket, s3:GetObject, logs:FilterLogEvents), the bucket policy and KMS key access, or pass --profile',
+    hint: 'check the IAM policy (s3:ListBucket, s3:GetObject), the bucket policy and KMS key access, or pass --profile',
+  },
+  UnauthorizedOperation: {
+    code: 'access-denied',
+    hint: 'the credentials lack ec2:DescribeFlowLogs in this region; pass --profile or --region',
   },
   AccessDeniedException: {
     code: 'access-denied',
@@ -65,6 +69,13 @@ export function toSourceError(error: unknown, what: string): FlowlensError {
     CODES[name] ?? (status === 403 ? CODES.AccessDenied : status === 404 ? CODES.NotFound : undefined);
   const detail =
     shape.message && shape.message !== name && shape.message !== 'UnknownError' ? `: ${shape.message}` : '';
+  const network = (shape as { code?: string }).code;
+  if (network && /^E[A-Z]+$/.test(network) && status === undefined) {
+    return new SourceError('unreachable', `${what}: cannot reach the service (${shape.message ?? network})`, {
+      hint: 'check --endpoint-url, --region and the network; the request was retried before giving up',
+      cause: error,
+    });
+  }
   if (/region is missing/i.test(shape.message ?? '')) {
     return new SourceError('no-region', `${what}: no AWS region configured`, {
       hint: 'pass --region, set AWS_REGION, or use a --profile that has a region',

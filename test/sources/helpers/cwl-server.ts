@@ -28,6 +28,8 @@ export interface FakeLogsOptions {
   throttle?: number;
   /** Start every listing with an empty page that still carries a nextToken, as the service may. */
   emptyFirstPage?: boolean;
+  /** The port to listen on (default: any free port). */
+  port?: number;
   /** Flow log configurations for EC2 DescribeFlowLogs (Query protocol, XML); undefined answers UnauthorizedOperation. */
   flowLogs?: Record<string, string | number>[];
 }
@@ -64,7 +66,7 @@ export async function startFakeLogs(options: FakeLogsOptions = {}): Promise<Fake
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const server = createServer((req, res) => void handle(req, res, state));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   state.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return state;
 }

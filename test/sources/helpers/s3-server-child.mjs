@@ -11,7 +11,12 @@ import { Transform } from 'node:stream';
 import S3rver from 's3rver';
 
 const directory = mkdtempSync(join(tmpdir(), 'flowlens-s3rver-'));
-const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true });
+const server = new S3rver({
+  address: '127.0.0.1',
+  port: Number(process.env.S3RVER_PORT ?? 0),
+  directory,
+  silent: true,
+});
 server.silent = true;
 
 const originalList = server.store.listObjects.bind(server.store);

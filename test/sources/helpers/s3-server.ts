@@ -58,11 +58,12 @@ export function useTestAwsEnv(): () => void {
   };
 }
 
-/** Starts s3rver on 127.0.0.1 with a free port. */
-export async function startS3Server(): Promise<TestS3Server> {
+/** Starts s3rver on 127.0.0.1, on a free port unless one is given. */
+export async function startS3Server(fixedPort = 0): Promise<TestS3Server> {
   const script = fileURLToPath(new URL('./s3-server-child.mjs', import.meta.url));
   const child: ChildProcess = spawn(process.execPath, ['--openssl-legacy-provider', script], {
     stdio: ['pipe', 'pipe', 'ignore'],
+    env: { ...process.env, S3RVER_PORT: String(fixedPort) },
   });
   const port = await readPort(child);
   const endpoint = `http://127.0.0.1:${port}`;
