@@ -58,7 +58,7 @@ export function evaluateWindow(
   const real = window.flatMap((point, index) => (point ? [{ point, age: newest - index }] : []));
   const used = real.length >= n ? real.slice(real.length - n) : real;
   if (lowSampleRetain(used.map((r) => r.point), spec)) {
-    return keep(current, 'Too few samples for the percentile; state kept (EvaluateLowSampleCountPercentile=ignore).', used.map((r) => judge(r.point, spec)));
+    return keep(current, () => 'Too few samples for the percentile; state kept (EvaluateLowSampleCountPercentile=ignore).', used.map((r) => judge(r.point, spec)));
   }
   const judged = used.map(({ point }) => judge(point, spec));
   // Rules 1 and 2 both come down to "the N most recent real points" once N of them exist in the range.
@@ -133,30 +133,44 @@ function judge(point: Datapoint, spec: AlarmSpec): EvaluatedDatapoint {
 function decide(points: EvaluatedDatapoint[], spec: AlarmSpec, current: AlarmState): WindowOutcome {
   const breaching = points.filter((p) => p.breaching).length;
   const state: AlarmState = breaching >= spec.datapointsToAlarm ? 'ALARM' : 'OK';
-  return { state, retained: false, reason: thresholdReason(points, breaching, spec, current, state), datapoints: points };
+  return outcome(state, false, points, () => thresholdReason(points, breaching, spec, current, state));
 }
 
 function decideSparse(oldestAge: number, judged: EvaluatedDatapoint[], range: number, spec: AlarmSpec, current: AlarmState): WindowOutcome {
   const missing = spec.treatMissingData === 'missing';
   if (judged.length === 0) {
     return missing
-      ? { state: 'INSUFFICIENT_DATA', retained: false, reason: `Insufficient Data: ${range} datapoints were unknown.`, datapoints: [] }
-      : keep(current, `No datapoints in the last ${range} periods; state kept (TreatMissingData=ignore).`, []);
+      ? outcome('INSUFFICIENT_DATA', false, [], () => `Insufficient Data: ${range} datapoints were unknown.`)
+      : keep(current, () => `No datapoints in the last ${range} periods; state kept (TreatMissingData=ignore).`, []);
   }
   const breaching = judged.filter((p) => p.breaching).length;
   if (breaching >= spec.datapointsToAlarm) return decide(judged, spec, current);
   const allBreaching = breaching === judged.length;
   if (allBreaching && oldestAge + 1 >= spec.datapointsToAlarm) {
-    const reason = `Threshold Crossed: the oldest breaching datapoint is ${oldestAge + 1} periods old and every newer datapoint is breaching or missing ${list(judged)} (premature-alarm rule).`;
-    return missing ? { state: 'ALARM', retained: false, reason, datapoints: judged } : keep(current, `${reason} State kept (TreatMissingData=ignore).`, judged);
+    const reason = (): string => `Threshold Crossed: the oldest breaching datapoint is ${oldestAge + 1} periods old and every newer datapoint is breaching or missing ${list(judged)} (premature-alarm rule).`;
+    return missing ? outcome('ALARM', false, judged, reason) : keep(current, () => `${reason()} State kept (TreatMissingData=ignore).`, judged);
   }
   if (!allBreaching) return decide(judged, spec, current);
-  const reason = `Insufficient Data: only ${judged.length} recent datapoint${judged.length === 1 ? '' : 's'} ${list(judged)}, all breaching, fewer than the ${spec.datapointsToAlarm} needed for ALARM.`;
-  return missing ? { state: 'INSUFFICIENT_DATA', retained: false, reason, datapoints: judged } : keep(current, `${reason} State kept (TreatMissingData=ignore).`, judged);
+  const reason = (): string =>
+    `Insufficient Data: only ${judged.length} recent datapoint${judged.length === 1 ? '' : 's'} ${list(judged)}, all breaching, fewer than the ${spec.datapointsToAlarm} needed for ALARM.`;
+  return missing ? outcome('INSUFFICIENT_DATA', false, judged, reason) : keep(current, () => `${reason()} State kept (TreatMissingData=ignore).`, judged);
 }
 
-function keep(current: AlarmState, reason: string, datapoints: EvaluatedDatapoint[]): WindowOutcome {
-  return { state: current, retained: true, reason, datapoints };
+function keep(current: AlarmState, reason: () => string, datapoints: EvaluatedDatapoint[]): WindowOutcome {
+  return outcome(current, true, datapoints, reason);
+}
+
+// The reason text is only needed for transitions, so it is built on first read.
+function outcome(state: AlarmState, retained: boolean, datapoints: EvaluatedDatapoint[], explain: () => string): WindowOutcome {
+  let text: string | undefined;
+  return {
+    state,
+    retained,
+    datapoints,
+    get reason(): string {
+      return (text ??= explain());
+    },
+  };
 }
 
 // The percentile low-sample rule applies below 10/(1-p) samples for p >= 0.5, or 10/p below 0.5

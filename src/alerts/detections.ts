@@ -65,18 +65,18 @@ function detectionSql(rule: Exclude<DetectionRule, { type: 'Anomaly' }>, scoped:
     case 'SSHBruteForce':
     case 'RDPBruteForce':
       return `SELECT window_start, srcaddr AS actor, dstaddr AS target, dstport AS port, count(DISTINCT srcport) AS source_ports, ${EVIDENCE}
-FROM (${scoped}) WHERE protocol = 6 AND dstport IN (${ports(rule.ports)})
+FROM (${scoped}) WHERE protocol = 6 AND dstport IN (${ports(rule.ports)}) AND (action = 'REJECT' OR packets <= ${sqlLiteral(rule.maxPacketsPerAttempt)})
 GROUP BY window_start, srcaddr, dstaddr, dstport HAVING count(*) >= ${sqlLiteral(rule.minAttempts)}
 ORDER BY window_start, flows DESC, actor, target`;
     case 'PortProbeUnprotectedPort':
       return `WITH scoped AS (${scoped}),
 probers AS (
   SELECT window_start, srcaddr, count(DISTINCT dstaddr || ':' || dstport) AS probes
-  FROM scoped WHERE protocol IN (6, 17) AND dstport IS NOT NULL AND NOT ${isPrivateSql('src_ip')} AND ${isPrivateSql('dst_ip')}
+  FROM scoped WHERE protocol IN (6, 17) AND dstport IS NOT NULL AND ${PROBE_LIKE} AND NOT ${isPrivateSql('src_ip')} AND ${isPrivateSql('dst_ip')}
   GROUP BY window_start, srcaddr HAVING count(DISTINCT dstaddr || ':' || dstport) >= ${sqlLiteral(rule.minProbes)})
 SELECT s.window_start, s.srcaddr AS actor, s.dstaddr AS target, s.dstport AS port, any_value(p.probes) AS probes, ${EVIDENCE}
 FROM scoped s JOIN probers p ON s.window_start = p.window_start AND s.srcaddr = p.srcaddr
-WHERE s.action = 'ACCEPT' AND s.protocol IN (6, 17) AND ${isPrivateSql('dst_ip')}${rule.ports ? ` AND s.dstport IN (${ports(rule.ports)})` : ''}
+WHERE s.action = 'ACCEPT' AND s.protocol IN (6, 17) AND s.dstport < s.srcport AND ${isPrivateSql('dst_ip')}${rule.ports ? ` AND s.dstport IN (${ports(rule.ports)})` : ''}
 GROUP BY s.window_start, s.srcaddr, s.dstaddr, s.dstport
 ORDER BY window_start, actor, target, port`;
     case 'Portscan':
@@ -131,7 +131,7 @@ function toEvent(rule: Exclude<DetectionRule, { type: 'Anomaly' }>, row: Record<
     resource: { interfaceIds: stringList(row.interface_ids), instanceIds: stringList(row.instance_ids) },
     direction,
     counts,
-    description: describe(rule, actor, target, port, counts),
+    description: describe(rule, actor, target, port, counts, rule.window),
   };
   return { kind: 'finding', id: eventId(finding.type, rule.name, finding.windowStart, actor, target ?? null, port ?? null), ...finding };
 }
@@ -158,8 +158,8 @@ export function severityLabel(severity: number): SeverityLabel {
   return severity >= 7 ? 'High' : severity >= 4 ? 'Medium' : 'Low';
 }
 
-function describe(rule: Exclude<DetectionRule, { type: 'Anomaly' }>, actor: string, target: string | undefined, port: number | undefined, counts: Record<string, number>): string {
-  const within = `within ${formatDuration(rule.window)}`;
+function describe(rule: Exclude<DetectionRule, { type: 'Anomaly' }>, actor: string, target: string | undefined, port: number | undefined, counts: Record<string, number>, span: number): string {
+  const within = `within ${formatDuration(span)}`;
   switch (rule.type) {
     case 'SSHBruteForce':
     case 'RDPBruteForce':
@@ -175,6 +175,56 @@ function describe(rule: Exclude<DetectionRule, { type: 'Anomaly' }>, actor: stri
     case 'TrafficVolumeUnusual':
       return `${actor} sent ${counts.bytes} bytes to ${target} ${within}`;
   }
+}
+
+// Evidence that adds up across windows; the others (distinct counts, scores) keep their largest value.
+const ADDITIVE = new Set(['flows', 'packets', 'bytes', 'rejected', 'accepted']);
+
+/**
+ * Merges the findings of consecutive windows with the same rule, actor, target and port into one, as
+ * GuardDuty updates a finding's count instead of raising it again: first/last seen span them all, additive
+ * counts are summed, the others keep their maximum, and `counts.windows` says how many were merged. An
+ * anomaly keeps the description of its highest value. Input in window order; output in the same order.
+ */
+export function mergeFindings(findings: readonly FindingEvent[], rules: readonly DetectionRule[]): FindingEvent[] {
+  const open = new Map<string, { merged: FindingEvent; nextWindow: number; peak: number }>();
+  const out: FindingEvent[] = [];
+  for (const finding of findings) {
+    const rule = rules.find((r) => r.name === finding.detection);
+    const width = rule ? (rule.type === 'Anomaly' ? rule.period : rule.window) : 0;
+    const key = JSON.stringify([finding.detection, finding.type, finding.actor.address, finding.target.address ?? null, rule?.type === 'Portscan' ? null : (finding.target.ports ?? null), finding.resource.interfaceIds]);
+    const current = open.get(key);
+    if (!current || current.nextWindow !== finding.windowStart || !rule) {
+      const merged = { ...finding, counts: { ...finding.counts, windows: 1 }, target: { ...finding.target } };
+      open.set(key, { merged, nextWindow: finding.windowStart + width, peak: finding.counts.value ?? 0 });
+      out.push(merged);
+      continue;
+    }
+    const { merged } = current;
+    current.nextWindow += width;
+    merged.firstSeen = Math.min(merged.firstSeen, finding.firstSeen);
+    merged.lastSeen = Math.max(merged.lastSeen, finding.lastSeen);
+    const windows = (merged.counts.windows ?? 1) + 1;
+    if (rule.type === 'Anomaly') {
+      // An anomaly is described by its peak period.
+      if ((finding.counts.value ?? 0) > current.peak) {
+        current.peak = finding.counts.value ?? 0;
+        merged.counts = { ...finding.counts };
+        merged.description = finding.description;
+      }
+      merged.counts.windows = windows;
+    } else {
+      for (const [name, value] of Object.entries(finding.counts)) merged.counts[name] = ADDITIVE.has(name) ? (merged.counts[name] ?? 0) + value : Math.max(merged.counts[name] ?? value, value);
+      merged.counts.windows = windows;
+      if (finding.target.ports && rule.type === 'Portscan') {
+        merged.target.ports = [...new Set([...(merged.target.ports ?? []), ...finding.target.ports])].sort((a, b) => a - b);
+        merged.counts.distinctPorts = merged.target.ports.length;
+      }
+      const span = finding.windowStart + width - merged.windowStart;
+      merged.description = describe(rule, merged.actor.address, merged.target.address, merged.target.ports?.[0], merged.counts, span);
+    }
+  }
+  return out;
 }
 
 function stringList(value: unknown): string[] {

@@ -11,3 +11,8 @@ export * from './address-sql.js';
 export * from './detections.js';
 export * from './anomaly.js';
 export * from './run-alerts.js';
+export * from './notifiers.js';
+export * from './tail-source.js';
+export * from './watch-state.js';
+export * from './watch.js';
+export * from './render.js';

@@ -85,9 +85,16 @@ const detectionBase = {
   severity: z.number().min(0).max(10).optional(),
 };
 
+// An attempt is a rejected flow or a short accepted one: a login attempt is a handshake and a few packets,
+// a working session (an admin at work) many more.
+const bruteForce = {
+  minAttempts: z.number().int().min(1).default(20),
+  maxPacketsPerAttempt: z.number().int().min(1).default(40),
+};
+
 const detection = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('SSHBruteForce'), ...detectionBase, ports: z.array(port).min(1).default([22]), minAttempts: z.number().int().min(1).default(20) }),
-  z.strictObject({ type: z.literal('RDPBruteForce'), ...detectionBase, ports: z.array(port).min(1).default([3389]), minAttempts: z.number().int().min(1).default(20) }),
+  z.strictObject({ type: z.literal('SSHBruteForce'), ...detectionBase, ports: z.array(port).min(1).default([22]), ...bruteForce }),
+  z.strictObject({ type: z.literal('RDPBruteForce'), ...detectionBase, ports: z.array(port).min(1).default([3389]), ...bruteForce }),
   z.strictObject({ type: z.literal('PortProbeUnprotectedPort'), ...detectionBase, minProbes: z.number().int().min(1).default(10), ports: z.array(port).optional() }),
   z.strictObject({ type: z.literal('Portscan'), ...detectionBase, minPorts: z.number().int().min(2).default(25) }),
   z.strictObject({ type: z.literal('PortSweep'), ...detectionBase, minHosts: z.number().int().min(2).default(25), ports: z.array(port).optional() }),

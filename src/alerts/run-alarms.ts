@@ -35,7 +35,10 @@ export function seriesKey(alarmName: string, dimensions: Readonly<Record<string,
 /**
  * Evaluates one alarm over the records in the store, period by period from `from` to `to`, and returns
  * its state changes (oldest first) with the states reached. A fixed-dimension alarm is one series
- * evaluated from `from`; a `*` dimension makes one series per value, created at its first datapoint.
+ * evaluated from `from`, starting in INSUFFICIENT_DATA like a new CloudWatch alarm. A `*` dimension (a
+ * flowlens extension, like the contributors of a Metrics Insights alarm) makes one series per value: it
+ * appears at its first datapoint in OK, only its moves into and out of ALARM are reported, and it is
+ * forgotten once its evaluation range holds no datapoint and it is not in ALARM.
  */
 export async function evaluateAlarm(
   store: Store,
@@ -80,9 +83,11 @@ export async function evaluateAlarm(
       if (state !== undefined) states.push({ alarmName: alarm.alarmName, dimensions, state });
       continue;
     }
-    const outcome = evaluateSeries(points, alarm, { from: seriesFrom, to, initialState: state ?? 'INSUFFICIENT_DATA' });
-    states.push({ alarmName: alarm.alarmName, dimensions, state: outcome.state });
+    const outcome = evaluateSeries(points, alarm, { from: seriesFrom, to, initialState: state ?? (wildcard ? 'OK' : 'INSUFFICIENT_DATA') });
+    const quiet = !points.some((p) => p.timestamp > to - evaluationRange(alarm) * period);
+    if (!(wildcard && quiet && outcome.state !== 'ALARM')) states.push({ alarmName: alarm.alarmName, dimensions, state: outcome.state });
     for (const transition of outcome.transitions) {
+      if (wildcard && transition.state !== 'ALARM' && transition.previousState !== 'ALARM') continue;
       events.push({
         kind: 'alarm',
         id: eventId(alarm.alarmName, dimensions, transition.timestamp, transition.state),

@@ -1,7 +1,7 @@
 import type { Store } from '../store/index.js';
 import { FLOWS_TABLE } from '../store/index.js';
 import { runAnomaly } from './anomaly.js';
-import { runDetection } from './detections.js';
+import { mergeFindings, runDetection } from './detections.js';
 import type { Rules } from './rules.js';
 import { evaluateAlarm } from './run-alarms.js';
 import type { AlarmSeriesState } from './run-alarms.js';
@@ -16,6 +16,8 @@ export interface RunAlertsOptions {
   end?: number | undefined;
   /** Flow records attached to each ALARM transition (default 3). */
   samples?: number | undefined;
+  /** Merge the findings of consecutive windows (default true). */
+  merge?: boolean | undefined;
 }
 
 /** What an evaluation over history found: every alarm transition, every finding, and the final alarm states. */
@@ -56,5 +58,5 @@ export async function runAlerts(store: Store, rules: Rules, options: RunAlertsOp
   }
   alarms.sort((a, b) => a.timestamp - b.timestamp);
   findings.sort((a, b) => a.windowStart - b.windowStart || b.severity - a.severity);
-  return { range: { start, end }, alarms, findings, states };
+  return { range: { start, end }, alarms, findings: options.merge === false ? findings : mergeFindings(findings, rules.detections), states };
 }

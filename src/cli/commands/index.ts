@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerAggregate } from './aggregate.js';
+import { registerAlerts } from './alerts.js';
 import { registerAthena } from './athena.js';
 import { registerClickHouse } from './clickhouse.js';
 import { registerExport } from './export.js';
@@ -16,6 +17,7 @@ import { registerQuery } from './query.js';
 import { registerRejects } from './rejects.js';
 import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
+import { registerWatch } from './watch.js';
 import { registerSources } from './sources.js';
 
 /** Registers a subcommand on the program; modules import their heavy dependencies inside the action. */
@@ -32,6 +34,8 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerInsights,
   registerReport,
   registerRejects,
+  registerAlerts,
+  registerWatch,
   registerGraph,
   registerServe,
   registerFields,

@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FlowlensError } from '../records/index.js';
+import { toJsonEvent } from './render.js';
+import type { NotifierConfig } from './rules-schema.js';
+import type { AlertEvent } from './types.js';
+import { isoTime } from './units.js';
+
+/** Delivers alert events somewhere: a stream, a file, a command, a webhook. */
+export interface Notifier {
+  /** Unique among the notifiers of a rules file (the `name`, else `<type>-<position>`). */
+  readonly name: string;
+  /** Whether this notifier wants the event (its `events`, `states`, `alarms` and `minSeverity` filters). */
+  accepts(event: AlertEvent): boolean;
+  /** Delivers one event; rejects with a FlowlensError (`notify-failed`) when it could not. */
+  notify(event: AlertEvent): Promise<void>;
+}
+
+/** Where stream notifiers write, injected so the CLI and tests choose. */
+export interface NotifierIo {
+  stdout: Writable;
+  stderr: Writable;
+}
+
+/** Builds the notifiers of a rules file's `notify:` list. */
+export function createNotifiers(configs: readonly NotifierConfig[], io: NotifierIo): Notifier[] {
+  return configs.map((config, index) => createNotifier(config, io, config.name ?? `${config.type}-${index + 1}`));
+}
+
+/** Builds one notifier from its configuration. */
+export function createNotifier(config: NotifierConfig, io: NotifierIo, name: string = config.name ?? config.type): Notifier {
+  const accepts = (event: AlertEvent): boolean => acceptsEvent(config, event);
+  switch (config.type) {
+    case 'stdout':
+    case 'stderr': {
+      const stream = config.type === 'stdout' ? io.stdout : io.stderr;
+      return { name, accepts, notify: async (event) => void stream.write(config.format === 'json' ? `${payload(event)}\n` : `${renderAlertLine(event)}\n`) };
+    }
+    case 'file':
+      return {
+        name,
+        accepts,
+        notify: async (event) => {
+          await mkdir(dirname(config.path), { recursive: true });
+          await appendFile(config.path, `${payload(event)}\n`);
+        },
+      };
+    case 'command':
+      return { name, accepts, notify: (event) => runCommand(name, config.command, payload(event), config.timeout) };
+    case 'webhook':
+      return { name, accepts, notify: (event) => postWebhook(name, config, event) };
+  }
+}
+
+/** One line for a person: time, state or finding type, subject, and the reason or description. */
+export function renderAlertLine(event: AlertEvent): string {
+  if (event.kind === 'alarm') {
+    const dims = Object.entries(event.dimensions).map(([k, v]) => `${k}=${v}`).join(',');
+    return `${isoTime(event.timestamp)}  ALARM ${event.alarmName}${dims ? ` [${dims}]` : ''}: ${event.previousState} -> ${event.state}  ${event.reason}`;
+  }
+  return `${isoTime(event.windowStart)}  FINDING ${event.type} (${event.severityLabel} ${event.severity}) ${event.detection}: ${event.description}`;
+}
+
+/** The JSON every notifier delivers: the event with ISO 8601 times (see toJsonEvent). */
+function payload(event: AlertEvent): string {
+  return JSON.stringify(toJsonEvent(event));
+}
+
+function acceptsEvent(config: NotifierConfig, event: AlertEvent): boolean {
+  if (config.events && !config.events.includes(event.kind)) return false;
+  if (event.kind === 'alarm') {
+    if (config.states && !config.states.includes(event.state)) return false;
+    if (config.alarms && !config.alarms.includes(event.alarmName)) return false;
+    return true;
+  }
+  return config.minSeverity === undefined || event.severity >= config.minSeverity;
+}
+
+async function runCommand(name: string, command: string | string[], input: string, timeoutSeconds: number): Promise<void> {
+  const [file, args, shell] = typeof command === 'string' ? [command, [], true] : [command[0] as string, command.slice(1), false];
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(file, args, { shell, stdio: ['pipe', 'ignore', 'pipe'], timeout: timeoutSeconds * 1000 });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));
+    child.on('error', (error) => reject(notifyError(name, `cannot run ${file}: ${error.message}`, 'check the command and that it is on PATH')));
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(notifyError(name, `command exited with ${signal ? `signal ${signal}` : `code ${code}`}${stderr.trim() ? `: ${stderr.trim()}` : ''}`, 'the alert JSON is on its standard input'));
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  });
+}
+
+type WebhookConfig = Extract<NotifierConfig, { type: 'webhook' }>;
+
+// Retried: network errors, timeouts, 429 and 5xx, with exponential backoff from retryDelay.
+async function postWebhook(name: string, config: WebhookConfig, event: AlertEvent): Promise<void> {
+  let failure = '';
+  for (let attempt = 0; attempt <= config.retries; attempt++) {
+    if (attempt > 0) await sleep(config.retryDelay * 1000 * 2 ** (attempt - 1));
+    try {
+      const response = await fetch(config.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'flowlens', ...config.headers },
+        body: payload(event),
+        signal: AbortSignal.timeout(config.timeout * 1000),
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      if (response.ok) return;
+      failure = `HTTP ${response.status}`;
+      if (response.status < 500 && response.status !== 429) break;
+    } catch (error) {
+      failure = (error as Error).name === 'TimeoutError' ? `no answer within ${config.timeout}s` : ((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message);
+    }
+  }
+  throw notifyError(name, `POST ${config.url} failed: ${failure}`, 'check the URL and that the receiver is up; the event is retried on the next cycle');
+}
+
+function notifyError(name: string, message: string, hint: string): FlowlensError {
+  return new FlowlensError('notify-failed', `notifier ${name}: ${message}`, { hint });
+}

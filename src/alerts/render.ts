@@ -1,0 +1,98 @@
+import { DEFAULT_LOG_FORMAT } from '../parse/index.js';
+import type { AlertsReport } from './run-alerts.js';
+import type { Rules } from './rules.js';
+import type { AlarmEvent, AlertEvent, FindingEvent } from './types.js';
+import { formatDuration, isoTime } from './units.js';
+
+/** The report of `alerts run` for people: transitions with their datapoints and records, then findings, then final states. */
+export function renderAlertsReport(report: AlertsReport, rules: Rules): string {
+  const lines: string[] = [];
+  if (!report.range) return 'no records to evaluate\n';
+  lines.push(`Evaluated ${isoTime(report.range.start)} .. ${isoTime(report.range.end)}: ${rules.alarms.length} alarm${rules.alarms.length === 1 ? '' : 's'}, ${rules.detections.length} detection${rules.detections.length === 1 ? '' : 's'}`);
+  if (rules.alarms.length > 0) {
+    lines.push('', `Alarm state changes (${report.alarms.length})`);
+    for (const event of report.alarms) lines.push(...renderAlarmEvent(event));
+    lines.push('', 'Final states');
+    for (const alarm of rules.alarms) {
+      const series = report.states.filter((s) => s.alarmName === alarm.alarmName);
+      if (!alarm.dimensions.some((d) => d.value === '*')) {
+        for (const state of series) lines.push(`  ${state.alarmName}${renderDimensions(state.dimensions)}  ${state.state}`);
+        continue;
+      }
+      const alarming = series.filter((s) => s.state === 'ALARM');
+      const pattern = Object.fromEntries(alarm.dimensions.map((d) => [d.name, d.value]));
+      lines.push(`  ${alarm.alarmName}${renderDimensions(pattern)}  ${alarming.length} in ALARM of ${series.length} series with recent data`);
+      for (const state of alarming) lines.push(`    ${state.alarmName}${renderDimensions(state.dimensions)}  ALARM`);
+    }
+  }
+  if (rules.detections.length > 0) {
+    lines.push('', `Findings (${report.findings.length})`);
+    for (const finding of report.findings) lines.push(...renderFinding(finding));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** One alarm transition: time, alarm, states, then the reason and the records behind it, indented. */
+export function renderAlarmEvent(event: AlarmEvent): string[] {
+  const lines = [`${isoTime(event.timestamp)}  ${event.alarmName}${renderDimensions(event.dimensions)}  ${event.previousState} -> ${event.state}`, `    ${event.reason}`];
+  for (const record of event.records ?? []) lines.push(`    record: ${renderRecord(record)}`);
+  return lines;
+}
+
+/** One finding: window, type, severity, who and what, then the description and evidence, indented. */
+export function renderFinding(finding: FindingEvent): string[] {
+  const target = finding.target.address ? ` -> ${finding.target.address}${finding.target.ports?.length === 1 ? `:${finding.target.ports[0]}` : ''}` : '';
+  const actor = finding.actor.address || finding.resource.interfaceIds.join(',') || '-';
+  const resource = [...finding.resource.interfaceIds, ...finding.resource.instanceIds];
+  const shown = resource.length > 3 ? `${resource.slice(0, 3).join(',')},+${resource.length - 3}` : resource.join(',');
+  const counts = Object.entries(finding.counts).map(([k, v]) => `${k}=${v}`).join(' ');
+  return [
+    `${isoTime(finding.windowStart)}  ${finding.type}  ${finding.severityLabel} ${finding.severity}  ${actor}${target}${shown ? `  [${shown}]` : ''}`,
+    `    ${finding.description}`,
+    `    ${counts}; first seen ${isoTime(finding.firstSeen)}, last seen ${isoTime(finding.lastSeen)} (${finding.direction}, rule ${finding.detection})`,
+  ];
+}
+
+/** Events of a report in time order (transitions and findings interleaved), for ndjson. */
+export function reportEvents(report: AlertsReport): AlertEvent[] {
+  const time = (e: AlertEvent): number => (e.kind === 'alarm' ? e.timestamp : e.windowStart);
+  return [...report.alarms, ...report.findings].sort((a, b) => time(a) - time(b));
+}
+
+/** The event as JSON for ndjson/json output: times as ISO 8601 next to the epoch seconds. */
+export function toJsonEvent(event: AlertEvent): Record<string, unknown> {
+  if (event.kind === 'alarm') {
+    const { timestamp, datapoints, ...rest } = event;
+    return { ...rest, timestamp: isoTime(timestamp), epoch: timestamp, datapoints: datapoints.map((p) => ({ ...p, timestamp: isoTime(p.timestamp) })) };
+  }
+  const { windowStart, firstSeen, lastSeen, ...rest } = event;
+  return { ...rest, timestamp: isoTime(windowStart), epoch: windowStart, firstSeen: isoTime(firstSeen), lastSeen: isoTime(lastSeen) };
+}
+
+/** A summary of a rules file for `alerts check`. */
+export function renderRulesSummary(rules: Rules): string {
+  const lines = [`${rules.file}: ${rules.metrics.length} metric filter transformation(s), ${rules.alarms.length} alarm(s), ${rules.detections.length} detection(s), ${rules.notify.length} notifier(s)`];
+  for (const m of rules.metrics) {
+    const dims = Object.entries(m.dimensions).map(([k, v]) => `${k}=$${v}`).join(',');
+    const value = m.value.kind === 'literal' ? String(m.value.value) : `$${m.value.column}`;
+    lines.push(`  metric ${m.namespace} / ${m.metricName}: ${value}${m.defaultValue !== undefined ? ` (default ${m.defaultValue})` : ''}${dims ? ` by ${dims}` : ''} where ${m.filterPattern.trim() || '(every record)'}`);
+  }
+  for (const a of rules.alarms) {
+    const dims = a.dimensions.map((d) => `${d.name}=${d.value}`).join(',');
+    lines.push(
+      `  alarm ${a.alarmName}: ${a.statistic} of ${a.metricName}${dims ? ` [${dims}]` : ''} per ${formatDuration(a.period)} ${a.comparisonOperator} ${a.threshold}, ${a.datapointsToAlarm} of ${a.evaluationPeriods}, missing data ${a.treatMissingData}`,
+    );
+  }
+  for (const d of rules.detections) lines.push(`  detection ${d.name}: ${d.type}, ${formatDuration(d.type === 'Anomaly' ? d.period : d.window)} windows`);
+  for (const [i, n] of rules.notify.entries()) lines.push(`  notify ${n.name ?? `${n.type}-${i + 1}`}: ${n.type}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function renderDimensions(dimensions: Readonly<Record<string, string>>): string {
+  const entries = Object.entries(dimensions);
+  return entries.length ? ` [${entries.map(([k, v]) => `${k}=${v}`).join(', ')}]` : '';
+}
+
+function renderRecord(record: Record<string, unknown>): string {
+  return DEFAULT_LOG_FORMAT.columns.map((c) => (record[c] === undefined || record[c] === null ? '-' : String(record[c]))).join(' ');
+}

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { writeErr, writeOut } from '../context.js';
+import { openData } from '../data.js';
+import { addReadingOptions, parseSelection } from '../options.js';
+import type { ReadingOptions } from '../options.js';
+
+interface AlertsRunOptions extends ReadingOptions {
+  rules: string;
+  samples: string;
+  notify?: boolean;
+}
+
+/** `flowlens alerts run|check`: evaluate a rules file over stored or given flow logs, or validate it. */
+export function registerAlerts(program: Command, context: CliContext): void {
+  const alerts = program.command('alerts').description('CloudWatch-style metric filters and alarms, and GuardDuty-style detections, over flow logs');
+  addReadingOptions(
+    alerts
+      .command('run')
+      .alias('backtest')
+      .argument('[source...]', 'files, folders, -, s3://bucket/prefix, cwl://log-group (default: the database)')
+      .requiredOption('-r, --rules <file>', 'rules file (YAML): metricFilters, alarms, detections, notify')
+      .option('--samples <n>', 'flow records shown for each ALARM transition', '3')
+      .option('--notify', "also send every event to the rules file's notifiers"),
+    ['table', 'json', 'ndjson'],
+  )
+    .description('evaluate alarms over history (every state change with its time, datapoints and records) and run the detections')
+    .action(async (sources: string[], options: AlertsRunOptions) => {
+      const { loadRulesFile, runAlerts, renderAlertsReport, reportEvents, toJsonEvent, createNotifiers } = await import('../../alerts/index.js');
+      const rules = await loadRulesFile(options.rules);
+      const selection = parseSelection(options);
+      const samples = Number(options.samples);
+      const data = await openData(context, sources, options, selection);
+      try {
+        const report = await runAlerts(data.store, rules, { where: data.where, start: selection.start, end: selection.end, samples: Number.isInteger(samples) && samples >= 0 ? samples : 3 });
+        if (options.format === 'ndjson') {
+          await writeOut(context, reportEvents(report).map((e) => `${JSON.stringify(toJsonEvent(e))}\n`).join(''));
+        } else if (options.format === 'json') {
+          const json = { range: report.range, alarms: report.alarms.map(toJsonEvent), findings: report.findings.map(toJsonEvent), states: report.states };
+          await writeOut(context, `${JSON.stringify(json, null, 2)}\n`);
+        } else {
+          await writeOut(context, renderAlertsReport(report, rules));
+        }
+        if (options.notify) {
+          for (const notifier of createNotifiers(rules.notify, context)) {
+            for (const event of reportEvents(report)) {
+              if (!notifier.accepts(event)) continue;
+              await notifier.notify(event).catch((error: Error) => {
+                writeErr(context, `warning: ${error.message}`);
+                context.exitCode = 1;
+              });
+            }
+          }
+        }
+      } finally {
+        data.close();
+      }
+    });
+  alerts
+    .command('check')
+    .requiredOption('-r, --rules <file>', 'rules file to validate')
+    .description('validate a rules file and summarise what it defines')
+    .action(async (options: { rules: string }) => {
+      const { loadRulesFile, renderRulesSummary } = await import('../../alerts/index.js');
+      await writeOut(context, renderRulesSummary(await loadRulesFile(options.rules)));
+    });
+}
