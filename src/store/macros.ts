@@ -106,15 +106,15 @@ const ADDRESS_MACROS: readonly string[] = [
   `CREATE MACRO is_ipv6(a) AS coalesce(ipv6_to_number(a) IS NOT NULL, FALSE)`,
   `CREATE MACRO cidr_host_bits(c) AS list_transform([contains(c, ':')], v6 ->
       (CASE WHEN v6 THEN 128 ELSE 32 END) - coalesce(TRY_CAST(nullif(split_part(c, '/', 2), '') AS INTEGER), CASE WHEN v6 THEN 128 ELSE 32 END))[1]`,
-  `CREATE MACRO cidr_low(c) AS list_transform([cidr_host_bits(c)], b -> CASE WHEN b BETWEEN 0 AND 127 THEN
-      (ip_to_number(split_part(c, '/', 1)) >> CAST(b AS UHUGEINT)) << CAST(b AS UHUGEINT)
-      WHEN b = 128 THEN 0::UHUGEINT END)[1]`,
-  `CREATE MACRO cidr_high(c) AS list_transform([cidr_host_bits(c)], b -> CASE WHEN b BETWEEN 0 AND 127 THEN
-      cidr_low(c) + ((1::UHUGEINT << CAST(b AS UHUGEINT)) - 1::UHUGEINT)
-      WHEN b = 128 THEN 340282366920938463463374607431768211455::UHUGEINT END)[1]`,
+  // [first, last] address of a CIDR as UHUGEINT; the base address is parsed once (macro binding cost grows with nesting).
+  `CREATE MACRO cidr_range(c) AS list_transform([struct_pack(n := ip_to_number(split_part(c, '/', 1)), b := TRY_CAST(cidr_host_bits(c) AS UHUGEINT))], x ->
+      CASE WHEN x.b < 128 THEN [(x.n >> x.b) << x.b, ((x.n >> x.b) << x.b) + ((1::UHUGEINT << x.b) - 1::UHUGEINT)]
+      WHEN x.b = 128 THEN [0::UHUGEINT, 340282366920938463463374607431768211455::UHUGEINT] END)[1]`,
+  `CREATE MACRO cidr_low(c) AS cidr_range(c)[1]`,
+  `CREATE MACRO cidr_high(c) AS cidr_range(c)[2]`,
   // An IPv4 CIDR only matches IPv4 text and an IPv6 CIDR only IPv6 text (::ffff:0:0/96 is the IPv4 encoding).
   `CREATE MACRO ip_in_cidr(a, c) AS coalesce(contains(a, ':') = contains(c, ':') AND
-      list_transform([[cidr_low(c), cidr_high(c)]], r -> ip_to_number(a) BETWEEN r[1] AND r[2])[1], FALSE)`,
+      list_transform([cidr_range(c)], r -> ip_to_number(a) BETWEEN r[1] AND r[2])[1], FALSE)`,
   `CREATE MACRO is_private_ip(a) AS coalesce(list_transform([ip_to_number(a)], n ->
       n BETWEEN 334965454937798799971759379190646833152::UHUGEINT AND 337623910929368631717566993311207522303::UHUGEINT
       OR n BETWEEN 338288524927261089654018896841347694592::UHUGEINT AND 338620831926207318622244848606417780735::UHUGEINT
