@@ -30,7 +30,7 @@ export async function listLogGroups(
 ): Promise<LogGroupInfo[]> {
   const { CloudWatchLogsClient, DescribeLogGroupsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
   const client = new CloudWatchLogsClient(
-    buildAwsClientConfig(options, { maxAttempts: 8, retryMode: 'standard' }),
+    await buildAwsClientConfig(options, { maxAttempts: 8, retryMode: 'standard' }),
   );
   const groups: LogGroupInfo[] = [];
   let token: string | undefined;
@@ -64,7 +64,9 @@ export async function listFlowLogConfigs(
   signal?: AbortSignal,
 ): Promise<FlowLogInfo[]> {
   const { EC2Client, DescribeFlowLogsCommand } = await import('@aws-sdk/client-ec2');
-  const client = new EC2Client(buildAwsClientConfig(options, { maxAttempts: 5, retryMode: 'standard' }));
+  const client = new EC2Client(
+    await buildAwsClientConfig(options, { maxAttempts: 5, retryMode: 'standard' }),
+  );
   const configs: FlowLogInfo[] = [];
   let token: string | undefined;
   try {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -265,6 +265,40 @@ describe('flowlens ingest s3://… (end to end)', () => {
       'ndjson',
     ]);
     expect(none.stdout).toBe('');
+  });
+
+  it('takes credentials from --profile over the environment', async () => {
+    await putObjects(1);
+    const credentials = join(folder, 'credentials');
+    await writeFile(
+      credentials,
+      '[flowlens-demo]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n',
+    );
+    await writeFile(join(folder, 'config'), '[profile flowlens-demo]\nregion = eu-west-1\n');
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'WRONG',
+      AWS_SECRET_ACCESS_KEY: 'WRONG',
+      AWS_SHARED_CREDENTIALS_FILE: credentials,
+      AWS_CONFIG_FILE: join(folder, 'config'),
+    });
+    try {
+      const argv = ['print', `s3://${bucket}`, '--endpoint-url', server.endpoint, '--format', 'ndjson'];
+      const wrong = await runFlowlens(argv);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toContain('InvalidAccessKeyId');
+      const right = await runFlowlens([...argv, '--profile', 'flowlens-demo']);
+      expect(right.stderr).toBe('');
+      expect(parseNdjson(right.stdout)).toHaveLength(5);
+    } finally {
+      for (const name of [
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_SHARED_CREDENTIALS_FILE',
+        'AWS_CONFIG_FILE',
+      ])
+        process.env[name] = saved[name];
+    }
   });
 
   it('reports a missing bucket as a clear error', async () => {

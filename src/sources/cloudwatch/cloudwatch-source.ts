@@ -89,7 +89,7 @@ export async function createLogsClient(
   arnRegion?: string,
 ): Promise<CloudWatchLogsClient> {
   const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
-  const config = buildAwsClientConfig(options, { maxAttempts: 8, retryMode: 'standard' });
+  const config = await buildAwsClientConfig(options, { maxAttempts: 8, retryMode: 'standard' });
   return new CloudWatchLogsClient({ ...config, ...(arnRegion ? { region: arnRegion } : {}) });
 }
 

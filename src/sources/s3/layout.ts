@@ -102,7 +102,8 @@ export function keyTimeRange(facts: KeyFacts): { from: number; to: number } | un
 
 /** True when nothing under a key or prefix with these facts can match the filter (wrong account, region, service or date). */
 export function isExcluded(facts: KeyFacts, filter: KeyFilter): boolean {
-  if (facts.service !== undefined && !(filter.services ?? ['vpcflowlogs']).includes(facts.service)) return true;
+  if (facts.service !== undefined && !(filter.services ?? ['vpcflowlogs']).includes(facts.service))
+    return true;
   if (filter.accounts?.length && facts.account !== undefined && !filter.accounts.includes(facts.account))
     return true;
   if (filter.regions?.length && facts.region !== undefined && !filter.regions.includes(facts.region))

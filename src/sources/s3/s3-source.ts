@@ -71,7 +71,7 @@ export async function createS3Source(
 /** Creates the S3 client: path-style addressing for --endpoint-url, region redirects followed, throttling retried. */
 export async function createS3Client(options: SourceOptions): Promise<S3Client> {
   const { S3Client } = await import('@aws-sdk/client-s3');
-  const config = buildAwsClientConfig(options, { maxAttempts: 6, retryMode: 'standard' });
+  const config = await buildAwsClientConfig(options, { maxAttempts: 6, retryMode: 'standard' });
   return new S3Client({
     ...config,
     forcePathStyle: options.endpointUrl !== undefined,
