@@ -4,7 +4,6 @@ export * from './sql-text.js';
 export * from './macros.js';
 export * from './ingest.js';
 export * from './unit-writer.js';
-export * from './cursors.js';
 export * from './flow-columns.js';
 export * from './log-schema.js';
 export * from './log-writer.js';

@@ -109,9 +109,11 @@ server.middleware.unshift(async (ctx, next) => {
 
 const { port } = await server.run();
 process.stdout.write(`${JSON.stringify({ port })}\n`);
-process.stdin.resume();
-process.stdin.on('end', async () => {
+const stop = async () => {
   await server.close();
   rmSync(directory, { recursive: true, force: true });
   process.exit(0);
-});
+};
+process.stdin.resume();
+process.stdin.on('end', stop);
+process.on('SIGTERM', stop);
