@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { FlowlensError, QueryError } from '../records/index.js';
 import type { ClickHouseFeatures, ClickHouseTableOptions } from './clickhouse-schema.js';
-import { clickHouseFeatures, clickHouseSchemaStatements, schemaSettings } from './clickhouse-schema.js';
+import { clickHouseFeatures, clickHouseSchemaStatements } from './clickhouse-schema.js';
 
 /** The default ClickHouse HTTP endpoint. */
 export const DEFAULT_CLICKHOUSE_URL = 'http://127.0.0.1:8123';
@@ -51,7 +51,7 @@ export async function connectClickHouse(options: ClickHouseConnectOptions): Prom
 /** Creates the database, the flows table and the load ledger when missing. */
 export async function ensureClickHouseSchema(client: ClickHouseClient, options: ClickHouseTableOptions): Promise<string[]> {
   const statements = clickHouseSchemaStatements(options);
-  for (const query of statements) await client.command({ query, clickhouse_settings: schemaSettings(options.features) });
+  for (const query of statements) await client.command({ query });
   return statements;
 }
 

@@ -52,11 +52,22 @@ export async function loadIntoClickHouse(store: Store, client: ClickHouseClient,
   const dir = await mkdtemp(join(tmpdir(), 'flowlens-ch-'));
   let rows = 0;
   try {
-    for (const batch of batches(pending, options.batchRows ?? 1_000_000)) {
-      rows += await loadBatch(store, client, { table, ledger, dir, batch, attempts: options.attempts ?? 3, database: options.database });
+    const columns = await presentColumns(store);
+    // Row order within a batch does not matter to MergeTree; letting DuckDB write out of order is faster.
+    await store.run('SET preserve_insertion_order = false');
+    const contexts = [...batches(pending, options.batchRows ?? 1_000_000)].map((batch) => ({ table, ledger, dir, batch, columns, attempts: options.attempts ?? 3, database: options.database }));
+    // DuckDB writes batch n+1 while ClickHouse ingests batch n.
+    let next = contexts[0] ? writeBatchFile(store, contexts[0]) : undefined;
+    for (let i = 0; i < contexts.length; i++) {
+      const ctx = contexts[i] as BatchContext;
+      const file = await (next as Promise<string>);
+      const following = contexts[i + 1];
+      next = following ? writeBatchFile(store, following) : undefined;
+      rows += await insertBatch(client, ctx, file);
       options.onProgress?.(rows, total);
     }
   } finally {
+    await store.run('RESET preserve_insertion_order').catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
   const seconds = (performance.now() - started) / 1000;
@@ -106,20 +117,32 @@ interface BatchContext {
   ledger: string;
   dir: string;
   batch: StoreUnit[];
+  /** The field columns holding any value: others stay NULL, their DEFAULT, and cost nothing to send. */
+  columns: readonly string[];
   attempts: number;
   database: string;
 }
 
-async function loadBatch(store: Store, client: ClickHouseClient, ctx: BatchContext): Promise<number> {
+async function presentColumns(store: Store): Promise<string[]> {
+  const probes = CLICKHOUSE_FIELD_COLUMNS.map((c, i) => `count(${quoteIdentifier(c)}) > 0 AS c${i}`).join(', ');
+  const row = (await store.query(`SELECT ${probes} FROM ${FLOWS_TABLE}`)).rows[0] ?? {};
+  return CLICKHOUSE_FIELD_COLUMNS.filter((_, i) => row[`c${i}`] === true);
+}
+
+async function writeBatchFile(store: Store, ctx: BatchContext): Promise<string> {
   const file = join(ctx.dir, `batch-${ctx.batch[0]?.unitId ?? 0}.csv`);
   const mapping = ctx.batch.map((u) => `(${u.unitId}, ${u.hash}::UBIGINT)`).join(', ');
-  const columns = CLICKHOUSE_FIELD_COLUMNS.map((c) => `f.${quoteIdentifier(c)}`).join(', ');
+  const columns = ctx.columns.map((c) => `f.${quoteIdentifier(c)}`).join(', ');
   // DuckDB writes the CSV (\N for NULL, as ClickHouse reads it): far faster than serializing rows in JS.
   await store.run(
     `COPY (SELECT ${columns}, m.unit_hash FROM ${FLOWS_TABLE} f JOIN (VALUES ${mapping}) AS m(unit_id, unit_hash) ON f.unit_id = m.unit_id) ` +
       `TO ${sqlLiteral(file)} (FORMAT CSV, HEADER false, NULLSTR ${sqlLiteral('\\N')})`,
   );
-  const insertColumns = [...CLICKHOUSE_FIELD_COLUMNS, 'unit_hash'].map((c) => `\`${c}\``) as [string, ...string[]];
+  return file;
+}
+
+async function insertBatch(client: ClickHouseClient, ctx: BatchContext, file: string): Promise<number> {
+  const insertColumns = [...ctx.columns, 'unit_hash'].map((c) => `\`${c}\``) as [string, ...string[]];
   const hashes = ctx.batch.map((u) => u.hash).join(', ');
   for (let attempt = 1; ; attempt++) {
     try {
@@ -129,7 +152,7 @@ async function loadBatch(store: Store, client: ClickHouseClient, ctx: BatchConte
     } catch (error) {
       if (attempt >= ctx.attempts) {
         throw new FlowlensError('clickhouse-insert', `inserting ${ctx.batch.length} units into ${ctx.table} failed: ${(error as Error).message}`, {
-          hint: 'check the server (--clickhouse-url) and rerun: units already loaded are skipped, partial ones are replaced',
+          hint: 'check the server (--url) and rerun: units already loaded are skipped, partial ones are replaced',
           cause: error,
         });
       }

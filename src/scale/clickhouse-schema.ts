@@ -4,7 +4,11 @@ import type { FieldDefinition } from '../records/index.js';
 /** What the connected server supports, from its version. */
 export interface ClickHouseFeatures {
   version: string;
-  /** IPv6 column type, toIPv6() that maps IPv4 text, column codecs and LowCardinality without a setting (22.1+). */
+  /**
+   * IPv6 column type, toIPv6OrDefault() mapping IPv4 text, column codecs and LowCardinality (22.1+). Older servers
+   * get plain types: their LowCardinality was experimental, and on 18.16 a comparison of a LowCardinality(Nullable)
+   * column inside CASE is true for every row, which breaks report counts.
+   */
   modern: boolean;
 }
 
@@ -26,11 +30,6 @@ export interface ClickHouseTableOptions {
   features: ClickHouseFeatures;
 }
 
-/** The settings the CREATE statements need (old servers gate LowCardinality behind an experimental flag). */
-export function schemaSettings(features: ClickHouseFeatures): Record<string, number> {
-  return features.modern ? {} : { allow_experimental_low_cardinality_type: 1 };
-}
-
 // Fields with unbounded distinct values stay plain strings; every other string field is an id or an enum
 // with few distinct values, which LowCardinality dictionary-encodes.
 const HIGH_CARDINALITY = new Set(['ecs-task-arn', 'ecs-task-id', 'ecs-container-id', 'ecs-second-container-id', 'resource-id']);
@@ -46,7 +45,7 @@ export function clickHouseTypeOf(field: FieldDefinition, features: ClickHouseFea
     case 'address':
       return `Nullable(String)${codec}`;
     default:
-      return HIGH_CARDINALITY.has(field.name) ? `Nullable(String)${codec}` : `LowCardinality(Nullable(String))${codec}`;
+      return HIGH_CARDINALITY.has(field.name) || !features.modern ? `Nullable(String)${codec}` : `LowCardinality(Nullable(String))${codec}`;
   }
 }
 

@@ -49,6 +49,18 @@ export function parquetColumnsFor(names: readonly string[]): ParquetColumn[] {
 /** The columns of AWS's default (version 2) format. */
 export const DEFAULT_PARQUET_COLUMNS: readonly ParquetColumn[] = parquetColumnsFor(DEFAULT_FORMAT);
 
+/**
+ * The columns of AWS's documented Athena table for Parquet flow logs (versions 2–5): the default of
+ * `athena ddl --format parquet`, and always written by `export parquet`, so reports that name them run on Athena.
+ */
+export const AWS_PARQUET_TABLE_COLUMNS: readonly ParquetColumn[] = ALL_FIELDS.filter((f) => f.version <= 5).map(toParquetColumn);
+
+/** The export's columns: AWS's documented v2–v5 columns plus any other field that holds a value, in AWS order. */
+export function exportColumns(presentColumnNames: readonly string[]): ParquetColumn[] {
+  const wanted = new Set([...AWS_PARQUET_TABLE_COLUMNS.map((c) => c.name), ...presentColumnNames]);
+  return ALL_FIELDS.map(toParquetColumn).filter((c) => wanted.has(c.name));
+}
+
 /** Every field flowlens knows as a Parquet column. */
 export const ALL_PARQUET_COLUMNS: readonly ParquetColumn[] = ALL_FIELDS.map(toParquetColumn);
 

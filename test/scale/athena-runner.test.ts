@@ -41,6 +41,7 @@ beforeAll(async () => {
       },
       'SELECT everything': { states: ['RUNNING', 'CANCELLED'], reason: 'Query cancelled! : Bytes scanned limit was exceeded', scannedBytes: 10_737_418_240 },
       'SELECT stopped': { states: ['RUNNING', 'CANCELLED'], reason: 'Query was cancelled by user', scannedBytes: 1000 },
+      '*': { states: ['SUCCEEDED'], scannedBytes: 2048, columns: COLUMNS, pages: [[['10.0.0.1', '10.0.0.2', '100']]] },
       'CREATE EXTERNAL TABLE t (a int)': { states: ['SUCCEEDED'], statementType: 'DDL', columns: [], pages: [[]] },
     },
     10_737_418_240,
@@ -142,5 +143,32 @@ describe('flowlens athena query', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^error: Athena cancelled query q-\d+: it scanned 10\.0 GB and hit workgroup capped's per-query scan limit \(10\.0 GB\)/);
     expect(run.stderr).toMatch(/hint: .*update-work-group --work-group capped/);
+  });
+});
+
+describe('flowlens report --engine athena', () => {
+  it('runs the Trino rendering of the report on the Parquet table, pruning partitions by the time window', async () => {
+    const run = await runFlowlens(
+      ['report', 'top-talkers', '--engine', 'athena', '--workgroup', 'wg', '--database', 'logs', '--start', '2024-05-01T00:00:00Z', '--end', '2024-05-03T00:00:00Z', '--endpoint-url', fake.endpoint, '--format', 'json'],
+      { env: { AWS_REGION: 'us-east-1' } },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([{ srcaddr: '10.0.0.1', dstaddr: '10.0.0.2', totalbytes: 100 }]);
+    expect(run.stderr).toMatch(/cost \$0\.000048/);
+    const sql = String(fake.calls.filter((c) => c.target === 'StartQueryExecution').at(-1)?.body.QueryString);
+    expect(sql).toContain('FROM "vpc_flow_logs_parquet"');
+    expect(sql).toContain(`"start" >= 1714521600 AND "start" < 1714694400 AND concat("year", "month", "day") >= '20240501' AND concat("year", "month", "day") <= '20240502'`);
+  });
+
+  it('prunes by the text table\'s day partition', async () => {
+    const run = await runFlowlens(['report', 'top-talkers', '--engine', 'athena', '--table-format', 'text', '--start', '2024-05-01T00:00:00Z', '--sql']);
+    expect(run.stdout).toContain(`FROM "vpc_flow_logs"`);
+    expect(run.stdout).toContain(`"day" >= '2024/05/01'`);
+  });
+
+  it('refuses --filter-pattern, which only the local store runs', async () => {
+    const run = await runFlowlens(['report', 'top-talkers', '--engine', 'athena', '--filter-pattern', 'REJECT', '--sql']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--filter-pattern runs on the local store only/);
   });
 });

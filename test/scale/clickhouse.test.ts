@@ -20,7 +20,8 @@ describe('ClickHouse schema statements', () => {
     expect(old).toContain('src_ip FixedString(16)');
     expect(old).not.toContain('CODEC');
     expect(old).toContain('PARTITION BY toYYYYMMDD(ts)');
-    expect(old).toContain('`action` LowCardinality(Nullable(String))');
+    expect(old).toContain('`action` Nullable(String)');
+    expect(modern).toContain('`action` LowCardinality(Nullable(String))');
   });
 
   it('prints the cluster variant: local tables ON CLUSTER and a Distributed table', async () => {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** How the fake runs one query, keyed by its SQL text. */
+/** How the fake runs one query, keyed by its SQL text ('*' for any other SQL). */
 export interface FakeQuery {
   /** States GetQueryExecution reports, one per call; the last one sticks. */
   states: string[];
@@ -37,12 +37,13 @@ export async function startFakeAthena(queries: Record<string, FakeQuery>, workgr
         res.end(JSON.stringify(payload));
       };
       const execution = executions.get(String(body.QueryExecutionId));
-      const query = execution ? queries[execution.sql] : undefined;
+      const scripted = (sql: string): FakeQuery | undefined => queries[sql] ?? queries['*'];
+      const query = execution ? scripted(execution.sql) : undefined;
       switch (target) {
         case 'StartQueryExecution': {
           const sql = String(body.QueryString);
           if (body.WorkGroup === 'missing') return reply(400, { __type: 'InvalidRequestException', Message: 'WorkGroup missing is not found.' });
-          if (!queries[sql]) return reply(400, { __type: 'InvalidRequestException', Message: `line 1:1: mismatched input '${sql}'` });
+          if (!scripted(sql)) return reply(400, { __type: 'InvalidRequestException', Message: `line 1:1: mismatched input '${sql}'` });
           const id = `q-${++next}`;
           executions.set(id, { sql, polls: 0, workgroup: String(body.WorkGroup ?? 'primary') });
           return reply(200, { QueryExecutionId: id });

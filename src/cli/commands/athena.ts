@@ -44,7 +44,7 @@ export function registerAthena(program: Command, context: CliContext): void {
     .option('--location <s3uri>', 'text: the prefix holding AWSLogs/; parquet: the export prefix; s3-access: the log destination prefix')
     .option('--table <name>', 'table name (default: vpc_flow_logs, vpc_flow_logs_parquet, s3_access_logs or cloudtrail_logs)')
     .option('--database <name>', 'database to create the table in')
-    .option('--log-format <format>', "the flow log's fields, AWS syntax '${version} ${srcaddr} ...' (default: the v2 format)")
+    .option('--log-format <format>', "the flow log's fields, AWS syntax '${version} ${srcaddr} ...' (default: text, the v2 format; parquet, AWS's v2–v5 columns)")
     .addOption(new Option('--partition <granularity>', 'parquet: day or hour partitions, as exported').choices(['day', 'hour']).default('day'))
     .option('--start-date <yyyy/MM/dd>', 'first day the projection covers (default 2018/01/01)')
     .option('--end-year <year>', 'parquet: last projected year (default: this year + 5)')
@@ -66,7 +66,8 @@ export function registerAthena(program: Command, context: CliContext): void {
       else if (options.logType === 'cloudtrail') spec = scale.buildCloudTrailTable(common);
       else {
         const format = logFormatFrom(options);
-        const columns = format ? scale.parquetColumnsFor(format.columns) : [...scale.DEFAULT_PARQUET_COLUMNS];
+        const fallback = options.format === 'parquet' ? scale.AWS_PARQUET_TABLE_COLUMNS : scale.DEFAULT_PARQUET_COLUMNS;
+        const columns = format ? scale.parquetColumnsFor(format.columns) : [...fallback];
         const endYear = options.endYear === undefined ? undefined : Number(options.endYear);
         if (endYear !== undefined && !Number.isInteger(endYear)) throw new UsageError(`--end-year "${options.endYear}" is not a year`);
         const flowOptions = { ...common, columns, partition: options.partition, endYear };

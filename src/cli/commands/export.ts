@@ -13,6 +13,7 @@ interface ExportOptions extends ReadingOptions {
   compression: 'zstd' | 'snappy';
   rowGroupSize?: string;
   append?: boolean;
+  fields?: string;
   overwrite?: boolean;
 }
 
@@ -21,6 +22,7 @@ export function registerExport(program: Command, context: CliContext): void {
   const exportCommand = program.command('export').description('write flow records for other engines (Parquet for Athena, Spark, DuckDB)');
   addReadingOptions(nestedCommand(exportCommand, 'parquet', context).argument('[source...]', 'sources (default: the database)'), ['table'])
     .description('export records as Hive-partitioned Parquet (year=/month=/day=[/hour=]) with the schema of AWS Parquet flow logs')
+    .option('--fields <format>', "fields to write, AWS syntax '${version} ${srcaddr} ...' (default: AWS's v2–v5 Parquet columns plus every other field holding a value)")
     .requiredOption('-o, --out <dir>', 'local directory or s3://bucket/prefix')
     .addOption(new Option('--partition <granularity>', 'partition folders by day or by hour (UTC of `start`)').choices(['day', 'hour']).default('day'))
     .addOption(new Option('--compression <codec>', 'Parquet compression').choices(['zstd', 'snappy']).default('zstd'))
@@ -32,8 +34,8 @@ export function registerExport(program: Command, context: CliContext): void {
       const { presentFieldColumns } = await import('../../query/present-columns.js');
       const data = await openData(context, sources, options, parseSelection(options));
       try {
-        const format = logFormatFrom(options);
-        const columns = scale.parquetColumnsFor(format ? format.columns : await presentFieldColumns(data.store, data.where));
+        const format = options.fields === undefined ? undefined : logFormatFrom({ logFormat: options.fields });
+        const columns = format ? scale.parquetColumnsFor(format.columns) : scale.exportColumns(await presentFieldColumns(data.store, data.where));
         const toS3 = options.out.startsWith('s3://');
         const { mkdtemp, rm } = await import('node:fs/promises');
         const { tmpdir } = await import('node:os');

@@ -4,12 +4,14 @@ import type { CliContext } from '../context.js';
 import { writeOut } from '../context.js';
 import { openData } from '../data.js';
 import { addReadingOptions, parseSelection, parsePositiveInt } from '../options.js';
+import { addRemoteEngineOptions, defaultTableFor, remoteSelectionSql, runOnRemoteEngine } from './engines.js';
+import type { RemoteEngineOptions } from './engines.js';
 import { addEngineOptions } from './insights.js';
 import type { InsightsOptions } from './insights.js';
 import { printTable } from './table-command.js';
 
 /** Options of `flowlens report`. */
-export interface ReportOptions extends InsightsOptions {
+export interface ReportOptions extends InsightsOptions, Omit<RemoteEngineOptions, 'format'> {
   list?: boolean;
   sql?: boolean;
   limit?: string;
@@ -18,11 +20,11 @@ export interface ReportOptions extends InsightsOptions {
 
 /**
  * `flowlens report NAME [SOURCE...]`: a named report (top-talkers, rejected-sources, …). The SQL comes from
- * src/reports for the chosen --engine; --sql prints it. Running uses the local DuckDB store.
+ * src/reports for the chosen --engine; --sql prints it. It runs on the local DuckDB store, or on Athena / ClickHouse.
  */
 export function registerReport(program: Command, context: CliContext): void {
   const command = program.command('report').argument('[name]', 'report name (see --list)').argument('[source...]', 'sources (default: the database)');
-  addEngineOptions(addReadingOptions(command))
+  addRemoteEngineOptions(addEngineOptions(addReadingOptions(command)))
     .description('run a named report (top-talkers, rejected-sources, ssh-rejects, …); --list shows them all')
     .option('--list', 'list the reports with one line each')
     .option('--sql', 'print the SQL the report runs, without running it')
@@ -46,13 +48,15 @@ export function registerReport(program: Command, context: CliContext): void {
       const engine = (options.engine ?? 'duckdb') as Parameters<typeof getDialect>[0];
       const limit = options.limit === undefined ? undefined : parsePositiveInt(options.limit, '--limit', 1);
       const params = parseParams(options.param);
-      const build = (where: string): string => buildReportSql(report, { dialect: getDialect(engine), table: options.table ?? 'flows', where, limit, params });
-      const sql = build(await selectionToSql(selection));
+      const table = options.table ?? defaultTableFor(engine, options.tableFormat);
+      const build = (where: string): string => buildReportSql(report, { dialect: getDialect(engine), table, where, limit, params });
+      const sql = build(engine === 'duckdb' ? await selectionToSql(selection) : remoteSelectionSql(String(engine), selection, options.tableFormat));
       if (options.sql) {
         await writeOut(context, `${sql}\n`);
         return;
       }
-      if (engine !== 'duckdb') throw new UsageError(`--engine ${engine} only prints SQL for now: add --sql`);
+      // Athena and ClickHouse run the report where the data is (see docs/scale-out.md).
+      if (engine !== 'duckdb') return runOnRemoteEngine(context, sql, options);
       const data = await openData(context, sources, options, selection);
       try {
         const result = await data.store.query(build(data.where));

@@ -12,7 +12,22 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `vpc_flow_logs_parquet` (
   `start` bigint,
   `end` bigint,
   `action` string,
-  `log_status` string
+  `log_status` string,
+  `vpc_id` string,
+  `subnet_id` string,
+  `instance_id` string,
+  `tcp_flags` int,
+  `type` string,
+  `pkt_srcaddr` string,
+  `pkt_dstaddr` string,
+  `region` string,
+  `az_id` string,
+  `sublocation_type` string,
+  `sublocation_id` string,
+  `pkt_src_aws_service` string,
+  `pkt_dst_aws_service` string,
+  `flow_direction` string,
+  `traffic_path` int
 )
 PARTITIONED BY (`year` string, `month` string, `day` string, `hour` string)
 ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'

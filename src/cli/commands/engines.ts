@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { UsageError } from '../../records/index.js';
+import type { CliContext } from '../context.js';
+import type { Selection } from '../options.js';
+import type { AthenaCliOptions } from './athena.js';
+import { runOnAthena } from './athena.js';
+import { runOnClickHouse } from './clickhouse.js';
+
+/** Options that say where a report or Insights query runs when --engine is athena or clickhouse. */
+export interface RemoteEngineOptions extends AthenaCliOptions {
+  engine?: string;
+  table?: string;
+  tableFormat?: 'parquet' | 'text';
+  clickhouseUrl?: string;
+}
+
+/** Adds the Athena (--workgroup, --output, --database, --catalog, --table-format) and ClickHouse (--clickhouse-url) options. */
+export function addRemoteEngineOptions(command: Command): Command {
+  return command
+    .option('--workgroup <name>', 'athena: workgroup (default: primary)')
+    .option('--output <s3uri>', "athena: s3:// prefix for result files (default: the workgroup's)")
+    .option('--database <name>', 'athena: Glue database; clickhouse: database (default: flowlens)')
+    .option('--catalog <name>', 'athena: data catalog (default: AwsDataCatalog)')
+    .addOption(
+      new Option('--table-format <format>', 'athena: layout of --table, so --start/--end also prune partitions').choices(['parquet', 'text']).default('parquet'),
+    )
+    .option('--clickhouse-url <url>', 'clickhouse: HTTP endpoint (default: $FLOWLENS_CLICKHOUSE_URL or http://127.0.0.1:8123)');
+}
+
+/** The table a report reads on each engine when --table is not given: the store's, the Athena DDL's, the ClickHouse schema's. */
+export function defaultTableFor(engine: string | undefined, tableFormat: 'parquet' | 'text' = 'parquet'): string {
+  if (engine === 'athena' || engine === 'trino') return tableFormat === 'text' ? 'vpc_flow_logs' : 'vpc_flow_logs_parquet';
+  return 'flows';
+}
+
+/**
+ * The selection as SQL every engine runs (no DuckDB macros, no TRUE literal, which old ClickHouse lacks). On Athena
+ * the time window also constrains the partition columns, so only the days it covers are read (and paid for).
+ */
+export function remoteSelectionSql(engine: string, selection: Selection, tableFormat: 'parquet' | 'text' = 'parquet'): string {
+  if (selection.filterPattern !== undefined) {
+    throw new UsageError(`--filter-pattern runs on the local store only, not with --engine ${engine}`, {
+      hint: 'filter with the report parameters, --start/--end/--action, or an Insights `filter` instead',
+    });
+  }
+  const parts: string[] = [];
+  if (selection.start !== undefined) parts.push(`"start" >= ${Math.trunc(selection.start)}`);
+  if (selection.end !== undefined) parts.push(`"start" < ${Math.trunc(selection.end)}`);
+  if (selection.action !== undefined) parts.push(`"action" = '${selection.action}'`);
+  if ((engine === 'athena' || engine === 'trino') && (selection.start !== undefined || selection.end !== undefined)) {
+    parts.push(partitionCondition(selection, tableFormat));
+  }
+  return parts.length > 0 ? parts.join(' AND ') : '1 = 1';
+}
+
+/** Runs finished SQL on Athena or ClickHouse and prints the rows (and, for Athena, the data scanned and its cost). */
+export async function runOnRemoteEngine(context: CliContext, sql: string, options: RemoteEngineOptions & { format?: string }): Promise<void> {
+  if (options.engine === 'athena' || options.engine === 'trino') return runOnAthena(context, sql, options);
+  if (options.engine === 'clickhouse') {
+    const target: Parameters<typeof runOnClickHouse>[2] = {};
+    if (options.clickhouseUrl !== undefined) target.clickhouseUrl = options.clickhouseUrl;
+    if (options.database !== undefined) target.database = options.database;
+    if (options.format !== undefined) target.format = options.format;
+    return runOnClickHouse(context, sql, target);
+  }
+  throw new UsageError(`unknown engine ${options.engine}`);
+}
+
+function partitionCondition(selection: Selection, tableFormat: 'parquet' | 'text'): string {
+  const day = (epoch: number, sep: string): string => new Date(epoch * 1000).toISOString().slice(0, 10).replaceAll('-', sep);
+  // Partition values are zero-padded text, so comparing them as strings orders them by time.
+  const column = tableFormat === 'text' ? '"day"' : 'concat("year", "month", "day")';
+  const sep = tableFormat === 'text' ? '/' : '';
+  const parts: string[] = [];
+  if (selection.start !== undefined) parts.push(`${column} >= '${day(selection.start, sep)}'`);
+  if (selection.end !== undefined) parts.push(`${column} <= '${day(selection.end - 1, sep)}'`);
+  return parts.join(' AND ');
+}
