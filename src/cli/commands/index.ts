@@ -17,6 +17,7 @@ import { registerQuery } from './query.js';
 import { registerRejects } from './rejects.js';
 import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
+import { registerTestPattern } from './test-pattern.js';
 import { registerWatch } from './watch.js';
 import { registerSources } from './sources.js';
 
@@ -32,6 +33,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerAggregate,
   registerQuery,
   registerInsights,
+  registerTestPattern,
   registerReport,
   registerRejects,
   registerAlerts,

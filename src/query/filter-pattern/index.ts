@@ -1,0 +1,11 @@
+export * from './ast.js';
+export { FilterPatternSyntaxError, jsonPatternOnFlowsError } from './errors.js';
+export { parseFilterPattern, MAX_PATTERN_LENGTH } from './parse.js';
+export { splitEventFields } from './event-fields.js';
+export type { EventField } from './event-fields.js';
+export { compileLineMatcher } from './line-matcher.js';
+export type { ExtractedValues, LineMatcher } from './line-matcher.js';
+export { compileFlowSql, flowEventTextSql, V2_EVENT_COLUMNS } from './flow-sql.js';
+export type { EventColumn, FlowSqlOptions } from './flow-sql.js';
+export { duckdbFilterDialect } from './sql-dialect.js';
+export type { FilterPatternDialect } from './sql-dialect.js';
