@@ -77,16 +77,21 @@ export function graphEdgesSql(scope: GraphScope, limits: EdgeSqlOptions = {}): s
   if (limits.minWeight !== undefined) conditions.push(`${quoteIdentifier(weight)} >= ${sqlLiteral(limits.minWeight)}`);
   const order = `${quoteIdentifier(weight)} DESC, flows DESC, source, target`;
   const withPorts = limits.withPorts !== false;
-  return `${keyedFlowsSql(scope, 'aggregated')},
-graph_ports AS (SELECT source, any_value(source_kind) AS source_kind, target, any_value(target_kind) AS target_kind, protocol, dstport,
+  const sums = `sum(flows)::BIGINT AS flows, sum(bytes)::BIGINT AS bytes, sum(packets)::BIGINT AS packets,
+  sum(accepted)::BIGINT AS accepted, sum(rejected)::BIGINT AS rejected, count(DISTINCT dstport) AS port_count,
+  min(first_seen) AS first_seen, max(last_seen) AS last_seen`;
+  // Without port lists the edges come straight from the keyed rows: one aggregation less.
+  const edges = withPorts
+    ? `graph_ports AS (SELECT source, any_value(source_kind) AS source_kind, target, any_value(target_kind) AS target_kind, protocol, dstport,
   sum(flows) AS flows, sum(bytes) AS bytes, sum(packets) AS packets, sum(accepted) AS accepted, sum(rejected) AS rejected,
   min(first_seen) AS first_seen, max(last_seen) AS last_seen
   FROM graph_keyed GROUP BY source, target, protocol, dstport),
-graph_edges AS (SELECT source, any_value(source_kind) AS source_kind, target, any_value(target_kind) AS target_kind,
-  sum(flows)::BIGINT AS flows, sum(bytes)::BIGINT AS bytes, sum(packets)::BIGINT AS packets,
-  sum(accepted)::BIGINT AS accepted, sum(rejected)::BIGINT AS rejected, count(DISTINCT dstport) AS port_count,
-  min(first_seen) AS first_seen, max(last_seen) AS last_seen
-  FROM graph_ports GROUP BY source, target),
+graph_edges AS (SELECT source, any_value(source_kind) AS source_kind, target, any_value(target_kind) AS target_kind, ${sums}
+  FROM graph_ports GROUP BY source, target),`
+    : `graph_edges AS (SELECT source, any_value(source_kind) AS source_kind, target, any_value(target_kind) AS target_kind, ${sums}
+  FROM graph_keyed GROUP BY source, target),`;
+  return `${keyedFlowsSql(scope, 'aggregated')},
+${edges}
 graph_kept AS (SELECT *, count(*) OVER () AS total_edges, sum(flows) OVER ()::BIGINT AS total_records FROM graph_edges
   QUALIFY ${conditions.join(' AND ')} ORDER BY ${order}${limits.top === undefined ? '' : ` LIMIT ${Math.trunc(limits.top)}`})
 ${withPorts

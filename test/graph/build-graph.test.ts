@@ -116,6 +116,15 @@ describe('buildGraph', () => {
     expect(heavy.edges).toHaveLength(6); // A 1000, B 4000, C 1000, D 2000, F 1200, G 7000
   });
 
+  it('gives the same edges without port lists (the server path)', async () => {
+    for (const node of ['ip', 'subnet/24', 'eni']) {
+      const full = await buildGraph(store, { node: parseNodeMode(node), names });
+      const lean = await buildGraph(store, { node: parseNodeMode(node), names, withPorts: false });
+      expect(lean.edges.map(({ ports: _p, protocols: _q, ...rest }) => rest)).toEqual(full.edges.map(({ ports: _p, protocols: _q, ...rest }) => rest));
+      expect(lean.nodes).toEqual(full.nodes);
+    }
+  });
+
   it('returns an empty graph with counts when nothing matches', async () => {
     const graph = await buildGraph(store, { ports: [9] });
     expect(graph).toMatchObject({ nodes: [], edges: [], records: 0, totalEdges: 0 });

@@ -8,6 +8,7 @@ const NODE_COLORS: Record<string, string> = {
   name: '#2563eb', eni: '#475569', internet: '#a855f7', address: '#475569', endpoint: '#475569', subnet: '#0d9488', unnamed: '#94a3b8',
 };
 const EDGE_OK = '#a3b1c2';
+const BIG_GRAPH_EDGES = 20_000;
 const EDGE_MIXED = '#f59e0b';
 const EDGE_REJECTED = '#dc2626';
 
@@ -25,7 +26,10 @@ export class GraphView {
   private layout: FA2Layout | undefined;
   private layoutTimer: number | undefined;
   private highlighted: string | undefined;
+  private onRound: (() => void) | undefined;
   layoutRunning = false;
+  /** Worker rounds of the current layout run. */
+  layoutRounds = 0;
 
   constructor(
     private readonly container: HTMLElement,
@@ -84,9 +88,13 @@ export class GraphView {
   /** Stops the layout (the browser tests call it to click a still node). */
   stopLayout(): void {
     if (this.layoutTimer !== undefined) window.clearTimeout(this.layoutTimer);
+    if (this.onRound) this.graph.off('eachNodeAttributesUpdated', this.onRound);
+    this.onRound = undefined;
     this.layout?.kill();
+    const wasRunning = this.layoutRunning;
     this.layout = undefined;
     this.layoutRunning = false;
+    if (wasRunning && this.graph.size > BIG_GRAPH_EDGES) this.renderer?.refresh();
   }
 
   private startLayout(settled: boolean): void {
@@ -94,11 +102,17 @@ export class GraphView {
     if (order < 2) return;
     const settings = { ...forceAtlas2.inferSettings(this.graph), barnesHutOptimize: order > 1000, adjustSizes: false, edgeWeightInfluence: 0.5 };
     this.layout = new FA2Layout(this.graph, { settings, getEdgeWeight: 'size' });
+    // Stop after a number of worker rounds (each round moves every node), not after a time: a slow machine gets the same picture.
+    const rounds = settled ? 60 : order < 1000 ? 500 : order < 10_000 ? 300 : 200;
+    this.layoutRounds = 0;
+    this.onRound = () => {
+      this.layoutRounds++;
+      if (this.layoutRounds >= rounds) this.stopLayout();
+    };
+    this.graph.on('eachNodeAttributesUpdated', this.onRound);
     this.layout.start();
     this.layoutRunning = true;
-    // Small graphs settle in a second; big ones get longer (the worker keeps the page responsive meanwhile).
-    const millis = settled ? 800 : Math.min(20_000, 1500 + order * 1.5);
-    this.layoutTimer = window.setTimeout(() => this.stopLayout(), millis);
+    this.layoutTimer = window.setTimeout(() => this.stopLayout(), 60_000);
   }
 
   private ensureRenderer(edges: number): void {
@@ -120,6 +134,8 @@ export class GraphView {
       hideEdgesOnMove: edges > 30_000,
       minEdgeThickness: 0.6,
       nodeReducer: (node, data) => (node === this.highlighted ? { ...data, highlighted: true, forceLabel: true, zIndex: 2 } : data),
+      // Big graphs draw only nodes while the layout moves them: redrawing 100k edges every round would starve the page.
+      edgeReducer: (_edge, data) => (this.layoutRunning && this.graph.size > BIG_GRAPH_EDGES ? { ...data, hidden: true } : data),
     });
     this.renderer.on('clickNode', ({ node }) => this.events.node(node));
     this.renderer.on('clickEdge', ({ edge }) => this.events.edge(this.graph.source(edge), this.graph.target(edge)));
@@ -131,7 +147,7 @@ export class GraphView {
 }
 
 function nodeLook(node: NodeDto, maxBytes: number): Record<string, unknown> {
-  const size = 3 + 14 * (Math.log1p(node.bytes) / Math.log1p(maxBytes));
+  const size = 3 + 15 * Math.sqrt(node.bytes / maxBytes);
   const color = node.rejected > 0 && node.rejected === node.flows ? '#dc2626' : (NODE_COLORS[node.kind] ?? '#475569');
   return { size, color, label: node.id, forceLabel: node.named || node.kind === 'internet', zIndex: node.named ? 1 : 0 };
 }
