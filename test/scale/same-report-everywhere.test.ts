@@ -72,6 +72,18 @@ describe.skipIf(CLICKHOUSE_SKIP_REASON !== undefined)('the same report on every 
     expect(JSON.parse(JSON.stringify(fromLake.rows))).toEqual(expected);
   });
 
+  it.each([
+    'stats count(*) as flows, sum(bytes) as total by srcAddr | sort flows desc, srcAddr asc | limit 10',
+    'filter action="REJECT" | stats count(*) as rejected by bin(5m) as t | sort t',
+    'filter dstPort = 443 and isIpv4InSubnet(dstAddr, "10.0.0.0/8") | stats count_distinct(srcAddr) as sources by dstAddr | sort sources desc, dstAddr asc',
+  ])('Insights query %s gives identical rows on ClickHouse', async (query) => {
+    const local = await runFlowlens(['insights', query, '--db', db, '--format', 'json']);
+    expect(local.code, local.stderr).toBe(0);
+    const remote = await runFlowlens(['insights', query, '--engine', 'clickhouse', '--clickhouse-url', server.url, '--format', 'json']);
+    expect(remote.code, remote.stderr).toBe(0);
+    expect(JSON.parse(remote.stdout)).toEqual(JSON.parse(local.stdout));
+  });
+
   it('runs the report on ClickHouse for a time window', async () => {
     const args = ['report', 'top-talkers', '--start', '2024-05-01T01:00:00Z', '--end', '2024-05-01T03:00:00Z', '--format', 'json'];
     const local = await runFlowlens([...args, '--db', db]);

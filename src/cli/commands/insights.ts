@@ -1,17 +1,18 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { UsageError } from '../../records/index.js';
 import type { CliContext } from '../context.js';
 import { writeOut } from '../context.js';
 import { openData } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import type { ReadingOptions } from '../options.js';
+import { addRemoteEngineOptions, defaultTableFor, remoteSelectionSql, runOnRemoteEngine } from './engines.js';
+import type { RemoteEngineOptions } from './engines.js';
 import { printTable } from './table-command.js';
 import { addLogTypeOption, checkLogSelection, logTableTypeFrom } from '../log-types.js';
 import type { LogTypeOptions } from '../log-types.js';
 
 /** Options of `flowlens insights`. */
-export interface InsightsOptions extends ReadingOptions, LogTypeOptions {
+export interface InsightsOptions extends ReadingOptions, LogTypeOptions, Omit<RemoteEngineOptions, 'format'> {
   explain?: boolean;
   engine?: string;
   table?: string;
@@ -27,7 +28,7 @@ export function addEngineOptions(command: Command): Command {
 /** `flowlens insights QUERY [SOURCE...]`: a CloudWatch Logs Insights query, compiled to SQL. */
 export function registerInsights(program: Command, context: CliContext): void {
   const command = program.command('insights').argument('<query>', "a Logs Insights query, e.g. 'filter action=\"REJECT\" | stats count(*) by srcAddr'").argument('[source...]', 'sources (default: the database)');
-  addLogTypeOption(addEngineOptions(addReadingOptions(command)))
+  addLogTypeOption(addRemoteEngineOptions(addEngineOptions(addReadingOptions(command))))
     .description('run a CloudWatch Logs Insights query on flow records (compiled to SQL; see docs/queries.md)')
     .option('--explain', 'print the SQL the query compiles to, without running it')
     .action(async (query: string, sources: string[], options: InsightsOptions) => {
@@ -39,21 +40,23 @@ export function registerInsights(program: Command, context: CliContext): void {
       const logTable = logTableTypeFrom(options);
       checkLogSelection(logTable, selection);
       const engine = (options.engine ?? 'duckdb') as Parameters<typeof getDialect>[0];
-      const where = await selectionToSql(selection);
+      const where = engine === 'duckdb' ? await selectionToSql(selection) : remoteSelectionSql(String(engine), selection, options.tableFormat);
+      const table = options.table ?? (logTable ? undefined : defaultTableFor(engine, options.tableFormat));
       // Compiling first reports syntax errors before any file is read.
       const compile = (condition: string): ReturnType<typeof compileInsights> =>
         compileInsights(query, {
           dialect: getDialect(engine),
           source: logTable
             ? logTableSource(logTable, { table: options.table, where: logTimeWhere(logTable, selection, getDialect(engine)) })
-            : flowsSource({ table: options.table, where: condition === 'TRUE' ? undefined : condition }),
+            : flowsSource({ table, where: condition === 'TRUE' || condition === '1 = 1' ? undefined : condition }),
         });
       const compiled = compile(where);
       if (options.explain) {
         await writeOut(context, `${compiled.sql}\n`);
         return;
       }
-      if (engine !== 'duckdb') throw new UsageError(`--engine ${engine} only prints SQL for now: add --explain`);
+      // Athena and ClickHouse run the compiled query where the data is (see docs/scale-out.md).
+      if (engine !== 'duckdb') return runOnRemoteEngine(context, compiled.sql, options);
       const data = await openData(context, sources, options, selection);
       try {
         const result = await data.store.query(compile(data.where).sql);
