@@ -4,7 +4,8 @@ export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'text';
 /** A tabular result: ordered column names and rows keyed by column. */
 export interface Table {
   columns: readonly string[];
-  rows: readonly Record<string, unknown>[];
+  /** Rows keyed by column; any object type works (typed result rows need no index signature). */
+  rows: readonly object[];
 }
 
 /** Renders a table in the chosen format (table for people; json, ndjson, csv and text for pipes). */
@@ -24,30 +25,30 @@ export function renderTable(table: Table, format: OutputFormat): string {
 }
 
 /** One JSON object per line, keys in column order, bigints as numbers when exact. */
-export function renderNdjsonRows(rows: readonly Record<string, unknown>[], columns: readonly string[]): string {
+export function renderNdjsonRows(rows: readonly object[], columns: readonly string[]): string {
   let out = '';
   for (const row of rows) out += `${JSON.stringify(pick(row, columns), jsonReplacer)}\n`;
   return out;
 }
 
 /** Space-separated values with `-` for null: the flow-log line layout, so grep and awk keep working. */
-export function renderTextRows(rows: readonly Record<string, unknown>[], columns: readonly string[]): string {
+export function renderTextRows(rows: readonly object[], columns: readonly string[]): string {
   let out = '';
-  for (const row of rows) out += `${columns.map((c) => formatCell(row[c], '-')).join(' ')}\n`;
+  for (const row of rows) out += `${columns.map((c) => formatCell(cell(row, c), '-')).join(' ')}\n`;
   return out;
 }
 
 /** CSV (RFC 4180 quoting), optionally with the header row. */
 export function renderCsv(table: Table, header: boolean): string {
   const lines = header ? [table.columns.map(csvCell).join(',')] : [];
-  for (const row of table.rows) lines.push(table.columns.map((c) => csvCell(formatCell(row[c], ''))).join(','));
+  for (const row of table.rows) lines.push(table.columns.map((c) => csvCell(formatCell(cell(row, c), ''))).join(','));
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
 /** Column widths for an aligned table: the widest of the header and the cells. */
 export function computeWidths(table: Table): number[] {
   return table.columns.map((column) =>
-    table.rows.reduce((width, row) => Math.max(width, formatCell(row[column], '-').length), column.length),
+    table.rows.reduce((width: number, row) => Math.max(width, formatCell(cell(row, column), '-').length), column.length),
   );
 }
 
@@ -62,7 +63,7 @@ export function renderAligned(table: Table, widths: readonly number[], header = 
     lines.push(
       table.columns
         .map((c, i) => {
-          const value = row[c];
+          const value = cell(row, c);
           const text = formatCell(value, '-');
           const width = widths[i] ?? 0;
           return typeof value === 'number' || typeof value === 'bigint' ? text.padStart(width) : text.padEnd(width);
@@ -86,10 +87,14 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? Number(value) : value;
 }
 
-function pick(row: Record<string, unknown>, columns: readonly string[]): Record<string, unknown> {
+function pick(row: object, columns: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const column of columns) out[column] = row[column] ?? null;
+  for (const column of columns) out[column] = cell(row, column) ?? null;
   return out;
+}
+
+function cell(row: object, column: string): unknown {
+  return (row as Record<string, unknown>)[column];
 }
 
 function csvCell(text: string): string {

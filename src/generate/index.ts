@@ -5,3 +5,4 @@ export * from './emitter.js';
 export * from './traffic.js';
 export * from './generator.js';
 export * from './output.js';
+export * from './aws-logs.js';

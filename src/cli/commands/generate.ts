@@ -8,6 +8,7 @@ import { parsePositiveInt } from '../options.js';
 import { parseTimeOption } from '../time.js';
 
 interface GenerateCommandOptions {
+  kind: 'vpc' | 's3-access' | 'cloudtrail';
   records: string;
   seed: string;
   start: string;
@@ -29,6 +30,7 @@ export function registerGenerate(program: Command, context: CliContext): void {
   program
     .command('generate')
     .description('write realistic synthetic VPC flow logs (web tier, database, cache, NAT, endpoints, SSH brute force, port scan); same --seed, same bytes')
+    .addOption(new Option('--kind <kind>', 'what to write: VPC flow logs, S3 server access logs or CloudTrail S3 data events').choices(['vpc', 's3-access', 'cloudtrail']).default('vpc'))
     .option('-n, --records <n>', 'number of records', '100000')
     .option('--seed <seed>', 'seed of the pseudo-random generator (any text or number)', '1')
     .option('--start <time>', 'start of the first one-minute window (ISO 8601 or epoch seconds)', '2024-05-01T00:00:00Z')
@@ -58,6 +60,23 @@ export function registerGenerate(program: Command, context: CliContext): void {
       if (level > 9) throw new UsageError(`--gzip-level ${level} is not between 1 and 9`);
       if (!/^\d{12}$/.test(options.account ?? '')) throw new UsageError(`--account "${options.account}" is not a 12-digit AWS account id`);
       if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(options.region ?? '')) throw new UsageError(`--region "${options.region}" is not an AWS region name like us-east-1`);
+      if (options.kind !== 'vpc') {
+        // S3 access logs and CloudTrail data events of one bucket (top downloaders, copies, denied strangers).
+        const { writeAwsLogs } = await import('../../generate/index.js');
+        const { records: written, objects } = await writeAwsLogs({
+          kind: options.kind,
+          records,
+          hours,
+          seed: options.seed,
+          start: parseTimeOption(options.start, '--start'),
+          accountId: options.account,
+          region: options.region,
+          out: options.out,
+          stream: context.stdout,
+        });
+        if (options.out !== undefined) writeErr(context, `generated ${written} ${options.kind} records in ${objects.length} objects under ${options.out}`);
+        return;
+      }
       const common = { seed: options.seed, accountId: options.account, region: options.region };
       if (options.namesOut) {
         const { writeFile } = await import('node:fs/promises');

@@ -17,9 +17,10 @@ import { registerQuery } from './query.js';
 import { registerRejects } from './rejects.js';
 import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
+import { registerSources } from './sources.js';
+import { registerSuggest } from './suggest.js';
 import { registerTestPattern } from './test-pattern.js';
 import { registerWatch } from './watch.js';
-import { registerSources } from './sources.js';
 
 /** Registers a subcommand on the program; modules import their heavy dependencies inside the action. */
 export type CommandRegistrar = (program: Command, context: CliContext) => void;
@@ -35,6 +36,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerInsights,
   registerTestPattern,
   registerReport,
+  registerSuggest,
   registerRejects,
   registerAlerts,
   registerWatch,

@@ -8,10 +8,14 @@ import { addRemoteEngineOptions, defaultTableFor, remoteSelectionSql, runOnRemot
 import type { RemoteEngineOptions } from './engines.js';
 import { addEngineOptions } from './insights.js';
 import type { InsightsOptions } from './insights.js';
+import { addCostOptions, runCostsReport } from './costs.js';
+import type { CostsOptions } from './costs.js';
 import { printTable } from './table-command.js';
 
+const COSTS_DESCRIPTION = 'data-transfer charges flow logs explain (NAT processing, cross-AZ, internet, inter-region) with USD estimates';
+
 /** Options of `flowlens report`. */
-export interface ReportOptions extends InsightsOptions, Omit<RemoteEngineOptions, 'format'> {
+export interface ReportOptions extends InsightsOptions, Omit<RemoteEngineOptions, 'format'>, Omit<CostsOptions, keyof InsightsOptions> {
   list?: boolean;
   sql?: boolean;
   limit?: string;
@@ -24,7 +28,7 @@ export interface ReportOptions extends InsightsOptions, Omit<RemoteEngineOptions
  */
 export function registerReport(program: Command, context: CliContext): void {
   const command = program.command('report').argument('[name]', 'report name (see --list)').argument('[source...]', 'sources (default: the database)');
-  addRemoteEngineOptions(addEngineOptions(addReadingOptions(command)))
+  addCostOptions(addRemoteEngineOptions(addEngineOptions(addReadingOptions(command))))
     .description('run a named report (top-talkers, rejected-sources, ssh-rejects, …); --list shows them all')
     .option('--list', 'list the reports with one line each')
     .option('--sql', 'print the SQL the report runs, without running it')
@@ -38,9 +42,12 @@ export function registerReport(program: Command, context: CliContext): void {
           description: r.description,
           params: r.params.map((p) => `${p.name}${p.default === undefined ? '' : `=${p.default}`}`).join(' '),
         }));
+        rows.push({ name: 'costs', description: COSTS_DESCRIPTION, params: '--prices --interfaces --subnets --ip-ranges --aws-region --by' });
         await printTable(context, { columns: ['name', 'description', 'params'], rows }, options.format);
         return;
       }
+      // The cost report is more than one SQL result (lines, recommendations, unattributed): its own runner.
+      if (name === 'costs') return runCostsReport(context, sources, options);
       const report = findReport(name);
       const { getDialect } = await import('../../query/dialect.js');
       const { selectionToSql } = await import('../../query/selection.js');

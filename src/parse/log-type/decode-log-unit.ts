@@ -28,6 +28,7 @@ export interface LogDecodeCounts extends DecodeCounts {
 
 // Enough of a unit to see its first line, or a CloudTrail file's first keys.
 const SNIFF_BYTES = 64 * 1024;
+const SNIFF_GZIP_BYTES = 16 * 1024;
 
 /**
  * Decodes a unit of any log type. `vpc` units go through decodeUnit unchanged; otherwise the first bytes are
@@ -158,7 +159,8 @@ function sampleText(head: Buffer): string {
   let bytes = head;
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
     try {
-      bytes = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      // A few KB of gzip inflate to far more than the sample needs (CloudTrail JSON compresses ~30x).
+      bytes = gunzipSync(head.subarray(0, SNIFF_GZIP_BYTES), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
     } catch {
       return '';
     }

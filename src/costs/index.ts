@@ -1,0 +1,3 @@
+export * from './prices.js';
+export * from './aws-inputs.js';
+export * from './cost-report.js';
