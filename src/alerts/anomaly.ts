@@ -38,22 +38,23 @@ export interface ScoreOptions {
 const DEFAULT_BY: Record<string, string> = { rejectedFlows: 'interface-id', bytesOut: 'srcaddr', newPeers: 'srcaddr', flows: 'interface-id', bytes: 'interface-id' };
 
 /**
- * Scores each period of one series (period index → value; absent periods are 0, from the series' first
- * value on) against the `baselinePeriods` before it, and returns the periods at or above the threshold.
+ * Scores each period of one series (period index → value) against its baseline, the `baselinePeriods`
+ * before it from the first of them that has a value (absent periods after that count as 0; a series
+ * silent for the whole window has no baseline), and returns the periods at or above the threshold.
  * robust-z: 0.6745·(x − median)/MAD (Iglewicz–Hoaglin), falling back to the mean absolute deviation ×
  * 1.2533 when MAD is 0; band: (x − mean)/σ over the rolling window. Only upward spikes count.
  */
 export function scoreSeries(values: ReadonlyMap<number, number>, options: ScoreOptions, only?: { from: number; before: number }): AnomalyScore[] {
   const periods = [...values.keys()].sort((a, b) => a - b);
-  const first = periods[0];
-  if (first === undefined) return [];
   const out: AnomalyScore[] = [];
+  let first = 0; // index into periods of the oldest period within the current baseline window
   for (const period of periods) {
+    while ((periods[first] as number) < period - options.baselinePeriods) first++;
     const value = values.get(period) ?? 0;
     if (value < options.minValue || value <= 0) continue;
     if (only && (period < only.from || period >= only.before)) continue;
     const baseline: number[] = [];
-    for (let k = Math.max(first, period - options.baselinePeriods); k < period; k++) baseline.push(values.get(k) ?? 0);
+    for (let k = periods[first] as number; k < period; k++) baseline.push(values.get(k) ?? 0);
     if (baseline.length < options.minBaselinePeriods) continue;
     const scored = options.method === 'band' ? bandScore(value, baseline) : robustScore(value, baseline);
     if (scored.score >= options.threshold) out.push({ period, value, ...scored, baselinePeriods: baseline.length });
@@ -68,7 +69,12 @@ export async function runAnomaly(
   metrics: readonly MetricDefinition[],
   options: { where: string; from?: number | undefined; before?: number | undefined },
 ): Promise<FindingEvent[]> {
-  const { sql, by } = anomalySeriesSql(rule, metrics, options.where);
+  // Only the periods scored and their baselines are needed (new peers excepted: "new" needs all history).
+  const lookback = options.from === undefined ? undefined : (Math.floor(options.from / rule.period) - rule.baselinePeriods) * rule.period;
+  const window = [options.where];
+  if (lookback !== undefined && rule.metric !== 'newPeers') window.push(`"start" >= ${sqlLiteral(lookback)}`);
+  if (options.before !== undefined && rule.metric !== 'newPeers') window.push(`"start" < ${sqlLiteral(options.before)}`);
+  const { sql, by } = anomalySeriesSql(rule, metrics, window.map((w) => `(${w})`).join(' AND '));
   const result = await store.query(sql);
   const series = new Map<string, Map<number, number>>();
   for (const row of result.rows) {
@@ -77,13 +83,13 @@ export async function runAnomaly(
     if (!values) series.set(key, (values = new Map()));
     values.set(Number(row.period_start) / rule.period, Number(row.value));
   }
-  const window = {
+  const only = {
     from: options.from === undefined ? -Infinity : Math.ceil(options.from / rule.period),
     before: options.before === undefined ? Infinity : Math.ceil(options.before / rule.period),
   };
   const events: FindingEvent[] = [];
   for (const [key, values] of [...series].sort(([a], [b]) => a.localeCompare(b))) {
-    for (const score of scoreSeries(values, rule, window)) events.push(toEvent(rule, by, key, score));
+    for (const score of scoreSeries(values, rule, only)) events.push(toEvent(rule, by, key, score));
   }
   return events.sort((a, b) => a.windowStart - b.windowStart || (b.counts.value ?? 0) - (a.counts.value ?? 0));
 }

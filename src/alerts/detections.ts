@@ -46,8 +46,9 @@ export async function runDetection(store: Store, rule: Exclude<DetectionRule, { 
   const window = sqlLiteral(rule.window);
   const windowStart = `("start" // ${window}) * ${window}`;
   const conditions = [`(${options.where})`, '"start" IS NOT NULL', 'srcaddr IS NOT NULL', 'dstaddr IS NOT NULL'];
-  if (options.from !== undefined) conditions.push(`${windowStart} >= ${sqlLiteral(options.from)}`);
-  if (options.before !== undefined) conditions.push(`${windowStart} < ${sqlLiteral(options.before)}`);
+  // On "start" itself (windows are aligned, so this is the same as on window_start): lets DuckDB skip row groups.
+  if (options.from !== undefined) conditions.push(`"start" >= ${sqlLiteral(Math.ceil(options.from / rule.window) * rule.window)}`);
+  if (options.before !== undefined) conditions.push(`"start" < ${sqlLiteral(Math.ceil(options.before / rule.window) * rule.window)}`);
   const scoped = `SELECT *, ${windowStart} AS window_start FROM ${FLOWS_TABLE} WHERE ${conditions.join(' AND ')}`;
   const result = await store.query(detectionSql(rule, scoped));
   return result.rows.map((row) => toEvent(rule, row));

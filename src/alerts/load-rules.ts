@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { FlowlensError, findField } from '../records/index.js';
+import { patternCondition } from './metric-sql.js';
 import { resolveValueSource } from './pattern-fields.js';
 import { DETECTION_TYPE_ALIASES, KNOWN_KEYS, rulesSchema } from './rules-schema.js';
 import type { AlarmInput, RulesInput } from './rules-schema.js';
@@ -123,6 +124,8 @@ function buildRules(input: RulesInput, file: string, issues: RuleIssue[]): Rules
   input.metricFilters.forEach((filter, i) => {
     if (filterNames.has(filter.filterName)) issues.push({ path: `metricFilters[${i}].filterName`, message: `"${filter.filterName}" is used twice`, hint: 'filter names are unique' });
     filterNames.add(filter.filterName);
+    const compiles = attempt(issues, `metricFilters[${i}].filterPattern`, () => patternCondition(filter.filterPattern), 'see docs/filter-patterns.md; try it with `flowlens test-pattern`');
+    if (compiles === undefined) return;
     filter.metricTransformations.forEach((t, j) => {
       const at = `metricFilters[${i}].metricTransformations[${j}]`;
       const dims = Object.entries(t.dimensions ?? {});
@@ -266,7 +269,7 @@ function attempt<T>(issues: RuleIssue[], path: string, fn: () => T, hint: string
   try {
     return fn();
   } catch (error) {
-    issues.push({ path, message: (error as Error).message, hint });
+    issues.push({ path, message: (error as Error).message, hint: (error as { hint?: string }).hint ?? hint });
     return undefined;
   }
 }

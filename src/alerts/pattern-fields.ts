@@ -1,25 +1,25 @@
 import { DEFAULT_LOG_FORMAT } from '../parse/index.js';
+import { delimitedLayout, parseFilterPattern } from '../query/filter-pattern/index.js';
 import { findField, toColumnName } from '../records/index.js';
 
 /**
  * The flow columns a space-delimited filter pattern's names stand for. CloudWatch binds `[a, b, ..., z]`
- * to the fields of each message by position (`...` = any number of fields); flow-log messages in
- * CloudWatch Logs are written in the flow log's format, which flowlens takes to be the default v2 format
- * (the 14 fields of AWS's own example pattern). Names before the first `...` bind from the start, names
- * after a single `...` from the end. Term and JSON patterns bind no names.
+ * to the fields of each message by position; flow-log messages in CloudWatch Logs are written in the
+ * flow log's format, which flowlens (like its filter-pattern SQL) takes to be the default v2 format: the
+ * items before `...` bind from the first field, those after it from the last. Other patterns bind nothing.
  */
 export function patternFieldBindings(pattern: string): Map<string, string> {
   const bindings = new Map<string, string>();
-  const items = splitDelimitedPattern(pattern);
-  if (!items) return bindings;
+  if (pattern.trim() === '') return bindings;
+  const ast = parseFilterPattern(pattern);
+  if (ast.kind !== 'delimited') return bindings;
+  const { head, tail } = delimitedLayout(ast);
   const columns = DEFAULT_LOG_FORMAT.columns;
-  const ellipsis = items.indexOf('...');
-  const head = ellipsis < 0 ? items : items.slice(0, ellipsis);
-  head.forEach((item, i) => bind(bindings, item, columns[i]));
-  if (ellipsis >= 0 && items.indexOf('...', ellipsis + 1) < 0) {
-    const tail = items.slice(ellipsis + 1);
-    tail.forEach((item, j) => bind(bindings, item, columns[columns.length - tail.length + j]));
-  }
+  const bind = (name: string | undefined, column: string | undefined): void => {
+    if (name && column && !bindings.has(name)) bindings.set(name, column);
+  };
+  head.forEach((item, i) => bind(item.name, columns[i]));
+  tail.forEach((item, j) => bind(item.name, columns[columns.length - tail.length + j]));
   return bindings;
 }
 
@@ -51,33 +51,4 @@ export function resolveValueSource(text: string, pattern: string, allowLiteral: 
   if (field) return { kind: 'column', column: toColumnName(field.name) };
   const names = [...patternFieldBindings(pattern).keys()];
   throw new Error(`"${text}" names no field${names.length ? ` of the pattern (it names ${names.join(', ')})` : ''} and no flow-log field`);
-}
-
-/** Splits `[a, b="x", ..., c]` into trimmed items, respecting quotes and %regex%; null for other pattern kinds. */
-export function splitDelimitedPattern(pattern: string): string[] | null {
-  const text = pattern.trim();
-  if (!text.startsWith('[') || !text.endsWith(']')) return null;
-  const items: string[] = [];
-  let current = '';
-  let quote: string | null = null;
-  for (const char of text.slice(1, -1)) {
-    if (quote) {
-      if (char === quote) quote = null;
-      current += char;
-    } else if (char === '"' || char === '%') {
-      quote = char;
-      current += char;
-    } else if (char === ',') {
-      items.push(current.trim());
-      current = '';
-    } else current += char;
-  }
-  items.push(current.trim());
-  // An empty item (`[a,,b]`, a trailing comma) is still a field, extracted as $N.
-  return items.length === 1 && items[0] === '' ? [] : items;
-}
-
-function bind(bindings: Map<string, string>, item: string, column: string | undefined): void {
-  const name = /^([A-Za-z_][\w-]*)/.exec(item)?.[1];
-  if (name && column && !bindings.has(name)) bindings.set(name, column);
 }

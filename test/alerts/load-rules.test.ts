@@ -100,6 +100,7 @@ describe('parseRules', () => {
     ['an unknown detection', VALID.replace('UnauthorizedAccess:EC2/SSHBruteForce', 'Brute'), { path: 'detections[0].type', hint: expect.stringContaining('SSHBruteForce') }],
     ['a bad duration', VALID.replace('window: 10m', 'window: ten minutes'), { path: 'detections[0].window', hint: expect.stringContaining('5m') }],
     ['a webhook without http', VALID.replace('http://127.0.0.1:9/hook', 'ftp://example.com/'), { path: 'notify[0].url' }],
+    ['a filter pattern that does not parse', VALID.replace(`filterPattern: '${SSH_REJECT_PATTERN}'`, `filterPattern: '[a, b="22'`), { path: 'metricFilters[0].filterPattern', line: 4, message: expect.stringContaining('closing "') }],
     ['defaultValue with dimensions', VALID.replace('metricValue: "1"', 'metricValue: "1"\n        defaultValue: 0\n        dimensions: {srcaddr: $srcaddr}'), { path: 'metricFilters[0].metricTransformations[0].defaultValue' }],
   ])('rejects %s with its path, line and a hint', (_name, text, expected) => {
     expect(issuesOf(text)).toContainEqual(expect.objectContaining(expected));
