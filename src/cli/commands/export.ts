@@ -57,7 +57,8 @@ export function registerExport(program: Command, context: CliContext): void {
             context,
             `exported ${result.rows} records into ${result.partitions} partitions, ${result.files.length} files (${scale.formatBytes(bytes)}) at ${options.out}\n` +
               `columns: ${columns.map((c) => `${c.name} ${c.parquetType}`).join(', ')}\n` +
-              `create the Athena table with: flowlens athena ddl --format parquet --partition ${options.partition} --location ${toS3 ? options.out : 's3://BUCKET/PREFIX'} --log-format '${scale.toLogFormatString(columns)}'\n`,
+              `create the Athena table with: flowlens athena ddl --format parquet --partition ${options.partition} --location ${toS3 ? options.out : 's3://BUCKET/PREFIX'}` +
+              `${sameColumns(columns, scale.AWS_PARQUET_TABLE_COLUMNS) ? '' : ` --log-format '${scale.toLogFormatString(columns)}'`}\n`,
           );
           if (result.skipped > 0) writeErr(context, `warning: ${result.skipped} records without a start time were not exported (no partition can hold them)`);
         } finally {
@@ -78,4 +79,8 @@ async function upload(context: CliContext, options: ExportOptions, dir: string, 
   } finally {
     client.destroy();
   }
+}
+
+function sameColumns(a: readonly { name: string }[], b: readonly { name: string }[]): boolean {
+  return a.length === b.length && a.every((c, i) => c.name === b[i]?.name);
 }
