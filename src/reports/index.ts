@@ -2,6 +2,7 @@ import { QueryError } from '../records/index.js';
 import { byteStats, rejectedSources, skippedRecords, subnetTopBytes, topBytes, topPackets, udpSources } from './insights-reports.js';
 import { interfaces, internetEgress, portScans, protocols, rdpRejects, rejectsByWeekday, sshRejects, topTalkers } from './sql-reports.js';
 import type { ReportContext, ReportDefinition } from './types.js';
+import { LOG_REPORTS } from './log-reports.js';
 
 export type { ReportContext, ReportDefinition, ReportParam } from './types.js';
 
@@ -22,6 +23,7 @@ export const REPORTS: readonly ReportDefinition[] = [
   udpSources,
   subnetTopBytes,
   skippedRecords,
+  ...LOG_REPORTS,
 ];
 
 /** Looks a report up by name; throws 'unknown-report' with the list of names. */

@@ -32,6 +32,8 @@ export interface ReportDefinition {
   params: readonly ReportParam[];
   /** Where the report comes from (a seed, an AWS sample query), for docs and --list. */
   origin?: string;
+  /** The log the report reads when not flow logs: the s3_access or cloudtrail table, --start/--end on its time. */
+  logType?: 's3-access' | 'cloudtrail';
   /** The SQL for a context. */
   build(context: ReportContext): string;
 }

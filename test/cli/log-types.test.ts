@@ -253,6 +253,44 @@ ORDER BY eventTime limit 100`);
     expect(explain.stdout).toContain('FROM "s3_access" AS r');
   });
 
+  it('runs the S3 reports: top downloaders and copiers by object bytes in a date range, CloudTrail requests by identity, IP, event and bucket', async () => {
+    const report = async (...args: string[]): Promise<Record<string, unknown>[]> => {
+      const run = await runFlowlens(['report', ...args, '--db', db, '--format', 'ndjson']);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      return parseNdjson(run.stdout);
+    };
+    const window = ['--start', '2021-12-01T00:00:00Z', '--end', '2021-12-05T00:00:00Z'];
+    expect(await report('s3-top-downloaders', ...window)).toEqual([
+      { remoteip: '203.0.113.10', objectbytes: 73400320, bytessent: 53477376, requests: 2 },
+      { remoteip: '198.51.100.7', objectbytes: 10485760, bytessent: 10485760, requests: 1 },
+      { remoteip: '192.0.2.44', objectbytes: 4096, bytessent: 4339, requests: 2 },
+    ]);
+    expect(await report('s3-top-copiers', ...window)).toEqual([
+      { remoteip: '198.51.100.7', objectbytes: 52428800, bytessent: null, requests: 1 },
+      { remoteip: '203.0.113.99', objectbytes: 10485760, bytessent: null, requests: 1 },
+    ]);
+    const day05 = ['--start', '2021-12-05T00:00:00Z', '--end', '2021-12-06T00:00:00Z'];
+    expect((await report('cloudtrail-s3-by-identity', ...day05)).map((r) => [r.arn, r.requests])).toEqual([
+      ['arn:aws-cn:iam::111122223333:user/analyst', 3],
+      ['arn:aws-cn:sts::111122223333:assumed-role/etl-role/etl-session', 2],
+      ['arn:aws-cn:iam::111122223333:user/intern', 1],
+      [null, 1],
+    ]);
+    expect(await report('cloudtrail-s3-by-source-ip', ...day05)).toEqual([
+      { sourceipaddress: '203.0.113.10', requests: 3 },
+      { sourceipaddress: '198.51.100.7', requests: 2 },
+      { sourceipaddress: '192.0.2.44', requests: 1 },
+    ]);
+    expect(await report('cloudtrail-s3-by-event', '--start', '2021-12-06T00:00:00Z')).toEqual([
+      { eventname: 'DeleteObject', requests: 1 },
+      { eventname: 'GetObject', requests: 1 },
+    ]);
+    expect((await report('cloudtrail-s3-bucket-events', '-p', 'bucket=ray-glue-streaming', '--start', '2021-12-06T00:00:00Z')).map((r) => [r.eventname, r.key, r.userarn])).toEqual([
+      ['GetObject', 'data/2021/part-0004.parquet', 'arn:aws-cn:iam::111122223333:user/analyst'],
+      ['DeleteObject', 'data/2021/part-0004.parquet', 'arn:aws-cn:iam::111122223333:user/intern'],
+    ]);
+  });
+
   it('queries SOURCEs straight from files, loading each log type into its table', async () => {
     const run = await runFlowlens(['query', 'SELECT (SELECT count(*) FROM cloudtrail) AS trail, (SELECT count(*) FROM s3_access) AS access', TRAIL_DIR, DOWNLOADS, '--format', 'ndjson']);
     expect(run.code).toBe(0);

@@ -59,5 +59,5 @@ function sparkline(buckets: TrafficBucket[], bucketSeconds: number): string {
     const mark = b.rejected > 0 ? `<rect x="${x.toFixed(1)}" y="${height - 3}" width="${barWidth.toFixed(1)}" height="3" fill="#dc2626"/>` : '';
     return `<rect x="${x.toFixed(1)}" y="${(height - 4 - h).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${h.toFixed(1)}" fill="#64748b"/>${mark}`;
   });
-  return `<h3>Bytes over time <small>(${bucketSeconds / 60} min buckets; red: rejects)</small></h3><svg class="spark" viewBox="0 0 ${width} ${height}" width="100%" height="${height}">${bars.join('')}</svg>`;
+  return `<h3>Bytes over time <small>(${bucketSeconds / 60} min buckets; red: rejects)</small></h3><svg class="spark" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" width="100%" height="${height}">${bars.join('')}</svg>`;
 }

@@ -45,11 +45,14 @@ export class GraphView {
     const maxBytes = Math.max(1, ...data.nodes.map((n) => n.bytes));
     const maxWeight = Math.max(1, ...data.edges.map((e) => e.weight));
     const count = data.nodes.length;
-    data.nodes.forEach((node, i) => {
-      const angle = (2 * Math.PI * i) / Math.max(1, count);
-      const radius = 10 * Math.sqrt(count);
-      const at = previous.get(node.id) ?? { x: radius * Math.cos(angle) + Math.random(), y: radius * Math.sin(angle) + Math.random() };
-      this.graph.addNode(node.id, { ...at, ...nodeLook(node, maxBytes) });
+    // Sizes shrink as graphs grow, so 20k nodes don't cover each other.
+    const scale = count > 5000 ? 0.35 : count > 1000 ? 0.6 : 1;
+    data.nodes.forEach((node) => {
+      // New nodes start uniformly in a disc (a better ForceAtlas2 start than a circle).
+      const angle = 2 * Math.PI * Math.random();
+      const radius = 10 * Math.sqrt(count * Math.random());
+      const at = previous.get(node.id) ?? { x: radius * Math.cos(angle), y: radius * Math.sin(angle) };
+      this.graph.addNode(node.id, { ...at, ...nodeLook(node, maxBytes, scale) });
     });
     const arrows = data.edges.length <= 5000;
     for (const edge of data.edges) {
@@ -58,7 +61,7 @@ export class GraphView {
       if (source === undefined || target === undefined || source === target) continue;
       const color = edge.rejected === 0 ? EDGE_OK : edge.accepted === 0 ? EDGE_REJECTED : EDGE_MIXED;
       this.graph.addDirectedEdge(source, target, {
-        size: 0.6 + 5 * Math.sqrt(edge.weight / maxWeight),
+        size: (0.6 + 5 * Math.sqrt(edge.weight / maxWeight)) * scale,
         color,
         type: arrows ? 'arrow' : 'line',
         zIndex: edge.rejected > 0 ? 1 : 0,
@@ -112,7 +115,7 @@ export class GraphView {
     this.graph.on('eachNodeAttributesUpdated', this.onRound);
     this.layout.start();
     this.layoutRunning = true;
-    this.layoutTimer = window.setTimeout(() => this.stopLayout(), 60_000);
+    this.layoutTimer = window.setTimeout(() => this.stopLayout(), 60_000 + order * 10);
   }
 
   private ensureRenderer(edges: number): void {
@@ -146,8 +149,8 @@ export class GraphView {
   }
 }
 
-function nodeLook(node: NodeDto, maxBytes: number): Record<string, unknown> {
-  const size = 3 + 15 * Math.sqrt(node.bytes / maxBytes);
+function nodeLook(node: NodeDto, maxBytes: number, scale: number): Record<string, unknown> {
+  const size = (3 + 15 * Math.sqrt(node.bytes / maxBytes)) * scale;
   const color = node.rejected > 0 && node.rejected === node.flows ? '#dc2626' : (NODE_COLORS[node.kind] ?? '#475569');
   return { size, color, label: node.id, forceLabel: node.named || node.kind === 'internet', zIndex: node.named ? 1 : 0 };
 }

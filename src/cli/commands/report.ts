@@ -49,14 +49,19 @@ export function registerReport(program: Command, context: CliContext): void {
       // The cost report is more than one SQL result (lines, recommendations, unattributed): its own runner.
       if (name === 'costs') return runCostsReport(context, sources, options);
       const report = findReport(name);
+      const { findLogTableType } = await import('../../parse/index.js');
+      const { logTimeWhere } = await import('../../query/insights/index.js');
       const { getDialect } = await import('../../query/dialect.js');
       const { selectionToSql } = await import('../../query/selection.js');
       const selection = parseSelection(options);
       const engine = (options.engine ?? 'duckdb') as Parameters<typeof getDialect>[0];
       const limit = options.limit === undefined ? undefined : parsePositiveInt(options.limit, '--limit', 1);
       const params = parseParams(options.param);
-      const table = options.table ?? defaultTableFor(engine, options.tableFormat);
-      const build = (where: string): string => buildReportSql(report, { dialect: getDialect(engine), table, where, limit, params });
+      // S3 access and CloudTrail reports read their table; --start/--end apply to its request or event time.
+      const logTable = report.logType ? findLogTableType(report.logType) : undefined;
+      const logWhere = logTable ? (logTimeWhere(logTable, selection, getDialect(engine)) ?? 'TRUE') : undefined;
+      const table = options.table ?? logTable?.table ?? defaultTableFor(engine, options.tableFormat);
+      const build = (where: string): string => buildReportSql(report, { dialect: getDialect(engine), table, where: logWhere ?? where, limit, params });
       const sql = build(engine === 'duckdb' ? await selectionToSql(selection) : remoteSelectionSql(String(engine), selection, options.tableFormat));
       if (options.sql) {
         await writeOut(context, `${sql}\n`);
