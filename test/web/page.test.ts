@@ -90,6 +90,28 @@ describe.skipIf(!HAS_CHROMIUM)(`graph page in headless Chromium${SKIP_REASON}`, 
     expect(await page.locator('[data-testid=stats]').getAttribute('data-edges')).toBe('13');
   });
 
+  it('re-queries the time window picked by dragging across the traffic chart', async () => {
+    const before = await loads();
+    const over = await page.locator('#chart .u-over').boundingBox();
+    expect(over).not.toBeNull();
+    const { x, y, width, height } = over as { x: number; y: number; width: number; height: number };
+    // The fixture spans seven one-minute buckets; the first third holds the first records only.
+    await page.mouse.move(x + 2, y + height / 2);
+    await page.mouse.down();
+    await page.mouse.move(x + width * 0.3, y + height / 2, { steps: 5 });
+    await page.mouse.up();
+    await loaded(before);
+    expect(await page.locator('[data-testid=window]').textContent()).toMatch(/^2023-11-14 22:13:\d\dZ – /);
+    const edges = Number(await page.locator('[data-testid=stats]').getAttribute('data-edges'));
+    expect(edges).toBeGreaterThan(0);
+    expect(edges).toBeLessThan(13);
+    await page.screenshot({ path: screenshotPath('graph-window.png') });
+    const again = await loads();
+    await page.click('#clear-window');
+    await loaded(again);
+    expect(await page.locator('[data-testid=stats]').getAttribute('data-edges')).toBe('13');
+  });
+
   it('opens the details panel with the right peers when a node is clicked', async () => {
     await page.evaluate(() => (globalThis as unknown as { __flowlens: PageHooks }).__flowlens.view.stopLayout());
     const position = await page.evaluate(() => (globalThis as unknown as { __flowlens: PageHooks }).__flowlens.view.viewportPosition('postgres'));
