@@ -23,14 +23,16 @@ export const REPORTS: readonly ReportDefinition[] = [
   udpSources,
   subnetTopBytes,
   skippedRecords,
-  ...LOG_REPORTS,
 ];
+
+/** The S3 access log and CloudTrail reports (src/reports/log-reports.ts), listed after the flow-log ones. */
+export { LOG_REPORTS };
 
 /** Looks a report up by name; throws 'unknown-report' with the list of names. */
 export function findReport(name: string): ReportDefinition {
-  const report = REPORTS.find((r) => r.name === name);
+  const report = REPORTS.find((r) => r.name === name) ?? LOG_REPORTS.find((r) => r.name === name);
   if (!report) {
-    throw new QueryError('unknown-report', `unknown report "${name}"`, { hint: `reports: ${REPORTS.map((r) => r.name).join(', ')} (flowlens report --list)` });
+    throw new QueryError('unknown-report', `unknown report "${name}"`, { hint: `reports: ${[...REPORTS, ...LOG_REPORTS].map((r) => r.name).join(', ')} (flowlens report --list)` });
   }
   return report;
 }

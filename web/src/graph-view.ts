@@ -26,7 +26,8 @@ export class GraphView {
   private layout: FA2Layout | undefined;
   private layoutTimer: number | undefined;
   private highlighted: string | undefined;
-  private onRound: (() => void) | undefined;
+  private layoutGraph: Graph | undefined;
+  private pendingEdges: [string, string, Record<string, unknown>][] = [];
   layoutRunning = false;
   /** Worker rounds of the current layout run. */
   layoutRounds = 0;
@@ -42,6 +43,8 @@ export class GraphView {
     this.graph.forEachNode((id, attrs) => previous.set(id, { x: attrs.x as number, y: attrs.y as number }));
     this.stopLayout();
     this.graph.clear();
+    this.pendingEdges = [];
+    const layoutGraph = new Graph({ type: 'directed', multi: false, allowSelfLoops: false });
     const maxBytes = Math.max(1, ...data.nodes.map((n) => n.bytes));
     const maxWeight = Math.max(1, ...data.edges.map((e) => e.weight));
     const count = data.nodes.length;
@@ -52,23 +55,25 @@ export class GraphView {
       const angle = 2 * Math.PI * Math.random();
       const radius = 10 * Math.sqrt(count * Math.random());
       const at = previous.get(node.id) ?? { x: radius * Math.cos(angle), y: radius * Math.sin(angle) };
-      this.graph.addNode(node.id, { ...at, ...nodeLook(node, maxBytes, scale) });
+      const look = nodeLook(node, maxBytes, scale);
+      this.graph.addNode(node.id, { ...at, ...look });
+      layoutGraph.addNode(node.id, { ...at, size: look.size });
     });
+    // Big graphs get their edges drawn once the layout is done: redrawing 100k edges every round would starve the page.
+    const deferEdges = data.edges.length > BIG_GRAPH_EDGES;
     const arrows = data.edges.length <= 5000;
     for (const edge of data.edges) {
       const source = data.nodes[edge.s]?.id;
       const target = data.nodes[edge.t]?.id;
       if (source === undefined || target === undefined || source === target) continue;
       const color = edge.rejected === 0 ? EDGE_OK : edge.accepted === 0 ? EDGE_REJECTED : EDGE_MIXED;
-      this.graph.addDirectedEdge(source, target, {
-        size: (0.6 + 5 * Math.sqrt(edge.weight / maxWeight)) * scale,
-        color,
-        type: arrows ? 'arrow' : 'line',
-        zIndex: edge.rejected > 0 ? 1 : 0,
-      });
+      const attributes = { size: (0.6 + 5 * Math.sqrt(edge.weight / maxWeight)) * scale, color, type: arrows ? 'arrow' : 'line', zIndex: edge.rejected > 0 ? 1 : 0 };
+      layoutGraph.addDirectedEdge(source, target, { size: attributes.size });
+      if (deferEdges) this.pendingEdges.push([source, target, attributes]);
+      else this.graph.addDirectedEdge(source, target, attributes);
     }
     this.ensureRenderer(data.edges.length);
-    this.startLayout(previous.size > 0 && data.nodes.every((n) => previous.has(n.id)));
+    this.startLayout(layoutGraph, previous.size > 0 && data.nodes.every((n) => previous.has(n.id)));
   }
 
   /** Centers the camera on a node and marks it. */
@@ -88,34 +93,55 @@ export class GraphView {
     return this.renderer.graphToViewport({ x: attrs.x as number, y: attrs.y as number });
   }
 
-  /** Stops the layout (the browser tests call it to click a still node). */
+  /** Stops the layout (the browser tests call it to click a still node); deferred edges are drawn then. */
   stopLayout(): void {
     if (this.layoutTimer !== undefined) window.clearTimeout(this.layoutTimer);
-    if (this.onRound) this.graph.off('eachNodeAttributesUpdated', this.onRound);
-    this.onRound = undefined;
     this.layout?.kill();
-    const wasRunning = this.layoutRunning;
     this.layout = undefined;
+    if (this.layoutGraph) this.copyPositions(this.layoutGraph);
+    this.layoutGraph?.removeAllListeners();
+    this.layoutGraph = undefined;
     this.layoutRunning = false;
-    if (wasRunning && this.graph.size > BIG_GRAPH_EDGES) this.renderer?.refresh();
+    if (this.pendingEdges.length > 0) {
+      for (const [source, target, attributes] of this.pendingEdges) this.graph.addDirectedEdge(source, target, attributes);
+      this.pendingEdges = [];
+    }
   }
 
-  private startLayout(settled: boolean): void {
-    const order = this.graph.order;
+  /** Runs ForceAtlas2 in a worker on a copy of the graph and copies positions to the drawn graph at most once a frame. */
+  private startLayout(layoutGraph: Graph, settled: boolean): void {
+    const order = layoutGraph.order;
+    this.layoutGraph = layoutGraph;
     if (order < 2) return;
-    const settings = { ...forceAtlas2.inferSettings(this.graph), barnesHutOptimize: order > 1000, adjustSizes: false, edgeWeightInfluence: 0.5 };
-    this.layout = new FA2Layout(this.graph, { settings, getEdgeWeight: 'size' });
+    const settings = { ...forceAtlas2.inferSettings(layoutGraph), barnesHutOptimize: order > 1000, adjustSizes: false, edgeWeightInfluence: 0.5 };
+    this.layout = new FA2Layout(layoutGraph, { settings, getEdgeWeight: 'size' });
     // Stop after a number of worker rounds (each round moves every node), not after a time: a slow machine gets the same picture.
     const rounds = settled ? 60 : order < 1000 ? 500 : order < 10_000 ? 300 : 200;
     this.layoutRounds = 0;
-    this.onRound = () => {
+    let frame: number | undefined;
+    layoutGraph.on('eachNodeAttributesUpdated', () => {
       this.layoutRounds++;
-      if (this.layoutRounds >= rounds) this.stopLayout();
-    };
-    this.graph.on('eachNodeAttributesUpdated', this.onRound);
+      if (this.layoutRounds >= rounds) {
+        this.stopLayout();
+        return;
+      }
+      frame ??= window.requestAnimationFrame(() => {
+        frame = undefined;
+        if (this.layoutGraph === layoutGraph) this.copyPositions(layoutGraph);
+      });
+    });
     this.layout.start();
     this.layoutRunning = true;
     this.layoutTimer = window.setTimeout(() => this.stopLayout(), 60_000 + order * 10);
+  }
+
+  private copyPositions(layoutGraph: Graph): void {
+    this.graph.updateEachNodeAttributes((node, attributes) => {
+      const position = layoutGraph.getNodeAttributes(node);
+      attributes.x = position.x;
+      attributes.y = position.y;
+      return attributes;
+    }, { attributes: ['x', 'y'] });
   }
 
   private ensureRenderer(edges: number): void {
@@ -137,8 +163,6 @@ export class GraphView {
       hideEdgesOnMove: edges > 30_000,
       minEdgeThickness: 0.6,
       nodeReducer: (node, data) => (node === this.highlighted ? { ...data, highlighted: true, forceLabel: true, zIndex: 2 } : data),
-      // Big graphs draw only nodes while the layout moves them: redrawing 100k edges every round would starve the page.
-      edgeReducer: (_edge, data) => (this.layoutRunning && this.graph.size > BIG_GRAPH_EDGES ? { ...data, hidden: true } : data),
     });
     this.renderer.on('clickNode', ({ node }) => this.events.node(node));
     this.renderer.on('clickEdge', ({ edge }) => this.events.edge(this.graph.source(edge), this.graph.target(edge)));
@@ -149,7 +173,7 @@ export class GraphView {
   }
 }
 
-function nodeLook(node: NodeDto, maxBytes: number, scale: number): Record<string, unknown> {
+function nodeLook(node: NodeDto, maxBytes: number, scale: number): { size: number; color: string; label: string; forceLabel: boolean; zIndex: number } {
   const size = (3 + 15 * Math.sqrt(node.bytes / maxBytes)) * scale;
   const color = node.rejected > 0 && node.rejected === node.flows ? '#dc2626' : (NODE_COLORS[node.kind] ?? '#475569');
   return { size, color, label: node.id, forceLabel: node.named || node.kind === 'internet', zIndex: node.named ? 1 : 0 };

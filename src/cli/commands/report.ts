@@ -35,9 +35,9 @@ export function registerReport(program: Command, context: CliContext): void {
     .option('-n, --limit <n>', 'rows to show (default: the report’s own)')
     .option('-p, --param <name=value...>', 'report parameter, e.g. --param cidr=10.0.1.0/24 (see --list)')
     .action(async (name: string | undefined, sources: string[], options: ReportOptions) => {
-      const { REPORTS, buildReportSql, findReport } = await import('../../reports/index.js');
+      const { REPORTS, LOG_REPORTS, buildReportSql, findReport } = await import('../../reports/index.js');
       if (options.list || name === undefined) {
-        const rows = REPORTS.map((r) => ({
+        const rows = [...REPORTS, ...LOG_REPORTS].map((r) => ({
           name: r.name,
           description: r.description,
           params: r.params.map((p) => `${p.name}${p.default === undefined ? '' : `=${p.default}`}`).join(' '),
