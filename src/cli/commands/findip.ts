@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { cidrRange, UsageError } from '../../records/index.js';
 import type { CliContext } from '../context.js';
 import { openData } from '../data.js';
-import { addReadingOptions, parseSelection } from '../options.js';
+import { addReadingOptions, parsePositiveInt, parseSelection } from '../options.js';
 import type { ReadingOptions } from '../options.js';
 import { RecordPrinter } from '../record-printer.js';
 import type { OutputFormat } from '../render.js';
@@ -14,7 +14,9 @@ export function registerFindip(program: Command, context: CliContext): void {
     .description('print every flow from or to the given addresses (or CIDRs)')
     .option('-i, --in <sources>', 'comma-separated sources to search (default: the database)')
     .option('--fields <names>', 'comma-separated fields to print')
-    .action(async (addresses: string[], options: ReadingOptions & { in?: string; fields?: string }) => {
+    .option('-n, --limit <n>', 'print at most n records')
+    .action(async (addresses: string[], options: ReadingOptions & { in?: string; fields?: string; limit?: string }) => {
+      const limit = options.limit === undefined ? undefined : parsePositiveInt(options.limit, '--limit', 1);
       const ranges = addresses.map((address) => {
         try {
           return cidrRange(address);
@@ -32,7 +34,7 @@ export function registerFindip(program: Command, context: CliContext): void {
         const columns = fields ?? (await presentFieldColumns(data.store, where));
         const printer = new RecordPrinter(context, options.format as OutputFormat, fields);
         const { quoteIdentifier } = await import('../../store/index.js');
-        for await (const batch of data.store.stream(`SELECT ${columns.map(quoteIdentifier).join(', ')} FROM flows WHERE ${where} ORDER BY "start", unit_id`)) {
+        for await (const batch of data.store.stream(`SELECT ${columns.map(quoteIdentifier).join(', ')} FROM flows WHERE ${where} ORDER BY "start", unit_id${limit === undefined ? '' : ` LIMIT ${limit}`}`)) {
           await printer.rows(columns, batch);
         }
         await printer.finish();
