@@ -178,6 +178,17 @@ function describe(rule: Exclude<DetectionRule, { type: 'Anomaly' }>, actor: stri
   }
 }
 
+/** The window (or anomaly period) of a detection rule, in seconds. */
+export function detectionWidth(rule: DetectionRule): number {
+  return rule.type === 'Anomaly' ? rule.period : rule.window;
+}
+
+/** What makes findings of consecutive windows the same finding: rule, type, actor, target, port and resources. */
+export function findingKey(finding: FindingEvent, rule: DetectionRule | undefined): string {
+  const ports = rule?.type === 'Portscan' ? null : (finding.target.ports ?? null);
+  return JSON.stringify([finding.detection, finding.type, finding.actor.address, finding.target.address ?? null, ports, finding.resource.interfaceIds]);
+}
+
 // Evidence that adds up across windows; the others (distinct counts, scores) keep their largest value.
 const ADDITIVE = new Set(['flows', 'packets', 'bytes', 'rejected', 'accepted']);
 
@@ -192,8 +203,8 @@ export function mergeFindings(findings: readonly FindingEvent[], rules: readonly
   const out: FindingEvent[] = [];
   for (const finding of findings) {
     const rule = rules.find((r) => r.name === finding.detection);
-    const width = rule ? (rule.type === 'Anomaly' ? rule.period : rule.window) : 0;
-    const key = JSON.stringify([finding.detection, finding.type, finding.actor.address, finding.target.address ?? null, rule?.type === 'Portscan' ? null : (finding.target.ports ?? null), finding.resource.interfaceIds]);
+    const width = rule ? detectionWidth(rule) : 0;
+    const key = findingKey(finding, rule);
     const current = open.get(key);
     if (!current || current.nextWindow !== finding.windowStart || !rule) {
       const merged = { ...finding, counts: { ...finding.counts, windows: 1 }, target: { ...finding.target } };

@@ -59,14 +59,43 @@ export function reportEvents(report: AlertsReport): AlertEvent[] {
   return [...report.alarms, ...report.findings].sort((a, b) => time(a) - time(b));
 }
 
-/** The event as JSON for ndjson/json output: times as ISO 8601 next to the epoch seconds. */
+/** The event as JSON for ndjson/json output and notifiers: times as ISO 8601, the telling keys first. */
 export function toJsonEvent(event: AlertEvent): Record<string, unknown> {
   if (event.kind === 'alarm') {
-    const { timestamp, datapoints, ...rest } = event;
-    return { ...rest, timestamp: isoTime(timestamp), epoch: timestamp, datapoints: datapoints.map((p) => ({ ...p, timestamp: isoTime(p.timestamp) })) };
+    const { kind, id, timestamp, alarmName, previousState, state, reason, dimensions, metricName, namespace, datapoints, records } = event;
+    return {
+      kind,
+      id,
+      timestamp: isoTime(timestamp),
+      alarmName,
+      previousState,
+      state,
+      reason,
+      dimensions,
+      metricName,
+      namespace,
+      datapoints: datapoints.map((p) => ({ ...p, timestamp: isoTime(p.timestamp) })),
+      ...(records ? { records } : {}),
+    };
   }
-  const { windowStart, firstSeen, lastSeen, ...rest } = event;
-  return { ...rest, timestamp: isoTime(windowStart), epoch: windowStart, firstSeen: isoTime(firstSeen), lastSeen: isoTime(lastSeen) };
+  const { kind, id, windowStart, detection, type, severity, severityLabel, actor, target, counts, firstSeen, lastSeen, resource, direction, description } = event;
+  return {
+    kind,
+    id,
+    timestamp: isoTime(windowStart),
+    detection,
+    type,
+    severity,
+    severityLabel,
+    actor,
+    target,
+    counts,
+    firstSeen: isoTime(firstSeen),
+    lastSeen: isoTime(lastSeen),
+    resource,
+    direction,
+    description,
+  };
 }
 
 /** A summary of a rules file for `alerts check`. */
@@ -75,7 +104,9 @@ export function renderRulesSummary(rules: Rules): string {
   for (const m of rules.metrics) {
     const dims = Object.entries(m.dimensions).map(([k, v]) => `${k}=$${v}`).join(',');
     const value = m.value.kind === 'literal' ? String(m.value.value) : `$${m.value.column}`;
-    lines.push(`  metric ${m.namespace} / ${m.metricName}: ${value}${m.defaultValue !== undefined ? ` (default ${m.defaultValue})` : ''}${dims ? ` by ${dims}` : ''} where ${m.filterPattern.trim() || '(every record)'}`);
+    lines.push(
+      `  metric ${m.namespace} / ${m.metricName}: value ${value}${m.defaultValue !== undefined ? ` (else ${m.defaultValue})` : ''}${dims ? ` by ${dims}` : ''} for records matching ${m.filterPattern.trim() || '(every record)'}`,
+    );
   }
   for (const a of rules.alarms) {
     const dims = a.dimensions.map((d) => `${d.name}=${d.value}`).join(',');

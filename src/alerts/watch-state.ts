@@ -9,8 +9,12 @@ import type { AlertEvent } from './types.js';
 export interface WatchProgress {
   /** Per alarm (keyed by name and definition): the start of the last evaluated period and the series states. */
   alarms: Record<string, { through: number; states: AlarmSeriesState[] }>;
-  /** Per detection (keyed by name and definition): the end of the last reported window. */
-  detections: Record<string, { before: number }>;
+  /**
+   * Per detection (keyed by name and definition): the end of the last window looked at, and the findings
+   * seen in the latest windows (finding key → window start), so that a finding going on in the next window
+   * is not notified again.
+   */
+  detections: Record<string, { before: number; open?: Record<string, number> }>;
 }
 
 /** An event waiting for one notifier. */

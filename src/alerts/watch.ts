@@ -4,7 +4,7 @@ import type { Source } from '../sources/index.js';
 import type { IngestSummary, Store } from '../store/index.js';
 import { FLOWS_TABLE, ingestSources } from '../store/index.js';
 import { runAnomaly } from './anomaly.js';
-import { runDetection } from './detections.js';
+import { findingKey, runDetection } from './detections.js';
 import type { Notifier } from './notifiers.js';
 import type { Rules } from './rules.js';
 import { evaluateAlarm, seriesKey } from './run-alarms.js';
@@ -128,8 +128,16 @@ async function runCycle(options: WatchOptions, sources: readonly Source[], progr
         rule.type === 'Anomaly'
           ? await runAnomaly(store, rule, rules.metrics, { where: 'TRUE', from, before })
           : await runDetection(store, rule, { where: 'TRUE', from, before });
-      progress.detections[key] = { before };
-      events.push(...found);
+      const open = { ...progress.detections[key]?.open };
+      for (const finding of found.sort((a, b) => a.windowStart - b.windowStart)) {
+        // A finding that goes on from the previous window continues silently, as `alerts run` merges it.
+        const id = findingKey(finding, rule);
+        const continues = open[id] === finding.windowStart - width;
+        open[id] = finding.windowStart;
+        if (!continues) events.push(finding);
+      }
+      for (const [id, last] of Object.entries(open)) if (last < before - width) delete open[id];
+      progress.detections[key] = { before, open };
     }
   }
   events.sort((a, b) => (a.kind === 'alarm' ? a.timestamp : a.windowStart) - (b.kind === 'alarm' ? b.timestamp : b.windowStart));

@@ -96,7 +96,7 @@ describe('watch on a folder', () => {
       expect(delivered).toHaveLength(before);
 
       expect(new Set(delivered.map((e) => e.id)).size).toBe(delivered.length);
-      const report = await runAlerts(store, rules, { where: 'TRUE', merge: false });
+      const report = await runAlerts(store, rules, { where: 'TRUE' });
       const newest = Number(await store.scalar('SELECT max("start") FROM flows'));
       const closed = [...report.alarms, ...report.findings].filter((e) => (e.kind === 'alarm' ? e.timestamp + 60 : e.windowStart + 600) <= newest);
       expect(delivered.map((e) => e.id).sort()).toEqual(closed.map((e) => e.id).sort());
@@ -149,6 +149,33 @@ describe('watch on a folder', () => {
       await appendFile(logs, `${line(t + 30)}\n${line(t + 130, 80)}\n`); // a late record for minute t
       await watch(options(store, logs, [memoryNotifier(delivered)], { late: 60 }));
       expect(delivered).toMatchObject([{ kind: 'alarm', timestamp: t, state: 'ALARM', datapoints: [{ value: 2 }] }]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('notifies a finding when it starts, not again while it goes on in the next windows', async () => {
+    const logs = join(folder.path, 'ongoing.log');
+    const t = 1714557600;
+    const attempts = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => `2 123456789012 eni-0a 203.0.113.1 10.0.0.1 ${40000 + from + i} 22 6 1 40 ${t + from + i * 20} ${t + from + i * 20 + 5} REJECT OK`).join('\n');
+    const only = parseRules('detections:\n  - type: SSHBruteForce\n    window: 5m\n    minAttempts: 5');
+    const store = await Store.memory();
+    const delivered: AlertEvent[] = [];
+    const cycle = () => watch({ ...options(store, logs, [memoryNotifier(delivered)]), rules: only });
+    try {
+      await writeFile(logs, `${attempts(0, 20)}\n`); // windows t and t+300 (open)
+      await cycle();
+      await appendFile(logs, `${attempts(400, 20)}\n`); // closes t+300, t+600 open
+      await cycle();
+      expect(delivered.map((e) => e.kind === 'finding' && e.windowStart - t)).toEqual([0]);
+      await appendFile(logs, `${attempts(1500, 20)}\n`); // t+900 and t+1200 quiet, a new attack at t+1500
+      await cycle();
+      await appendFile(logs, `2 123456789012 eni-0a 198.51.100.1 10.0.0.1 40000 443 6 1 40 ${t + 2400} ${t + 2405} ACCEPT OK\n`);
+      await cycle();
+      expect(delivered.map((e) => e.kind === 'finding' && e.windowStart - t)).toEqual([0, 1500]);
+      const merged = await runAlerts(store, only, { where: 'TRUE' });
+      expect(merged.findings.map((f) => f.id)).toEqual(delivered.map((e) => e.id));
     } finally {
       store.close();
     }
