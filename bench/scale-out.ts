@@ -31,7 +31,7 @@ const store = await Store.open(db, { readOnly: true });
 try {
   const records = Number(await store.scalar('SELECT count(*) FROM flows'));
   await ensureClickHouseSchema(connection.client, { database: 'flowlens', features: connection.features });
-  const load = await loadIntoClickHouse(store, connection.client, { database: 'flowlens' });
+  const load = await loadIntoClickHouse(store, connection.client, { database: 'flowlens', features: connection.features });
   const duck: number[] = [];
   const click: number[] = [];
   let duckRows: unknown[] = [];

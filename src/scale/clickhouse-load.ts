@@ -7,12 +7,21 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { FlowlensError } from '../records/index.js';
 import type { Store } from '../store/index.js';
 import { FLOWS_TABLE, quoteIdentifier, sqlLiteral } from '../store/index.js';
-import { CLICKHOUSE_FIELD_COLUMNS, CLICKHOUSE_FLOWS_TABLE, CLICKHOUSE_UNITS_TABLE, clickHouseString, quoteClickHouseIdentifier } from './clickhouse-schema.js';
+import type { ClickHouseFeatures } from './clickhouse-schema.js';
+import {
+  CLICKHOUSE_FIELD_COLUMNS,
+  CLICKHOUSE_FLOWS_TABLE,
+  CLICKHOUSE_UNITS_TABLE,
+  addColumnStatements,
+  clickHouseString,
+  quoteClickHouseIdentifier,
+} from './clickhouse-schema.js';
 
 /** Options of a load from the DuckDB store into ClickHouse. */
 export interface ClickHouseLoadOptions {
   database: string;
   table?: string;
+  features: ClickHouseFeatures;
   /** Rows per INSERT (units are never split): ClickHouse prefers few large inserts. */
   batchRows?: number;
   /** Attempts per batch; a failed attempt's partial rows are deleted before the next. */
@@ -53,6 +62,7 @@ export async function loadIntoClickHouse(store: Store, client: ClickHouseClient,
   let rows = 0;
   try {
     const columns = await presentColumns(store);
+    await addMissingColumns(client, options, columns);
     // Row order within a batch does not matter to MergeTree; letting DuckDB write out of order is faster.
     await store.run('SET preserve_insertion_order = false');
     const contexts = [...batches(pending, options.batchRows ?? 1_000_000)].map((batch) => ({ table, ledger, dir, batch, columns, attempts: options.attempts ?? 3, database: options.database }));
@@ -127,6 +137,16 @@ async function presentColumns(store: Store): Promise<string[]> {
   const probes = CLICKHOUSE_FIELD_COLUMNS.map((c, i) => `count(${quoteIdentifier(c)}) > 0 AS c${i}`).join(', ');
   const row = (await store.query(`SELECT ${probes} FROM ${FLOWS_TABLE}`)).rows[0] ?? {};
   return CLICKHOUSE_FIELD_COLUMNS.filter((_, i) => row[`c${i}`] === true);
+}
+
+async function addMissingColumns(client: ClickHouseClient, options: ClickHouseLoadOptions, columns: readonly string[]): Promise<void> {
+  const table = options.table ?? CLICKHOUSE_FLOWS_TABLE;
+  const result = await client.query({
+    query: `SELECT name FROM system.columns WHERE database = ${clickHouseString(options.database)} AND table = ${clickHouseString(table)}`,
+    format: 'JSONEachRow',
+  });
+  const existing = new Set((await result.json<{ name: string }>()).map((r) => r.name));
+  for (const query of addColumnStatements({ database: options.database, table, features: options.features }, existing, columns)) await client.command({ query });
 }
 
 async function writeBatchFile(store: Store, ctx: BatchContext): Promise<string> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VPC_FIELDS, toColumnName } from '../../src/records/index.js';
-import { clickHouseFeatures, clickHouseSchemaStatements, connectClickHouse, runClickHouseQuery } from '../../src/scale/index.js';
+import { addColumnStatements, clickHouseFeatures, clickHouseSchemaStatements, connectClickHouse, runClickHouseQuery } from '../../src/scale/index.js';
 import type { ClickHouseConnection } from '../../src/scale/index.js';
 import { Store } from '../../src/store/index.js';
 import { parseNdjson, runFlowlens } from '../helpers/cli.js';
@@ -22,6 +22,17 @@ describe('ClickHouse schema statements', () => {
     expect(old).toContain('PARTITION BY toYYYYMMDD(ts)');
     expect(old).toContain('`action` Nullable(String)');
     expect(modern).toContain('`action` LowCardinality(Nullable(String))');
+  });
+
+  it('starts with the v2–v5 fields and adds the others a load needs', () => {
+    const options = { database: 'flowlens', features: clickHouseFeatures('18.16.1') };
+    const create = clickHouseSchemaStatements(options).join('\n');
+    expect(create).toContain('`traffic_path` Nullable(Int32)');
+    expect(create).not.toContain('`ecs_task_id`');
+    expect(addColumnStatements(options, new Set(['version', 'srcaddr']), ['srcaddr', 'ecs_task_id', 'reject_reason'])).toEqual([
+      'ALTER TABLE `flowlens`.`flows` ADD COLUMN `ecs_task_id` Nullable(String)',
+      'ALTER TABLE `flowlens`.`flows` ADD COLUMN `reject_reason` Nullable(String)',
+    ]);
   });
 
   it('prints the cluster variant: local tables ON CLUSTER and a Distributed table', async () => {
