@@ -87,7 +87,8 @@ describe('--filter-pattern on print: straight from a file and from the database'
   });
 
   it.each([
-    ['a JSON pattern', '{ $.action = "REJECT" }', 1, /cannot match VPC flow log records/],
+    // A pattern that cannot apply to flow logs is an error in what the user typed: exit 2, like a syntax error.
+    ['a JSON pattern', '{ $.action = "REJECT" }', 2, /cannot match VPC flow log records/],
     ['a syntax error', '[version, account', 2, /column 18: expected/],
   ])('fails with one message, no stack, on %s', async (_what, pattern, code, message) => {
     for (const argv of [
