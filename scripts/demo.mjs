@@ -64,6 +64,15 @@ async function main() {
   }
   process.stdout.write(`\nThe demo database is ${show(db)}; try: flowlens query --db ${show(db)} "SELECT action, count(*) FROM flows GROUP BY action"\n`);
   process.stdout.write(`Known names of the simulated VPC (for graphs): ${show(names)}\n`);
+  if (commands.has('graph')) {
+    await flowlens(['graph', '--db', show(db), '--names', show(names), '--public', 'group', '--node', 'name', '--top', '5', '--weight', 'bytes', '--export', 'dot']);
+  }
+  if (commands.has('serve')) {
+    const serve = ['serve', '--db', show(db), '--names', show(names)];
+    // In a terminal the demo ends by serving the graph page (Ctrl-C stops it); elsewhere it prints the command.
+    if (process.stdout.isTTY && !process.env.CI) await flowlens(serve);
+    else process.stdout.write(`\nExplore the graph: flowlens ${serve.join(' ')}\n`);
+  }
 }
 
 main().catch((error) => {
