@@ -55,7 +55,8 @@ export async function loadIntoClickHouse(store: Store, client: ClickHouseClient,
   const table = `${db}.${quoteClickHouseIdentifier(options.table ?? CLICKHOUSE_FLOWS_TABLE)}`;
   const ledger = `${db}.${quoteClickHouseIdentifier(CLICKHOUSE_UNITS_TABLE)}`;
   const units = await listStoreUnits(store);
-  const loaded = await loadedUnitHashes(client, ledger);
+  const tableName = options.table ?? CLICKHOUSE_FLOWS_TABLE;
+  const loaded = await loadedUnitHashes(client, ledger, tableName);
   const pending = units.filter((u) => !loaded.has(u.hash));
   const total = pending.reduce((sum, u) => sum + u.records, 0);
   const dir = await mkdtemp(join(tmpdir(), 'flowlens-ch-'));
@@ -65,7 +66,16 @@ export async function loadIntoClickHouse(store: Store, client: ClickHouseClient,
     await addMissingColumns(client, options, columns);
     // Row order within a batch does not matter to MergeTree; letting DuckDB write out of order is faster.
     await store.run('SET preserve_insertion_order = false');
-    const contexts = [...batches(pending, options.batchRows ?? 1_000_000)].map((batch) => ({ table, ledger, dir, batch, columns, attempts: options.attempts ?? 3, database: options.database }));
+    const contexts = [...batches(pending, options.batchRows ?? 1_000_000)].map((batch) => ({
+      table,
+      tableName,
+      ledger,
+      dir,
+      batch,
+      columns,
+      attempts: options.attempts ?? 3,
+      database: options.database,
+    }));
     // DuckDB writes batch n+1 while ClickHouse ingests batch n.
     let next = contexts[0] ? writeBatchFile(store, contexts[0]) : undefined;
     for (let i = 0; i < contexts.length; i++) {
@@ -101,8 +111,8 @@ async function listStoreUnits(store: Store): Promise<StoreUnit[]> {
   });
 }
 
-async function loadedUnitHashes(client: ClickHouseClient, ledger: string): Promise<Set<string>> {
-  const result = await client.query({ query: `SELECT toString(unit_hash) AS h FROM ${ledger}`, format: 'JSONEachRow' });
+async function loadedUnitHashes(client: ClickHouseClient, ledger: string, tableName: string): Promise<Set<string>> {
+  const result = await client.query({ query: `SELECT toString(unit_hash) AS h FROM ${ledger} WHERE table_name = ${clickHouseString(tableName)}`, format: 'JSONEachRow' });
   const rows = await result.json<{ h: string }>();
   return new Set(rows.map((r) => r.h));
 }
@@ -124,6 +134,7 @@ function* batches(units: readonly StoreUnit[], maxRows: number): Generator<Store
 
 interface BatchContext {
   table: string;
+  tableName: string;
   ledger: string;
   dir: string;
   batch: StoreUnit[];
@@ -182,7 +193,7 @@ async function insertBatch(client: ClickHouseClient, ctx: BatchContext, file: st
   await client.insert({
     table: ctx.ledger,
     format: 'JSONEachRow',
-    values: ctx.batch.map((u) => ({ unit_hash: u.hash, source: u.source, unit_key: u.unitKey, fingerprint: u.fingerprint, records: u.records, loaded_at: now })),
+    values: ctx.batch.map((u) => ({ table_name: ctx.tableName, unit_hash: u.hash, source: u.source, unit_key: u.unitKey, fingerprint: u.fingerprint, records: u.records, loaded_at: now })),
   });
   await rm(file, { force: true });
   return ctx.batch.reduce((sum, u) => sum + u.records, 0);
@@ -194,10 +205,9 @@ async function removePartialRows(client: ClickHouseClient, ctx: BatchContext, ha
   if (Number(row?.n ?? 0) === 0) return;
   // A previous run died between the insert and the ledger row: drop its rows, then wait for the mutation.
   await client.command({ query: `ALTER TABLE ${ctx.table} DELETE WHERE unit_hash IN (${hashes})` });
-  const tableName = ctx.table.split('.').pop()?.replaceAll('`', '') ?? '';
   for (let i = 0; i < 600; i++) {
     const pending = await client.query({
-      query: `SELECT count() AS n FROM system.mutations WHERE database = ${clickHouseString(ctx.database)} AND table = ${clickHouseString(tableName)} AND is_done = 0`,
+      query: `SELECT count() AS n FROM system.mutations WHERE database = ${clickHouseString(ctx.database)} AND table = ${clickHouseString(ctx.tableName)} AND is_done = 0`,
       format: 'JSONEachRow',
     });
     const [p] = await pending.json<{ n: string | number }>();

@@ -14,7 +14,7 @@ export interface ClickHouseFeatures {
 
 /** The default table name, the same as the DuckDB store's, so report SQL runs unchanged. */
 export const CLICKHOUSE_FLOWS_TABLE = 'flows';
-/** The ledger of loaded store units (one row per source object), for idempotent loads. */
+/** The ledger of loaded store units (one row per flows table and source object), for idempotent loads. */
 export const CLICKHOUSE_UNITS_TABLE = 'flowlens_units';
 
 /** Features of a server version string such as "18.16.1" or "24.3.2.23". */
@@ -88,10 +88,10 @@ export function clickHouseSchemaStatements(options: ClickHouseTableOptions): str
     ].join('\n'),
     [
       `CREATE TABLE IF NOT EXISTS ${db}.${quoteClickHouseIdentifier(CLICKHOUSE_UNITS_TABLE)} (`,
-      '  unit_hash UInt64, source String, unit_key String, fingerprint String, records UInt64, loaded_at DateTime',
+      '  table_name String, unit_hash UInt64, source String, unit_key String, fingerprint String, records UInt64, loaded_at DateTime',
       ')',
       'ENGINE = ReplacingMergeTree',
-      'ORDER BY unit_hash',
+      'ORDER BY (table_name, unit_hash)',
     ].join('\n'),
   ];
 }

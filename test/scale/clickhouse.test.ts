@@ -82,6 +82,14 @@ describe.skipIf(CLICKHOUSE_SKIP_REASON !== undefined)('ClickHouse server', () =>
     expect(count.rows).toEqual([{ n: 2200 }]);
   });
 
+  it('loads SOURCEs straight from files, once per file', async () => {
+    const args = ['clickhouse', 'load', join(dir, 'a.log'), join(dir, 'b.log'), '--url', server.url, '--table', 'direct'];
+    const first = await runFlowlens(args);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^loaded 2200 records from 2 units into flowlens\.direct/);
+    expect((await runFlowlens(args)).stdout).toMatch(/^loaded 0 records from 0 units .*; 2 units were already loaded/);
+  });
+
   it('holds the same values as the store, nulls included', async () => {
     const columns = VPC_FIELDS.map((f) => toColumnName(f.name));
     const list = columns.map((c) => `"${c}"`).join(', ');
