@@ -1,15 +1,10 @@
-import { cidrRange, isPrivateAddress } from '../records/index.js';
-import { sqlLiteral } from '../store/index.js';
+import { duckdb, PRIVATE_CIDRS } from '../query/dialect.js';
+import { isPrivateAddress } from '../records/index.js';
 import type { Finding } from './types.js';
 
-// The ranges isPrivateAddress (src/records/address.ts) treats as private, as 128-bit bounds for SQL.
-const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16', '100.64.0.0/10', 'fc00::/7', 'fe80::/10', '::1/128'].map(
-  (cidr) => cidrRange(cidr),
-);
-
-/** SQL condition: the 128-bit address column (`src_ip` or `dst_ip`) is a private address. */
-export function isPrivateSql(column: 'src_ip' | 'dst_ip'): string {
-  return `(${PRIVATE_RANGES.map(({ low, high }) => `${column} BETWEEN ${sqlLiteral(low)}::UHUGEINT AND ${sqlLiteral(high)}::UHUGEINT`).join(' OR ')})`;
+/** SQL condition: the flows address column is a private address (tested on its numeric twin src_ip/dst_ip). */
+export function isPrivateSql(column: 'srcaddr' | 'dstaddr'): string {
+  return `(${PRIVATE_CIDRS.map((cidr) => duckdb.addressInCidr(column, cidr)).join(' OR ')})`;
 }
 
 /** The direction of traffic from actor to target, seen from the VPC: private addresses are ours. */

@@ -112,7 +112,7 @@ FROM (${metricValuesSql(definitions, names, where)}) WHERE v IS NOT NULL GROUP B
   const byField = byName === undefined || byName === 'none' ? undefined : findField(byName);
   const key = byField ? quoteIdentifier(toColumnName(byField.name)) : 'NULL';
   const scope = `(${where}) AND "start" IS NOT NULL${byField ? ` AND ${key} IS NOT NULL` : ''}`;
-  const outbound = `${isPrivateSql('src_ip')} AND NOT ${isPrivateSql('dst_ip')}`;
+  const outbound = `${isPrivateSql('srcaddr')} AND NOT ${isPrivateSql('dstaddr')}`;
   const simple = (value: string, condition = 'TRUE') =>
     `SELECT ${bucket('"start"')} AS period_start, ${key} AS series_key, ${value} AS value FROM ${FLOWS_TABLE} WHERE ${scope} AND ${condition} GROUP BY ALL`;
   switch (rule.metric) {

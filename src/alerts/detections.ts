@@ -73,11 +73,11 @@ ORDER BY window_start, flows DESC, actor, target`;
       return `WITH scoped AS (${scoped}),
 probers AS (
   SELECT window_start, srcaddr, count(DISTINCT dstaddr || ':' || dstport) AS probes
-  FROM scoped WHERE protocol IN (6, 17) AND dstport IS NOT NULL AND ${PROBE_LIKE} AND NOT ${isPrivateSql('src_ip')} AND ${isPrivateSql('dst_ip')}
+  FROM scoped WHERE protocol IN (6, 17) AND dstport IS NOT NULL AND ${PROBE_LIKE} AND NOT ${isPrivateSql('srcaddr')} AND ${isPrivateSql('dstaddr')}
   GROUP BY window_start, srcaddr HAVING count(DISTINCT dstaddr || ':' || dstport) >= ${sqlLiteral(rule.minProbes)})
 SELECT s.window_start, s.srcaddr AS actor, s.dstaddr AS target, s.dstport AS port, any_value(p.probes) AS probes, ${EVIDENCE}
 FROM scoped s JOIN probers p ON s.window_start = p.window_start AND s.srcaddr = p.srcaddr
-WHERE s.action = 'ACCEPT' AND s.protocol IN (6, 17) AND s.dstport < s.srcport AND ${isPrivateSql('dst_ip')}${rule.ports ? ` AND s.dstport IN (${ports(rule.ports)})` : ''}
+WHERE s.action = 'ACCEPT' AND s.protocol IN (6, 17) AND s.dstport < s.srcport AND ${isPrivateSql('dstaddr')}${rule.ports ? ` AND s.dstport IN (${ports(rule.ports)})` : ''}
 GROUP BY s.window_start, s.srcaddr, s.dstaddr, s.dstport
 ORDER BY window_start, actor, target, port`;
     case 'Portscan':
@@ -94,13 +94,13 @@ ORDER BY window_start, distinct_hosts DESC, actor, port`;
     case 'NetworkPortUnusual':
       return `SELECT window_start, srcaddr AS actor, dstaddr AS target, dstport AS port, protocol, ${EVIDENCE}
 FROM (${scoped}) WHERE action = 'ACCEPT' AND protocol IN (6, 17) AND dstport < srcport
-  AND ${isPrivateSql('src_ip')} AND NOT ${isPrivateSql('dst_ip')}
+  AND ${isPrivateSql('srcaddr')} AND NOT ${isPrivateSql('dstaddr')}
   AND dstport NOT IN (${ports([...(rule.allowedPorts ?? COMMON_REMOTE_PORTS), ...rule.extraAllowedPorts])})
 GROUP BY window_start, srcaddr, dstaddr, dstport, protocol HAVING count(*) >= ${sqlLiteral(rule.minFlows)}
 ORDER BY window_start, actor, target, port`;
     case 'TrafficVolumeUnusual':
       return `SELECT window_start, srcaddr AS actor, dstaddr AS target, ${EVIDENCE}
-FROM (${scoped}) WHERE ${isPrivateSql('src_ip')} AND NOT ${isPrivateSql('dst_ip')}
+FROM (${scoped}) WHERE ${isPrivateSql('srcaddr')} AND NOT ${isPrivateSql('dstaddr')}
 GROUP BY window_start, srcaddr, dstaddr HAVING sum(bytes) >= ${sqlLiteral(rule.minBytes)}
 ORDER BY window_start, bytes DESC, actor, target`;
   }

@@ -55,8 +55,12 @@ export function renderFinding(finding: FindingEvent): string[] {
 
 /** Events of a report in time order (transitions and findings interleaved), for ndjson. */
 export function reportEvents(report: AlertsReport): AlertEvent[] {
-  const time = (e: AlertEvent): number => (e.kind === 'alarm' ? e.timestamp : e.windowStart);
-  return [...report.alarms, ...report.findings].sort((a, b) => time(a) - time(b));
+  return [...report.alarms, ...report.findings].sort((a, b) => eventTime(a) - eventTime(b));
+}
+
+/** When an event happened: the period of an alarm transition, the window of a finding (epoch seconds). */
+export function eventTime(event: AlertEvent): number {
+  return event.kind === 'alarm' ? event.timestamp : event.windowStart;
 }
 
 /** The event as JSON for ndjson/json output and notifiers: times as ISO 8601, the telling keys first. */

@@ -14,8 +14,12 @@ export interface FileOffset {
   offset: number;
 }
 
-/** Byte offsets of followed files, by absolute path. */
-export type OffsetMap = Map<string, FileOffset>;
+/** What has been read of followed files, by absolute path: offsets of text files, fingerprints of files taken whole. */
+export interface FollowState {
+  offsets: Map<string, FileOffset>;
+  /** `size:mtime` of files ingested whole (gzip, Parquet, or stored by `flowlens ingest`). */
+  whole: Map<string, string>;
+}
 
 // A unit key for bytes [start, end) of a file: `<path>#<inode>:<start>-<end>`.
 const SEGMENT_KEY = /^(.*)#(\d+):(\d+)-(\d+)$/;
@@ -24,8 +28,9 @@ const SEGMENT_KEY = /^(.*)#(\d+):(\d+)-(\d+)$/;
  * Rebuilds the offsets of followed files from the ingest ledger: the furthest segment ingested per file,
  * or, for a file `flowlens ingest` stored whole, the size recorded in its fingerprint (`size:mtime`).
  */
-export async function loadOffsets(store: Store): Promise<OffsetMap> {
-  const offsets: OffsetMap = new Map();
+export async function loadFollowState(store: Store): Promise<FollowState> {
+  const offsets = new Map<string, FileOffset>();
+  const whole = new Map<string, string>();
   const result = await store.query('SELECT unit_key, fingerprint FROM ingest_units ORDER BY unit_id');
   for (const row of result.rows) {
     const key = String(row.unit_key);
@@ -36,10 +41,12 @@ export async function loadOffsets(store: Store): Promise<OffsetMap> {
       if (!previous || previous.ino !== Number(ino) || previous.offset < Number(end)) offsets.set(path as string, { ino: Number(ino), offset: Number(end) });
       continue;
     }
-    const whole = /^(\d+):\d+$/.exec(String(row.fingerprint));
-    if (whole && key.startsWith('/') && !offsets.has(key)) offsets.set(key, { ino: -1, offset: Number(whole[1]) });
+    const sized = /^(\d+):\d+$/.exec(String(row.fingerprint));
+    if (!sized || !key.startsWith('/')) continue;
+    whole.set(key, String(row.fingerprint));
+    if (!offsets.has(key)) offsets.set(key, { ino: -1, offset: Number(sized[1]) });
   }
-  return offsets;
+  return { offsets, whole };
 }
 
 /**
@@ -48,35 +55,45 @@ export async function loadOffsets(store: Store): Promise<OffsetMap> {
  * the start); the file's header line, if any, is put in front so the format is known. Gzip and Parquet
  * files are yielded whole (write them atomically). A file's offset advances when its unit is committed.
  */
-export function createTailSource(path: string, offsets: OffsetMap): Source {
+export function createTailSource(path: string, state: FollowState): Source {
   const absolute = resolve(path);
+  const { offsets, whole } = state;
   return {
     name: path,
     async *units(_options: ListOptions): AsyncGenerator<SourceUnit> {
       for (const file of await listFiles(absolute)) {
-        const unit = await nextUnit(file, offsets.get(file), (next) => offsets.set(file, next));
+        // A file taken whole and unchanged since is not offered again.
+        const unit = await nextUnit(file, offsets.get(file), whole.get(file), (next) => offsets.set(file, next), (fingerprint) => whole.set(file, fingerprint));
         if (unit) yield unit;
       }
     },
   };
 }
 
-async function nextUnit(file: string, known: FileOffset | undefined, advance: (next: FileOffset) => void): Promise<SourceUnit | undefined> {
+async function nextUnit(
+  file: string,
+  known: FileOffset | undefined,
+  takenWhole: string | undefined,
+  advance: (next: FileOffset) => void,
+  takeWhole: (fingerprint: string) => void,
+): Promise<SourceUnit | undefined> {
   let info;
   try {
     info = await stat(file);
   } catch {
     return undefined; // removed between listing and reading
   }
+  const fingerprint = `${info.size}:${Math.trunc(info.mtimeMs)}`;
+  if (takenWhole === fingerprint) return undefined;
+  const sameFile = known !== undefined && (known.ino === info.ino || known.ino === -1) && known.offset <= info.size;
+  const start = sameFile ? known.offset : 0;
+  if (info.size <= start) return undefined;
   const kind = file.toLowerCase().endsWith('.parquet') ? 'parquet' : 'text';
   const head = await readHead(file);
   if (kind === 'parquet' || (head[0] === 0x1f && head[1] === 0x8b)) {
     // Whole-file units: the ledger (key = path, fingerprint = size:mtime) decides whether they are new.
-    return { key: file, fingerprint: `${info.size}:${Math.trunc(info.mtimeMs)}`, kind, size: info.size, open: async () => createReadStream(file) };
+    return { key: file, fingerprint, kind, size: info.size, open: async () => createReadStream(file), committed: async () => takeWhole(fingerprint) };
   }
-  const sameFile = known !== undefined && (known.ino === info.ino || known.ino === -1) && known.offset <= info.size;
-  const start = sameFile ? known.offset : 0;
-  if (info.size <= start) return undefined;
   const end = await lastLineEnd(file, start, info.size);
   if (end <= start) return undefined; // only a partial line so far
   const header = start > 0 ? headerLine(head) : undefined;

@@ -1,4 +1,4 @@
-const DURATION_UNITS: Record<string, number> = { s: 1, sec: 1, m: 60, min: 60, h: 3600, hr: 3600, d: 86400, w: 604800 };
+const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, sec: 1, m: 60, min: 60, h: 3600, hr: 3600, d: 86400, w: 604800 };
 const SIZE_UNITS: Record<string, number> = {
   b: 1,
   kb: 1e3,
@@ -11,7 +11,7 @@ const SIZE_UNITS: Record<string, number> = {
   tib: 1024 ** 4,
 };
 
-/** Parses a duration written as seconds (`300`) or with a unit (`90s`, `5m`, `1h`, `1d`); undefined when it is neither. */
+/** Parses a duration written as seconds (`300`) or with a unit (`500ms`, `90s`, `5m`, `1h`, `1d`); undefined when it is neither. */
 export function parseDuration(value: number | string): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);

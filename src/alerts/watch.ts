@@ -4,11 +4,12 @@ import type { Source } from '../sources/index.js';
 import type { IngestSummary, Store } from '../store/index.js';
 import { FLOWS_TABLE, ingestSources } from '../store/index.js';
 import { runAnomaly } from './anomaly.js';
-import { findingKey, runDetection } from './detections.js';
+import { detectionWidth, findingKey, runDetection } from './detections.js';
 import type { Notifier } from './notifiers.js';
+import { eventTime } from './render.js';
 import type { Rules } from './rules.js';
 import { evaluateAlarm, seriesKey } from './run-alarms.js';
-import { createTailSource, loadOffsets } from './tail-source.js';
+import { createTailSource, loadFollowState } from './tail-source.js';
 import type { AlertEvent } from './types.js';
 import { commitCycle, loadWatchProgress, pendingOutbox, removeFromOutbox, ruleKey } from './watch-state.js';
 import type { WatchProgress } from './watch-state.js';
@@ -72,8 +73,8 @@ export interface WatchSummary {
 export async function watch(options: WatchOptions): Promise<WatchSummary> {
   const { store } = options;
   const progress = await loadWatchProgress(store);
-  const offsets = await loadOffsets(store);
-  const sources = options.sources.map((s) => (s.kind === 'local' ? createTailSource(s.path, offsets) : s.source));
+  const follow = await loadFollowState(store);
+  const sources = options.sources.map((s) => (s.kind === 'local' ? createTailSource(s.path, follow) : s.source));
   const summary: WatchSummary = { cycles: 0, records: 0, events: 0, delivered: 0, failed: 0 };
   // Events left undelivered by a previous run go out first.
   await deliver(store, options, summary);
@@ -93,60 +94,77 @@ export async function watch(options: WatchOptions): Promise<WatchSummary> {
 }
 
 async function runCycle(options: WatchOptions, sources: readonly Source[], progress: WatchProgress, summary: WatchSummary): Promise<WatchCycle> {
-  const { store, rules } = options;
-  const ingest = { units: 0, records: 0, badLines: 0 };
-  try {
-    const result = await ingestSources(store, sources, { format: options.format, onIssue: options.onIssue });
-    Object.assign(ingest, { units: result.units, records: result.records, badLines: result.badLines });
-    summary.records += result.records;
-  } catch (error) {
-    options.onError?.(error);
-  }
+  const ingest = await ingestNew(options, sources);
+  summary.records += ingest.records;
   const closed = await closedThrough(options);
   const events: AlertEvent[] = [];
   if (closed !== undefined) {
-    const first = Number(await store.scalar(`SELECT min("start") FROM ${FLOWS_TABLE}`));
+    const first = Number(await options.store.scalar(`SELECT min("start") FROM ${FLOWS_TABLE}`));
     const origin = Math.max(first, options.start ?? -Infinity);
-    for (const alarm of rules.alarms) {
-      const key = ruleKey(alarm);
-      const saved = progress.alarms[key];
-      const to = Math.floor(closed / alarm.period) * alarm.period - alarm.period; // last period that has ended
-      const from = saved ? saved.through + alarm.period : Math.floor(origin / alarm.period) * alarm.period;
-      if (to < from) continue;
-      const previous = new Map((saved?.states ?? []).map((s) => [seriesKey(s.alarmName, s.dimensions), s]));
-      const result = await evaluateAlarm(store, alarm, rules.metrics, { where: 'TRUE', from, to, previous, samples: 3 });
-      progress.alarms[key] = { through: to, states: result.states };
-      events.push(...result.events);
-    }
-    for (const rule of rules.detections) {
-      const key = ruleKey(rule);
-      const width = rule.type === 'Anomaly' ? rule.period : rule.window;
-      const before = Math.floor(closed / width) * width;
-      const from = progress.detections[key]?.before ?? Math.floor(origin / width) * width;
-      if (before <= from) continue;
-      const found =
-        rule.type === 'Anomaly'
-          ? await runAnomaly(store, rule, rules.metrics, { where: 'TRUE', from, before })
-          : await runDetection(store, rule, { where: 'TRUE', from, before });
-      const open = { ...progress.detections[key]?.open };
-      for (const finding of found.sort((a, b) => a.windowStart - b.windowStart)) {
-        // A finding that goes on from the previous window continues silently, as `alerts run` merges it.
-        const id = findingKey(finding, rule);
-        const continues = open[id] === finding.windowStart - width;
-        open[id] = finding.windowStart;
-        if (!continues) events.push(finding);
-      }
-      for (const [id, last] of Object.entries(open)) if (last < before - width) delete open[id];
-      progress.detections[key] = { before, open };
-    }
+    events.push(...(await evaluateAlarms(options, progress, closed, origin)), ...(await runDetections(options, progress, closed, origin)));
   }
-  events.sort((a, b) => (a.kind === 'alarm' ? a.timestamp : a.windowStart) - (b.kind === 'alarm' ? b.timestamp : b.windowStart));
-  await commitCycle(store, progress, events, options.notifiers);
+  events.sort((a, b) => eventTime(a) - eventTime(b));
+  await commitCycle(options.store, progress, events, options.notifiers);
   summary.events += events.length;
   for (const event of events) await options.onEvent?.(event);
   const before = { delivered: summary.delivered, failed: summary.failed };
-  await deliver(store, options, summary);
+  await deliver(options.store, options, summary);
   return { cycle: summary.cycles, ingest, closedThrough: closed, events: events.length, delivered: summary.delivered - before.delivered, failed: summary.failed - before.failed };
+}
+
+async function ingestNew(options: WatchOptions, sources: readonly Source[]): Promise<WatchCycle['ingest']> {
+  try {
+    const result = await ingestSources(options.store, sources, { format: options.format, onIssue: options.onIssue });
+    return { units: result.units, records: result.records, badLines: result.badLines };
+  } catch (error) {
+    // Units committed before the failure stay; the rest are tried again next cycle.
+    options.onError?.(error);
+    return { units: 0, records: 0, badLines: 0 };
+  }
+}
+
+// Each alarm continues from the period after the last one it evaluated, through the last period that has closed.
+async function evaluateAlarms(options: WatchOptions, progress: WatchProgress, closed: number, origin: number): Promise<AlertEvent[]> {
+  const events: AlertEvent[] = [];
+  for (const alarm of options.rules.alarms) {
+    const key = ruleKey(alarm);
+    const saved = progress.alarms[key];
+    const to = Math.floor(closed / alarm.period) * alarm.period - alarm.period;
+    const from = saved ? saved.through + alarm.period : Math.floor(origin / alarm.period) * alarm.period;
+    if (to < from) continue;
+    const previous = new Map((saved?.states ?? []).map((s) => [seriesKey(s.alarmName, s.dimensions), s]));
+    const result = await evaluateAlarm(options.store, alarm, options.rules.metrics, { where: 'TRUE', from, to, previous, samples: 3 });
+    progress.alarms[key] = { through: to, states: result.states };
+    events.push(...result.events);
+  }
+  return events;
+}
+
+// Each detection looks at the windows that closed since the last cycle. A finding that goes on from the
+// previous window continues silently, as `alerts run` merges it.
+async function runDetections(options: WatchOptions, progress: WatchProgress, closed: number, origin: number): Promise<AlertEvent[]> {
+  const events: AlertEvent[] = [];
+  for (const rule of options.rules.detections) {
+    const key = ruleKey(rule);
+    const width = detectionWidth(rule);
+    const before = Math.floor(closed / width) * width;
+    const from = progress.detections[key]?.before ?? Math.floor(origin / width) * width;
+    if (before <= from) continue;
+    const found =
+      rule.type === 'Anomaly'
+        ? await runAnomaly(options.store, rule, options.rules.metrics, { where: 'TRUE', from, before })
+        : await runDetection(options.store, rule, { where: 'TRUE', from, before });
+    const open = { ...progress.detections[key]?.open };
+    for (const finding of found.sort((a, b) => a.windowStart - b.windowStart)) {
+      const id = findingKey(finding, rule);
+      const continues = open[id] === finding.windowStart - width;
+      open[id] = finding.windowStart;
+      if (!continues) events.push(finding);
+    }
+    for (const [id, last] of Object.entries(open)) if (last < before - width) delete open[id];
+    progress.detections[key] = { before, open };
+  }
+  return events;
 }
 
 async function closedThrough(options: WatchOptions): Promise<number | undefined> {

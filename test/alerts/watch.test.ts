@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNotifiers, parseRules, runAlerts, watch } from '../../src/alerts/index.js';
 import type { AlertEvent, Notifier, Rules, WatchOptions } from '../../src/alerts/index.js';
@@ -134,6 +135,24 @@ describe('watch on a folder', () => {
     }
     expect(new Set(delivered.map((e) => e.id)).size).toBe(delivered.length);
     expect(delivered.map((e) => e.id).sort()).toEqual(uninterrupted.map((e) => e.id).sort());
+  });
+
+  it('takes a gzip file whole, once, also after a restart', async () => {
+    const logs = join(folder.path, 'gz');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(logs);
+    const db = join(folder.path, 'gz.duckdb');
+    await writeFile(join(logs, 'a.log.gz'), gzipSync(`${timeOrdered().slice(0, 50).join('\n')}\n`));
+    for (let run = 0; run < 2; run++) {
+      const store = await Store.open(db);
+      try {
+        await watch(options(store, logs, [], { maxCycles: 2 }));
+        expect(await recordCount(store)).toBe(50);
+        expect(Number(await store.scalar('SELECT count(*) FROM ingest_units'))).toBe(1);
+      } finally {
+        store.close();
+      }
+    }
   });
 
   it('keeps a period open for late records until the newest record is `late` seconds past its end', async () => {

@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { formatIssue } from '../../parse/index.js';
+import { parseDuration } from '../../alerts/units.js';
 import { UsageError } from '../../records/index.js';
 import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../context.js';
@@ -99,10 +100,8 @@ export function registerWatch(program: Command, context: CliContext): void {
 }
 
 function parseSeconds(text: string, option: string, allowZero = false): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
-  const factor = { ms: 0.001, s: 1, m: 60, h: 3600 }[(match?.[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  const seconds = match ? Number(match[1]) * factor : NaN;
-  if (!Number.isFinite(seconds) || seconds < 0 || (!allowZero && seconds === 0)) {
+  const seconds = parseDuration(text);
+  if (seconds === undefined || (!allowZero && seconds === 0)) {
     throw new UsageError(`${option} "${text}" is not a duration`, { hint: 'write e.g. 500ms, 30s, 5m or 1h' });
   }
   return seconds;
