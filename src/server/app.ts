@@ -8,6 +8,7 @@ import { edgeDetails, nodeDetails, searchNodes, trafficHistogram } from '../grap
 import type { NameTable } from '../graph/names.js';
 import type { Pseudonymizer } from '../graph/pseudonymize.js';
 import { revealNodeId } from '../graph/pseudonymize-graph.js';
+import { registerCostRoutes } from './costs-route.js';
 import { errorResponse, notFound } from './errors.js';
 import { parseQuery, QUERY_DEFAULTS } from './params.js';
 import type { GraphResponse, HistogramResponse, InfoResponse, SearchResponse } from './protocol.js';
@@ -125,8 +126,10 @@ export function createApp(options: AppOptions): Hono {
     return c.json(body);
   });
 
+  registerCostRoutes(app, { store, queue: exclusive });
+
   app.all('/api/*', () => {
-    throw notFound('no such API endpoint', 'the API has /api/info, /api/graph, /api/histogram, /api/node, /api/edge and /api/search');
+    throw notFound('no such API endpoint', 'the API has /api/info, /api/graph, /api/histogram, /api/node, /api/edge, /api/search and /api/costs');
   });
 
   app.get('*', async (c) => {

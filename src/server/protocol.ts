@@ -96,3 +96,37 @@ export interface ErrorResponse {
   code: string;
   hint?: string;
 }
+
+/** Query of GET /api/costs: the grouping and the page's time window (epoch seconds on `start`). */
+export interface CostsQuery {
+  by?: CostGroupingDto;
+  start?: number;
+  end?: number;
+}
+
+/** How cost lines are grouped (mirrors src/costs CostGrouping). */
+export type CostGroupingDto = 'subnet' | 'eni' | 'instance' | 'service';
+/** The charges flow logs can explain (mirrors src/costs CostCategory). */
+export type CostCategoryDto = 'nat-processing' | 'internet-egress' | 'cross-az' | 'inter-region' | 'gateway-endpoint-candidate';
+
+/** One line of the cost report (mirrors src/costs CostLine). */
+export interface CostLineDto {
+  category: CostCategoryDto;
+  group: string;
+  peer_service: string | null;
+  gib: number;
+  usd: number;
+  gib_per_day: number;
+  usd_per_month: number;
+}
+
+/** GET /api/costs?by=…&start=…&end=…: the cost report at default prices (mirrors src/costs CostReport). */
+export interface CostsResponse {
+  groupBy: CostGroupingDto;
+  days: number;
+  lines: CostLineDto[];
+  recommendations: string[];
+  unattributed: { reason: string; records: number; gib: number }[];
+  caveats: string[];
+  prices: { source: string; natGatewayProcessingPerGb: number; crossAzPerGbEachWay: number; internetEgressPerGb: number; interRegionPerGb: number };
+}

@@ -1,6 +1,7 @@
 import './style.css';
 import type { GraphQuery, GraphResponse, InfoResponse } from '../../src/server/protocol.js';
 import { api, ApiError } from './api.js';
+import { setupCosts } from './costs.js';
 import { renderEdgeDetails, renderNodeDetails } from './details.js';
 import { esc, formatCount, formatTime } from './format.js';
 import { GraphView } from './graph-view.js';
@@ -195,4 +196,5 @@ async function start(): Promise<void> {
   await refresh();
 }
 
+setupCosts(() => state.window);
 void start();
