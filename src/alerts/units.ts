@@ -13,22 +13,12 @@ const SIZE_UNITS: Record<string, number> = {
 
 /** Parses a duration written as seconds (`300`) or with a unit (`500ms`, `90s`, `5m`, `1h`, `1d`); undefined when it is neither. */
 export function parseDuration(value: number | string): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
-  if (!match) return undefined;
-  const unit = (match[2] ?? '').toLowerCase();
-  const factor = unit === '' ? 1 : DURATION_UNITS[unit];
-  return factor === undefined ? undefined : Number(match[1]) * factor;
+  return parseWithUnit(value, DURATION_UNITS);
 }
 
 /** Parses a byte size written as a number or with a unit (`500MB`, `1GiB`); undefined when it is neither. */
 export function parseByteSize(value: number | string): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
-  if (!match) return undefined;
-  const unit = (match[2] ?? '').toLowerCase();
-  const factor = unit === '' ? 1 : SIZE_UNITS[unit];
-  return factor === undefined ? undefined : Number(match[1]) * factor;
+  return parseWithUnit(value, SIZE_UNITS);
 }
 
 /** Renders seconds compactly: 60 → `1m`, 3600 → `1h`, 90 → `90s`. */
@@ -42,4 +32,13 @@ export function formatDuration(seconds: number): string {
 /** An ISO 8601 UTC time without milliseconds for epoch seconds. */
 export function isoTime(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function parseWithUnit(value: number | string, units: Record<string, number>): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  if (!match) return undefined;
+  const unit = (match[2] ?? '').toLowerCase();
+  const factor = unit === '' ? 1 : units[unit];
+  return factor === undefined ? undefined : Number(match[1]) * factor;
 }

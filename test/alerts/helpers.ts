@@ -16,6 +16,24 @@ export const SEED_LINES = [
 export const SSH_REJECT_PATTERN =
   '[version, account, eni, source, destination, srcport, destport="22", protocol="6", packets, bytes, windowstart, windowend, action="REJECT", flowlogstatus]';
 
+/** The seed's metric filter and alarm (SSH rejects >= 1 in 1 minute), with missing data as notBreaching, as rules YAML. */
+export const SEED_ALARM_YAML = `
+metricFilters:
+  - filterName: ssh-rejects
+    filterPattern: '${SSH_REJECT_PATTERN}'
+    metricTransformations: [{ metricName: SSH Rejects, metricNamespace: VPC Flow Logs, metricValue: "1" }]
+alarms:
+  - alarmName: SSH-rejects
+    metricName: SSH Rejects
+    namespace: VPC Flow Logs
+    statistic: Sum
+    period: 60
+    evaluationPeriods: 1
+    threshold: 1
+    comparisonOperator: GreaterThanOrEqualToThreshold
+    treatMissingData: notBreaching
+`;
+
 /** A temporary folder removed by the returned cleanup. */
 export async function tempFolder(): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), 'flowlens-alerts-'));

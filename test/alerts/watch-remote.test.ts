@@ -6,24 +6,9 @@ import { createStoreCursors, Store } from '../../src/store/index.js';
 import { startFakeLogs } from '../sources/helpers/cwl-server.js';
 import type { FakeLogsServer } from '../sources/helpers/cwl-server.js';
 import { useTestAwsEnv } from '../sources/helpers/s3-server.js';
-import { flowLine, SSH_REJECT_PATTERN } from './helpers.js';
+import { flowLine, SEED_ALARM_YAML } from './helpers.js';
 
-const RULES = parseRules(`
-metricFilters:
-  - filterName: ssh-rejects
-    filterPattern: '${SSH_REJECT_PATTERN}'
-    metricTransformations: [{ metricName: SSH Rejects, metricNamespace: VPC Flow Logs, metricValue: "1" }]
-alarms:
-  - alarmName: SSH-rejects
-    metricName: SSH Rejects
-    namespace: VPC Flow Logs
-    statistic: Sum
-    period: 60
-    evaluationPeriods: 1
-    threshold: 1
-    comparisonOperator: GreaterThanOrEqualToThreshold
-    treatMissingData: notBreaching
-`);
+const RULES = parseRules(SEED_ALARM_YAML);
 
 // The source reads up to the present and remembers what it covered, so events are stamped minutes ago, as live ones are.
 const T = Math.floor(Date.now() / 60_000) * 60 - 20 * 60;

@@ -9,25 +9,10 @@ import { createNotifiers, parseRules, runAlerts, watch } from '../../src/alerts/
 import type { AlertEvent, Notifier, Rules, WatchOptions } from '../../src/alerts/index.js';
 import { Store } from '../../src/store/index.js';
 import { parseNdjson, runFlowlens } from '../helpers/cli.js';
-import { SSH_REJECT_PATTERN, tempFolder } from './helpers.js';
+import { SEED_ALARM_YAML, tempFolder } from './helpers.js';
 import { scenarioLines } from './scenario.js';
 
-const RULES = `
-metricFilters:
-  - filterName: ssh-rejects
-    filterPattern: '${SSH_REJECT_PATTERN}'
-    metricTransformations: [{ metricName: SSH Rejects, metricNamespace: VPC Flow Logs, metricValue: "1" }]
-alarms:
-  - alarmName: SSH-rejects
-    metricName: SSH Rejects
-    namespace: VPC Flow Logs
-    statistic: Sum
-    period: 60
-    evaluationPeriods: 1
-    threshold: 1
-    comparisonOperator: GreaterThanOrEqualToThreshold
-    treatMissingData: notBreaching
-detections:
+const RULES = `${SEED_ALARM_YAML}detections:
   - type: SSHBruteForce
     window: 10m
     minAttempts: 5
