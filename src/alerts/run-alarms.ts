@@ -51,34 +51,12 @@ export async function evaluateAlarm(
   const to = Math.floor(options.to / period) * period;
   if (to < from) return { events: [], states: [...(options.previous?.values() ?? [])].filter((s) => s.alarmName === alarm.alarmName) };
   const definitions = alarmMetricDefinitions(alarm, metrics);
-  const lookback = from - (evaluationRange(alarm) - 1) * period;
-  const start = quoteIdentifier('start');
-  const where = `(${options.where}) AND ${start} >= ${sqlLiteral(lookback)} AND ${start} < ${sqlLiteral(to + period)}`;
-  const result = definitions.length ? await store.query(alarmDatapointsSql(alarm, definitions, where)) : { rows: [] };
-  const series = new Map<string, { dimensions: Record<string, string>; points: Datapoint[]; state?: AlarmState }>();
-  const fixed = Object.fromEntries(alarm.dimensions.filter((d) => d.value !== '*').map((d) => [d.name, d.value]));
   const wildcard = alarm.dimensions.some((d) => d.value === '*');
-  const entry = (dimensions: Record<string, string>) => {
-    const key = seriesKey(alarm.alarmName, dimensions);
-    let found = series.get(key);
-    if (!found) series.set(key, (found = { dimensions, points: [] }));
-    return found;
-  };
-  if (!wildcard) entry(fixed);
-  for (const saved of options.previous?.values() ?? []) if (saved.alarmName === alarm.alarmName) entry(saved.dimensions).state = saved.state;
-  for (const row of result.rows) {
-    const dimensions = { ...fixed };
-    alarm.dimensions.forEach((d, i) => {
-      if (d.value === '*') dimensions[d.name] = String(row[`d${i}`]);
-    });
-    entry(dimensions).points.push({ timestamp: Number(row.period_start), value: Number(row.value), sampleCount: Number(row.sample_count) });
-  }
   const events: AlarmEvent[] = [];
   const states: AlarmSeriesState[] = [];
-  for (const { dimensions, points, state } of series.values()) {
+  for (const { dimensions, points, state } of await loadSeries(store, alarm, definitions, { ...options, from, to })) {
     // A `*` series appears with its first datapoint; a saved one continues where it stopped.
-    const firstPoint = points.find((p) => p.timestamp >= from)?.timestamp;
-    const seriesFrom = state === undefined && wildcard ? firstPoint : from;
+    const seriesFrom = state === undefined && wildcard ? points.find((p) => p.timestamp >= from)?.timestamp : from;
     if (seriesFrom === undefined) {
       if (state !== undefined) states.push({ alarmName: alarm.alarmName, dimensions, state });
       continue;
@@ -88,20 +66,44 @@ export async function evaluateAlarm(
     if (!(wildcard && quiet && outcome.state !== 'ALARM')) states.push({ alarmName: alarm.alarmName, dimensions, state: outcome.state });
     for (const transition of outcome.transitions) {
       if (wildcard && transition.state !== 'ALARM' && transition.previousState !== 'ALARM') continue;
-      events.push({
-        kind: 'alarm',
-        id: eventId(alarm.alarmName, dimensions, transition.timestamp, transition.state),
-        alarmName: alarm.alarmName,
-        metricName: alarm.metricName,
-        namespace: alarm.namespace,
-        dimensions,
-        ...transition,
-      });
+      const id = eventId(alarm.alarmName, dimensions, transition.timestamp, transition.state);
+      events.push({ kind: 'alarm', id, alarmName: alarm.alarmName, metricName: alarm.metricName, namespace: alarm.namespace, dimensions, ...transition });
     }
   }
   events.sort((a, b) => a.timestamp - b.timestamp || a.alarmName.localeCompare(b.alarmName));
   if (options.samples) await attachRecords(store, events, definitions, alarm, options.where, options.samples);
   return { events, states };
+}
+
+/** The alarm's series: its datapoints from one evaluation range before `from` through `to`, and saved states. */
+async function loadSeries(
+  store: Store,
+  alarm: AlarmRule,
+  definitions: readonly MetricDefinition[],
+  options: EvaluateAlarmOptions,
+): Promise<{ dimensions: Record<string, string>; points: Datapoint[]; state?: AlarmState }[]> {
+  const lookback = options.from - (evaluationRange(alarm) - 1) * alarm.period;
+  const start = quoteIdentifier('start');
+  const where = `(${options.where}) AND ${start} >= ${sqlLiteral(lookback)} AND ${start} < ${sqlLiteral(options.to + alarm.period)}`;
+  const rows = definitions.length ? (await store.query(alarmDatapointsSql(alarm, definitions, where))).rows : [];
+  const series = new Map<string, { dimensions: Record<string, string>; points: Datapoint[]; state?: AlarmState }>();
+  const entry = (dimensions: Record<string, string>) => {
+    const key = seriesKey(alarm.alarmName, dimensions);
+    let found = series.get(key);
+    if (!found) series.set(key, (found = { dimensions, points: [] }));
+    return found;
+  };
+  const fixed = Object.fromEntries(alarm.dimensions.filter((d) => d.value !== '*').map((d) => [d.name, d.value]));
+  if (!alarm.dimensions.some((d) => d.value === '*')) entry(fixed);
+  for (const saved of options.previous?.values() ?? []) if (saved.alarmName === alarm.alarmName) entry(saved.dimensions).state = saved.state;
+  for (const row of rows) {
+    const dimensions = { ...fixed };
+    alarm.dimensions.forEach((d, i) => {
+      if (d.value === '*') dimensions[d.name] = String(row[`d${i}`]);
+    });
+    entry(dimensions).points.push({ timestamp: Number(row.period_start), value: Number(row.value), sampleCount: Number(row.sample_count) });
+  }
+  return [...series.values()];
 }
 
 /** A stable id for an alarm state change, so receivers can drop repeats. */

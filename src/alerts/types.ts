@@ -83,7 +83,7 @@ export interface Finding {
   /** Who acted: the remote or scanning address, with its ports when they matter. */
   actor: { address: string; ports?: number[] | undefined };
   /** What was acted on: address, ports, and the network interfaces / instances that logged it. */
-  target: { address?: string | undefined; ports?: number[] | undefined; addresses?: number | undefined };
+  target: { address?: string | undefined; ports?: number[] | undefined };
   resource: { interfaceIds: string[]; instanceIds: string[] };
   direction: 'inbound' | 'outbound' | 'internal' | 'external';
   counts: Record<string, number>;

@@ -7,6 +7,8 @@ import type { AlertEvent } from './types.js';
 
 /** Where each alarm and detection stopped, so a restarted `watch` neither repeats nor skips periods. */
 export interface WatchProgress {
+  /** Where the last cycle closed periods (epoch seconds): rules added or edited later start from here. */
+  closedThrough?: number | undefined;
   /** Per alarm (keyed by name and definition): the start of the last evaluated period and the series states. */
   alarms: Record<string, { through: number; states: AlarmSeriesState[] }>;
   /**

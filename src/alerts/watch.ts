@@ -101,7 +101,10 @@ async function runCycle(options: WatchOptions, sources: readonly Source[], progr
   if (closed !== undefined) {
     const first = Number(await options.store.scalar(`SELECT min("start") FROM ${FLOWS_TABLE}`));
     const origin = Math.max(first, options.start ?? -Infinity);
-    events.push(...(await evaluateAlarms(options, progress, closed, origin)), ...(await runDetections(options, progress, closed, origin)));
+    // A rule added or edited while watch was stopped starts now, like a new CloudWatch alarm, not from the first record.
+    const newRulesFrom = progress.closedThrough ?? origin;
+    events.push(...(await evaluateAlarms(options, progress, closed, newRulesFrom)), ...(await runDetections(options, progress, closed, newRulesFrom)));
+    progress.closedThrough = closed;
   }
   events.sort((a, b) => eventTime(a) - eventTime(b));
   await commitCycle(options.store, progress, events, options.notifiers);
@@ -124,13 +127,13 @@ async function ingestNew(options: WatchOptions, sources: readonly Source[]): Pro
 }
 
 // Each alarm continues from the period after the last one it evaluated, through the last period that has closed.
-async function evaluateAlarms(options: WatchOptions, progress: WatchProgress, closed: number, origin: number): Promise<AlertEvent[]> {
+async function evaluateAlarms(options: WatchOptions, progress: WatchProgress, closed: number, newFrom: number): Promise<AlertEvent[]> {
   const events: AlertEvent[] = [];
   for (const alarm of options.rules.alarms) {
     const key = ruleKey(alarm);
     const saved = progress.alarms[key];
     const to = Math.floor(closed / alarm.period) * alarm.period - alarm.period;
-    const from = saved ? saved.through + alarm.period : Math.floor(origin / alarm.period) * alarm.period;
+    const from = saved ? saved.through + alarm.period : Math.floor(newFrom / alarm.period) * alarm.period;
     if (to < from) continue;
     const previous = new Map((saved?.states ?? []).map((s) => [seriesKey(s.alarmName, s.dimensions), s]));
     const result = await evaluateAlarm(options.store, alarm, options.rules.metrics, { where: 'TRUE', from, to, previous, samples: 3 });
@@ -142,13 +145,13 @@ async function evaluateAlarms(options: WatchOptions, progress: WatchProgress, cl
 
 // Each detection looks at the windows that closed since the last cycle. A finding that goes on from the
 // previous window continues silently, as `alerts run` merges it.
-async function runDetections(options: WatchOptions, progress: WatchProgress, closed: number, origin: number): Promise<AlertEvent[]> {
+async function runDetections(options: WatchOptions, progress: WatchProgress, closed: number, newFrom: number): Promise<AlertEvent[]> {
   const events: AlertEvent[] = [];
   for (const rule of options.rules.detections) {
     const key = ruleKey(rule);
     const width = detectionWidth(rule);
     const before = Math.floor(closed / width) * width;
-    const from = progress.detections[key]?.before ?? Math.floor(origin / width) * width;
+    const from = progress.detections[key]?.before ?? Math.floor(newFrom / width) * width;
     if (before <= from) continue;
     const found =
       rule.type === 'Anomaly'

@@ -140,6 +140,29 @@ describe('watch on a folder', () => {
     }
   });
 
+  it('starts a rule added between runs from where the last run stopped, not from the first record', async () => {
+    const logs = join(folder.path, 'added.log');
+    const t = 1714557600;
+    const reject = (minute: number) => `2 123456789012 eni-0a 203.0.113.1 10.0.0.1 40000 22 6 1 40 ${t + minute * 60} ${t + minute * 60 + 5} REJECT OK`;
+    await writeFile(logs, `${[0, 10, 20].map(reject).join('\n')}\n`);
+    const store = await Store.memory();
+    const delivered: AlertEvent[] = [];
+    try {
+      await watch({ ...options(store, logs, [memoryNotifier(delivered)]), rules: parseRules('detections: []') });
+      await appendFile(logs, `${[30, 40].map(reject).join('\n')}\n`);
+      await watch({ ...options(store, logs, [memoryNotifier(delivered)]), rules: parseRules(SEED_ALARM_YAML) });
+      // Closed through minute 20 before; the new alarm starts with minute 20's period.
+      expect(delivered.map((e) => e.kind === 'alarm' && [(e.timestamp - t) / 60, e.state])).toEqual([
+        [20, 'ALARM'],
+        [23, 'OK'],
+        [30, 'ALARM'],
+        [33, 'OK'],
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('keeps a period open for late records until the newest record is `late` seconds past its end', async () => {
     const logs = join(folder.path, 'late.log');
     const t = 1714557600;
