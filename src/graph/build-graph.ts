@@ -1,4 +1,5 @@
 import type { Store } from '../store/index.js';
+import { readRollups } from '../store/rollups.js';
 import type { EdgeSqlOptions, GraphScope } from './graph-sql.js';
 import { graphEdgesSql } from './graph-sql.js';
 import type { Pseudonymizer } from './pseudonymize.js';
@@ -8,11 +9,16 @@ import type { EdgeWeight, FlowGraph, GraphEdge, GraphNode, NodeKind } from './ty
 /** Options of buildGraph: which flows, how they become nodes, which edges are kept, and optional pseudonymization. */
 export interface BuildGraphOptions extends GraphScope, EdgeSqlOptions {
   pseudonymizer?: Pseudonymizer | undefined;
+  /** false: read the flows table even when the store has up-to-date rollups (for comparisons). */
+  useRollups?: boolean | undefined;
 }
 
 /** Builds the who-talks-to-whom graph from the store's flows table with one SQL query. */
 export async function buildGraph(store: Store, options: BuildGraphOptions = {}): Promise<FlowGraph> {
-  const result = await store.query(graphEdgesSql(options, options));
+  // Up-to-date rollups answer most graphs from per-hour address-pair sums instead of every flow.
+  const rollups = options.useRollups === false ? undefined : (options.rollups ?? (await readRollups(store)));
+  const scope = { ...options, rollups };
+  const result = await store.query(graphEdgesSql(scope, options));
   const weight = options.weight ?? 'flows';
   const kinds = new Map<string, NodeKind>();
   let totalEdges = 0;

@@ -1,5 +1,7 @@
 import { cidrRange } from '../records/index.js';
 import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
+import { rollupCondition } from '../store/rollups.js';
+import type { FlowRollups } from '../store/rollups.js';
 import { IPV4_MAPPED_BASE } from './address-text.js';
 import type { NameTable } from './names.js';
 import type { EdgeWeight, NodeMode, PublicMode } from './types.js';
@@ -15,6 +17,8 @@ export interface GraphScope {
   protocols?: readonly number[] | undefined;
   /** Keep only flows with one of these ports as source or destination port. */
   ports?: readonly number[] | undefined;
+  /** The store's up-to-date rollup tables (readRollups): edges come from them when the scope allows (see rollupScope). */
+  rollups?: FlowRollups | undefined;
 }
 
 /** Thresholds applied to aggregated edges. */
@@ -34,16 +38,25 @@ const PRIVATE_CIDRS = ['10.0.0.0/8', '127.0.0.0/8', '172.16.0.0/12', '192.168.0.
  * (addresses, protocol, destination port) with flows, bytes, packets, accepted, rejected, first_seen, last_seen, so node
  * keys and name joins run on far fewer rows than there are flows.
  */
-export function keyedFlowsSql(scope: GraphScope, shape: 'raw' | 'aggregated' = 'raw'): string {
+export function keyedFlowsSql(scope: GraphScope, shape: 'raw' | 'aggregated' | 'rollup' = 'raw'): string {
   const mode = scope.node ?? { kind: 'ip' };
   const names = scope.names;
   const srcport = mode.kind === 'ip-port' ? 'srcport' : 'NULL::INTEGER AS srcport';
-  const ctes = [
-    `graph_raw AS (SELECT interface_id, srcaddr, dstaddr, src_ip, dst_ip, srcport, dstport, protocol, packets, bytes, action, "start", "end"
+  const rollup = shape === 'rollup' ? rollupScope(scope) : undefined;
+  const ctes: (string | undefined)[] = [
+    rollup
+      ? `graph_sel AS (SELECT src_ip, dst_ip, any_value(srcaddr) AS srcaddr, any_value(dstaddr) AS dstaddr, NULL::INTEGER AS srcport, NULL::INTEGER AS dstport, protocol,
+  sum(flows)::BIGINT AS flows, coalesce(sum(bytes), 0) AS bytes, coalesce(sum(packets), 0) AS packets,
+  coalesce(sum(flows) FILTER (WHERE action = 'ACCEPT'), 0)::BIGINT AS accepted, coalesce(sum(flows) FILTER (WHERE action = 'REJECT'), 0)::BIGINT AS rejected,
+  min(first_start) AS first_seen, max(last_end) AS last_seen
+  FROM ${rollup.pairs} WHERE ${rollup.condition} GROUP BY src_ip, dst_ip, protocol)`
+      : `graph_raw AS (SELECT interface_id, srcaddr, dstaddr, src_ip, dst_ip, srcport, dstport, protocol, packets, bytes, action, "start", "end"
   FROM flows WHERE ${flowCondition(scope)})`,
     shape === 'raw'
       ? 'graph_sel AS (SELECT * FROM graph_raw)'
-      : `graph_sel AS (SELECT src_ip, dst_ip, any_value(srcaddr) AS srcaddr, any_value(dstaddr) AS dstaddr, ${srcport}, dstport, protocol,
+      : rollup
+        ? undefined
+        : `graph_sel AS (SELECT src_ip, dst_ip, any_value(srcaddr) AS srcaddr, any_value(dstaddr) AS dstaddr, ${srcport}, dstport, protocol,
   count(*) AS flows, coalesce(sum(bytes), 0) AS bytes, coalesce(sum(packets), 0) AS packets,
   count(*) FILTER (WHERE action = 'ACCEPT') AS accepted, count(*) FILTER (WHERE action = 'REJECT') AS rejected,
   min("start") AS first_seen, max("end") AS last_seen
@@ -61,7 +74,21 @@ export function keyedFlowsSql(scope: GraphScope, shape: 'raw' | 'aggregated' = '
   const dst = sideKey('dst', 'nd', 'ed', mode, scope.publicMode ?? 'keep');
   ctes.push(`graph_keyed AS (SELECT ${src.key} AS source, ${src.kind} AS source_kind, ${dst.key} AS target, ${dst.kind} AS target_kind, s.*
   FROM graph_sel s ${joins.join(' ')})`);
-  return `WITH ${ctes.join(',\n')}`;
+  return `WITH ${ctes.filter((c) => c !== undefined).join(',\n')}`;
+}
+
+/**
+ * The rollup tables and condition a graph scope can read: when rollups are given, the selection is on whole hours,
+ * no port filter applies and nodes need no source port or interface (ip, subnet and name modes).
+ */
+export function rollupScope(scope: GraphScope): { pairs: string; ports: string; condition: string } | undefined {
+  const mode = scope.node ?? { kind: 'ip' };
+  if (!scope.rollups || scope.ports?.length || mode.kind === 'ip-port' || mode.kind === 'eni') return undefined;
+  const selection = rollupCondition(scope.where);
+  if (selection === undefined) return undefined;
+  const parts = [`(${selection})`, 'src_ip IS NOT NULL', 'dst_ip IS NOT NULL', "log_status IS DISTINCT FROM 'NODATA'", "log_status IS DISTINCT FROM 'SKIPDATA'"];
+  if (scope.protocols?.length) parts.push(`protocol IN (${scope.protocols.map(sqlLiteral).join(', ')})`);
+  return { pairs: quoteIdentifier(scope.rollups.pairs), ports: quoteIdentifier(scope.rollups.ports), condition: parts.join(' AND ') };
 }
 
 /** Options of graphEdgesSql: thresholds, and whether to list each kept edge's top ports and protocols (costs a second pass). */
@@ -77,6 +104,8 @@ export function graphEdgesSql(scope: GraphScope, limits: EdgeSqlOptions = {}): s
   if (limits.minWeight !== undefined) conditions.push(`${quoteIdentifier(weight)} >= ${sqlLiteral(limits.minWeight)}`);
   const order = `${quoteIdentifier(weight)} DESC, flows DESC, source, target`;
   const withPorts = limits.withPorts !== false;
+  const rollup = rollupScope(scope);
+  if (rollup) return rollupEdgesSql(scope, limits, rollup, conditions, order, withPorts);
   const sums = `sum(flows)::BIGINT AS flows, sum(bytes)::BIGINT AS bytes, sum(packets)::BIGINT AS packets,
   sum(accepted)::BIGINT AS accepted, sum(rejected)::BIGINT AS rejected, count(DISTINCT dstport) AS port_count,
   min(first_seen) AS first_seen, max(last_seen) AS last_seen`;
@@ -99,6 +128,30 @@ ${withPorts
   SELECT source, target, list(dstport ORDER BY flows DESC, dstport)[1:20] AS ports, list(DISTINCT protocol ORDER BY protocol) FILTER (WHERE protocol IS NOT NULL) AS protocols
   FROM graph_ports SEMI JOIN graph_kept USING (source, target) GROUP BY source, target) p USING (source, target)`
     : 'SELECT * FROM graph_kept'}
+ORDER BY ${order}`;
+}
+
+/**
+ * Edges from the rollups: totals from the address-pair rollup (far fewer rows than flows), then port counts and
+ * lists only for the kept edges, from the per-port rollup rows of their address pairs.
+ */
+function rollupEdgesSql(scope: GraphScope, limits: EdgeLimits, rollup: NonNullable<ReturnType<typeof rollupScope>>, conditions: string[], order: string, withPorts: boolean): string {
+  const lists = withPorts
+    ? `, list(dstport ORDER BY flows DESC, dstport)[1:20] AS ports, list(DISTINCT protocol ORDER BY protocol) FILTER (WHERE protocol IS NOT NULL) AS protocols`
+    : '';
+  return `${keyedFlowsSql(scope, 'rollup')},
+graph_edges AS (SELECT source, any_value(source_kind) AS source_kind, target, any_value(target_kind) AS target_kind, sum(flows)::BIGINT AS flows,
+  sum(bytes)::BIGINT AS bytes, sum(packets)::BIGINT AS packets, sum(accepted)::BIGINT AS accepted, sum(rejected)::BIGINT AS rejected,
+  min(first_seen) AS first_seen, max(last_seen) AS last_seen
+  FROM graph_keyed GROUP BY source, target),
+graph_kept AS (SELECT *, count(*) OVER () AS total_edges, sum(flows) OVER ()::BIGINT AS total_records FROM graph_edges
+  QUALIFY ${conditions.join(' AND ')} ORDER BY ${order}${limits.top === undefined ? '' : ` LIMIT ${Math.trunc(limits.top)}`}),
+graph_kept_pairs AS (SELECT DISTINCT source, target, src_ip, dst_ip FROM graph_keyed SEMI JOIN graph_kept USING (source, target)),
+graph_ports AS (SELECT p.source, p.target, r.protocol, r.dstport, sum(r.flows) AS flows
+  FROM ${rollup.ports} r JOIN graph_kept_pairs p USING (src_ip, dst_ip) WHERE ${rollup.condition}
+  GROUP BY p.source, p.target, r.protocol, r.dstport)
+SELECT k.*, d.port_count${withPorts ? ', d.ports, d.protocols' : ''} FROM graph_kept k LEFT JOIN (
+  SELECT source, target, count(DISTINCT dstport) AS port_count${lists} FROM graph_ports GROUP BY source, target) d USING (source, target)
 ORDER BY ${order}`;
 }
 

@@ -9,7 +9,7 @@ import { FlowLogDecoder } from './decoder.js';
 import type { RowSink } from './decoder.js';
 import { buildFormat } from './format.js';
 import type { LogFormat } from './format.js';
-import { readLineBatches, TruncatedInputError } from './line-reader.js';
+import { readByteBatches, readLineBatches, TruncatedInputError } from './line-reader.js';
 
 /** What decodeUnit needs of a unit: its name, whether it is text or Parquet, and its bytes. */
 export interface DecodableUnit {
@@ -44,10 +44,19 @@ export async function decodeUnit(unit: DecodableUnit, sink: BatchingRowSink, opt
     return { records: decoder.records, bad: decoder.bad, headers: decoder.headers };
   }
   const stream = await unit.open();
+  const reading = { name: unit.key, onBytes: options.onBytes };
   try {
-    for await (const batch of readLineBatches(stream, { name: unit.key, onBytes: options.onBytes })) {
-      decoder.pushLines(batch.lines, batch.firstLine);
-      await sink.afterBatch?.();
+    if (sink.rawRecord) {
+      // Sinks that take records as bytes get them without any string being made (ingest's fast path).
+      for await (const batch of readByteBatches(stream, reading)) {
+        decoder.pushBytes(batch.bytes, batch.firstLine);
+        await sink.afterBatch?.();
+      }
+    } else {
+      for await (const batch of readLineBatches(stream, reading)) {
+        decoder.pushLines(batch.lines, batch.firstLine);
+        await sink.afterBatch?.();
+      }
     }
     decoder.finish();
   } catch (error) {

@@ -2,8 +2,8 @@ import type { FieldValue } from '../records/index.js';
 import { DEFAULT_LOG_FORMAT, detectHeader } from './format.js';
 import type { LogFormat } from './format.js';
 import type { ParseIssue } from './issues.js';
-import { compileFastLineTest, compileTokenParser, tokenizeLine } from './record-parser.js';
-import type { TokenParser } from './record-parser.js';
+import { compileByteLineTest, compileFastLineTest, compileTokenParser, tokenizeLine } from './record-parser.js';
+import type { AddressNumbers, ByteLineTest, TokenParser } from './record-parser.js';
 
 /** Where a row came from: its line, its raw text (Insights' @message) and, for CloudWatch events, the event's id and time. */
 export interface RowMeta {
@@ -23,6 +23,12 @@ export interface RowSink {
    * range) without converting it to values. Sinks that need values (filters, printing) leave it out.
    */
   rawLine?(format: LogFormat, line: string): void;
+  /**
+   * Optional byte-level fast path (used by pushBytes): receives a valid record as the bytes
+   * `[start, end)` of `bytes` (no newline), with srcaddr/dstaddr as 128-bit numbers (-1 when `-`),
+   * never decoded to a string. The bytes are only valid during the call.
+   */
+  rawRecord?(format: LogFormat, bytes: Uint8Array, start: number, end: number, src: number, dst: number): void;
 }
 
 /** Options of a decoder: the file name for messages and the format of header-less lines (default v2). */
@@ -46,6 +52,9 @@ export class FlowLogDecoder {
   private fastTest: ((line: string) => boolean) | null;
   private readonly parsers = new Map<LogFormat, TokenParser>();
   private readonly fastTests = new Map<LogFormat, ((line: string) => boolean) | null>();
+  private byteTest: ByteLineTest | null;
+  private readonly byteTests = new Map<LogFormat, ByteLineTest | null>();
+  private readonly addresses: AddressNumbers = { src: -1, dst: -1 };
   private readonly values: FieldValue[] = [];
   private document: string[] | null = null;
   private documentLine = 0;
@@ -60,6 +69,38 @@ export class FlowLogDecoder {
     this.format = options.format ?? DEFAULT_LOG_FORMAT;
     this.parser = this.parserFor(this.format);
     this.fastTest = this.fastTestFor(this.format);
+    this.byteTest = this.byteTestFor(this.format);
+  }
+
+  /**
+   * Decodes a block of complete lines given as UTF-8 bytes (`\n`-separated, CRLF allowed) whose first
+   * line is number `firstLine`; returns the number of lines. Records the sink can take as bytes
+   * (rawRecord) never become strings; every other line (header, JSON, blank, IPv6, bad) goes through
+   * pushLines, so the meaning is exactly that of the string path.
+   */
+  pushBytes(bytes: Uint8Array, firstLine: number): number {
+    const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const end = buffer.length;
+    const sink = this.sink;
+    const addresses = this.addresses;
+    let line = firstLine;
+    let start = 0;
+    while (start < end) {
+      let stop = buffer.indexOf(10, start);
+      const next = stop < 0 ? end : stop + 1;
+      if (stop < 0) stop = end;
+      if (stop > start && buffer[stop - 1] === 13) stop--;
+      const test = this.byteTest;
+      if (test !== null && this.document === null && test(buffer, start, stop, addresses)) {
+        this.records++;
+        (sink.rawRecord as NonNullable<RowSink['rawRecord']>)(this.format, buffer, start, stop, addresses.src, addresses.dst);
+      } else if (stop > start || this.document !== null) {
+        this.pushLines([buffer.toString('utf8', start, stop)], line);
+      }
+      line++;
+      start = next;
+    }
+    return line - firstLine;
   }
 
   /** Decodes a batch of consecutive lines starting at line number `firstLine`. */
@@ -102,6 +143,7 @@ export class FlowLogDecoder {
       this.format = header;
       this.parser = this.parserFor(header);
       this.fastTest = this.fastTestFor(header);
+      this.byteTest = this.byteTestFor(header);
       return;
     }
     const problem = this.parser(tokens, this.values);
@@ -125,6 +167,12 @@ export class FlowLogDecoder {
     if (!this.sink.rawLine) return null;
     if (!this.fastTests.has(format)) this.fastTests.set(format, compileFastLineTest(format));
     return this.fastTests.get(format) ?? null;
+  }
+
+  private byteTestFor(format: LogFormat): ByteLineTest | null {
+    if (!this.sink.rawRecord) return null;
+    if (!this.byteTests.has(format)) this.byteTests.set(format, compileByteLineTest(format));
+    return this.byteTests.get(format) ?? null;
   }
 
   private parserFor(format: LogFormat): TokenParser {

@@ -44,6 +44,53 @@ export async function* readLineBatches(input: Readable, options: ReadLinesOption
   }
 }
 
+/** A block of complete lines as bytes (the last may lack its newline at the end of input) and the number of its first line. */
+export interface ByteBatch {
+  readonly bytes: Buffer;
+  readonly firstLine: number;
+}
+
+/**
+ * Reads a text stream (gzip detected by its magic bytes) as blocks of complete lines, as bytes, for
+ * decoders that test lines without making strings; errors as readLineBatches (the partial last line
+ * goes with the TruncatedInputError, never to the parser).
+ */
+export async function* readByteBatches(input: Readable, options: ReadLinesOptions): AsyncGenerator<ByteBatch> {
+  const stream = await maybeGunzip(input, options);
+  let carry: Buffer | null = null;
+  let lineNumber = 1;
+  let first = true;
+  try {
+    for await (const data of stream as AsyncIterable<Buffer>) {
+      let chunk = data;
+      if (first) {
+        first = false;
+        // A UTF-8 byte order mark is dropped, as TextDecoder does on the string path.
+        if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+      }
+      const last = chunk.lastIndexOf(10);
+      if (last < 0) {
+        carry = carry ? Buffer.concat([carry, chunk]) : chunk;
+        continue;
+      }
+      const bytes = carry ? Buffer.concat([carry, chunk.subarray(0, last + 1)]) : chunk.subarray(0, last + 1);
+      carry = last + 1 < chunk.length ? chunk.subarray(last + 1) : null;
+      yield { bytes, firstLine: lineNumber };
+      lineNumber += countNewlines(bytes);
+    }
+  } catch (error) {
+    if (error instanceof FlowlensError) throw error;
+    throw new TruncatedInputError(options.name, lineNumber, carry ? carry.toString('utf8') : '', error);
+  }
+  if (carry && carry.length > 0) yield { bytes: carry, firstLine: lineNumber };
+}
+
+function countNewlines(bytes: Buffer): number {
+  let count = 0;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) count++;
+  return count;
+}
+
 async function maybeGunzip(input: Readable, options: ReadLinesOptions): Promise<Readable> {
   const iterator = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   const first = await iterator.next();

@@ -134,3 +134,125 @@ export function compileFastLineTest(format: LogFormat): ((line: string) => boole
   const regex = new RegExp(`^${parts.join(' ')}$`);
   return (line) => regex.test(line);
 }
+
+/** The 128-bit numbers of a record's srcaddr and dstaddr when both are IPv4 (mapped into ::ffff:0:0/96), -1 when `-`. */
+export interface AddressNumbers {
+  src: number;
+  dst: number;
+}
+
+/** Tests a line given as bytes `[start, end)`; on success fills the address numbers. */
+export type ByteLineTest = (bytes: Uint8Array, start: number, end: number, out: AddressNumbers) => boolean;
+
+const IPV4_MAPPED_BASE = 281470681743360; // 0xffff00000000; base + any IPv4 stays below 2^53
+const KIND_TEXT = 0;
+const KIND_INTEGER = 1;
+const KIND_IPV4 = 2;
+const KIND_ENUM = 3;
+
+/**
+ * The byte-level twin of compileFastLineTest, for ingest: accepts exactly the lines the token parser
+ * accepts without any doubt — single spaces, printable ASCII, IPv4 addresses, integers short enough to
+ * be in range, known enum values — without decoding the line to a string, and computes srcaddr/dstaddr
+ * as numbers on the way. Returns null when the format has no typed field (a header would pass as a
+ * record). Lines it refuses go through the string path, which decides precisely.
+ */
+export function compileByteLineTest(format: LogFormat): ByteLineTest | null {
+  if (format.fields.every((f) => f.kind === 'string' && !ENUMS[f.name])) return null;
+  const count = format.fields.length;
+  const kinds = new Uint8Array(count);
+  const maxDigits = new Uint8Array(count);
+  const maxValues = new Float64Array(count);
+  const enums: (Uint8Array[] | null)[] = [];
+  format.fields.forEach((field, i) => {
+    const range = RANGES[field.name];
+    const allowed = ENUMS[field.name];
+    enums.push(allowed ? [...allowed].map((v) => Buffer.from(v, 'latin1')) : null);
+    if (field.kind === 'int32' || field.kind === 'int64') {
+      kinds[i] = KIND_INTEGER;
+      maxValues[i] = range ? range[1] : field.kind === 'int32' ? 2147483647 : Number.MAX_SAFE_INTEGER;
+      maxDigits[i] = range ? String(range[1]).length : field.kind === 'int32' ? 10 : 15;
+    } else if (field.kind === 'address') kinds[i] = KIND_IPV4;
+    else kinds[i] = allowed ? KIND_ENUM : KIND_TEXT;
+  });
+  const srcIndex = format.columns.indexOf('srcaddr');
+  const dstIndex = format.columns.indexOf('dstaddr');
+  return (bytes, start, end, out) => {
+    let p = start;
+    out.src = -1;
+    out.dst = -1;
+    for (let i = 0; i < count; i++) {
+      if (i > 0) {
+        if (p >= end || bytes[p] !== 32) return false;
+        p++;
+      }
+      const tokenStart = p;
+      while (p < end && bytes[p] !== 32) p++;
+      const length = p - tokenStart;
+      if (length === 0) return false;
+      if (length === 1 && bytes[tokenStart] === 45) continue; // '-': missing
+      switch (kinds[i]) {
+        case KIND_INTEGER: {
+          if (length > (maxDigits[i] as number)) return false;
+          let value = 0;
+          for (let k = tokenStart; k < p; k++) {
+            const digit = (bytes[k] as number) - 48;
+            if (digit < 0 || digit > 9) return false;
+            value = value * 10 + digit;
+          }
+          if (value > (maxValues[i] as number)) return false;
+          break;
+        }
+        case KIND_IPV4: {
+          const value = ipv4Bytes(bytes, tokenStart, p);
+          if (value < 0) return false;
+          if (i === srcIndex) out.src = IPV4_MAPPED_BASE + value;
+          else if (i === dstIndex) out.dst = IPV4_MAPPED_BASE + value;
+          break;
+        }
+        case KIND_ENUM: {
+          if (!matchesAny(bytes, tokenStart, p, enums[i] as Uint8Array[])) return false;
+          break;
+        }
+        default:
+          for (let k = tokenStart; k < p; k++) {
+            const c = bytes[k] as number;
+            if (c < 33 || c > 126) return false;
+          }
+      }
+    }
+    return p === end;
+  };
+}
+
+// Dotted-quad IPv4 in bytes, as parseIPv4 reads text: 1-3 digits per octet, each at most 255.
+function ipv4Bytes(bytes: Uint8Array, start: number, end: number): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let k = start; k < end; k++) {
+    const c = bytes[k] as number;
+    if (c >= 48 && c <= 57) {
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return -1;
+    } else if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + octet;
+}
+
+function matchesAny(bytes: Uint8Array, start: number, end: number, candidates: readonly Uint8Array[]): boolean {
+  outer: for (const candidate of candidates) {
+    if (candidate.length !== end - start) continue;
+    for (let k = 0; k < candidate.length; k++) if (bytes[start + k] !== candidate[k]) continue outer;
+    return true;
+  }
+  return false;
+}

@@ -1,5 +1,6 @@
 import { cidrRange, parseIPv4, QueryError } from '../records/index.js';
 import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
+import type { FlowRollups } from '../store/rollups.js';
 
 /** The SQL engines flowlens writes queries for. */
 export type EngineName = 'duckdb' | 'athena' | 'clickhouse';
@@ -21,6 +22,11 @@ export type AddressFamily = 'any' | 'ipv4' | 'ipv6';
  */
 export interface SqlDialect {
   readonly name: EngineName;
+  /**
+   * The store's pre-aggregated flow tables when they are up to date (DuckDB only, see dialectForStore): reports,
+   * Insights `stats` and the graph read them instead of the flows table when their grouping allows.
+   */
+  readonly rollups?: FlowRollups | undefined;
   /** Quotes a table or column name (`"end"` is reserved everywhere). */
   quoteIdentifier(name: string): string;
   /** Writes a JS value as a literal. */
@@ -236,6 +242,11 @@ abstract class BaseDialect implements SqlDialect {
 /** DuckDB (the local store): uses the store's TEMP macros and the numeric src_ip/dst_ip columns. */
 export class DuckDbDialect extends BaseDialect {
   readonly name = 'duckdb' as const;
+
+  /** `rollups`: the store's up-to-date rollup tables, if any (dialectForStore passes them). */
+  constructor(readonly rollups?: FlowRollups) {
+    super();
+  }
 
   toText(expr: string): string {
     return `CAST(${expr} AS VARCHAR)`;

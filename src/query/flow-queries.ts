@@ -18,6 +18,19 @@ export function findipSql(ranges: readonly { low: bigint; high: bigint }[]): str
   return tests.join(' OR ') || 'FALSE';
 }
 
+/**
+ * A derived table of the flows selected by `where` whose source or destination is inside any of the ranges (the
+ * rows findipSql selects). One scan per side: DuckDB pushes a range test on one column into the scan and reads the
+ * other columns only for matching rows, while an OR over src_ip and dst_ip makes it read every column of every row.
+ */
+export function findipFlowsSql(where: string, ranges: readonly { low: bigint; high: bigint }[]): string {
+  const side = (column: string): string =>
+    ranges.map(({ low, high }) => `${column} BETWEEN ${sqlLiteral(low)}::UHUGEINT AND ${sqlLiteral(high)}::UHUGEINT`).join(' OR ') || 'FALSE';
+  return `(SELECT * FROM flows WHERE (${where}) AND (${side('src_ip')})
+  UNION ALL
+  SELECT * FROM flows WHERE (${where}) AND (${side('dst_ip')}) AND NOT coalesce(${side('src_ip')}, FALSE))`;
+}
+
 /** SQL grouping flows by the key columns with count, packets and bytes statistics, first start and last end. */
 export function aggregateSql(keys: readonly string[], where: string, limit?: number): string {
   const keyList = keys.map(quoteIdentifier).join(', ');

@@ -8,3 +8,4 @@ export * from './flow-columns.js';
 export * from './log-schema.js';
 export * from './log-writer.js';
 export * from './cursors.js';
+export * from './rollups.js';

@@ -8,6 +8,8 @@ import type { FieldValue } from '../records/index.js';
 import type { ListOptions, Source, SourceUnit } from '../sources/index.js';
 import type { Store } from './database.js';
 import { FLOW_RECORDS_TABLE } from './schema.js';
+import { IngestQueue } from './ingest-queue.js';
+import { LedgerCache } from './ledger.js';
 import { UnitWriter } from './unit-writer.js';
 import { deleteLogUnitRows, LogUnitWriter } from './log-writer.js';
 import type { LogRowPredicate } from './log-writer.js';
@@ -62,49 +64,68 @@ export interface IngestSummary {
 }
 
 /**
- * Ingests sources into the store, one transaction per unit: a unit's rows, rejects and ledger entry
- * commit together, so re-running skips finished units (same key and fingerprint, or same content hash)
- * and an interrupted run leaves no partial unit behind.
+ * Ingests sources into the store. A unit's rows, rejects and ledger entry always land together: units
+ * are committed in groups (see IngestQueue), and a unit that fails, or turns out to be a copy of one
+ * already stored, has its rows removed inside the transaction instead of rolling the group back. Units
+ * completed before an error are committed before the error is rethrown. So re-running skips finished
+ * units (same key and fingerprint, or same content hash) and an interrupted run leaves no partial unit.
+ * The store loads one batch of units while the next ones are parsed.
  */
 export async function ingestSources(store: Store, sources: readonly Source[], options: IngestOptions = {}): Promise<IngestSummary> {
   const started = performance.now();
   const summary: IngestSummary = { units: 0, skippedUnits: 0, records: 0, filteredOut: 0, badLines: 0, duplicates: 0, bytes: 0, seconds: 0, failedUnits: 0 };
-  const list: ListOptions = { ...options.list, isIngested: (key, fingerprint) => isIngested(store, key, fingerprint) };
-  for (const source of sources) {
-    for await (const unit of source.units(list)) {
-      let done: boolean;
-      try {
-        done = await ingestUnit(store, source, unit, options, summary);
-      } catch (error) {
-        if (!options.onUnitError || !(error instanceof SourceError)) throw error;
-        summary.failedUnits++;
-        options.onUnitError(unit, error);
-        continue;
+  const ledger = await LedgerCache.load(store);
+  const list: ListOptions = { ...options.list, isIngested: async (key, fingerprint) => ledger.isIngested(key, fingerprint) };
+  const context: IngestContext = { store, options, summary, ledger, queue: new IngestQueue(store), unitIds: [] };
+  try {
+    for (const source of sources) {
+      for await (const unit of source.units(list)) {
+        let done: boolean;
+        try {
+          done = await ingestUnit(context, source, unit);
+        } catch (error) {
+          if (!options.onUnitError || !(error instanceof SourceError)) throw error;
+          summary.failedUnits++;
+          options.onUnitError(unit, error);
+          continue;
+        }
+        if (!done) summary.skippedUnits++;
       }
-      if (!done) summary.skippedUnits++;
     }
+  } catch (error) {
+    // The units finished before the error are whole: commit them, then report the error.
+    await context.queue.finish().catch(() => undefined);
+    throw error;
   }
+  await context.queue.finish();
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
 }
 
-async function ingestUnit(store: Store, source: Source, unit: SourceUnit, options: IngestOptions, summary: IngestSummary): Promise<boolean> {
-  const previous = await store.query('SELECT unit_id, fingerprint FROM ingest_units WHERE unit_key = ?', [unit.key]);
-  if (previous.rows.some((row) => row.fingerprint === unit.fingerprint)) {
+interface IngestContext {
+  store: Store;
+  options: IngestOptions;
+  summary: IngestSummary;
+  ledger: LedgerCache;
+  queue: IngestQueue;
+  /** Unit ids taken from the sequence in advance. */
+  unitIds: number[];
+}
+
+async function ingestUnit(context: IngestContext, source: Source, unit: SourceUnit): Promise<boolean> {
+  const { store, options, summary, ledger, queue } = context;
+  const previous = ledger.versions(unit.key);
+  if (previous.some((entry) => entry.fingerprint === unit.fingerprint)) {
     options.onUnitSkipped?.(unit, 'already ingested');
     return false;
   }
+  const unitId = await nextUnitId(context);
   let bytesRead = 0;
-  let writer: UnitWriter | undefined;
-  let logWriter: LogUnitWriter | undefined;
-  await store.run('BEGIN TRANSACTION');
+  let logRows = false;
+  const writer = new UnitWriter(unitId, queue.folder, (chunk) => queue.add(chunk));
+  const logWriter = new LogUnitWriter(store, unitId);
   try {
-    for (const row of previous.rows) await deleteUnit(store, Number(row.unit_id));
-    const unitId = Number(await store.scalar("SELECT nextval('ingest_unit_seq')"));
     const hash = createHash('sha256');
-    writer = new UnitWriter(store, unitId);
-    const unitWriter = writer;
-    const unitLogWriter = (logWriter = new LogUnitWriter(store, unitId));
     const rejects: ParseIssue[] = [];
     let filteredOut = 0;
     const hashed = { ...unit, open: async () => tee(await unit.open(), hash) };
@@ -113,13 +134,20 @@ async function ingestUnit(store: Store, source: Source, unit: SourceUnit, option
       {
         row(format, values, meta) {
           if (options.filter && !options.filter(format, values, meta)) filteredOut++;
-          else unitWriter.row(format, values, meta);
+          else writer.row(format, values, meta);
         },
-        // Without a filter, valid lines skip value conversion entirely (see compileFastLineTest).
-        ...(options.filter ? {} : { rawLine: (format: LogFormat, line: string) => unitWriter.rawLine(format, line) }),
+        // Without a filter, valid lines skip value conversion entirely (compileByteLineTest, compileFastLineTest).
+        ...(options.filter
+          ? {}
+          : {
+              rawLine: (format: LogFormat, line: string) => writer.rawLine(format, line),
+              rawRecord: (format: LogFormat, bytes: Uint8Array, start: number, end: number, src: number, dst: number) =>
+                writer.rawRecord(format, bytes, start, end, src, dst),
+            }),
         logRow(type, values) {
+          logRows = true;
           if (options.logFilter && !options.logFilter(type, values)) filteredOut++;
-          else unitLogWriter.row(type, values);
+          else logWriter.row(type, values);
         },
         issue(issue) {
           if (options.strict) throw new ParseError('bad-line', formatIssue(issue), { hint: 'remove --strict to count and keep bad lines aside instead' });
@@ -127,49 +155,77 @@ async function ingestUnit(store: Store, source: Source, unit: SourceUnit, option
           options.onIssue?.(issue);
         },
         async afterBatch() {
-          await unitWriter.settle();
-          await unitLogWriter.settle();
-          options.onProgress?.({ unit: unit.key, units: summary.units, bytes: summary.bytes + bytesRead, records: summary.records + unitWriter.rows + unitLogWriter.rows, badLines: summary.badLines + rejects.length });
+          await queue.backpressure();
+          if (logRows) {
+            // The S3 access / CloudTrail writer uses the connection directly: only once the queue is idle.
+            await queue.exclusive();
+            await logWriter.settle();
+          }
+          options.onProgress?.({ unit: unit.key, units: summary.units, bytes: summary.bytes + bytesRead, records: summary.records + writer.rows + logWriter.rows, badLines: summary.badLines + rejects.length });
         },
       },
       { format: options.format, onBytes: (n) => (bytesRead += n), logType: options.logType, onLogType: (type) => options.onLogType?.(type, unit) },
     );
-    await writer.close();
-    await unitLogWriter.close();
+    writer.close();
+    if (logRows) {
+      await queue.exclusive();
+      await logWriter.close();
+    }
     const contentHash = hash.digest('hex');
-    const twin = await store.query('SELECT unit_key FROM ingest_units WHERE content_hash = ? LIMIT 1', [contentHash]);
-    if (twin.rows.length > 0 && counts.records > 0) {
-      await store.run('ROLLBACK');
-      options.onUnitSkipped?.(unit, `same content as ${String(twin.rows[0]?.unit_key)}`);
+    // The earlier version of this same unit is no twin: a touched file with unchanged content is read again.
+    const twin = ledger.twin(contentHash, previous.map((entry) => entry.unitId));
+    if (twin && counts.records > 0) {
+      removeUnit(context, unitId);
+      options.onUnitSkipped?.(unit, `same content as ${twin.key}`);
       summary.bytes += bytesRead;
       return false;
     }
-    const duplicates = unit.dedupeEvents ? await dropDuplicateEvents(store, unitId) : 0;
-    await writeRejects(store, unitId, rejects);
-    await store.run(
-      'INSERT INTO ingest_units (unit_id, source, unit_key, fingerprint, content_hash, records, bad_lines, duplicates, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())',
-      [unitId, source.name, unit.key, unit.fingerprint, contentHash, writer.rows + unitLogWriter.rows - duplicates, rejects.length, duplicates],
-    );
-    await store.run('COMMIT');
-    await unit.committed?.();
+    for (const entry of [...previous]) {
+      ledger.remove(entry);
+      queue.submit(() => deleteUnit(store, entry.unitId));
+    }
+    let duplicates = 0;
+    if (unit.dedupeEvents) {
+      queue.loadPending();
+      duplicates = await queue.run(() => dropDuplicateEvents(store, unitId));
+    }
+    const rows = writer.rows + logWriter.rows - duplicates;
+    queue.submit(async () => {
+      await writeRejects(store, unitId, rejects);
+      await store.run(
+        'INSERT INTO ingest_units (unit_id, source, unit_key, fingerprint, content_hash, records, bad_lines, duplicates, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())',
+        [unitId, source.name, unit.key, unit.fingerprint, contentHash, rows, rejects.length, duplicates],
+      );
+    });
+    ledger.add({ unitId, key: unit.key, fingerprint: unit.fingerprint, contentHash });
+    queue.finished(unit, rows);
     summary.units++;
-    summary.records += writer.rows + unitLogWriter.rows - duplicates;
+    summary.records += rows;
     summary.duplicates += duplicates;
     summary.filteredOut += filteredOut;
     summary.badLines += rejects.length;
     summary.bytes += bytesRead;
     return true;
   } catch (error) {
-    await writer?.abort().catch(() => undefined);
-    await logWriter?.abort().catch(() => undefined);
-    await store.run('ROLLBACK').catch(() => undefined);
+    writer.discard();
+    await logWriter.abort().catch(() => undefined);
+    removeUnit(context, unitId);
     throw error;
   }
 }
 
-async function isIngested(store: Store, key: string, fingerprint: string): Promise<boolean> {
-  const found = await store.query('SELECT 1 AS found FROM ingest_units WHERE unit_key = ? AND fingerprint = ? LIMIT 1', [key, fingerprint]);
-  return found.rows.length > 0;
+// Forgets a unit that failed or is a copy: its chunks not loaded yet are dropped, its loaded rows deleted.
+function removeUnit(context: IngestContext, unitId: number): void {
+  context.queue.dropPending(unitId);
+  context.queue.submit(() => deleteUnit(context.store, unitId));
+}
+
+async function nextUnitId(context: IngestContext): Promise<number> {
+  if (context.unitIds.length === 0) {
+    const result = await context.queue.run(() => context.store.query("SELECT nextval('ingest_unit_seq') AS id FROM range(64)"));
+    context.unitIds.push(...result.rows.map((row) => Number(row.id)).sort((a, b) => a - b));
+  }
+  return context.unitIds.shift() as number;
 }
 
 async function deleteUnit(store: Store, unitId: number): Promise<void> {

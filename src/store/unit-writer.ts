@@ -1,192 +1,202 @@
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { addressToBigInt, parseIPv4 } from '../records/index.js';
 import type { FieldValue } from '../records/index.js';
 import type { LogFormat, RowMeta } from '../parse/index.js';
-import type { Store } from './database.js';
-import { ensureFlowColumns } from './flow-columns.js';
-import { duckdbTypeOf, FLOW_RECORDS_TABLE } from './schema.js';
-import { quoteIdentifier, sqlLiteral } from './sql-text.js';
 
 const IPV4_MAPPED_BASE = 281470681743360; // 0xffff00000000 (::ffff:0:0/96); + any IPv4 stays below 2^53
 const CHUNK_ROWS = 400_000;
-const WRITE_BYTES = 4 * 1024 * 1024;
+const BUFFER_BYTES = 8 * 1024 * 1024;
+// Room for the appended columns: two 128-bit decimal numbers, the event id `-`, the unit id, separators, newline.
+const SUFFIX_BYTES = 128;
 
-interface Chunk {
+/** A finished chunk file: rows of one unit in one format, ready for DuckDB's read_csv (see loadChunksSql). */
+export interface ChunkFile {
+  readonly format: LogFormat;
+  readonly path: string;
+  readonly rows: number;
+  readonly unitId: number;
+}
+
+/** Receives chunk files as they fill up; the ingest queue loads them, several at a time. */
+export type ChunkReceiver = (chunk: ChunkFile) => void;
+
+interface OpenChunk {
   format: LogFormat;
-  /** Raw AWS lines only (addresses converted in SQL), or lines with numeric addresses and event id appended. */
-  raw: boolean;
   path: string;
   fd: number;
-  parts: string[];
-  pendingBytes: number;
+  /** Lines not yet written to the file, as bytes. */
+  buffer: Buffer;
+  length: number;
   rows: number;
   srcIndex: number;
   dstIndex: number;
 }
 
 /**
- * Writes one unit's validated rows into the flow table. Rows are written as normalized space-separated
- * lines (plus numeric addresses and the event id) to a temporary chunk file per format; each full chunk
- * is loaded with DuckDB's parallel `read_csv` while JavaScript goes on parsing the next one, so parsing
- * and loading overlap on two cores and no per-value N-API call is made.
+ * Writes one unit's validated rows to temporary chunk files, one per format: each row is the record's
+ * own bytes (or its normalized values), then srcaddr and dstaddr as 128-bit numbers, the event id and
+ * the unit id — built in a byte buffer with no intermediate strings on the fast path. Full chunks go to
+ * the receiver, which loads them with DuckDB's parallel `read_csv`: no per-value N-API call is made.
  */
 export class UnitWriter {
-  private readonly folder: string;
-  private readonly chunks = new Map<LogFormat, Chunk>();
-  private readonly rawChunks = new Map<LogFormat, Chunk>();
-  private full: Chunk[] = [];
-  private loading: Promise<void> | null = null;
-  private loadError: unknown = null;
-  private storedColumns: Set<string> | undefined;
+  private readonly chunks = new Map<LogFormat, OpenChunk>();
+  private readonly unitSuffix: Buffer;
   private chunkCount = 0;
   rows = 0;
 
+  /** Writes chunk files into `folder` (an ingest's temporary folder) and hands full ones to `receive`. */
   constructor(
-    private readonly store: Store,
-    private readonly unitId: number,
+    readonly unitId: number,
+    private readonly folder: string,
+    private readonly receive: ChunkReceiver,
   ) {
-    this.folder = mkdtempSync(join(tmpdir(), 'flowlens-ingest-'));
+    this.unitSuffix = Buffer.from(` - ${unitId}\n`, 'latin1');
   }
 
-  /** Appends a line the decoder's fast test accepted (valid, single-spaced, IPv4 only) as it is. */
+  /** Appends a record the decoder's byte test accepted, as its bytes `[start, end)`, with its address numbers (-1 when missing). */
+  rawRecord(format: LogFormat, bytes: Uint8Array, start: number, end: number, src: number, dst: number): void {
+    const chunk = this.chunks.get(format) ?? this.openChunk(format);
+    const length = end - start;
+    this.reserve(chunk, length + SUFFIX_BYTES);
+    const b = chunk.buffer;
+    b.set(bytes.subarray(start, end), chunk.length);
+    let p = chunk.length + length;
+    b[p++] = 32;
+    p = writeAddressNumber(b, p, src);
+    b[p++] = 32;
+    p = writeAddressNumber(b, p, dst);
+    b.set(this.unitSuffix, p);
+    chunk.length = p + this.unitSuffix.length;
+    this.count(chunk);
+  }
+
+  /** Appends a line the decoder's string fast test accepted (valid, single-spaced, IPv4 only) as it is. */
   rawLine(format: LogFormat, line: string): void {
-    const chunk = this.rawChunks.get(format) ?? this.openChunk(format, true);
-    this.append(chunk, `${line}\n`);
+    const chunk = this.chunks.get(format) ?? this.openChunk(format);
+    const tokens = line.split(' ');
+    const address = (index: number): number => {
+      const value = index < 0 ? -1 : parseIPv4(tokens[index] ?? '-');
+      return value < 0 ? -1 : IPV4_MAPPED_BASE + value;
+    };
+    this.appendText(chunk, `${line} ${numberText(address(chunk.srcIndex))} ${numberText(address(chunk.dstIndex))} - ${this.unitId}\n`);
   }
 
-  /** Appends one decoded row; call settle() between batches and close() at the end. */
+  /** Appends one decoded row. */
   row(format: LogFormat, values: readonly FieldValue[], meta: RowMeta): void {
-    const chunk = this.chunks.get(format) ?? this.openChunk(format, false);
+    const chunk = this.chunks.get(format) ?? this.openChunk(format);
     const text = meta.text;
     // Normalized text: AWS's own single-spaced line when it is one, else rebuilt from the values.
     let line = isSingleSpaced(text) && meta.eventId === undefined && meta.line > 0 ? text : joinValues(values);
-    line += ` ${addressNumber(chunk.srcIndex < 0 ? null : values[chunk.srcIndex] ?? null)} ${addressNumber(chunk.dstIndex < 0 ? null : values[chunk.dstIndex] ?? null)} ${meta.eventId === undefined ? '-' : meta.eventId}\n`;
-    this.append(chunk, line);
+    line += ` ${addressNumber(chunk.srcIndex < 0 ? null : values[chunk.srcIndex] ?? null)} ${addressNumber(chunk.dstIndex < 0 ? null : values[chunk.dstIndex] ?? null)}`;
+    line += ` ${meta.eventId === undefined ? '-' : meta.eventId} ${this.unitId}\n`;
+    this.appendText(chunk, line);
   }
 
-  private append(chunk: Chunk, line: string): void {
-    chunk.parts.push(line);
-    chunk.pendingBytes += line.length;
-    chunk.rows++;
-    this.rows++;
-    if (chunk.pendingBytes >= WRITE_BYTES) this.writeParts(chunk);
-    if (chunk.rows >= CHUNK_ROWS) {
-      this.writeParts(chunk);
-      closeSync(chunk.fd);
-      (chunk.raw ? this.rawChunks : this.chunks).delete(chunk.format);
-      this.full.push(chunk);
-    }
+  /** Hands every open chunk to the receiver; call once at the end of the unit. */
+  close(): void {
+    for (const chunk of this.chunks.values()) this.finish(chunk);
+    this.chunks.clear();
   }
 
-  /** Starts loading full chunks (one load in flight; parsing goes on meanwhile). */
-  async settle(): Promise<void> {
-    if (this.loadError) throw this.loadError;
-    if (this.full.length === 0) return;
-    if (this.loading) await this.loading;
-    const batch = this.full;
-    this.full = [];
-    this.loading = this.loadChunks(batch).catch((error: unknown) => {
-      this.loadError = error;
-    });
-  }
-
-  /** Loads every remaining row and removes the temporary files. */
-  async close(): Promise<void> {
-    try {
-      for (const chunk of [...this.chunks.values(), ...this.rawChunks.values()]) {
-        this.writeParts(chunk);
-        closeSync(chunk.fd);
-        this.full.push(chunk);
-      }
-      this.chunks.clear();
-      this.rawChunks.clear();
-      if (this.loading) await this.loading;
-      if (this.loadError) throw this.loadError;
-      const rest = this.full;
-      this.full = [];
-      await this.loadChunks(rest);
-    } finally {
-      this.discard();
-    }
-  }
-
-  /** Waits for a load in flight, then removes the temporary files (after a failure; the caller rolls back). */
-  async abort(): Promise<void> {
-    if (this.loading) await this.loading;
-    this.discard();
-  }
-
-  /** Removes temporary files without loading. */
+  /** Removes the unit's open chunk files without handing them on (the unit failed or is a copy). */
   discard(): void {
-    for (const chunk of [...this.chunks.values(), ...this.rawChunks.values()]) {
+    for (const chunk of this.chunks.values()) {
       try {
         closeSync(chunk.fd);
       } catch {
         // already closed
       }
+      rmSync(chunk.path, { force: true });
     }
     this.chunks.clear();
-    this.rawChunks.clear();
-    rmSync(this.folder, { recursive: true, force: true });
   }
 
-  private openChunk(format: LogFormat, raw: boolean): Chunk {
-    const path = join(this.folder, `chunk-${this.chunkCount++}.txt`);
-    const chunk: Chunk = {
+  private appendText(chunk: OpenChunk, line: string): void {
+    this.reserve(chunk, line.length * 3);
+    chunk.length += chunk.buffer.write(line, chunk.length, 'utf8');
+    this.count(chunk);
+  }
+
+  // Makes room for `bytes` more bytes: writes the buffer out, and grows it for an exceptionally long line.
+  private reserve(chunk: OpenChunk, bytes: number): void {
+    if (chunk.length + bytes <= chunk.buffer.length) return;
+    this.writeOut(chunk);
+    if (bytes > chunk.buffer.length) chunk.buffer = Buffer.allocUnsafe(bytes);
+  }
+
+  private count(chunk: OpenChunk): void {
+    chunk.rows++;
+    this.rows++;
+    if (chunk.rows >= CHUNK_ROWS) {
+      this.finish(chunk);
+      this.chunks.delete(chunk.format);
+    }
+  }
+
+  private finish(chunk: OpenChunk): void {
+    this.writeOut(chunk);
+    closeSync(chunk.fd);
+    if (chunk.rows === 0) rmSync(chunk.path, { force: true });
+    else this.receive({ format: chunk.format, path: chunk.path, rows: chunk.rows, unitId: this.unitId });
+  }
+
+  private openChunk(format: LogFormat): OpenChunk {
+    const path = join(this.folder, `unit-${this.unitId}-${this.chunkCount++}.txt`);
+    const chunk: OpenChunk = {
       format,
-      raw,
       path,
       fd: openSync(path, 'w'),
-      parts: [],
-      pendingBytes: 0,
+      buffer: Buffer.allocUnsafe(BUFFER_BYTES),
+      length: 0,
       rows: 0,
       srcIndex: format.columns.indexOf('srcaddr'),
       dstIndex: format.columns.indexOf('dstaddr'),
     };
-    (raw ? this.rawChunks : this.chunks).set(format, chunk);
+    this.chunks.set(format, chunk);
     return chunk;
   }
 
-  private writeParts(chunk: Chunk): void {
-    if (chunk.parts.length === 0) return;
-    writeSync(chunk.fd, chunk.parts.join(''));
-    chunk.parts = [];
-    chunk.pendingBytes = 0;
-  }
-
-  private async loadChunks(chunks: readonly Chunk[]): Promise<void> {
-    for (const chunk of chunks) {
-      if (chunk.rows === 0) continue;
-      this.storedColumns = await ensureFlowColumns(this.store, chunk.format.columns, this.storedColumns);
-      await this.store.run(loadSql(chunk, this.unitId));
-      rmSync(chunk.path, { force: true });
-    }
+  private writeOut(chunk: OpenChunk): void {
+    let written = 0;
+    while (written < chunk.length) written += writeSync(chunk.fd, chunk.buffer, written, chunk.length - written);
+    chunk.length = 0;
   }
 }
 
-function loadSql(chunk: Chunk, unitId: number): string {
-  const format = chunk.format;
-  const columns: string[] = format.fields.map((field, i) => `${sqlLiteral(format.columns[i] as string)}: ${sqlLiteral(duckdbTypeOf(field))}`);
-  const targets = [...format.columns, 'src_ip', 'dst_ip', 'event_id'].map(quoteIdentifier);
-  let selects: string;
-  if (chunk.raw) {
-    // Raw chunks hold AWS lines with IPv4 addresses only: convert them here, vectorized.
-    const has = (name: string): boolean => format.columns.includes(name);
-    selects = `*, ${has('srcaddr') ? ipv4Number('srcaddr') : 'NULL'}, ${has('dstaddr') ? ipv4Number('dstaddr') : 'NULL'}, NULL`;
-  } else {
-    columns.push("'src_ip': 'UHUGEINT'", "'dst_ip': 'UHUGEINT'", "'event_id': 'VARCHAR'");
-    selects = '*';
+// Writes a non-negative integer below 2^53 in decimal (or `-` for -1) without making a string.
+function writeAddressNumber(b: Buffer, offset: number, value: number): number {
+  if (value < 0) {
+    b[offset] = 45;
+    return offset + 1;
   }
-  const reader = `read_csv(${sqlLiteral(chunk.path)}, delim = ' ', header = false, quote = '', escape = '', nullstr = '-', auto_detect = false, columns = {${columns.join(', ')}})`;
-  return `INSERT INTO ${FLOW_RECORDS_TABLE} (${targets.join(', ')}, unit_id) SELECT ${selects}, ${unitId} FROM ${reader}`;
+  const high = Math.floor(value / 1e8);
+  let low = value - high * 1e8;
+  if (high === 0) return writeInteger(b, offset, low);
+  const p = writeInteger(b, offset, high);
+  for (let i = p + 7; i >= p; i--) {
+    const q = (low / 10) | 0;
+    b[i] = 48 + low - q * 10;
+    low = q;
+  }
+  return p + 8;
 }
 
-function ipv4Number(column: string): string {
-  const c = quoteIdentifier(column);
-  const octet = (i: number, shift: number): string => `(CAST(split_part(${c}, '.', ${i}) AS UBIGINT) << ${shift})`;
-  return `${IPV4_MAPPED_BASE}::UHUGEINT + (${octet(1, 24)} + ${octet(2, 16)} + ${octet(3, 8)} + ${octet(4, 0)})`;
+// Writes an integer in [0, 2^31) in decimal.
+function writeInteger(b: Buffer, offset: number, value: number): number {
+  let digits = 1;
+  for (let v = value; v >= 10; v = (v / 10) | 0) digits++;
+  let v = value;
+  for (let i = offset + digits - 1; i >= offset; i--) {
+    const q = (v / 10) | 0;
+    b[i] = 48 + v - q * 10;
+    v = q;
+  }
+  return offset + digits;
+}
+
+function numberText(value: number): string {
+  return value < 0 ? '-' : String(value);
 }
 
 function isSingleSpaced(text: string): boolean {

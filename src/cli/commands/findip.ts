@@ -27,14 +27,14 @@ export function registerFindip(program: Command, context: CliContext): void {
       const sources = options.in ? options.in.split(',') : [];
       const data = await openData(context, sources, options, parseSelection(options));
       try {
-        const { findipSql } = await import('../../query/flow-queries.js');
+        const { findipFlowsSql } = await import('../../query/flow-queries.js');
         const { presentFieldColumns } = await import('../../query/present-columns.js');
-        const where = `(${data.where}) AND (${findipSql(ranges)})`;
+        const found = findipFlowsSql(data.where, ranges);
         const fields = parseFieldList(options.fields);
-        const columns = fields ?? (await presentFieldColumns(data.store, where));
+        const columns = fields ?? (await presentFieldColumns(data.store, 'TRUE', found));
         const printer = new RecordPrinter(context, options.format as OutputFormat, fields);
         const { quoteIdentifier } = await import('../../store/index.js');
-        for await (const batch of data.store.stream(`SELECT ${columns.map(quoteIdentifier).join(', ')} FROM flows WHERE ${where} ORDER BY "start", unit_id${limit === undefined ? '' : ` LIMIT ${limit}`}`)) {
+        for await (const batch of data.store.stream(`SELECT ${columns.map(quoteIdentifier).join(', ')} FROM ${found} AS f ORDER BY "start", unit_id${limit === undefined ? '' : ` LIMIT ${limit}`}`)) {
           await printer.rows(columns, batch);
         }
         await printer.finish();

@@ -43,9 +43,9 @@ export function registerInsights(program: Command, context: CliContext): void {
       const where = engine === 'duckdb' ? await selectionToSql(selection) : remoteSelectionSql(String(engine), selection, options.tableFormat);
       const table = options.table ?? (logTable ? undefined : defaultTableFor(engine, options.tableFormat));
       // Compiling first reports syntax errors before any file is read.
-      const compile = (condition: string): ReturnType<typeof compileInsights> =>
+      const compile = (condition: string, dialect = getDialect(engine)): ReturnType<typeof compileInsights> =>
         compileInsights(query, {
-          dialect: getDialect(engine),
+          dialect,
           source: logTable
             ? logTableSource(logTable, { table: options.table, where: logTimeWhere(logTable, selection, getDialect(engine)) })
             : flowsSource({ table, where: condition === 'TRUE' || condition === '1 = 1' ? undefined : condition }),
@@ -59,7 +59,9 @@ export function registerInsights(program: Command, context: CliContext): void {
       if (engine !== 'duckdb') return runOnRemoteEngine(context, compiled.sql, options);
       const data = await openData(context, sources, options, selection);
       try {
-        const result = await data.store.query(compile(data.where).sql);
+        // On a store with up-to-date rollups, `stats` over rollup keys reads them (same rows, far fewer of them).
+        const { dialectForStore } = await import('../../query/store-dialect.js');
+        const result = await data.store.query(compile(data.where, await dialectForStore(data.store)).sql);
         await printTable(context, { columns: compiled.columns, rows: result.rows }, options.format);
       } finally {
         data.close();

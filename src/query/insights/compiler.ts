@@ -6,6 +6,7 @@ import type { Compiled, ExprContext } from './expressions.js';
 import type { InsightsSource, ValueType } from './fields.js';
 import { parseInsights } from './parser.js';
 import { checkRegex, globToRegex, numberNamedGroups } from './regex.js';
+import { ROLLUP_KEYS, rollupCondition } from '../../store/rollups.js';
 
 /** Rows an Insights query returns when it has no `limit` (QSx: the default is 10,000). */
 export const DEFAULT_LIMIT = 10_000;
@@ -49,6 +50,8 @@ class Compiler {
   private display: NamedExpr[] | undefined;
   private statsOutputs: string[] | undefined;
   private readonly referenced: Set<string>;
+  /** Source fields read so far (a stats on rollups needs every one to be a rollup key). */
+  private readonly sourceFieldsRead = new Set<string>();
 
   constructor(
     private readonly query: InsightsQuery,
@@ -125,13 +128,19 @@ class Compiler {
 
   private stats(command: Extract<Command, { kind: 'stats' }>): void {
     this.beforeRowChange();
-    const groups = command.by.map((item) => ({ name: outputName(item), value: this.expr(item.expr) }));
-    const aggregates = command.aggregates.map((item) => {
-      if (!isAggregateCall(item.expr)) {
-        throw insightsError('syntax', `expected an aggregate function such as count(*), sum(field) or avg(field) in stats, found "${item.text}"`, this.query.text, item.expr.pos);
-      }
-      return { name: outputName(item), value: this.expr(item.expr, true) };
+    const compileParts = (rollup: boolean) => ({
+      groups: command.by.map((item) => ({ name: outputName(item), value: this.expr(item.expr) })),
+      aggregates: command.aggregates.map((item) => {
+        if (!isAggregateCall(item.expr)) {
+          throw insightsError('syntax', `expected an aggregate function such as count(*), sum(field) or avg(field) in stats, found "${item.text}"`, this.query.text, item.expr.pos);
+        }
+        return { name: outputName(item), value: (rollup ? this.rollupAggregate(item.expr) : undefined) ?? this.expr(item.expr, true) };
+      }),
     });
+    // Compiled for the rollups first when they may answer; kept only if every field read (bin() reads @timestamp) is a rollup key.
+    const rollup = this.rollupFor(command) ? this.rollupTable(compileParts(true)) : undefined;
+    if (rollup) this.stage = { ...this.stage, from: rollup.table, where: rollup.where };
+    const { groups, aggregates } = rollup?.parts ?? compileParts(false);
     const columns = [...groups, ...aggregates].map((c) => `${c.value.sql} AS ${this.dialect.quoteIdentifier(c.name)}`);
     const groupBy = groups.length ? `\nGROUP BY ${groups.map((g) => g.value.sql).join(', ')}` : '';
     const name = this.addCte(`SELECT ${columns.join(', ')}\nFROM ${this.stage.from} AS r${this.whereClause()}${groupBy}`);
@@ -142,6 +151,47 @@ class Compiler {
     this.fieldsShown = [];
     // Without a sort, stats rows come ordered by their groups (Insights leaves the order unspecified).
     this.stage.order = groups.map((g) => ({ sql: `r.${this.dialect.quoteIdentifier(g.name)}`, desc: false }));
+  }
+
+  /**
+   * The rollup table and conditions a `stats` can read instead of the flows table: when it is the first row change
+   * on the store's flows, every field read so far and grouped by is a rollup key (dstport picks the ports rollup),
+   * the selection is on whole hours, and every aggregate is count(*) or sum(bytes|packets).
+   */
+  private rollupFor(command: Extract<Command, { kind: 'stats' }>): boolean {
+    const source = this.options.source;
+    if (!this.dialect.rollups || !source.flows || !this.stage.base || this.stage.scope.size > 0 || this.stage.limit !== undefined) return false;
+    return rollupCondition(source.where) !== undefined && command.aggregates.every((item) => this.rollupAggregate(item.expr));
+  }
+
+  /** The rollup table and conditions for compiled stats parts, when every source field read so far is a rollup key. */
+  private rollupTable<T>(parts: T): { table: string; where: string[]; parts: T } | undefined {
+    const rollups = this.dialect.rollups;
+    const source = this.options.source;
+    const condition = rollupCondition(source.where);
+    if (!rollups || condition === undefined) return undefined;
+    const columns = new Set<string>();
+    for (const name of this.sourceFieldsRead) {
+      const column = source.field(name, this.dialect)?.column;
+      if (column === undefined || !ROLLUP_KEYS.ports.includes(column)) return undefined;
+      columns.add(column);
+    }
+    const filters = this.stage.where.slice(source.where ? 1 : 0);
+    const table = this.dialect.quoteIdentifier(columns.has('dstport') ? rollups.ports : rollups.pairs);
+    return { table, where: [...(condition === 'TRUE' ? [] : [condition]), ...filters], parts };
+  }
+
+  /** count(*) and sum(bytes|packets) over rollup rows (which carry flows, packets and bytes sums); else undefined. */
+  private rollupAggregate(expr: Expr): Compiled | undefined {
+    if (expr.kind !== 'call') return undefined;
+    const name = expr.name.toLowerCase();
+    const arg = expr.args[0];
+    if (name === 'count' && expr.args.length <= 1 && (arg === undefined || arg.kind === 'star')) {
+      return { sql: `coalesce(sum(r.${this.dialect.quoteIdentifier('flows')}), 0)::BIGINT`, type: 'number' };
+    }
+    if (name !== 'sum' || expr.args.length !== 1 || arg?.kind !== 'field') return undefined;
+    const column = this.options.source.field(arg.name, this.dialect)?.column;
+    return column === 'bytes' || column === 'packets' ? { sql: `sum(r.${this.dialect.quoteIdentifier(column)})`, type: 'number' } : undefined;
   }
 
   /** dedup keeps the first row per key in the current order (@timestamp desc when none); rows with a null key stay. */
@@ -231,7 +281,9 @@ class Compiler {
     const defined = this.stage.scope.get(name);
     if (defined) return defined;
     if (!this.stage.base) return undefined;
-    return this.options.source.field(name, this.dialect);
+    const field = this.options.source.field(name, this.dialect);
+    if (field) this.sourceFieldsRead.add(name);
+    return field;
   }
 
   private resolve(name: string, pos: number): Compiled {

@@ -22,6 +22,8 @@ export interface InsightsSource {
   field(name: string, dialect: SqlDialect): SourceField | undefined;
   /** Names to suggest when a field is unknown. */
   fieldNames(): readonly string[];
+  /** True when the table is the store's flows view, whose rollup tables (dialect.rollups) may answer `stats`. */
+  flows?: boolean;
 }
 
 const SPECIAL_PARTS: Record<string, string> = { srcaddr: 'srcAddr', dstaddr: 'dstAddr', srcport: 'srcPort', dstport: 'dstPort' };
@@ -55,9 +57,11 @@ const COLUMN_TYPES = new Map(ALL_FIELDS.map((f) => [toColumnName(f.name), isNume
  * default-format line) and `@logStream` (`<interface-id>-all`, how VPC names CloudWatch streams).
  */
 export function flowsSource(options: { table?: string | undefined; where?: string | undefined } = {}): InsightsSource {
+  const table = options.table ?? 'flows';
   return {
-    table: options.table ?? 'flows',
+    table,
     where: options.where,
+    flows: table === 'flows',
     field(name, dialect) {
       const col = (c: string): string => `r.${dialect.quoteIdentifier(c)}`;
       switch (name) {

@@ -1,0 +1,226 @@
+#!/usr/bin/env node
+// Query latency of flowlens against a naive table of the same records, in one run (docs/query-speed.md).
+//   before: the flows table as every query read it before rollups (and findip's OR over src_ip/dst_ip);
+//   after:  what the commands run now (dialectForStore: rollups when up to date; findip's one-scan-per-side SQL);
+//   naive:  DuckDB's read_csv of the same .log.gz files into a table (auto-detected types, VARCHAR addresses).
+// Each query runs once to warm up, then --runs times, the three variants interleaved so they share the machine's
+// load; figures are medians, in ms, including the conversion of the result rows to JS objects for all three.
+//
+// usage: npm run build && node bench/query-speed.mjs [--records 5000000,20000000] [--runs 5] [--data bench/data]
+//        [--dist dist] [--out bench/query-speed.json] [--logs DIR --store DB --naive DB (one size, existing files)]
+// As a library: import { measureQueries } from './query-speed.mjs' (run.mjs can call it with its own databases).
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { spawn } from 'node:child_process';
+import { DuckDBInstance } from '@duckdb/node-api';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const FIELDS = ['version', 'account_id', 'interface_id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'action', 'log_status'];
+const SELECT_FIELDS = FIELDS.map((f) => `"${f}"`).join(', ');
+
+/**
+ * Measures the listed queries (top-talkers, rejected-sources, findip, Insights stats by srcAddr/dstPort, graph top-100)
+ * on a flowlens store and a naive table. Returns [{ name, beforeMs, afterMs, naiveMs, rows, note }].
+ */
+export async function measureQueries({ dist, storeDb, naiveDb, runs = 5, attacker }) {
+  const load = (path) => import(pathToFileURL(join(dist, 'src', path)).href);
+  const { Store } = await load('store/index.js');
+  const { cidrRange } = await load('records/index.js');
+  const { findipSql, findipFlowsSql } = await load('query/flow-queries.js');
+  const { duckdb } = await load('query/dialect.js');
+  const { dialectForStore } = await load('query/store-dialect.js');
+  const reports = await load('reports/index.js');
+  const insights = await load('query/insights/index.js');
+  const graph = await load('graph/index.js');
+
+  const store = await Store.open(storeDb, { readOnly: true });
+  const naiveInstance = await DuckDBInstance.create(naiveDb, { access_mode: 'READ_ONLY' });
+  const naive = await naiveInstance.connect();
+  const naiveQuery = async (sql) => (await naive.runAndReadAll(sql)).getRowObjectsJS();
+  const reportSql = (name, dialect) => reports.buildReportSql(reports.findReport(name), { dialect, table: 'flows', where: 'TRUE', limit: undefined });
+  const insightsSql = (dialect) => insights.compileInsights('stats count(*) by srcAddr, dstPort', { dialect, source: insights.flowsSource({ table: 'flows' }) }).sql;
+  const range = cidrRange(attacker);
+  const literal = `'${attacker.replaceAll("'", "''")}'`;
+  const queries = [
+    ...['top-talkers', 'rejected-sources'].map((name) => ({
+      name,
+      note: `flowlens report ${name}`,
+      before: () => store.query(reportSql(name, duckdb)),
+      after: async () => store.query(reportSql(name, await dialectForStore(store))),
+      naive: () => naiveQuery(reportSql(name, duckdb)),
+    })),
+    {
+      name: 'findip',
+      note: `flowlens findip ${attacker} (the SSH attacker: every one of its flows)`,
+      before: () => store.query(`SELECT ${SELECT_FIELDS} FROM flows WHERE (TRUE) AND (${findipSql([range])}) ORDER BY "start", unit_id`),
+      after: () => store.query(`SELECT ${SELECT_FIELDS} FROM ${findipFlowsSql('TRUE', [range])} AS f ORDER BY "start", unit_id`),
+      naive: () => naiveQuery(`SELECT ${SELECT_FIELDS} FROM flows WHERE srcaddr = ${literal} OR dstaddr = ${literal} ORDER BY "start"`),
+    },
+    {
+      name: 'insights stats count(*) by srcAddr, dstPort',
+      note: "flowlens insights 'stats count(*) by srcAddr, dstPort' (10,000 rows, Insights' default limit)",
+      before: () => store.query(insightsSql(duckdb)),
+      after: async () => store.query(insightsSql(await dialectForStore(store))),
+      naive: () => naiveQuery(insightsSql(duckdb)),
+    },
+    {
+      name: 'graph top-100 edges',
+      note: 'flowlens graph --node ip --top 100 --weight bytes (buildGraph, with port lists)',
+      before: () => graph.buildGraph(store, { top: 100, weight: 'bytes', useRollups: false }),
+      after: () => graph.buildGraph(store, { top: 100, weight: 'bytes' }),
+      naive: () =>
+        naiveQuery(`SELECT srcaddr, dstaddr, count(*) AS flows, sum(bytes) AS bytes, sum(packets) AS packets, count(DISTINCT dstport) AS ports,
+      min("start") AS first_seen, max("end") AS last_seen, count(*) FILTER (WHERE "action" = 'ACCEPT') AS accepted,
+      count(*) FILTER (WHERE "action" = 'REJECT') AS rejected
+      FROM flows WHERE srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND log_status IS DISTINCT FROM 'NODATA' AND log_status IS DISTINCT FROM 'SKIPDATA'
+      GROUP BY srcaddr, dstaddr ORDER BY bytes DESC LIMIT 100`),
+    },
+  ];
+  const results = [];
+  try {
+    for (const q of queries) {
+      const variants = ['before', 'after', 'naive'];
+      const times = { before: [], after: [], naive: [] };
+      const rows = {};
+      for (let round = -1; round < runs; round++) {
+        for (const variant of variants) {
+          const started = performance.now();
+          const result = await q[variant]();
+          const ms = performance.now() - started;
+          if (round >= 0) times[variant].push(ms);
+          else rows[variant] = result.rows?.length ?? result.edges?.length ?? result.length;
+        }
+      }
+      results.push({ name: q.name, beforeMs: median(times.before), afterMs: median(times.after), naiveMs: median(times.naive), rows, note: q.note, times });
+    }
+  } finally {
+    store.close();
+    naive.closeSync();
+    naiveInstance.closeSync();
+  }
+  return results;
+}
+
+/** Loads .log.gz files into a naive DuckDB table `flows`: read_csv with auto-detected types, flows' column names. */
+export async function loadNaiveTable(logs, db) {
+  const files = listFiles(logs, '.log.gz');
+  const list = `[${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}]`;
+  const instance = await DuckDBInstance.create(db);
+  const connection = await instance.connect();
+  const started = performance.now();
+  await connection.run(`CREATE TABLE flows AS SELECT * FROM read_csv(${list}, delim = ' ', header = true, nullstr = '-', names = [${FIELDS.map((f) => `'${f}'`).join(', ')}])`);
+  const seconds = (performance.now() - started) / 1000;
+  connection.closeSync();
+  instance.closeSync();
+  return seconds;
+}
+
+/** Brings the store's rollups up to date (a writable open); returns { units, seconds }. */
+export async function ensureRollups(dist, storeDb) {
+  const { Store, refreshRollups } = await import(pathToFileURL(join(dist, 'src', 'store', 'index.js')).href);
+  const store = await Store.open(storeDb);
+  try {
+    const started = performance.now();
+    const units = await refreshRollups(store);
+    await store.run('CHECKPOINT');
+    return { units, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    store.close();
+  }
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function listFiles(folder, suffix) {
+  const out = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith(suffix)) out.push(path);
+    }
+  };
+  walk(folder);
+  return out.sort();
+}
+
+function runNode(args) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`node ${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+function table(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+async function main() {
+  const { values: args } = parseArgs({
+    options: {
+      records: { type: 'string', default: '5000000' },
+      runs: { type: 'string', default: '5' },
+      data: { type: 'string', default: join(here, 'data') },
+      dist: { type: 'string', default: join(here, '..', 'dist') },
+      out: { type: 'string', default: join(here, 'query-speed.json') },
+      logs: { type: 'string' },
+      store: { type: 'string' },
+      naive: { type: 'string' },
+    },
+  });
+  const dist = resolve(args.dist);
+  const log = (text) => process.stderr.write(`[query-speed] ${text}\n`);
+  const { buildVpcModel } = await import(pathToFileURL(join(dist, 'src', 'generate', 'index.js')).href);
+  const attacker = buildVpcModel({ seed: 1 }).external.sshBruteForce;
+  const output = { date: new Date().toISOString(), runs: Number(args.runs), sizes: {} };
+  for (const records of args.records.split(',').map(Number)) {
+    const logs = args.logs ?? join(args.data, String(records), 'gz');
+    const storeDb = args.store ?? join(args.data, 'work', `store-${records}.duckdb`);
+    const naiveDb = args.naive ?? join(args.data, 'work', `naive-named-${records}.duckdb`);
+    mkdirSync(dirname(storeDb), { recursive: true });
+    if (!existsSync(logs)) {
+      log(`generating ${records} records into ${logs}`);
+      await runNode([join(dist, 'bin', 'flowlens.js'), 'generate', '--records', String(records), '--seed', '1', '--out', logs]);
+    }
+    if (!existsSync(storeDb)) {
+      log(`flowlens ingest ${logs} --db ${storeDb}`);
+      await runNode([join(dist, 'bin', 'flowlens.js'), 'ingest', logs, '--db', storeDb]);
+    }
+    const rollups = await ensureRollups(dist, storeDb);
+    log(`rollups: ${rollups.units} units aggregated in ${rollups.seconds.toFixed(1)} s`);
+    let naiveLoadSeconds = null;
+    if (!existsSync(naiveDb)) {
+      log(`naive table: read_csv of ${logs} into ${naiveDb}`);
+      naiveLoadSeconds = await loadNaiveTable(logs, naiveDb);
+    }
+    log(`queries on ${records} records, ${args.runs} runs each`);
+    const results = await measureQueries({ dist, storeDb, naiveDb, runs: Number(args.runs), attacker });
+    output.sizes[records] = { rollups, naiveLoadSeconds, results };
+    const fixed = (v, d = 0) => (v === null || v === undefined ? '-' : v.toFixed(d));
+    process.stdout.write(
+      `\n${table(
+        [`${records} records (median ms)`, 'before', 'after', 'naive', 'after/naive', 'before/naive', 'rows'],
+        results.map((r) => [r.name, fixed(r.beforeMs), fixed(r.afterMs), fixed(r.naiveMs), fixed(r.afterMs / r.naiveMs, 2), fixed(r.beforeMs / r.naiveMs, 2), r.rows.after]),
+      )}\nrollups brought up to date in ${rollups.seconds.toFixed(1)} s (${rollups.units} units)\n`,
+    );
+  }
+  writeFileSync(args.out, `${JSON.stringify(output, null, 2)}\n`);
+  process.stdout.write(`\nresults: ${args.out}\n`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    process.stderr.write(`query-speed failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,76 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SourceError } from '../../src/records/index.js';
+import { createLocalSource } from '../../src/sources/index.js';
+import type { Source, SourceUnit } from '../../src/sources/index.js';
+import { ingestSources, Store } from '../../src/store/index.js';
+
+const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+const line = (unit: number, i: number): string => `2 123456789010 eni-${unit} 10.0.${unit}.${i % 250} 10.0.2.6 ${1000 + i} 443 6 10 ${i} ${1700000000 + i} ${1700000060 + i} ACCEPT OK`;
+
+let dir: string;
+let store: Store;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'flowlens-queue-'));
+  store = await Store.open(join(mkdtempSync(join(tmpdir(), 'flowlens-db-')), 'test.duckdb'));
+});
+afterEach(() => store.close());
+
+function writeUnits(count: number, rows: number): void {
+  for (let u = 0; u < count; u++) {
+    writeFileSync(join(dir, `u${String(u).padStart(3, '0')}.log`), `${HEADER}\n${Array.from({ length: rows }, (_, i) => line(u, i)).join('\n')}\n`);
+  }
+}
+
+describe('ingestSources with units loaded and committed together', () => {
+  it('tags every row with its own unit, as the ledger counts them', async () => {
+    writeUnits(30, 50);
+    const summary = await ingestSources(store, [createLocalSource(dir)]);
+    expect(summary).toMatchObject({ units: 30, records: 1500 });
+    const mismatched = await store.query(`SELECT u.unit_key, u.records, count(f.unit_id) AS stored, min(f.interface_id) AS eni, max(f.interface_id) AS eni2
+      FROM ingest_units u LEFT JOIN flows f USING (unit_id) GROUP BY ALL HAVING stored <> u.records OR eni <> eni2`);
+    expect(mismatched.rows).toEqual([]);
+    const sample = await store.query("SELECT src_ip FROM flows WHERE srcaddr = '10.0.7.3'");
+    expect(sample.rows[0]?.src_ip).toBe(0xffff0a000703);
+  });
+
+  it('keeps the units before a failing one in the same run, and drops only that unit', async () => {
+    writeUnits(5, 20);
+    const local = createLocalSource(dir);
+    const failing: Source = {
+      name: 'failing',
+      async *units(options) {
+        for await (const unit of local.units(options)) {
+          if (!unit.key.endsWith('u002.log')) yield unit;
+          else yield { ...unit, open: async () => Readable.from(breakAfterFirstChunk(await unit.open())) } satisfies SourceUnit;
+        }
+      },
+    };
+    const failed: string[] = [];
+    const summary = await ingestSources(store, [failing], { onUnitError: (unit) => failed.push(unit.key) });
+    expect(summary).toMatchObject({ units: 4, failedUnits: 1, records: 80 });
+    expect(failed).toHaveLength(1);
+    expect(Number(await store.scalar("SELECT count(*) FROM flows WHERE interface_id = 'eni-2'"))).toBe(0);
+    expect(Number(await store.scalar('SELECT count(*) FROM ingest_units'))).toBe(4);
+    const again = await ingestSources(store, [createLocalSource(dir)]);
+    expect(again).toMatchObject({ units: 1, skippedUnits: 4, records: 20 });
+  });
+
+  it('restores the DuckDB settings it changes for loading', async () => {
+    const settings = async (): Promise<unknown[]> => [await store.scalar("SELECT current_setting('threads')"), await store.scalar("SELECT current_setting('memory_limit')")];
+    const before = await settings();
+    writeUnits(2, 10);
+    await ingestSources(store, [createLocalSource(dir)]);
+    expect(await settings()).toEqual(before);
+  });
+});
+
+async function* breakAfterFirstChunk(stream: Readable): AsyncGenerator<Buffer> {
+  for await (const chunk of stream) {
+    yield (chunk as Buffer).subarray(0, 200);
+    throw new SourceError('transfer', 'simulated transfer failure');
+  }
+}
