@@ -20,16 +20,8 @@ export function valuesOf(rows: readonly Record<string, unknown>[]): unknown[][] 
   return rows.map((row) => Object.values(row).map((v) => (typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v)));
 }
 
-/** Runs the CLI in-process with captured output (no console writes). */
+/** Runs the CLI in-process with captured output (no console writes); the shared helper with an env. */
 export async function runFlowlensCli(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { PassThrough, Readable } = await import('node:stream');
-  const { runCli } = await import('../../src/cli/run-cli.js');
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await runCli({ argv, stdout, stderr, stdin: Readable.from([]), env });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+  const { runFlowlens } = await import('../helpers/cli.js');
+  return runFlowlens(argv, { env });
 }
