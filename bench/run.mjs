@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+// `npm run bench [-- --records N]`: ingest and query speed of flowlens against the physical limit (zcat) and
+// DuckDB's own CSV reader, on data from `flowlens generate`. Prints a table, writes bench/results.json.
+// docs/benchmark.md explains every figure.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { fixed, listFiles, measure, rate, renderTable, repeat, run, totalBytes } from './lib.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+const { values: args } = parseArgs({
+  options: {
+    records: { type: 'string', default: '5000000' },
+    runs: { type: 'string' },
+    'rss-sizes': { type: 'string' },
+    'query-sizes': { type: 'string' },
+    dist: { type: 'string', default: join(root, 'dist') },
+    data: { type: 'string', default: join(here, 'data') },
+    out: { type: 'string', default: join(here, 'results.json') },
+    'skip-peers': { type: 'boolean', default: false },
+  },
+});
+
+const N = parseCount(args.records);
+const smoke = N < 1_000_000;
+const RUNS = Number(args.runs ?? (smoke ? 1 : 3));
+const rssSizes = args['rss-sizes'] ? args['rss-sizes'].split(',').map(parseCount) : smoke ? [N] : unique([1_000_000, N, 20_000_000]);
+const querySizes = args['query-sizes'] ? args['query-sizes'].split(',').map(parseCount) : smoke ? [N] : unique([N, 20_000_000]);
+const dist = resolve(args.dist);
+const cli = join(dist, 'bin', 'flowlens.js');
+const work = join(args.data, 'work');
+mkdirSync(work, { recursive: true });
+
+const results = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverageAtStart: loadAverage() },
+  records: N,
+  runs: RUNS,
+  ingest: {},
+  parseOnly: null,
+  queries: {},
+  rss: [],
+  targets: [],
+};
+
+const log = (text) => process.stderr.write(`[bench] ${text}\n`);
+
+async function main() {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build (npm run bench does it)`);
+  const { buildVpcModel } = await import(pathToFileURL(join(dist, 'src', 'generate', 'index.js')).href);
+  const attacker = buildVpcModel({ seed: 1 }).external.sshBruteForce;
+
+  const data = await ensureData(N, true);
+  const gzFiles = listFiles(data.gz, ['.log.gz']);
+  const plainFiles = listFiles(data.plain, ['.log']);
+  const gzList = writeList('gz', gzFiles);
+  const plainList = writeList('plain', plainFiles);
+  results.data = { gzFiles: gzFiles.length, gzBytes: totalBytes(gzFiles), plainBytes: totalBytes(plainFiles) };
+
+  log(`zcat of ${gzFiles.length} files (${(results.data.gzBytes / 1e6).toFixed(0)} MB gz, ${(results.data.plainBytes / 1e6).toFixed(0)} MB text), ${RUNS} runs`);
+  const zcat = await repeat(RUNS, () => measure('zcat', gzFiles));
+  // The last run's database is kept for the queries.
+  const ingestGz = await repeat(RUNS, (i) => ingest(data.gz, `gz-${N}`, i === RUNS - 1 ? storePath(N) : undefined));
+  const ingestPlain = await repeat(RUNS, () => ingest(data.plain, `plain-${N}`));
+  let duckGz = null;
+  let duckPlain = null;
+  if (!args['skip-peers']) {
+    log('DuckDB read_csv (gz, then plain) into a typed table');
+    duckGz = await repeat(RUNS, () => duckdbCsv(gzList, 'typed', 'duck-gz'));
+    duckPlain = await repeat(RUNS, () => duckdbCsv(plainList, 'typed', 'duck-plain'));
+  }
+  log('parse only (library call decodeUnit, no store)');
+  const parse = await repeat(RUNS, async () => {
+    const m = await measure(process.execPath, [join(here, 'parse-only.mjs'), dist, gzList], { node: true, stdout: 'pipe' });
+    const inner = JSON.parse(m.output);
+    if (inner.records !== N || inner.bad !== 0) throw new Error(`parse-only read ${inner.records} records, ${inner.bad} bad; expected ${N}, 0`);
+    return { ...m, wall: inner.seconds };
+  });
+  results.ingest = { zcat, ingestGz, ingestPlain, duckdbGz: duckGz, duckdbPlain: duckPlain };
+  results.parseOnly = { ...parse, recordsPerSecond: rate(N, parse.wall) };
+
+  for (const size of rssSizes) {
+    const sizeData = size === N ? data : await ensureData(size, false);
+    const measured = size === N ? ingestGz : await repeat(1, () => ingest(sizeData.gz, `gz-${size}`, querySizes.includes(size) ? storePath(size) : undefined));
+    results.rss.push({ records: size, wall: measured.wall, cpu: measured.cpu, rssMb: measured.rssMb, recordsPerSecond: rate(size, measured.wall) });
+  }
+
+  // bench/query-speed.mjs (the query-speed work of issue 8) measures before/after rollups against the naive table;
+  // without it, queries.mjs measures the commands' SQL against the naive table.
+  const querySpeed = await import('./query-speed.mjs').catch(() => null);
+  for (const size of querySizes) {
+    const sizeData = size === N ? data : await ensureData(size, false);
+    const storeDb = storePath(size);
+    if (!existsSync(storeDb)) await ingest(sizeData.gz, `store-${size}`, storeDb);
+    const naiveDb = join(work, `naive-${size}.duckdb`);
+    let naiveLoad = null;
+    if (!existsSync(naiveDb)) {
+      log(`naive table of ${size} records (read_csv, auto-detected types)`);
+      naiveLoad = await duckdbCsv(writeList(`naive-${size}`, listFiles(sizeData.gz, ['.log.gz'])), 'naive', `naive-${size}`, naiveDb);
+    }
+    const runs = Math.max(RUNS, 3);
+    log(`queries on ${size} records, ${runs} runs each`);
+    if (querySpeed) {
+      const rollups = await querySpeed.ensureRollups(dist, storeDb);
+      const rows = await querySpeed.measureQueries({ dist, storeDb, naiveDb, runs, attacker });
+      results.queries[size] = rows.map((q) => ({ name: q.name, oursMs: q.afterMs, beforeMs: q.beforeMs, naiveMs: q.naiveMs, note: q.note }));
+      results.rollups = { ...results.rollups, [size]: rollups };
+    } else {
+      results.queries[size] = JSON.parse(await run(process.execPath, [join(here, 'queries.mjs'), dist, storeDb, naiveDb, String(runs), attacker]));
+    }
+    if (naiveLoad) results.naiveLoad = { ...results.naiveLoad, [size]: naiveLoad.wall };
+  }
+
+  evaluateTargets();
+  writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${report()}\n\nresults: ${args.out}\n`);
+}
+
+/** Generates (once; reused while the marker matches) N records as .log.gz in the S3 layout, and as plain text when asked. */
+async function ensureData(records, plain) {
+  const folder = join(args.data, String(records));
+  const gz = join(folder, 'gz');
+  const text = join(folder, 'plain');
+  for (const [dir, flags] of plain ? [[gz, []], [text, ['--no-gzip']]] : [[gz, []]]) {
+    const marker = `${dir}.done`;
+    const expected = JSON.stringify({ records, flags });
+    if (existsSync(marker) && readFileSync(marker, 'utf8') === expected) continue;
+    rmSync(dir, { recursive: true, force: true });
+    log(`generating ${records} records into ${dir}`);
+    await run(process.execPath, [cli, 'generate', '--records', String(records), '--seed', '1', '--out', dir, ...flags]);
+    writeFileSync(marker, expected);
+  }
+  return { gz, plain: text };
+}
+
+/** One `flowlens ingest` into a fresh database, as a child process (wall, CPU, peak RSS); the database is kept only when `keep` names it. */
+async function ingest(folder, label, keep) {
+  const db = keep ?? join(work, `${label}.duckdb`);
+  rmSync(db, { force: true });
+  rmSync(`${db}.wal`, { force: true });
+  log(`flowlens ingest ${folder}`);
+  const m = await measure(process.execPath, [cli, 'ingest', folder, '--db', db, '--format', 'json'], { node: true, stdout: 'pipe' });
+  const summary = JSON.parse(m.output.trim().split('\n').pop());
+  if (summary.badLines !== 0) throw new Error(`ingest of ${folder} reported ${summary.badLines} bad lines`);
+  if (!keep) rmSync(db, { force: true });
+  return { ...m, records: summary.records };
+}
+
+function storePath(size) {
+  return join(work, `store-${size}.duckdb`);
+}
+
+/** DuckDB's read_csv into a table of a fresh database file, as a child process. */
+async function duckdbCsv(list, mode, label, db = join(work, `${label}.duckdb`)) {
+  rmSync(db, { force: true });
+  rmSync(`${db}.wal`, { force: true });
+  const m = await measure(process.execPath, [join(here, 'duckdb-csv.mjs'), db, list, mode], { node: true, stdout: 'pipe' });
+  if (!label.startsWith('naive-')) rmSync(db, { force: true });
+  return m;
+}
+
+function writeList(label, files) {
+  const path = join(work, `${label}.list`);
+  writeFileSync(path, `${files.join('\n')}\n`);
+  return path;
+}
+
+function evaluateTargets() {
+  const { zcat, ingestGz, ingestPlain, duckdbGz, duckdbPlain } = results.ingest;
+  const t = (name, value, target, ok, detail) => results.targets.push({ name, value, target, met: value === null ? null : ok(value), detail });
+  t('ingest .log.gz rate / zcat rate', zcat.wall / ingestGz.wall, '≥ 0.8', (v) => v >= 0.8, `${fixed(ingestGz.wall)} s vs zcat ${fixed(zcat.wall)} s`);
+  if (duckdbGz) t('ingest .log.gz rate / DuckDB read_csv gz rate', duckdbGz.wall / ingestGz.wall, '≥ 1.3', (v) => v >= 1.3, `${fixed(ingestGz.wall)} s vs ${fixed(duckdbGz.wall)} s`);
+  if (duckdbPlain) t('ingest plain rate / DuckDB read_csv plain rate', duckdbPlain.wall / ingestPlain.wall, '≥ 1.0', (v) => v >= 1.0, `${fixed(ingestPlain.wall)} s vs ${fixed(duckdbPlain.wall)} s`);
+  const top = results.queries[N]?.find((q) => q.name === 'top-talkers');
+  if (top?.oursMs && top.naiveMs) t(`top-talkers time / naive table time (${N})`, top.oursMs / top.naiveMs, '≤ 0.3', (v) => v <= 0.3, `${fixed(top.oursMs, 0)} ms vs ${fixed(top.naiveMs, 0)} ms`);
+  const big = Math.max(...querySizes);
+  for (const q of results.queries[big] ?? []) {
+    if (q.oursMs !== null) t(`${q.name} on ${big} records (ms)`, q.oursMs, '< 1000', (v) => v < 1000, q.note);
+  }
+  const maxRss = Math.max(...results.rss.map((r) => r.rssMb ?? 0));
+  t('peak RSS of ingest, MB (max over sizes)', maxRss, '≤ 512', (v) => v <= 512, results.rss.map((r) => `${r.records}: ${fixed(r.rssMb, 0)} MB`).join(', '));
+  const r5 = results.rss.find((r) => r.records === 5_000_000);
+  const r20 = results.rss.find((r) => r.records === 20_000_000);
+  if (r5 && r20) t('ingest time 20M / 5M', r20.wall / r5.wall, '≤ 4.5', (v) => v <= 4.5, `${fixed(r20.wall)} s vs ${fixed(r5.wall)} s`);
+}
+
+function report() {
+  const { zcat, ingestGz, ingestPlain, duckdbGz, duckdbPlain } = results.ingest;
+  const row = (name, m) => (m ? [name, fixed(m.wall), fixed(m.cpu), rate(N, m.wall), m.rssMb === null ? '-' : fixed(m.rssMb, 0)] : [name, 'skipped']);
+  const ingestTable = renderTable(
+    ['ingest of ' + N + ' records (median of ' + RUNS + ')', 'wall s', 'cpu s', 'records/s', 'peak RSS MB'],
+    [
+      row('zcat FILES > /dev/null', zcat),
+      row('flowlens ingest .log.gz', ingestGz),
+      row('DuckDB read_csv .log.gz → typed table', duckdbGz),
+      row('flowlens ingest plain .log', ingestPlain),
+      row('DuckDB read_csv plain → typed table', duckdbPlain),
+      ['parse only (decodeUnit, library call)', fixed(results.parseOnly.wall), fixed(results.parseOnly.cpu), results.parseOnly.recordsPerSecond, fixed(results.parseOnly.rssMb, 0)],
+    ],
+  );
+  const rssTable = renderTable(
+    ['ingest .log.gz by size', 'wall s', 'cpu s', 'records/s', 'peak RSS MB'],
+    results.rss.map((r) => [String(r.records), fixed(r.wall), fixed(r.cpu), r.recordsPerSecond, fixed(r.rssMb, 0)]),
+  );
+  const queryTables = Object.entries(results.queries).map(([size, rows]) =>
+    renderTable(
+      [`query on ${size} records (median ms)`, 'flowlens', 'naive VARCHAR table', 'ratio', 'without rollups', 'note'],
+      rows.map((q) => [q.name, fixed(q.oursMs, 0), fixed(q.naiveMs, 0), q.oursMs && q.naiveMs ? fixed(q.oursMs / q.naiveMs) : '-', fixed(q.beforeMs, 0), q.note]),
+    ),
+  );
+  const targets = renderTable(
+    ['target', 'measured', 'target', 'met', 'detail'],
+    results.targets.map((t) => [t.name, fixed(t.value), t.target, t.met === null ? '-' : t.met ? 'yes' : 'NO', t.detail]),
+  );
+  return [`machine: ${results.machine.cpus} cpus, ${results.machine.memoryGb} GB, node ${results.machine.node}, load average ${results.machine.loadAverageAtStart}`, ingestTable, rssTable, ...queryTables, targets].join('\n\n');
+}
+
+function parseCount(text) {
+  const match = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(String(text).trim());
+  if (!match) throw new Error(`not a record count: ${text}`);
+  const n = Number(match[1]) * ({ k: 1e3, m: 1e6 }[match[2].toLowerCase()] ?? 1);
+  return Math.round(n);
+}
+
+function unique(values) {
+  return [...new Set(values)];
+}
+
+function loadAverage() {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
