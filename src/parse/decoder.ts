@@ -28,7 +28,7 @@ export interface RowSink {
    * `[start, end)` of `bytes` (no newline), with srcaddr/dstaddr as 128-bit numbers (-1 when `-`),
    * never decoded to a string. The bytes are only valid during the call.
    */
-  rawRecord?(format: LogFormat, bytes: Uint8Array, start: number, end: number, src: number, dst: number): void;
+  rawRecord?(format: LogFormat, bytes: Buffer, start: number, end: number, src: number, dst: number): void;
 }
 
 /** Options of a decoder: the file name for messages and the format of header-less lines (default v2). */

@@ -68,12 +68,24 @@ export async function* readByteBatches(input: Readable, options: ReadLinesOption
         // A UTF-8 byte order mark is dropped, as TextDecoder does on the string path.
         if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
       }
+      if (carry) {
+        // Only the line split between chunks is copied; the rest of the chunk is passed on as it is.
+        const end = chunk.indexOf(10);
+        if (end < 0) {
+          carry = Buffer.concat([carry, chunk]);
+          continue;
+        }
+        yield { bytes: Buffer.concat([carry, chunk.subarray(0, end + 1)]), firstLine: lineNumber };
+        lineNumber++;
+        carry = null;
+        chunk = chunk.subarray(end + 1);
+      }
       const last = chunk.lastIndexOf(10);
       if (last < 0) {
-        carry = carry ? Buffer.concat([carry, chunk]) : chunk;
+        carry = chunk.length > 0 ? chunk : null;
         continue;
       }
-      const bytes = carry ? Buffer.concat([carry, chunk.subarray(0, last + 1)]) : chunk.subarray(0, last + 1);
+      const bytes = chunk.subarray(0, last + 1);
       carry = last + 1 < chunk.length ? chunk.subarray(last + 1) : null;
       yield { bytes, firstLine: lineNumber };
       lineNumber += countNewlines(bytes);

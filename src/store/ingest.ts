@@ -141,7 +141,7 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
           ? {}
           : {
               rawLine: (format: LogFormat, line: string) => writer.rawLine(format, line),
-              rawRecord: (format: LogFormat, bytes: Uint8Array, start: number, end: number, src: number, dst: number) =>
+              rawRecord: (format: LogFormat, bytes: Buffer, start: number, end: number, src: number, dst: number) =>
                 writer.rawRecord(format, bytes, start, end, src, dst),
             }),
         logRow(type, values) {

@@ -55,12 +55,12 @@ export class UnitWriter {
   }
 
   /** Appends a record the decoder's byte test accepted, as its bytes `[start, end)`, with its address numbers (-1 when missing). */
-  rawRecord(format: LogFormat, bytes: Uint8Array, start: number, end: number, src: number, dst: number): void {
+  rawRecord(format: LogFormat, bytes: Buffer, start: number, end: number, src: number, dst: number): void {
     const chunk = this.chunks.get(format) ?? this.openChunk(format);
     const length = end - start;
     this.reserve(chunk, length + SUFFIX_BYTES);
     const b = chunk.buffer;
-    b.set(bytes.subarray(start, end), chunk.length);
+    bytes.copy(b, chunk.length, start, end);
     let p = chunk.length + length;
     b[p++] = 32;
     p = writeAddressNumber(b, p, src);
