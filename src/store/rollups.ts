@@ -94,11 +94,12 @@ export async function refreshRollups(store: Store): Promise<number> {
  * queries then read the raw records.
  */
 export async function readRollups(store: Store): Promise<FlowRollups | undefined> {
-  const tables = await store.query(
-    `SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'
-       AND table_name IN ('${FLOW_ROLLUPS.ports}', '${FLOW_ROLLUPS.pairs}', '${ROLLUP_UNITS_TABLE}', 'ingest_units')`,
+  // One round trip: the counts are only read when all four tables exist (a store from before rollups has none).
+  const names = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, ROLLUP_UNITS_TABLE, 'ingest_units'].map((n) => `'${n}'`).join(', ');
+  const tables = Number(
+    await store.scalar(`SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN (${names})`),
   );
-  if (Number(tables.rows[0]?.n) !== 4) return undefined;
+  if (tables !== 4) return undefined;
   const counts = await store.query(`SELECT (SELECT count(*) FROM ingest_units) AS units, (SELECT count(*) FROM ${ROLLUP_UNITS_TABLE}) AS rolled,
     (SELECT count(*) FROM ingest_units JOIN ${ROLLUP_UNITS_TABLE} USING (unit_id)) AS matched`);
   const row = counts.rows[0] ?? {};
