@@ -72,15 +72,19 @@ async function main() {
     duckGz = await repeat(RUNS, () => duckdbCsv(gzList, 'typed', 'duck-gz'));
     duckPlain = await repeat(RUNS, () => duckdbCsv(plainList, 'typed', 'duck-plain'));
   }
-  log('parse only (library call decodeUnit, no store)');
-  const parse = await repeat(RUNS, async () => {
-    const m = await measure(process.execPath, [join(here, 'parse-only.mjs'), dist, gzList], { node: true, stdout: 'pipe' });
-    const inner = JSON.parse(m.output);
-    if (inner.records !== N || inner.bad !== 0) throw new Error(`parse-only read ${inner.records} records, ${inner.bad} bad; expected ${N}, 0`);
-    return { ...m, wall: inner.seconds };
-  });
+  log('parse only (library call decodeUnit, no store): typed values, and the byte path of ingest');
+  const parseOnly = (mode) =>
+    repeat(RUNS, async () => {
+      const m = await measure(process.execPath, [join(here, 'parse-only.mjs'), dist, gzList, mode], { node: true, stdout: 'pipe' });
+      const inner = JSON.parse(m.output);
+      if (inner.records !== N || inner.bad !== 0) throw new Error(`parse-only read ${inner.records} records, ${inner.bad} bad; expected ${N}, 0`);
+      return { ...m, wall: inner.seconds };
+    });
+  const parse = await parseOnly('values');
+  const parseBytes = await parseOnly('bytes');
   results.ingest = { zcat, ingestGz, ingestPlain, duckdbGz: duckGz, duckdbPlain: duckPlain };
   results.parseOnly = { ...parse, recordsPerSecond: rate(N, parse.wall) };
+  results.parseOnlyBytes = { ...parseBytes, recordsPerSecond: rate(N, parseBytes.wall) };
 
   for (const size of rssSizes) {
     const sizeData = size === N ? data : await ensureData(size, false);
@@ -198,7 +202,8 @@ function report() {
       row('DuckDB read_csv .log.gz → typed table', duckdbGz),
       row('flowlens ingest plain .log', ingestPlain),
       row('DuckDB read_csv plain → typed table', duckdbPlain),
-      ['parse only (decodeUnit, library call)', fixed(results.parseOnly.wall), fixed(results.parseOnly.cpu), results.parseOnly.recordsPerSecond, fixed(results.parseOnly.rssMb, 0)],
+      ['parse only: typed values (decodeUnit, library call)', fixed(results.parseOnly.wall), fixed(results.parseOnly.cpu), results.parseOnly.recordsPerSecond, fixed(results.parseOnly.rssMb, 0)],
+      ['parse only: ingest byte path (validate, no values)', fixed(results.parseOnlyBytes.wall), fixed(results.parseOnlyBytes.cpu), results.parseOnlyBytes.recordsPerSecond, fixed(results.parseOnlyBytes.rssMb, 0)],
     ],
   );
   const rssTable = renderTable(

@@ -150,10 +150,11 @@ export class IngestQueue {
     });
   }
 
-  // JavaScript parses on one core while DuckDB loads on the other: a second DuckDB thread only competed
-  // for the cores (measured: 5.3-6.0 s of CPU per million records with one thread, 7.5-8.1 s with two,
-  // and no shorter wall time). A file database's buffer pool is capped so that the process stays under
-  // 512 MB however much is ingested; an in-memory one holds the data itself and keeps its limit.
+  // JavaScript parses on one core while DuckDB loads on the other (measured on 2 cores, docs/benchmark.md):
+  // a second DuckDB thread keeping the file order cost more CPU for no shorter wall time, and one inserting
+  // without keeping it loaded faster but left a database 40 % bigger whose final checkpoint took 2-6 s.
+  // A file database's buffer pool is capped so that the process stays under 512 MB however much is
+  // ingested; an in-memory store (commands reading SOURCEs directly) holds the data itself and keeps its limit.
   private async configure(): Promise<void> {
     const settings: Record<string, string> = { threads: '1' };
     if (this.store.path !== ':memory:') settings.memory_limit = INGEST_MEMORY_LIMIT;
