@@ -61,7 +61,7 @@ export function registerReport(program: Command, context: CliContext): void {
       const logTable = report.logType ? findLogTableType(report.logType) : undefined;
       const logWhere = logTable ? (logTimeWhere(logTable, selection, getDialect(engine)) ?? 'TRUE') : undefined;
       const table = options.table ?? logTable?.table ?? defaultTableFor(engine, options.tableFormat);
-      const build = (where: string): string => buildReportSql(report, { dialect: getDialect(engine), table, where: logWhere ?? where, limit, params });
+      const build = (where: string, dialect = getDialect(engine)): string => buildReportSql(report, { dialect, table, where: logWhere ?? where, limit, params });
       const sql = build(engine === 'duckdb' ? await selectionToSql(selection) : remoteSelectionSql(String(engine), selection, options.tableFormat));
       if (options.sql) {
         await writeOut(context, `${sql}\n`);
@@ -71,7 +71,9 @@ export function registerReport(program: Command, context: CliContext): void {
       if (engine !== 'duckdb') return runOnRemoteEngine(context, sql, options);
       const data = await openData(context, sources, options, selection);
       try {
-        const result = await data.store.query(build(data.where));
+        // On a store with up-to-date rollups, reports whose grouping allows read them (same rows; docs/query-speed.md).
+        const { dialectForStore } = await import('../../query/store-dialect.js');
+        const result = await data.store.query(build(data.where, await dialectForStore(data.store)));
         await printTable(context, result, options.format);
       } finally {
         data.close();
