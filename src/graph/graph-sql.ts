@@ -137,7 +137,10 @@ ORDER BY ${order}`;
  */
 function rollupEdgesSql(scope: GraphScope, limits: EdgeLimits, rollup: NonNullable<ReturnType<typeof rollupScope>>, conditions: string[], order: string, withPorts: boolean): string {
   const lists = withPorts
-    ? `, list(dstport ORDER BY flows DESC, dstport)[1:20] AS ports, list(DISTINCT protocol ORDER BY protocol) FILTER (WHERE protocol IS NOT NULL) AS protocols`
+    ? // max_by keeps the 20 best per edge in a heap, where list(… ORDER BY …) sorts every port row: flows desc, then
+      // port asc, nulls last, as the flows-table SQL orders them (a port is below 65536, so 17 bits order it).
+      `, max_by(dstport, (flows::HUGEINT << 17) + CASE WHEN dstport IS NULL THEN 0 ELSE 65536 - dstport END, 20) AS ports,
+  list(DISTINCT protocol ORDER BY protocol) FILTER (WHERE protocol IS NOT NULL) AS protocols`
     : '';
   return `${keyedFlowsSql(scope, 'rollup')},
 graph_edges AS (SELECT source, any_value(source_kind) AS source_kind, target, any_value(target_kind) AS target_kind, sum(flows)::BIGINT AS flows,
