@@ -47,7 +47,7 @@ export function rollupSchemaStatements(): string[] {
   return [
     table(FLOW_ROLLUPS.ports, ROLLUP_KEYS.ports),
     table(FLOW_ROLLUPS.pairs, ROLLUP_KEYS.pairs),
-    `CREATE TABLE IF NOT EXISTS ${ROLLUP_UNITS_TABLE} (unit_id INTEGER PRIMARY KEY)`,
+    `CREATE TABLE IF NOT EXISTS ${ROLLUP_UNITS_TABLE} (unit_id INTEGER)`,
   ];
 }
 

@@ -96,6 +96,20 @@ describe('rollups', () => {
     }
   });
 
+  it('are replaced, not doubled, when a unit is rolled up twice in one transaction', async () => {
+    const copy = await loadStore('queries/flows-mixed.log');
+    try {
+      const units = (await copy.query('SELECT unit_id FROM ingest_units ORDER BY unit_id')).rows.map((r) => Number(r.unit_id));
+      await copy.run('BEGIN TRANSACTION');
+      for (const unit of [...units, ...units]) await updateRollups(copy, unit);
+      await copy.run('COMMIT');
+      expect(await readRollups(copy)).toEqual(FLOW_ROLLUPS);
+      expect(Number(await copy.scalar(`SELECT sum(flows) FROM ${FLOW_ROLLUPS.pairs}`))).toBe(Number(await copy.scalar('SELECT count(*) FROM flows')));
+    } finally {
+      copy.close();
+    }
+  });
+
   it('are kept per unit by updateRollups', async () => {
     const copy = await loadStore('queries/flows-mixed.log');
     try {
