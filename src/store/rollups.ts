@@ -10,15 +10,18 @@ import { FLOW_RECORDS_TABLE } from './schema.js';
 export interface FlowRollups {
   /** Keys: unit_id, hour_start, src_ip, dst_ip, srcaddr, dstaddr, dstport, protocol, action, log_status. */
   readonly ports: string;
-  /** The same without dstport: far fewer rows (replies go to ephemeral ports). */
+  /**
+   * The same without dstport: far fewer rows (replies go to ephemeral ports). Its `port_keys` column counts the
+   * ports rollup rows merged into the row: the distinct dstport values of that unit, hour and key.
+   */
   readonly pairs: string;
 }
 
 /** The rollup tables (the suffix versions their layout). */
-export const FLOW_ROLLUPS: FlowRollups = { ports: 'flow_rollup_ports_v1', pairs: 'flow_rollup_pairs_v1' };
+export const FLOW_ROLLUPS: FlowRollups = { ports: 'flow_rollup_ports_v2', pairs: 'flow_rollup_pairs_v2' };
 
 /** The ledger of units the rollups hold. */
-export const ROLLUP_UNITS_TABLE = 'flow_rollup_units_v1';
+export const ROLLUP_UNITS_TABLE = 'flow_rollup_units_v2';
 
 /** Hour width of rollup rows: a --start/--end window on whole hours is a condition on hour_start. */
 export const ROLLUP_SECONDS = 3600;
@@ -42,11 +45,11 @@ export function rollupSchemaStatements(): string[] {
   };
   // BIGINT sums: HUGEINT columns scan several times slower, and no unit-hour group sums 2^63 bytes.
   const measures = 'flows BIGINT, packets BIGINT, bytes BIGINT, first_start BIGINT, last_end BIGINT';
-  const table = (name: string, keys: readonly string[]): string =>
-    `CREATE TABLE IF NOT EXISTS ${name} (unit_id INTEGER, hour_start BIGINT, ${keys.map((k) => `${k} ${keyTypes[k] ?? 'VARCHAR'}`).join(', ')}, ${measures})`;
+  const table = (name: string, keys: readonly string[], extra = ''): string =>
+    `CREATE TABLE IF NOT EXISTS ${name} (unit_id INTEGER, hour_start BIGINT, ${keys.map((k) => `${k} ${keyTypes[k] ?? 'VARCHAR'}`).join(', ')}, ${measures}${extra})`;
   return [
     table(FLOW_ROLLUPS.ports, ROLLUP_KEYS.ports),
-    table(FLOW_ROLLUPS.pairs, ROLLUP_KEYS.pairs),
+    table(FLOW_ROLLUPS.pairs, ROLLUP_KEYS.pairs, ', port_keys BIGINT'),
     `CREATE TABLE IF NOT EXISTS ${ROLLUP_UNITS_TABLE} (unit_id INTEGER)`,
   ];
 }
@@ -145,7 +148,8 @@ async function aggregateUnits(store: Store, condition: string): Promise<void> {
   await store.run(`INSERT INTO ${FLOW_ROLLUPS.ports}
 SELECT unit_id, ${HOUR_START} AS hour_start, ${ports}, count(*), sum(packets)::BIGINT, sum(bytes)::BIGINT, min("start"), max("end")
 FROM ${FLOW_RECORDS_TABLE} WHERE ${condition} GROUP BY ALL`);
-  await store.run(`INSERT INTO ${FLOW_ROLLUPS.pairs} (unit_id, hour_start, src_ip, dst_ip, ${textKeys}, flows, packets, bytes, first_start, last_end)
-SELECT unit_id, hour_start, any_value(src_ip), any_value(dst_ip), ${textKeys}, sum(flows)::BIGINT, sum(packets)::BIGINT, sum(bytes)::BIGINT, min(first_start), max(last_end)
+  await store.run(`INSERT INTO ${FLOW_ROLLUPS.pairs} (unit_id, hour_start, src_ip, dst_ip, ${textKeys}, flows, packets, bytes, first_start, last_end, port_keys)
+SELECT unit_id, hour_start, any_value(src_ip), any_value(dst_ip), ${textKeys}, sum(flows)::BIGINT, sum(packets)::BIGINT, sum(bytes)::BIGINT, min(first_start), max(last_end),
+  count(*)
 FROM ${FLOW_ROLLUPS.ports} WHERE ${condition} GROUP BY unit_id, hour_start, ${textKeys}`);
 }

@@ -5,7 +5,7 @@ import { duckdb, DuckDbDialect } from '../../src/query/dialect.js';
 import { compileInsights, flowsSource } from '../../src/query/insights/index.js';
 import { dialectForStore } from '../../src/query/store-dialect.js';
 import { buildReportSql, REPORTS } from '../../src/reports/index.js';
-import { FLOW_ROLLUPS, readRollups, refreshRollups, rollupCondition, updateRollups } from '../../src/store/index.js';
+import { FLOW_ROLLUPS, readRollups, refreshRollups, ROLLUP_UNITS_TABLE, rollupCondition, updateRollups } from '../../src/store/index.js';
 import type { Store } from '../../src/store/index.js';
 import { fixtureStore, graphFixture } from '../graph/fixture.js';
 import { loadStore, valuesOf } from './fixture-store.js';
@@ -25,6 +25,11 @@ const INSIGHTS = [
   'stats avg(bytes) by srcAddr',
   'filter srcPort > 1000 | stats count(*) by srcAddr',
   'stats count(*) by bin(1h)',
+  'stats count(*) by srcAddr, dstPort | limit 7',
+  'stats count(*), sum(bytes) by dstAddr, dstPort, srcAddr | limit 3 | limit 40',
+  'stats count(*) by protocol, dstPort | limit 2',
+  'stats count(*) by action, dstPort | limit 1',
+  'stats count(*) by srcAddr, dstPort | sort srcAddr desc, dstPort asc | limit 5',
 ];
 
 let store: Store;
@@ -64,6 +69,9 @@ describe('rollups', () => {
   it('are read only by queries they can answer', () => {
     const sql = (query: string, where = 'TRUE') => compileInsights(query, { dialect: rolled, source: flowsSource({ where }) }).sql;
     expect(sql('stats count(*) by srcAddr, dstPort')).toContain(FLOW_ROLLUPS.ports);
+    expect(sql('stats count(*) by srcAddr, dstPort | limit 5')).toContain('port_keys');
+    expect(sql('stats count(*) by srcAddr, dstPort | sort srcAddr desc | limit 5')).not.toContain('port_keys');
+    expect(sql('filter protocol = 6 | stats count(*) by srcAddr, dstPort | limit 5')).not.toContain('port_keys');
     expect(sql('stats count(*) by srcAddr')).toContain(FLOW_ROLLUPS.pairs);
     expect(sql('stats count(*) by srcAddr', '"start" >= 1700000001')).not.toContain('rollup');
     expect(sql('stats avg(bytes) by srcAddr')).not.toContain('rollup');
@@ -145,6 +153,6 @@ describe('graph on rollups', () => {
       const sort = (g: FlowGraph) => ({ ...g, edges: [...g.edges].sort((a, b) => `${a.source} ${a.target}`.localeCompare(`${b.source} ${b.target}`)), nodes: [...g.nodes].sort((a, b) => a.id.localeCompare(b.id)) });
       expect(sort(after), `${node} variant ${i}`).toEqual(sort(before[i] as FlowGraph));
     }
-    await graphStore.run('DELETE FROM flow_rollup_units_v1');
+    await graphStore.run(`DELETE FROM ${ROLLUP_UNITS_TABLE}`);
   });
 });

@@ -52,6 +52,8 @@ class Compiler {
   private readonly referenced: Set<string>;
   /** Source fields read so far (a stats on rollups needs every one to be a rollup key). */
   private readonly sourceFieldsRead = new Set<string>();
+  /** Index of the command being compiled. */
+  private position = 0;
 
   constructor(
     private readonly query: InsightsQuery,
@@ -64,7 +66,10 @@ class Compiler {
   }
 
   compile(): CompiledInsights {
-    for (const command of this.query.commands) this.apply(command);
+    for (const [index, command] of this.query.commands.entries()) {
+      this.position = index;
+      this.apply(command);
+    }
     return this.finish();
   }
 
@@ -138,7 +143,7 @@ class Compiler {
       }),
     });
     // Compiled for the rollups first when they may answer; kept only if every field read (bin() reads @timestamp) is a rollup key.
-    const rollup = this.rollupFor(command) ? this.rollupTable(compileParts(true)) : undefined;
+    const rollup = this.rollupFor(command) ? this.rollupTable(compileParts(true), command) : undefined;
     if (rollup) this.stage = { ...this.stage, from: rollup.table, where: rollup.where };
     const { groups, aggregates } = rollup?.parts ?? compileParts(false);
     const columns = [...groups, ...aggregates].map((c) => `${c.value.sql} AS ${this.dialect.quoteIdentifier(c.name)}`);
@@ -165,7 +170,7 @@ class Compiler {
   }
 
   /** The rollup table and conditions for compiled stats parts, when every source field read so far is a rollup key. */
-  private rollupTable<T>(parts: T): { table: string; where: string[]; parts: T } | undefined {
+  private rollupTable<T>(parts: T, command: Extract<Command, { kind: 'stats' }>): { table: string; where: string[]; parts: T } | undefined {
     const rollups = this.dialect.rollups;
     const source = this.options.source;
     const condition = rollupCondition(source.where);
@@ -177,8 +182,34 @@ class Compiler {
       columns.add(column);
     }
     const filters = this.stage.where.slice(source.where ? 1 : 0);
-    const table = this.dialect.quoteIdentifier(columns.has('dstport') ? rollups.ports : rollups.pairs);
-    return { table, where: [...(condition === 'TRUE' ? [] : [condition]), ...filters], parts };
+    const selection = condition === 'TRUE' ? [] : [condition];
+    if (!columns.has('dstport')) return { table: this.dialect.quoteIdentifier(rollups.pairs), where: [...selection, ...filters], parts };
+    const bound = filters.length === 0 ? this.firstGroupsBound(command, selection, rollups.pairs) : undefined;
+    return { table: this.dialect.quoteIdentifier(rollups.ports), where: [...selection, ...filters, ...(bound ? [bound] : [])], parts };
+  }
+
+  /**
+   * Top-N through the aggregation, for a stats by dstPort whose rows come out in group order and are cut by the
+   * limit (nothing but `limit` follows; Insights shows 10,000 rows by default). Each pairs-rollup row knows how many
+   * distinct dstports its unit-hour-key had (port_keys), so for every value of the first group key, the largest
+   * port_keys is a lower bound of its groups. The first value whose running sum of bounds reaches the limit bounds
+   * the rows that can be shown: the ports rollup rows beyond it are not aggregated. Undefined when it cannot apply.
+   */
+  private firstGroupsBound(command: Extract<Command, { kind: 'stats' }>, selection: readonly string[], pairs: string): string | undefined {
+    const rest = this.query.commands.slice(this.position + 1);
+    if (!rest.every((c) => c.kind === 'limit')) return undefined;
+    const first = command.by[0]?.expr;
+    const column = first?.kind === 'field' ? this.options.source.field(first.name, this.dialect)?.column : undefined;
+    if (column === undefined || !['srcaddr', 'dstaddr', 'protocol', 'action', 'log_status'].includes(column)) return undefined;
+    const limits = rest.map((c) => (c.kind === 'limit' ? c.count : DEFAULT_LIMIT));
+    const limit = limits.length ? Math.min(...limits) : DEFAULT_LIMIT;
+    const key = this.dialect.quoteIdentifier(column);
+    const where = [...selection, `${key} IS NOT NULL`].join(' AND ');
+    // Rows with a null first key sort last: beyond the bound whenever there is one, kept (with all rows) otherwise.
+    const boundSql = `(SELECT ${key} FROM (SELECT ${key}, sum(lower_bound) OVER (ORDER BY ${key} ROWS UNBOUNDED PRECEDING) AS reached
+  FROM (SELECT ${key}, max(port_keys) AS lower_bound FROM ${this.dialect.quoteIdentifier(pairs)} WHERE ${where} GROUP BY ${key}))
+  WHERE reached >= ${limit} ORDER BY ${key} LIMIT 1)`;
+    return `coalesce(r.${key} <= ${boundSql}, ${boundSql} IS NULL)`;
   }
 
   /** count(*) and sum(bytes|packets) over rollup rows (which carry flows, packets and bytes sums); else undefined. */
