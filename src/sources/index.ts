@@ -7,3 +7,4 @@ export { buildAwsClientConfig } from './aws/client-config.js';
 export type { AwsClientConfig, AwsRetrySettings } from './aws/client-config.js';
 export { toSourceError } from './aws/errors.js';
 export type { AwsCallInfo } from './aws/errors.js';
+export { isTransientError } from './aws/backoff.js';
