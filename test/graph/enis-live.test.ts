@@ -148,3 +148,28 @@ describe('flowlens serve --enis-live', () => {
     expect(run.stdout).toMatch(/^flowlens serving http:\/\/127\.0\.0\.1:\d+\/\n$/);
   });
 });
+
+describe('flowlens enis save', () => {
+  it('writes describe-network-interfaces JSON that --enis reads back to the same graph as --enis-live', async () => {
+    ec2 = await startFakeEc2({ interfaces: ACCOUNT, pageSize: 3 });
+    const file = `${folder.path}/saved-enis.json`;
+    const save = await runFlowlens(['enis', 'save', file, '--vpc', VPC, '--endpoint-url', ec2.endpoint]);
+    expect(save.code).toBe(0);
+    expect(save.stderr).toBe(`enis: 8 network interfaces written to ${file}\n`);
+    expect(ec2.calls().map((c) => c.filters)).toEqual([{ 'vpc-id': [VPC] }, { 'vpc-id': [VPC] }, { 'vpc-id': [VPC] }]);
+    const live = await runFlowlens(['graph', flows, '--node', 'eni', '--enis-live', '--endpoint-url', ec2.endpoint]);
+    const offline = await runFlowlens(['graph', flows, '--node', 'eni', '--enis', file]);
+    expect(offline.code).toBe(0);
+    expect(offline.stdout).toBe(live.stdout);
+  });
+
+  it('prints the JSON without a FILE and refuses --vpc with --eni', async () => {
+    ec2 = await startFakeEc2({ interfaces: ACCOUNT });
+    const run = await runFlowlens(['enis', 'save', '--eni', 'eni-0a1b2c3d4e5f60005', '--endpoint-url', ec2.endpoint]);
+    expect(run.code).toBe(0);
+    const saved = JSON.parse(run.stdout) as { NetworkInterfaces: { NetworkInterfaceId: string; Description: string }[] };
+    expect(saved.NetworkInterfaces.map((eni) => [eni.NetworkInterfaceId, eni.Description])).toEqual([['eni-0a1b2c3d4e5f60005', 'Interface for NAT Gateway nat-0abc1234def567890']]);
+    const both = await runFlowlens(['enis', 'save', '--eni', 'eni-1', '--vpc', 'vpc-1']);
+    expect(both.code).toBe(2);
+  });
+});
