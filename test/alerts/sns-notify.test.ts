@@ -84,6 +84,12 @@ describe('sns notifiers from the command line', () => {
     expect(to(TOPIC).map((m) => (m.message as { id: string }).id)).toEqual(ids);
   });
 
+  it('alerts check lists the topics', async () => {
+    const run = await runFlowlens(['alerts', 'check', '--rules', rules]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`notify sns-1: sns ${TOPIC}\n  notify pager: sns ${FIFO_TOPIC}\n`);
+  });
+
   it('warns and exits 1 when the topic does not exist', async () => {
     sns = await startFakeSns({ topics: [] });
     const run = await runFlowlens(['alerts', 'run', seed, '--rules', rules, '--notify', '--endpoint-url', sns.endpoint]);
