@@ -12,6 +12,8 @@ export * from './detections.js';
 export * from './anomaly.js';
 export * from './run-alerts.js';
 export * from './notifiers.js';
+export * from './retry.js';
+export * from './sns-topic.js';
 export * from './tail-source.js';
 export * from './watch-state.js';
 export * from './watch.js';

@@ -2,14 +2,16 @@ import { spawn } from 'node:child_process';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { FlowlensError } from '../records/index.js';
 import { toJsonEvent } from './render.js';
+import { deliverWithRetries } from './retry.js';
+import { createSnsTopic } from './sns-topic.js';
+import type { AwsConnection } from './sns-topic.js';
 import type { NotifierConfig } from './rules-schema.js';
 import type { AlertEvent } from './types.js';
 import { isoTime } from './units.js';
 
-/** Delivers alert events somewhere: a stream, a file, a command, a webhook. */
+/** Delivers alert events somewhere: a stream, a file, a command, a webhook, an SNS topic. */
 export interface Notifier {
   /** Unique among the notifiers of a rules file (the `name`, else `<type>-<position>`). */
   readonly name: string;
@@ -17,12 +19,16 @@ export interface Notifier {
   accepts(event: AlertEvent): boolean;
   /** Delivers one event; rejects with a FlowlensError (`notify-failed`) when it could not. */
   notify(event: AlertEvent): Promise<void>;
+  /** Releases connections (the SNS client); the notifier is not used afterwards. */
+  close?(): void;
 }
 
-/** Where stream notifiers write, injected so the CLI and tests choose. */
+/** Where stream notifiers write, injected so the CLI and tests choose, and the AWS settings of SNS notifiers. */
 export interface NotifierIo {
   stdout: Writable;
   stderr: Writable;
+  /** The command line's --profile, --region and --endpoint-url (a notifier's own region/endpointUrl win). */
+  aws?: AwsConnection | undefined;
 }
 
 /** Builds the notifiers of a rules file's `notify:` list. */
@@ -52,6 +58,8 @@ export function createNotifier(config: NotifierConfig, io: NotifierIo, name: str
       return { name, accepts, notify: (event) => runCommand(name, config.command, payload(event), config.timeout) };
     case 'webhook':
       return { name, accepts, notify: (event) => postWebhook(name, config, event) };
+    case 'sns':
+      return snsNotifier(name, config, io.aws ?? {}, accepts);
   }
 }
 
@@ -99,9 +107,7 @@ type WebhookConfig = Extract<NotifierConfig, { type: 'webhook' }>;
 
 // Retried: network errors, timeouts, 429 and 5xx, with exponential backoff from retryDelay.
 async function postWebhook(name: string, config: WebhookConfig, event: AlertEvent): Promise<void> {
-  let failure = '';
-  for (let attempt = 0; attempt <= config.retries; attempt++) {
-    if (attempt > 0) await sleep(config.retryDelay * 1000 * 2 ** (attempt - 1));
+  const failure = await deliverWithRetries(config, async () => {
     try {
       const response = await fetch(config.url, {
         method: 'POST',
@@ -110,14 +116,29 @@ async function postWebhook(name: string, config: WebhookConfig, event: AlertEven
         signal: AbortSignal.timeout(config.timeout * 1000),
       });
       await response.arrayBuffer().catch(() => undefined);
-      if (response.ok) return;
-      failure = `HTTP ${response.status}`;
-      if (response.status < 500 && response.status !== 429) break;
+      if (response.ok) return undefined;
+      return { message: `HTTP ${response.status}`, retryable: response.status >= 500 || response.status === 429 };
     } catch (error) {
-      failure = (error as Error).name === 'TimeoutError' ? `no answer within ${config.timeout}s` : ((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message);
+      const message = (error as Error).name === 'TimeoutError' ? `no answer within ${config.timeout}s` : ((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message);
+      return { message, retryable: true };
     }
-  }
-  throw notifyError(name, `POST ${config.url} failed: ${failure}`, 'check the URL and that the receiver is up; the event is retried on the next cycle');
+  });
+  if (failure) throw notifyError(name, `POST ${config.url} failed: ${failure.message}`, 'check the URL and that the receiver is up; the event is retried on the next cycle');
+}
+
+type SnsConfig = Extract<NotifierConfig, { type: 'sns' }>;
+
+function snsNotifier(name: string, config: SnsConfig, aws: AwsConnection, accepts: (event: AlertEvent) => boolean): Notifier {
+  const topic = createSnsTopic(config, aws);
+  return {
+    name,
+    accepts,
+    notify: async (event) => {
+      const failure = await deliverWithRetries(config, () => topic.publish(event, payload(event)));
+      if (failure) throw notifyError(name, `Publish to ${config.topicArn} failed: ${failure.message}`, failure.hint ?? 'the event is retried on the next cycle');
+    },
+    close: () => topic.close(),
+  };
 }
 
 function notifyError(name: string, message: string, hint: string): FlowlensError {

@@ -119,7 +119,7 @@ export function renderRulesSummary(rules: Rules): string {
     );
   }
   for (const d of rules.detections) lines.push(`  detection ${d.name}: ${d.type}, ${formatDuration(d.type === 'Anomaly' ? d.period : d.window)} windows`);
-  for (const [i, n] of rules.notify.entries()) lines.push(`  notify ${n.name ?? `${n.type}-${i + 1}`}: ${n.type}`);
+  for (const [i, n] of rules.notify.entries()) lines.push(`  notify ${n.name ?? `${n.type}-${i + 1}`}: ${n.type}${n.type === 'sns' ? ` ${n.topicArn}` : ''}`);
   return `${lines.join('\n')}\n`;
 }
 

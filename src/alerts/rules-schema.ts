@@ -132,6 +132,25 @@ const notifierBase = {
   minSeverity: z.number().min(0).max(10).optional(),
 };
 
+// An SNS topic ARN: arn:PARTITION:sns:REGION:ACCOUNT:NAME, NAME up to 256 letters, digits, - and _ (.fifo for FIFO topics).
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
+/** SNS rejects a Subject of 100 characters or more, or with line breaks or control characters (Publish API). */
+export const MAX_SNS_SUBJECT = 99;
+
+const topicArn = z.string().superRefine((value, ctx) => {
+  if (!SNS_TOPIC_ARN.test(value)) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not an SNS topic ARN`, params: { hint: 'write arn:aws:sns:REGION:ACCOUNT:TOPIC (ending .fifo for a FIFO topic), as `aws sns list-topics` prints it' } });
+  }
+});
+
+const snsSubject = z.string().superRefine((value, ctx) => {
+  // eslint-disable-next-line no-control-regex
+  if (value.trim() === '' || [...value].length > MAX_SNS_SUBJECT || /[\u0000-\u001f\u007f]/.test(value)) {
+    ctx.addIssue({ code: 'custom', message: `subject ${JSON.stringify(value)} is not a valid SNS subject`, params: { hint: `one line of 1 to ${MAX_SNS_SUBJECT} characters; leave it out for a subject per event` } });
+  }
+});
+
 const notifier = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('stdout'), ...notifierBase, format: z.enum(['text', 'json']).default('text') }),
   z.strictObject({ type: z.literal('stderr'), ...notifierBase, format: z.enum(['text', 'json']).default('text') }),
@@ -147,6 +166,17 @@ const notifier = z.discriminatedUnion('type', [
     ...notifierBase,
     url: z.url({ protocol: /^https?$/ }),
     headers: z.record(z.string(), z.string()).default({}),
+    retries: z.number().int().min(0).max(10).default(3),
+    retryDelay: duration.default(1),
+    timeout: duration.default(10),
+  }),
+  z.strictObject({
+    type: z.literal('sns'),
+    ...notifierBase,
+    topicArn,
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'not an AWS region name (e.g. us-east-1)' }).optional(),
+    subject: snsSubject.optional(),
+    endpointUrl: z.url({ protocol: /^https?$/ }).optional(),
     retries: z.number().int().min(0).max(10).default(3),
     retryDelay: duration.default(1),
     timeout: duration.default(10),

@@ -94,11 +94,17 @@ function addressesOf(eni: NetworkInterface): string[] {
   return [...out];
 }
 
-/** Loads and merges names files and describe-network-interfaces files (names files win over AWS names). */
-export async function loadNameTable(options: { names?: readonly string[] | undefined; enis?: readonly string[] | undefined }): Promise<NameTable> {
+/** Loads and merges describe-network-interfaces files, live ENI names and names files (names files win over AWS names). */
+export async function loadNameTable(options: {
+  names?: readonly string[] | undefined;
+  enis?: readonly string[] | undefined;
+  /** Names from a live DescribeNetworkInterfaces lookup (see loadLiveNetworkInterfaces). */
+  live?: NameTable | undefined;
+}): Promise<NameTable> {
   const { loadNamesFile, mergeNameTables } = await import('./names.js');
   const tables: NameTable[] = [];
   for (const path of options.enis ?? []) tables.push(await loadNetworkInterfacesFile(path));
+  if (options.live) tables.push(options.live);
   for (const path of options.names ?? []) tables.push(await loadNamesFile(path));
   return mergeNameTables(...tables);
 }

@@ -3,6 +3,7 @@ export * from './address-text.js';
 export * from './node-mode.js';
 export * from './names.js';
 export * from './enrich.js';
+export * from './enrich-live.js';
 export * from './pseudonymize.js';
 export * from './pseudonymize-graph.js';
 export * from './graph-sql.js';

@@ -5,9 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createNotifier, parseRules, renderAlertLine, toJsonEvent } from '../../src/alerts/index.js';
-import type { AlarmEvent, AlertEvent, FindingEvent, Notifier } from '../../src/alerts/index.js';
+import { createNotifier, MAX_SNS_SUBJECT, parseRules, renderAlertLine, renderSnsSubject, toJsonEvent } from '../../src/alerts/index.js';
+import type { AlarmEvent, AlertEvent, FindingEvent, Notifier, NotifierIo } from '../../src/alerts/index.js';
+import { useTestAwsEnv } from '../sources/helpers/s3-server.js';
 import { tempFolder } from './helpers.js';
+import { startFakeSns } from './sns-server.js';
+import type { FakeSns } from './sns-server.js';
 
 const ALARM: AlarmEvent = {
   kind: 'alarm',
@@ -72,7 +75,7 @@ class Receiver {
   }
 }
 
-function notifierFrom(yaml: string, io = { stdout: new PassThrough(), stderr: new PassThrough() }): Notifier {
+function notifierFrom(yaml: string, io: NotifierIo = { stdout: new PassThrough(), stderr: new PassThrough() }): Notifier {
   const config = parseRules(`notify:\n  - ${yaml}`).notify[0];
   if (!config) throw new Error('no notifier');
   return createNotifier(config, io);
@@ -89,22 +92,42 @@ interface Harness {
   received(): Promise<unknown[]>;
 }
 
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:flowlens-alerts';
+const FIFO_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:flowlens-alerts.fifo';
+
 const receiver = new Receiver();
 let url = '';
 let folder: Awaited<ReturnType<typeof tempFolder>>;
+let sns: FakeSns;
+let restoreEnv: () => void;
 beforeAll(async () => {
   url = await receiver.start();
   folder = await tempFolder();
+  sns = await startFakeSns({ topics: [TOPIC, FIFO_TOPIC] });
+  restoreEnv = useTestAwsEnv();
 });
 afterAll(async () => {
   await receiver.stop();
+  await sns.stop();
   await folder.cleanup();
+  restoreEnv();
 });
 afterEach(() => {
   receiver.bodies = [];
   receiver.requests = 0;
   receiver.failures = 0;
+  sns.published.length = 0;
+  sns.requests.length = 0;
+  sns.options.failures = 0;
+  sns.options.deny = false;
 });
+
+/** An SNS notifier on the fake SNS, given through the notifier's endpointUrl or the command line's --endpoint-url. */
+function snsNotifier(extra = '', via: 'rules' | 'cli' = 'rules'): Notifier {
+  const endpoint = via === 'rules' ? `\n    endpointUrl: ${sns.endpoint}` : '';
+  const aws = via === 'cli' ? { endpointUrl: sns.endpoint } : undefined;
+  return notifierFrom(`type: sns\n    topicArn: ${TOPIC}\n    retryDelay: 0.01${endpoint}${extra}`, { stdout: new PassThrough(), stderr: new PassThrough(), aws });
+}
 
 const jsonLines = (text: string): unknown[] => text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
 
@@ -142,6 +165,7 @@ const HARNESSES: [string, () => Harness][] = [
     },
   ],
   ['webhook', () => ({ notifier: notifierFrom(`type: webhook\n    url: ${url}\n    retryDelay: 0.01`), received: async () => receiver.bodies })],
+  ['sns', () => ({ notifier: snsNotifier(), received: async () => sns.published.map((m) => m.message) })],
 ];
 
 describe.each(HARNESSES)('Notifier contract: %s', (_kind, make) => {
@@ -185,6 +209,67 @@ describe('webhook notifier', () => {
     receiver.failures = 5;
     await expect(notifierFrom(`type: webhook\n    url: ${url}\n    retries: 1\n    retryDelay: 0.01`).notify(ALARM)).rejects.toMatchObject({ code: 'notify-failed' });
     expect(receiver.requests).toBe(2);
+  });
+});
+
+describe('sns notifier', () => {
+  it('publishes to the topic with a subject per event and filterable attributes, retrying a failed call', async () => {
+    sns.options.failures = 1;
+    const notifier = snsNotifier('', 'cli');
+    await notifier.notify(ALARM);
+    await notifier.notify(FINDING);
+    notifier.close?.();
+    expect(sns.requests).toHaveLength(3);
+    expect(sns.published).toEqual([
+      { topicArn: TOPIC, subject: renderSnsSubject(ALARM), message: toJsonEvent(ALARM), groupId: null, deduplicationId: null, attributes: { kind: 'alarm', alarmName: 'SSH-rejects', state: 'ALARM' } },
+      { topicArn: TOPIC, subject: renderSnsSubject(FINDING), message: toJsonEvent(FINDING), groupId: null, deduplicationId: null, attributes: { kind: 'finding', detection: 'SSHBruteForce', severity: '2' } },
+    ]);
+    expect(sns.published[0]?.subject).toBe('ALARM: "SSH-rejects" (INSUFFICIENT_DATA -> ALARM)');
+  });
+
+  it('sets the deduplication id from the event id and a group per alarm or detection on FIFO topics', async () => {
+    const notifier = notifierFrom(`type: sns\n    topicArn: ${FIFO_TOPIC}\n    endpointUrl: ${sns.endpoint}\n    subject: VPC alert`);
+    await notifier.notify(ALARM);
+    await notifier.notify(FINDING);
+    expect(sns.published.map((m) => [m.topicArn, m.subject, m.deduplicationId, m.groupId])).toEqual([
+      [FIFO_TOPIC, 'VPC alert', ALARM.id, 'alarm:SSH-rejects'],
+      [FIFO_TOPIC, 'VPC alert', FINDING.id, 'finding:SSHBruteForce'],
+    ]);
+  });
+
+  it('keeps a generated subject on one line and under 100 characters', async () => {
+    const long: AlarmEvent = { ...ALARM, alarmName: `rejects\nfrom ${'x'.repeat(200)}` };
+    await snsNotifier().notify(long);
+    const subject = sns.published[0]?.subject ?? '';
+    expect([...subject].length).toBe(MAX_SNS_SUBJECT);
+    expect(subject).not.toMatch(/[\r\n]/);
+    expect(subject.startsWith('ALARM: "rejects from xxx')).toBe(true);
+  });
+
+  it('fails with notify-failed naming sns:Publish, without retrying, when access is denied', async () => {
+    sns.options.deny = true;
+    await expect(snsNotifier('\n    retries: 3').notify(ALARM)).rejects.toMatchObject({
+      code: 'notify-failed',
+      message: expect.stringMatching(/AuthorizationError(Exception)? \(HTTP 403\): .*not authorized/),
+      hint: expect.stringContaining('sns:Publish'),
+    });
+    expect(sns.requests).toHaveLength(1);
+  });
+
+  it('fails with notify-failed when retries run out', async () => {
+    sns.options.failures = 5;
+    await expect(snsNotifier('\n    retries: 1').notify(ALARM)).rejects.toMatchObject({ code: 'notify-failed', message: expect.stringContaining('InternalError') });
+    expect(sns.requests).toHaveLength(2);
+  });
+
+  it.each([
+    ['topicArn: arn:aws:sqs:us-east-1:123456789012:q', 'is not an SNS topic ARN', 3],
+    [`topicArn: ${TOPIC}\n    subject: "${'s'.repeat(100)}"`, 'is not a valid SNS subject', 4],
+    [`topicArn: ${TOPIC}\n    region: Frankfurt`, 'not an AWS region name', 4],
+  ])('rejects %j in the rules file with its line', (yaml, message, line) => {
+    expect(() => parseRules(`notify:\n  - type: sns\n    ${yaml}\n`, 'rules.yaml')).toThrow(
+      expect.objectContaining({ code: 'rules-invalid', issues: [expect.objectContaining({ line, message: expect.stringContaining(message) })] }),
+    );
   });
 });
 

@@ -42,7 +42,8 @@ export function registerAlerts(program: Command, context: CliContext): void {
           await writeOut(context, renderAlertsReport(report, rules));
         }
         if (options.notify) {
-          for (const notifier of createNotifiers(rules.notify, context)) {
+          const aws = { profile: options.profile, region: options.region, endpointUrl: options.endpointUrl };
+          for (const notifier of createNotifiers(rules.notify, { stdout: context.stdout, stderr: context.stderr, aws })) {
             for (const event of reportEvents(report)) {
               if (!notifier.accepts(event)) continue;
               await notifier.notify(event).catch((error: Error) => {
@@ -50,6 +51,7 @@ export function registerAlerts(program: Command, context: CliContext): void {
                 context.exitCode = 1;
               });
             }
+            notifier.close?.();
           }
         }
       } finally {

@@ -6,12 +6,15 @@ import { openData } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import type { ReadingOptions } from '../options.js';
 import { UsageError } from '../../records/index.js';
+import type { LiveEniScope, NameTable } from '../../graph/index.js';
+import type { Store } from '../../store/index.js';
 
 /** Options of `flowlens graph` beyond the common reading options. */
 export interface GraphCommandOptions extends ReadingOptions {
   node: string;
   names?: string[];
   enis?: string[];
+  enisLive?: string | boolean;
   public: string;
   protocol?: string;
   port?: string;
@@ -35,6 +38,7 @@ export function registerGraph(program: Command, context: CliContext): void {
     .option('--node <mode>', 'node identity: ip | ip-port | eni | subnet/NN | name', 'ip')
     .option('--names <file>', 'known names: YAML/JSON/CSV of address or CIDR → name (repeatable)', collect)
     .option('--enis <file>', 'name ENIs and addresses from `aws ec2 describe-network-interfaces` JSON (repeatable)', collect)
+    .option('--enis-live [scope]', 'name ENIs live with EC2 DescribeNetworkInterfaces (--profile, --region, --endpoint-url): seen (VPCs/ENIs in the data, default) or all')
     .addOption(new Option('--public <mode>', 'public addresses: keep each, or group into one "internet" node').choices(['keep', 'group']).default('keep'))
     .option('--protocol <list>', 'keep only these protocols (tcp,udp,icmp or numbers)')
     .option('--port <list>', 'keep only flows with one of these source or destination ports')
@@ -53,8 +57,13 @@ export function registerGraph(program: Command, context: CliContext): void {
         throw new UsageError(`--export ${format} writes files: give --out PATH`);
       }
       const buildOptions = await graphOptionsFrom(options, context);
+      const liveScope = options.enisLive === undefined ? undefined : graph.parseLiveEniScope(options.enisLive);
       const data = await openData(context, sources, options, parseSelection(options));
       try {
+        if (liveScope) {
+          const live = await lookUpEnis(context, data.store, liveScope, options, data.where);
+          buildOptions.names = await graph.loadNameTable({ names: options.names, enis: options.enis, live });
+        }
         const built = await graph.buildGraph(data.store, { ...buildOptions, where: data.where });
         if (!options.out) {
           await writeOut(context, graph.renderExport(built, format as 'json' | 'graphml' | 'dot'));
@@ -67,6 +76,22 @@ export function registerGraph(program: Command, context: CliContext): void {
         data.close();
       }
     });
+}
+
+/** Names ENIs live (`--enis-live`) from the selected flows' VPCs or ENIs, noting on stderr how many interfaces AWS described. */
+export async function lookUpEnis(
+  context: CliContext,
+  store: Store,
+  scope: LiveEniScope,
+  options: Pick<ReadingOptions, 'profile' | 'region' | 'endpointUrl'>,
+  where?: string,
+): Promise<NameTable> {
+  const { loadLiveNetworkInterfaces } = await import('../../graph/index.js');
+  const aws = { profile: options.profile, region: options.region, endpointUrl: options.endpointUrl };
+  const live = await loadLiveNetworkInterfaces(store, scope, aws, where);
+  const filter = live.scope.filter ? ` (filter ${live.scope.filter}: ${live.scope.values?.length ?? 0} values)` : ' (all in the region)';
+  writeErr(context, `enis: ${live.interfaces} network interfaces described${filter}, ${live.names.enis.size} named`);
+  return live.names;
 }
 
 /** Turns command options into buildGraph options (node mode, names, filters, thresholds, pseudonymizer). */

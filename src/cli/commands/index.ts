@@ -4,6 +4,7 @@ import { registerAggregate } from './aggregate.js';
 import { registerAlerts } from './alerts.js';
 import { registerAthena } from './athena.js';
 import { registerClickHouse } from './clickhouse.js';
+import { registerEnis } from './enis.js';
 import { registerExport } from './export.js';
 import { registerFields } from './fields.js';
 import { registerFindip } from './findip.js';
@@ -42,6 +43,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerWatch,
   registerGraph,
   registerServe,
+  registerEnis,
   registerFields,
   registerSources,
   registerExport,

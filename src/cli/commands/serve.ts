@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../context.js';
 import { openData } from '../data.js';
+import { lookUpEnis } from './graph.js';
 import { parsePositiveInt } from '../options.js';
 import type { ReadingOptions } from '../options.js';
 import { UsageError } from '../../records/index.js';
@@ -12,6 +13,7 @@ export interface ServeOptions extends ReadingOptions {
   host: string;
   names?: string[];
   enis?: string[];
+  enisLive?: string | boolean;
   key?: string;
   pseudonymize?: boolean;
 }
@@ -30,16 +32,30 @@ export function registerServe(program: Command, context: CliContext): void {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--names <file>', 'known names: YAML/JSON/CSV of address or CIDR → name (repeatable)', collect)
     .option('--enis <file>', 'name ENIs from `aws ec2 describe-network-interfaces` JSON (repeatable)', collect)
+    .option('--enis-live [scope]', 'name ENIs live with EC2 DescribeNetworkInterfaces: seen (VPCs/ENIs in the data, default) or all')
+    .option('--profile <name>', 'AWS profile for --enis-live and s3:// or cwl:// sources')
+    .option('--region <region>', 'AWS region for --enis-live and s3:// or cwl:// sources')
+    .option('--endpoint-url <url>', 'endpoint of an AWS-compatible service (EC2 for --enis-live, S3, CloudWatch Logs)')
     .option('--key <key>', 'pseudonymization key: lets the page switch to pseudonyms (default: $FLOWLENS_PSEUDONYM_KEY)')
     .option('--pseudonymize', 'always pseudonymize (needs a key); the page never shows real addresses')
     .action(async (sources: string[], options: ServeOptions) => {
       const port = options.port === '0' ? 0 : parsePositiveInt(options.port, '--port', 8080);
       const key = options.key ?? context.env.FLOWLENS_PSEUDONYM_KEY;
       if (options.pseudonymize && !key) throw new UsageError('--pseudonymize needs a key', { hint: 'pass --key K or set FLOWLENS_PSEUDONYM_KEY' });
-      const { loadNameTable, createPseudonymizer } = await import('../../graph/index.js');
+      const { loadNameTable, createPseudonymizer, parseLiveEniScope } = await import('../../graph/index.js');
       const { createApp, findWebDist, startServer } = await import('../../server/index.js');
-      const names = await loadNameTable({ names: options.names, enis: options.enis });
+      const liveScope = options.enisLive === undefined ? undefined : parseLiveEniScope(options.enisLive);
+      let names = await loadNameTable({ names: options.names, enis: options.enis });
       const data = await openData(context, sources, options, {});
+      if (liveScope) {
+        try {
+          const live = await lookUpEnis(context, data.store, liveScope, options, data.where);
+          names = await loadNameTable({ names: options.names, enis: options.enis, live });
+        } catch (error) {
+          data.close();
+          throw error;
+        }
+      }
       const staticDir = findWebDist();
       const app = createApp({
         store: data.store,

@@ -37,9 +37,9 @@ export function registerWatch(program: Command, context: CliContext): void {
     .option('--log-format <format>', "format of header-less lines, AWS syntax: '${version} ${srcaddr} ...' (default: the v2 format)")
     .addOption(new Option('-f, --format <format>', 'how events are printed when the rules file has no notifiers').choices(['text', 'json']).default('text'))
     .option('-v, --verbose', 'report each cycle on stderr')
-    .option('--profile <name>', 'AWS profile for s3:// and cwl:// sources')
+    .option('--profile <name>', 'AWS profile for s3:// and cwl:// sources and sns notifiers')
     .option('--region <region>', 'AWS region for s3:// and cwl:// sources')
-    .option('--endpoint-url <url>', 'endpoint of an S3- or CloudWatch-compatible service')
+    .option('--endpoint-url <url>', 'endpoint of an S3-, CloudWatch- or SNS-compatible service')
     .option('--log-streams <names>', 'CloudWatch: only these log streams (comma-separated)')
     .description('follow flow logs and evaluate alarms and detections continuously; notify on state changes and findings')
     .action(async (sources: string[], options: WatchCommandOptions) => {
@@ -61,7 +61,8 @@ export function registerWatch(program: Command, context: CliContext): void {
         store.close();
         throw error;
       });
-      const notifiers = createNotifiers(rules.notify, context);
+      const aws = { profile: options.profile, region: options.region, endpointUrl: options.endpointUrl };
+      const notifiers = createNotifiers(rules.notify, { stdout: context.stdout, stderr: context.stderr, aws });
       const issues = createIssueReporter(context);
       const controller = new AbortController();
       const stop = (): void => controller.abort();
@@ -94,6 +95,7 @@ export function registerWatch(program: Command, context: CliContext): void {
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        for (const notifier of notifiers) notifier.close?.();
         store.close();
       }
     });

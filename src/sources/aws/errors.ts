@@ -21,6 +21,10 @@ const CODES: Record<string, { code: string; hint: string }> = {
     code: 'access-denied',
     hint: 'check the IAM policy (logs:FilterLogEvents on the log group) or pass --profile',
   },
+  AuthFailure: {
+    code: 'bad-credentials',
+    hint: 'AWS could not validate the credentials: check them or --profile',
+  },
   Forbidden: { code: 'access-denied', hint: 'check the IAM and bucket policies, or pass --profile' },
   NoSuchBucket: {
     code: 'no-such-bucket',
@@ -59,8 +63,13 @@ const CODES: Record<string, { code: string; hint: string }> = {
   InvalidParameterException: { code: 'invalid-request', hint: 'check --filter-pattern and --log-streams' },
 };
 
+/** What a caller knows about the call that failed: the IAM action it needs, named when access is denied. */
+export interface AwsCallInfo {
+  permission?: string;
+}
+
 /** Turns an SDK error into a SourceError that names what was being read and says what to do. */
-export function toSourceError(error: unknown, what: string): FlowlensError {
+export function toSourceError(error: unknown, what: string, call: AwsCallInfo = {}): FlowlensError {
   if (error instanceof FlowlensError) return error;
   const shape = (typeof error === 'object' && error !== null ? error : {}) as AwsErrorShape;
   const name = shape.name ?? shape.code ?? 'Error';
@@ -79,6 +88,12 @@ export function toSourceError(error: unknown, what: string): FlowlensError {
   if (/region is missing/i.test(shape.message ?? '')) {
     return new SourceError('no-region', `${what}: no AWS region configured`, {
       hint: 'pass --region, set AWS_REGION, or use a --profile that has a region',
+      cause: error,
+    });
+  }
+  if (call.permission && known?.code === 'access-denied') {
+    return new SourceError('access-denied', `${what}: the credentials lack ${call.permission} (${name}${status ? `, HTTP ${status}` : ''})`, {
+      hint: `allow ${call.permission} in the IAM policy of these credentials, or pass --profile (and --region)`,
       cause: error,
     });
   }
