@@ -1,4 +1,6 @@
 import { UsageError } from '../records/index.js';
+import type { AwsClientConfig as SourceClientConfig } from '../sources/aws/client-config.js';
+import { buildAwsClientConfig as buildSourceClientConfig } from '../sources/aws/client-config.js';
 
 /** AWS connection options from the command line. */
 export interface AwsOptions {
@@ -8,27 +10,18 @@ export interface AwsOptions {
   endpointUrl?: string | undefined;
 }
 
-/** Client configuration shared by the S3 and Athena clients: region, endpoint and profile credentials. */
-export interface AwsClientConfig {
-  region: string;
-  endpoint?: string;
-  forcePathStyle?: boolean;
-  credentials?: ReturnType<typeof import('@aws-sdk/credential-providers').fromIni>;
-}
+/** Client configuration of the S3 (export) and Athena clients: the sources' settings plus a region and path-style S3. */
+export type AwsClientConfig = SourceClientConfig & { region: string; forcePathStyle?: boolean };
 
-/** Builds the client configuration; the region falls back to $AWS_REGION, $AWS_DEFAULT_REGION, then us-east-1. */
+/**
+ * Builds the client configuration with the sources' builder (credential chain, `--profile`, `--endpoint-url`);
+ * the region falls back to $AWS_REGION, $AWS_DEFAULT_REGION, then us-east-1.
+ */
 export async function buildAwsClientConfig(options: AwsOptions, env: Record<string, string | undefined> = process.env): Promise<AwsClientConfig> {
-  const config: AwsClientConfig = { region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1' };
-  if (options.endpointUrl !== undefined) {
-    config.endpoint = options.endpointUrl;
-    // Self-hosted S3 endpoints seldom resolve bucket subdomains.
-    config.forcePathStyle = true;
-  }
-  if (options.profile !== undefined) {
-    const { fromIni } = await import('@aws-sdk/credential-providers');
-    config.credentials = fromIni({ profile: options.profile });
-  }
-  return config;
+  const shared = await buildSourceClientConfig(options, { maxAttempts: 6, retryMode: 'standard' });
+  const region = shared.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  // Self-hosted S3 endpoints seldom resolve bucket subdomains.
+  return shared.endpoint === undefined ? { ...shared, region } : { ...shared, region, forcePathStyle: true };
 }
 
 /** A parsed `s3://bucket/prefix` location. */
