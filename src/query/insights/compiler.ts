@@ -4,6 +4,7 @@ import { insightsError } from './errors.js';
 import { compileExpr, isAggregateCall, toBoolean } from './expressions.js';
 import type { Compiled, ExprContext } from './expressions.js';
 import type { InsightsSource, ValueType } from './fields.js';
+import { naturalSortKeys } from './natural-sort.js';
 import { parseInsights } from './parser.js';
 import { checkRegex, globToRegex, numberNamedGroups } from './regex.js';
 import { ROLLUP_KEYS, rollupCondition } from '../../store/rollups.js';
@@ -94,7 +95,7 @@ class Compiler {
         return;
       case 'sort':
         this.beforeRowChange();
-        this.stage.order = command.keys.map((key) => ({ sql: this.expr(key.expr).sql, desc: key.desc }));
+        this.stage.order = command.keys.flatMap((key) => this.sortKeys(key.expr).map((sql) => ({ sql, desc: key.desc })));
         return;
       case 'limit':
         this.stage.limit = Math.min(command.count, this.stage.limit ?? command.count);
@@ -103,6 +104,13 @@ class Compiler {
         this.dedup(command.keys);
         return;
     }
+  }
+
+  /** ORDER BY keys of a sort expression: numbers and times as they are, text in Insights' natural order. */
+  private sortKeys(expr: Expr): string[] {
+    const value = this.expr(expr);
+    if (value.type !== 'string' && value.type !== 'any') return [value.sql];
+    return naturalSortKeys(value.type === 'string' ? value.sql : this.dialect.toText(value.sql), this.dialect);
   }
 
   /** Defines a `fields` item in the scope and returns its output name. */
