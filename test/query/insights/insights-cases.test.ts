@@ -21,7 +21,6 @@ const CASES = (JSON.parse(readFileSync(fixturePath('queries/insights-cases.json'
 
 // Cases flowlens does not reproduce, and why (documented in docs/queries.md):
 const SKIPPED: Record<string, string> = {
-  'ins-15': 'the pattern command is not supported',
   'ins-23': 'query only, no input',
 };
 
