@@ -16,11 +16,12 @@ export interface LogTypeOptions {
   logType?: string;
 }
 
-/** Adds `--log-type vpc|s3-access|cloudtrail` (default: detected from each file's content). */
-export function addLogTypeOption(command: Command): Command {
+/** Adds `--log-type vpc|s3-access|cloudtrail` (default: detected from each file's content), plus a command's own extra types. */
+export function addLogTypeOption(command: Command, extra: { choices: readonly string[]; help: string } = { choices: [], help: '' }): Command {
   return command.addOption(
-    new Option('--log-type <type>', 'what the SOURCEs hold: VPC flow logs, S3 server access logs or CloudTrail logs (default: detected from the content)').choices([
+    new Option('--log-type <type>', `what the SOURCEs hold: VPC flow logs, S3 server access logs or CloudTrail logs${extra.help} (default: detected from the content)`).choices([
       ...LOG_TYPE_NAMES,
+      ...extra.choices,
       'auto',
     ]),
   );

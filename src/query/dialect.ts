@@ -57,6 +57,19 @@ export interface SqlDialect {
   regexExtract(expr: string, pattern: string, group: number): string;
   /** Replaces every match of the pattern by a literal replacement (no group references). */
   regexReplace(expr: string, pattern: string, replacement: string): string;
+  /** Replaces every match of the pattern; the replacement may refer to groups as `\\1` … `\\9` (other text is literal). */
+  regexReplaceGroups(expr: string, pattern: string, replacement: string): string;
+  /** Concatenates `body(part)` over every match of the pattern in the text, in order (`part` is SQL naming the match). */
+  mapMatches(expr: string, pattern: string, body: (part: string) => string): string;
+  /** Splits the text on a literal separator and concatenates `body(part, index)` over the parts (index 1-based). */
+  mapSplit(expr: string, separator: string, body: (part: string, index: string) => string): string;
+  /** The text as a double, or NULL when it is not a number. */
+  toNumber(expr: string): string;
+  /**
+   * The value at a path of object keys (strings) and array indexes (0-based numbers) in JSON text, as text: strings
+   * unquoted, numbers and booleans as written, objects and arrays as JSON; NULL when absent, JSON null or not JSON.
+   */
+  jsonValue(expr: string, path: readonly (string | number)[]): string;
   /** True when the text contains `needle` (case-sensitive, literal). */
   contains(expr: string, needle: string): string;
   /** Replaces every occurrence of a literal string. */
@@ -121,6 +134,15 @@ export const PRIVATE_CIDRS: readonly string[] = [
 
 const NUMERIC_COLUMNS: Record<string, string> = { srcaddr: 'src_ip', dstaddr: 'dst_ip' };
 
+// Lambda parameter names of mapMatches/mapSplit (underscored so they cannot shadow a column).
+const LAMBDA_PART = '__part';
+const LAMBDA_INDEX = '__index';
+
+/** A JSONPath for a key/index path: `$."b"."c"`, `$."items"[0]` (keys quoted, so any character works). */
+function jsonPath(path: readonly (string | number)[]): string {
+  return `$${path.map((p) => (typeof p === 'number' ? `[${p}]` : `."${p.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`)).join('')}`;
+}
+
 /** Parses a CIDR for an SQL address test, failing with a QueryError the user can act on. */
 export function parseCidr(cidr: string): { low: bigint; high: bigint; family: 'ipv4' | 'ipv6'; prefix: number } {
   try {
@@ -173,6 +195,11 @@ abstract class BaseDialect implements SqlDialect {
   abstract regexMatch(expr: string, pattern: string): string;
   abstract regexExtract(expr: string, pattern: string, group: number): string;
   abstract regexReplace(expr: string, pattern: string, replacement: string): string;
+  abstract regexReplaceGroups(expr: string, pattern: string, replacement: string): string;
+  abstract mapMatches(expr: string, pattern: string, body: (part: string) => string): string;
+  abstract mapSplit(expr: string, separator: string, body: (part: string, index: string) => string): string;
+  abstract toNumber(expr: string): string;
+  abstract jsonValue(expr: string, path: readonly (string | number)[]): string;
   abstract contains(expr: string, needle: string): string;
 
   replace(expr: string, search: string, replacement: string): string {
@@ -286,6 +313,28 @@ export class DuckDbDialect extends BaseDialect {
     return `regexp_replace(${expr}, ${this.literal(pattern)}, ${this.literal(replacement.replaceAll('\\', '\\\\'))}, 'g')`;
   }
 
+  regexReplaceGroups(expr: string, pattern: string, replacement: string): string {
+    return `regexp_replace(${expr}, ${this.literal(pattern)}, ${this.literal(replacement)}, 'g')`;
+  }
+
+  mapMatches(expr: string, pattern: string, body: (part: string) => string): string {
+    return `array_to_string(list_transform(regexp_extract_all(${expr}, ${this.literal(pattern)}), lambda ${LAMBDA_PART}: ${body(LAMBDA_PART)}), '')`;
+  }
+
+  mapSplit(expr: string, separator: string, body: (part: string, index: string) => string): string {
+    const parts = `string_split(${expr}, ${this.literal(separator)})`;
+    return `array_to_string(list_transform(${parts}, lambda ${LAMBDA_PART}, ${LAMBDA_INDEX}: ${body(LAMBDA_PART, LAMBDA_INDEX)}), '')`;
+  }
+
+  toNumber(expr: string): string {
+    return `TRY_CAST(${expr} AS DOUBLE)`;
+  }
+
+  jsonValue(expr: string, path: readonly (string | number)[]): string {
+    // json_extract_string fails on text that is not JSON, so the CASE guards it.
+    return `CASE WHEN json_valid(${expr}) THEN json_extract_string(${expr}, ${this.literal(jsonPath(path))}) END`;
+  }
+
   contains(expr: string, needle: string): string {
     return `contains(${expr}, ${this.literal(needle)})`;
   }
@@ -371,6 +420,31 @@ export class TrinoDialect extends BaseDialect {
 
   regexReplace(expr: string, pattern: string, replacement: string): string {
     return `regexp_replace(${expr}, ${this.literal(pattern)}, ${this.literal(replacement.replaceAll('$', '\\$'))})`;
+  }
+
+  regexReplaceGroups(expr: string, pattern: string, replacement: string): string {
+    // Trino (Java regex) writes group references as $1.
+    const java = replacement.replaceAll('$', '\\$').replace(/\\([1-9])/g, '$$$1');
+    return `regexp_replace(${expr}, ${this.literal(pattern)}, ${this.literal(java)})`;
+  }
+
+  mapMatches(expr: string, pattern: string, body: (part: string) => string): string {
+    return `array_join(transform(regexp_extract_all(${expr}, ${this.literal(pattern)}), ${LAMBDA_PART} -> ${body(LAMBDA_PART)}), '')`;
+  }
+
+  mapSplit(expr: string, separator: string, body: (part: string, index: string) => string): string {
+    const parts = `split(${expr}, ${this.literal(separator)})`;
+    return `array_join(zip_with(${parts}, sequence(1, cardinality(${parts})), (${LAMBDA_PART}, ${LAMBDA_INDEX}) -> ${body(LAMBDA_PART, LAMBDA_INDEX)}), '')`;
+  }
+
+  toNumber(expr: string): string {
+    return `try_cast(${expr} AS DOUBLE)`;
+  }
+
+  jsonValue(expr: string, path: readonly (string | number)[]): string {
+    // json_extract_scalar gives NULL for objects and arrays; json_format of json_extract keeps them as JSON text.
+    const p = this.literal(jsonPath(path));
+    return `try(coalesce(json_extract_scalar(${expr}, ${p}), json_format(json_extract(${expr}, ${p}))))`;
   }
 
   contains(expr: string, needle: string): string {
@@ -475,6 +549,35 @@ export class ClickHouseDialect extends BaseDialect {
 
   regexReplace(expr: string, pattern: string, replacement: string): string {
     return `replaceRegexpAll(${expr}, ${this.literal(pattern)}, ${this.literal(replacement.replaceAll('\\', '\\\\'))})`;
+  }
+
+  regexReplaceGroups(expr: string, pattern: string, replacement: string): string {
+    return `replaceRegexpAll(${expr}, ${this.literal(pattern)}, ${this.literal(replacement)})`;
+  }
+
+  mapMatches(expr: string, pattern: string, body: (part: string) => string): string {
+    // Arrays cannot be Nullable: a NULL text maps as ''.
+    return `arrayStringConcat(arrayMap(${LAMBDA_PART} -> ${body(LAMBDA_PART)}, extractAll(ifNull(${expr}, ''), ${this.literal(pattern)})))`;
+  }
+
+  mapSplit(expr: string, separator: string, body: (part: string, index: string) => string): string {
+    const parts = `splitByString(${this.literal(separator)}, ifNull(${expr}, ''))`;
+    return `arrayStringConcat(arrayMap((${LAMBDA_PART}, ${LAMBDA_INDEX}) -> ${body(LAMBDA_PART, LAMBDA_INDEX)}, ${parts}, arrayEnumerate(${parts})))`;
+  }
+
+  toNumber(expr: string): string {
+    return `toFloat64OrNull(toString(${expr}))`;
+  }
+
+  jsonValue(expr: string, path: readonly (string | number)[]): string {
+    // Old releases have only the visitParam functions: each key is looked up in the raw JSON of the level above
+    // (so nested keys work); array indexes are not supported (NULL).
+    if (path.length === 0 || path.some((p) => typeof p === 'number')) return 'NULL';
+    const keys = path as readonly string[];
+    const parent = keys.slice(0, -1).reduce((acc, key) => `visitParamExtractRaw(${acc}, ${this.literal(key)})`, expr);
+    const last = this.literal(keys[keys.length - 1] as string);
+    const raw = this.regexReplace(`visitParamExtractRaw(${parent}, ${last})`, '^\\s+|\\s+$', '');
+    return `multiIf(${raw} IN ('', 'null'), NULL, substring(${raw}, 1, 1) = '"', visitParamExtractString(concat('{"v":', ${raw}, '}'), 'v'), ${raw})`;
   }
 
   contains(expr: string, needle: string): string {

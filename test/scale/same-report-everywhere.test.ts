@@ -76,6 +76,9 @@ describe.skipIf(CLICKHOUSE_SKIP_REASON !== undefined)('the same report on every 
     'stats count(*) as flows, sum(bytes) as total by srcAddr | sort flows desc, srcAddr asc | limit 10',
     'filter action="REJECT" | stats count(*) as rejected by bin(5m) as t | sort t',
     'filter dstPort = 443 and isIpv4InSubnet(dstAddr, "10.0.0.0/8") | stats count_distinct(srcAddr) as sources by dstAddr | sort sources desc, dstAddr asc',
+    // The natural sort of text and the pattern command (regex chains, lambdas over arrays) on both engines.
+    'stats count(*) as flows by interfaceId | sort interfaceId desc | limit 20',
+    'filter action = "REJECT" | parse @message "* * * * *" as v, account, eni, src, rest | pattern rest | sort @sampleCount desc, @pattern | limit 5',
   ])('Insights query %s gives identical rows on ClickHouse', async (query) => {
     const local = await runFlowlens(['insights', query, '--db', db, '--format', 'json']);
     expect(local.code, local.stderr).toBe(0);

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliContext } from '../context.js';
-import { writeOut } from '../context.js';
-import { openData } from '../data.js';
+import { writeErr, writeOut } from '../context.js';
+import { logFormatFrom, openData, sourceOptionsFrom } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
-import type { ReadingOptions } from '../options.js';
+import type { ReadingOptions, Selection } from '../options.js';
+import { UsageError } from '../../records/index.js';
 import { addRemoteEngineOptions, defaultTableFor, remoteSelectionSql, runOnRemoteEngine } from './engines.js';
 import type { RemoteEngineOptions } from './engines.js';
 import { printTable } from './table-command.js';
@@ -28,7 +29,7 @@ export function addEngineOptions(command: Command): Command {
 /** `flowlens insights QUERY [SOURCE...]`: a CloudWatch Logs Insights query, compiled to SQL. */
 export function registerInsights(program: Command, context: CliContext): void {
   const command = program.command('insights').argument('<query>', "a Logs Insights query, e.g. 'filter action=\"REJECT\" | stats count(*) by srcAddr'").argument('[source...]', 'sources (default: the database)');
-  addLogTypeOption(addRemoteEngineOptions(addEngineOptions(addReadingOptions(command))))
+  addLogTypeOption(addRemoteEngineOptions(addEngineOptions(addReadingOptions(command))), { choices: ['text'], help: ', or any text (one event per line)' })
     .description('run a CloudWatch Logs Insights query on flow records (compiled to SQL; see docs/queries.md)')
     .option('--explain', 'print the SQL the query compiles to, without running it')
     .action(async (query: string, sources: string[], options: InsightsOptions) => {
@@ -36,6 +37,8 @@ export function registerInsights(program: Command, context: CliContext): void {
       const { getDialect } = await import('../../query/dialect.js');
       const { selectionToSql } = await import('../../query/selection.js');
       const selection = parseSelection(options);
+      // Plain-text SOURCEs (--log-type text, or files whose first lines are no flow records) are generic events.
+      if (await readsText(context, query, sources, options)) return runOnText(context, query, sources, options, selection);
       // --log-type s3-access|cloudtrail queries that table: fields by column name, @timestamp its request/event time.
       const logTable = logTableTypeFrom(options);
       checkLogSelection(logTable, selection);
@@ -67,4 +70,56 @@ export function registerInsights(program: Command, context: CliContext): void {
         data.close();
       }
     });
+}
+
+/** True when the SOURCEs are read as text events: --log-type text, or auto-detected local files that hold no flow records. */
+async function readsText(context: CliContext, query: string, sources: readonly string[], options: InsightsOptions): Promise<boolean> {
+  if (options.logType === 'text') {
+    if (sources.length === 0) throw new UsageError('--log-type text reads SOURCEs: name the files (or - for standard input)');
+    return true;
+  }
+  if (sources.length === 0 || (options.logType !== undefined && options.logType !== 'auto') || (options.engine ?? 'duckdb') !== 'duckdb') return false;
+  // A syntax error is reported before any file is read.
+  const { parseInsights } = await import('../../query/insights/index.js');
+  parseInsights(query);
+  const { resolveSource } = await import('../../sources/index.js');
+  const { looksLikeText } = await import('../text-events.js');
+  const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptionsFrom(options, context))));
+  if (!(await looksLikeText(sources, resolved, logFormatFrom(options)))) return false;
+  writeErr(context, 'log type: text (the first lines are no flow records; pass --log-type vpc to read them as flow logs)');
+  return true;
+}
+
+/** Runs the query on SOURCEs loaded as text events: @message the line, JSON fields discovered, --start/--end on @timestamp. */
+async function runOnText(context: CliContext, query: string, sources: readonly string[], options: InsightsOptions, selection: Selection): Promise<void> {
+  if (selection.action !== undefined || selection.filterPattern !== undefined) {
+    throw new UsageError(`${selection.action !== undefined ? '--action' : '--filter-pattern'} applies to flow logs, not text events`, { hint: "filter in the query instead: filter @message like /ERROR/" });
+  }
+  const { compileInsights, eventsSource } = await import('../../query/insights/index.js');
+  const { getDialect } = await import('../../query/dialect.js');
+  const { TEXT_EVENTS_TABLE, loadTextEvents } = await import('../text-events.js');
+  const dialect = getDialect((options.engine ?? 'duckdb') as Parameters<typeof getDialect>[0]);
+  const time = dialect.quoteIdentifier('timestamp');
+  const window = [
+    ...(selection.start !== undefined ? [`r.${time} >= ${Math.round(selection.start * 1000)}`] : []),
+    ...(selection.end !== undefined ? [`r.${time} < ${Math.round(selection.end * 1000)}`] : []),
+  ];
+  const source = { ...eventsSource(options.table ?? TEXT_EVENTS_TABLE), where: window.length ? window.join(' AND ') : undefined };
+  const compiled = compileInsights(query, { dialect, source });
+  if (options.explain) {
+    await writeOut(context, `${compiled.sql}\n`);
+    return;
+  }
+  if (dialect.name !== 'duckdb') return runOnRemoteEngine(context, compiled.sql, options);
+  const { Store } = await import('../../store/index.js');
+  const { resolveSource } = await import('../../sources/index.js');
+  const store = await Store.memory();
+  try {
+    const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptionsFrom(options, context))));
+    await loadTextEvents(store, resolved);
+    const result = await store.query(compiled.sql);
+    await printTable(context, { columns: compiled.columns, rows: result.rows }, options.format);
+  } finally {
+    store.close();
+  }
 }

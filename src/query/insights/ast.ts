@@ -33,7 +33,8 @@ export type Command =
   | { kind: 'sort'; keys: { expr: Expr; desc: boolean }[]; pos: number }
   | { kind: 'limit'; count: number; pos: number }
   | { kind: 'parse'; source: Expr; glob: string | undefined; regex: string | undefined; names: string[]; pos: number }
-  | { kind: 'dedup'; keys: Expr[]; pos: number };
+  | { kind: 'dedup'; keys: Expr[]; pos: number }
+  | { kind: 'pattern'; source: Expr; pos: number };
 
 /** A parsed query: its commands in order and the original text (for error positions). */
 export interface InsightsQuery {

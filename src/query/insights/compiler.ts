@@ -4,6 +4,8 @@ import { insightsError } from './errors.js';
 import { compileExpr, isAggregateCall, toBoolean } from './expressions.js';
 import type { Compiled, ExprContext } from './expressions.js';
 import type { InsightsSource, ValueType } from './fields.js';
+import { naturalSortKeys } from './natural-sort.js';
+import { markVariableTokens, numberTokens, severityLabel } from './pattern.js';
 import { parseInsights } from './parser.js';
 import { checkRegex, globToRegex, numberNamedGroups } from './regex.js';
 import { ROLLUP_KEYS, rollupCondition } from '../../store/rollups.js';
@@ -94,7 +96,7 @@ class Compiler {
         return;
       case 'sort':
         this.beforeRowChange();
-        this.stage.order = command.keys.map((key) => ({ sql: this.expr(key.expr).sql, desc: key.desc }));
+        this.stage.order = command.keys.flatMap((key) => this.sortKeys(key.expr).map((sql) => ({ sql, desc: key.desc })));
         return;
       case 'limit':
         this.stage.limit = Math.min(command.count, this.stage.limit ?? command.count);
@@ -102,7 +104,17 @@ class Compiler {
       case 'dedup':
         this.dedup(command.keys);
         return;
+      case 'pattern':
+        this.pattern(command.source);
+        return;
     }
+  }
+
+  /** ORDER BY keys of a sort expression: numbers and times as they are, text in Insights' natural order. */
+  private sortKeys(expr: Expr): string[] {
+    const value = this.expr(expr);
+    if (value.type !== 'string' && value.type !== 'any') return [value.sql];
+    return naturalSortKeys(value.type === 'string' ? value.sql : this.dialect.toText(value.sql), this.dialect);
   }
 
   /** Defines a `fields` item in the scope and returns its output name. */
@@ -223,6 +235,38 @@ class Compiler {
     if (name !== 'sum' || expr.args.length !== 1 || arg?.kind !== 'field') return undefined;
     const column = this.options.source.field(arg.name, this.dialect)?.column;
     return column === 'bytes' || column === 'packets' ? { sql: `sum(r.${this.dialect.quoteIdentifier(column)})`, type: 'number' } : undefined;
+  }
+
+  /**
+   * `pattern f` groups the rows by f with its variable tokens replaced (pattern.ts), like a stats: @pattern with the
+   * tokens numbered, @ratio (of the rows that have f), @sampleCount and @severityLabel, most frequent first.
+   */
+  private pattern(source: Expr): void {
+    this.beforeRowChange();
+    const value = this.expr(source);
+    const text = value.type === 'string' ? value.sql : this.dialect.toText(value.sql);
+    const q = (name: string): string => this.dialect.quoteIdentifier(name);
+    this.stage.where.push(`${text} IS NOT NULL`);
+    const total = `(SELECT count(*) FROM ${this.stage.from} AS r${this.whereClause()})`;
+    const marked = markVariableTokens(text, this.dialect);
+    const grouped = this.addCte(`SELECT ${marked} AS ${q('marked')}, count(*) AS ${q('@sampleCount')}\nFROM ${this.stage.from} AS r${this.whereClause()}\nGROUP BY ${marked}`);
+    const columns = [
+      `${numberTokens(`r.${q('marked')}`, this.dialect)} AS ${q('@pattern')}`,
+      `${this.dialect.divide(`r.${q('@sampleCount')}`, total)} AS ${q('@ratio')}`,
+      `r.${q('@sampleCount')} AS ${q('@sampleCount')}`,
+      `${severityLabel(`r.${q('marked')}`, this.dialect)} AS ${q('@severityLabel')}`,
+    ];
+    const name = this.addCte(`SELECT ${columns.join(', ')}\nFROM ${grouped} AS r`);
+    const outputs = ['@pattern', '@ratio', '@sampleCount', '@severityLabel'];
+    const types: Record<string, ValueType> = { '@pattern': 'string', '@ratio': 'number', '@sampleCount': 'number', '@severityLabel': 'string' };
+    const scope = new Map<string, Compiled>(outputs.map((o) => [o, { sql: `r.${q(o)}`, type: types[o] ?? 'string' }]));
+    const order = [
+      { sql: `r.${q('@sampleCount')}`, desc: true },
+      { sql: `r.${q('@pattern')}`, desc: false },
+    ];
+    this.stage = { from: name, where: [], scope, base: false, order, limit: undefined };
+    this.statsOutputs = outputs;
+    this.fieldsShown = [];
   }
 
   /** dedup keeps the first row per key in the current order (@timestamp desc when none); rows with a null key stay. */
@@ -365,7 +409,7 @@ function collectFieldNames(commands: readonly Command[]): Set<string> {
     else if (command.kind === 'stats') [...command.aggregates, ...command.by].forEach((i) => visit(i.expr));
     else if (command.kind === 'sort') command.keys.forEach((k) => visit(k.expr));
     else if (command.kind === 'dedup') command.keys.forEach(visit);
-    else if (command.kind === 'parse') visit(command.source);
+    else if (command.kind === 'parse' || command.kind === 'pattern') visit(command.source);
   }
   return names;
 }

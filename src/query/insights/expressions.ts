@@ -117,8 +117,8 @@ function compileBinary(expr: Extract<Expr, { kind: 'binary' }>, ctx: ExprContext
       return { sql: `(${left} ${op} ${right})`, type: 'boolean' };
     }
     default: {
-      const left = compileExpr(expr.left, ctx);
-      const right = compileExpr(expr.right, ctx);
+      const left = numeric(compileExpr(expr.left, ctx), d);
+      const right = numeric(compileExpr(expr.right, ctx), d);
       if (expr.op === '/') return { sql: d.divide(left.sql, right.sql), type: 'number' };
       if (expr.op === '^') return { sql: d.power(left.sql, right.sql), type: 'number' };
       const type: ValueType = (expr.op === '+' || expr.op === '-') && left.type === 'timestamp' && right.type === 'number' ? 'timestamp' : 'number';
@@ -137,9 +137,17 @@ function coerce(leftExpr: Expr, rightExpr: Expr, ctx: ExprContext): [string, str
   const numberLike = (t: ValueType): boolean => t === 'number' || t === 'timestamp';
   if (numberLike(left.type) && (numberLike(right.type) || numericLiteral(rightExpr))) return [left.sql, asNumber(rightExpr, right)];
   if (numberLike(right.type) && numericLiteral(leftExpr)) return [asNumber(leftExpr, left), right.sql];
+  // A value of unknown type (a JSON field) compared with a number is read as a number; text that is none fails the test.
+  if (left.type === 'any' && (numberLike(right.type) || numericLiteral(rightExpr))) return [d.toNumber(left.sql), asNumber(rightExpr, right)];
+  if (right.type === 'any' && (numberLike(left.type) || numericLiteral(leftExpr))) return [asNumber(leftExpr, left), d.toNumber(right.sql)];
   if (left.type === 'boolean' || right.type === 'boolean') return [left.sql, right.sql];
   const text = (c: Compiled, e: Expr): string => (c.type === 'string' ? c.sql : e.kind === 'number' ? d.literal(String(e.value)) : d.toText(c.sql));
   return [text(left, leftExpr), text(right, rightExpr)];
+}
+
+/** A value used in arithmetic: one of unknown type (a JSON field) read as a number. */
+function numeric(value: Compiled, dialect: SqlDialect): Compiled {
+  return value.type === 'any' ? { sql: dialect.toNumber(value.sql), type: 'number' } : value;
 }
 
 function isNumeric(text: string): boolean {
@@ -322,7 +330,7 @@ function compileAggregate(expr: Extract<Expr, { kind: 'call' }>, name: string, c
       return { sql: d.countDistinct(arg().sql), type: 'number' };
     case 'sum':
     case 'avg':
-      return { sql: `${name}(${arg().sql})`, type: 'number' };
+      return { sql: `${name}(${numeric(arg(), d).sql})`, type: 'number' };
     case 'min':
     case 'max': {
       const a = arg();
@@ -334,14 +342,14 @@ function compileAggregate(expr: Extract<Expr, { kind: 'call' }>, name: string, c
       return { sql: `${name === 'sortsfirst' ? 'min' : 'max'}(${a.sql})`, type: a.type };
     }
     case 'stddev':
-      return { sql: d.stddev(arg().sql), type: 'number' };
+      return { sql: d.stddev(numeric(arg(), d).sql), type: 'number' };
     case 'pct':
     case 'percentile': {
       const p = expr.args[1];
       if (p?.kind !== 'number' || p.value < 0 || p.value > 100) {
         throw insightsError('syntax', `expected a percentile from 0 to 100 as the second argument of ${expr.name}()`, ctx.query, p?.pos ?? expr.end - 1);
       }
-      return { sql: d.percentile(arg().sql, p.value / 100), type: 'number' };
+      return { sql: d.percentile(numeric(arg(), d).sql, p.value / 100), type: 'number' };
     }
     case 'earliest':
     case 'latest': {

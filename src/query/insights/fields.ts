@@ -91,17 +91,34 @@ export function flowsSource(options: { table?: string | undefined; where?: strin
 }
 
 /**
- * A table of arbitrary log events as an Insights source: `@timestamp` from an epoch-milliseconds column and
- * `@message` from a text column (used to run the documentation's generic examples).
+ * A table of arbitrary log events as an Insights source: `@timestamp` from an epoch-milliseconds column, `@message`
+ * from a text column, and every other name a field Insights discovers in JSON events (`a`, nested `b.c`, array items
+ * `items.0.id`, `@@x` for a key `@x`): the JSON value as text, null when absent or when the message is not JSON.
  */
 export function eventsSource(table: string, columns: { timestamp: string; message: string } = { timestamp: 'timestamp', message: 'message' }): InsightsSource {
   return {
     table,
     field(name, dialect) {
+      const message = `r.${dialect.quoteIdentifier(columns.message)}`;
       if (name === '@timestamp') return { sql: `r.${dialect.quoteIdentifier(columns.timestamp)}`, type: 'timestamp' };
-      if (name === '@message') return { sql: `r.${dialect.quoteIdentifier(columns.message)}`, type: 'string' };
-      return undefined;
+      if (name === '@message') return { sql: message, type: 'string' };
+      const path = jsonFieldPath(name);
+      // Typed 'any': compared with a number it compares as a number, summed as a number, sorted naturally.
+      return path ? { sql: dialect.jsonValue(message, path), type: 'any' } : undefined;
     },
     fieldNames: () => ['@timestamp', '@message'],
   };
+}
+
+/**
+ * The JSON path of a discovered field name (CloudWatch "Supported logs and discovered fields": nesting by dots,
+ * array items by index, a key `@x` written `@@x`); undefined for other `@` names, which are system fields.
+ */
+function jsonFieldPath(name: string): (string | number)[] | undefined {
+  let key = name;
+  if (key.startsWith('@@')) key = key.slice(1);
+  else if (key.startsWith('@')) return undefined;
+  const parts = key.split('.');
+  if (parts.some((p) => p === '')) return undefined;
+  return parts.map((p, i) => (i > 0 && /^\d+$/.test(p) ? Number(p) : p));
 }

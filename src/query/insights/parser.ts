@@ -5,11 +5,11 @@ import type { Token } from './tokens.js';
 
 // Commands of newer Insights releases that flowlens does not run: a clean "unsupported" error, not a syntax error.
 const UNSUPPORTED = new Set([
-  'pattern', 'diff', 'addtotals', 'anomaly', 'filterindex', 'source', 'unnest', 'lookup', 'join', 'autoregress',
+  'diff', 'addtotals', 'anomaly', 'filterindex', 'source', 'unnest', 'lookup', 'join', 'autoregress',
   'logcompare', 'filldown', 'fillmissing', 'cidrlookup', 'outlier', 'accum', 'appendcols', 'sessionize',
   'countfrequent', 'expand', 'relevantfields',
 ]);
-const COMMANDS = ['fields', 'display', 'filter', 'where', 'stats', 'sort', 'limit', 'parse', 'dedup', 'unmask'];
+const COMMANDS = ['fields', 'display', 'filter', 'where', 'stats', 'sort', 'limit', 'parse', 'dedup', 'pattern', 'unmask'];
 const COMPARISONS = new Set(['=', '!=', '<', '<=', '>', '>=', '=~']);
 
 const PERIOD_UNITS: readonly [RegExp, number][] = [
@@ -85,6 +85,8 @@ class Parser {
         return this.parseParse(pos);
       case 'dedup':
         return { kind: 'dedup', keys: this.parseList(() => this.parseExpr()), pos };
+      case 'pattern':
+        return { kind: 'pattern', source: this.parseExpr(), pos };
       case 'unmask':
         // Shows data a data-protection policy masked; nothing is masked locally.
         if (this.peek().kind !== 'eof' && !this.isOp('|')) this.parseExpr();

@@ -44,3 +44,61 @@ describe('flowlens insights', () => {
     expect(run.stderr).toContain('did you mean srcAddr?');
   });
 });
+
+describe('flowlens insights on text that is not flow logs', () => {
+  const LINES = [
+    '2024-05-01T10:00:00Z [INFO] Request time: 327 ms',
+    '2024-05-01T10:00:01Z [INFO] Request time: 45 ms',
+    '2024-05-01T10:00:02Z [ERROR] connect to 10.0.0.1 port 443 failed',
+    '',
+    'no time here [INFO] Request time: 7 ms',
+  ];
+  const withTextFile = async <T>(use: (path: string) => Promise<T>): Promise<T> => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'flowlens-text-'));
+    try {
+      const path = join(dir, 'app.log');
+      await writeFile(path, `${LINES.join('\n')}\n`);
+      return await use(path);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('detects a plain text file and runs pattern on its lines', async () => {
+    const run = await withTextFile((path) => runFlowlensCli(['insights', 'pattern @message', path, '--format', 'ndjson']));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('log type: text');
+    const lines = LINES.filter((l) => l !== '');
+    expect(run.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([
+      { '@pattern': '<Timestamp-1> [INFO] Request time: <Time-2> ms', '@ratio': 2 / lines.length, '@sampleCount': 2, '@severityLabel': 'Info' },
+      { '@pattern': '<Timestamp-1> [ERROR] connect to <IP-2> port <Number-3> failed', '@ratio': 1 / lines.length, '@sampleCount': 1, '@severityLabel': 'Error' },
+      { '@pattern': 'no time here [INFO] Request time: <Time-1> ms', '@ratio': 1 / lines.length, '@sampleCount': 1, '@severityLabel': 'Info' },
+    ]);
+  });
+
+  it('takes @timestamp from the start of a line and applies --start to it', async () => {
+    const run = await withTextFile((path) => runFlowlensCli(['insights', 'fields @timestamp, @message | sort @timestamp asc', path, '--start', '2024-05-01T10:00:01Z', '--format', 'ndjson']));
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n').map((l) => (JSON.parse(l) as Record<string, unknown>)['@timestamp'])).toEqual(['2024-05-01 10:00:01.000', '2024-05-01 10:00:02.000']);
+  });
+
+  it('reads standard input as text with --log-type text, discovering JSON fields', async () => {
+    const { runFlowlens } = await import('../../helpers/cli.js');
+    const stdin = ['{"a":1,"b":{"c":"x"}}', '{"b":2}', '{"a":3}', 'not json'].join('\n');
+    const run = await runFlowlens(['insights', 'stats count(*) as total, count(a) as withA, count(b.c) as withC, sum(a) as s', '-', '--log-type', 'text', '--format', 'csv'], { stdin });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('total,withA,withC,s\n4,2,1,4\n');
+  });
+
+  it('still reads flow-log files as flow logs, and refuses --action on text (exit 2)', async () => {
+    const flows = await runFlowlensCli(['insights', 'stats count(*) as n by action | sort action', FIXTURE, '--format', 'csv']);
+    expect(flows.stderr).not.toContain('log type: text');
+    expect(flows.stdout.split('\n')[1]).toMatch(/^ACCEPT,\d+$/);
+    const refused = await withTextFile((path) => runFlowlensCli(['insights', 'pattern @message', path, '--action', 'REJECT']));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--action applies to flow logs');
+  });
+});

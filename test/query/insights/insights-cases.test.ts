@@ -21,9 +21,6 @@ const CASES = (JSON.parse(readFileSync(fixturePath('queries/insights-cases.json'
 
 // Cases flowlens does not reproduce, and why (documented in docs/queries.md):
 const SKIPPED: Record<string, string> = {
-  'ins-11': 'natural-sort order of mixed text is approximated by SQL ordering',
-  'ins-15': 'the pattern command is not supported',
-  'ins-17': 'JSON field discovery in arbitrary events is not supported',
   'ins-23': 'query only, no input',
 };
 

@@ -73,7 +73,7 @@ describe('syntax errors', () => {
     ['parse @message "[*] *" as a', 'syntax', 1, 16, 'has 2 "*" but 1 names'],
     ['limit 0', 'syntax', 1, 7, 'out of range'],
     ['stats sum(bytes) by bin(5)', 'syntax', 1, 25, 'expected a period'],
-    ['pattern @message', 'unsupported', 1, 1, 'not supported'],
+    ['diff previousDay', 'unsupported', 1, 1, 'not supported'],
     ['filter srcAdr = "1.2.3.4"', 'unknown-field', 1, 8, 'unknown field "srcAdr"'],
     ['stats count(*) as n by srcAddr | filter bytes > 1', 'unknown-field', 1, 41, 'after stats'],
     ['filter srcAddr like /a(b/', 'bad-regex', 1, 21, 'bad regular expression'],
