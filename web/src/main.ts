@@ -1,6 +1,7 @@
 import './style.css';
 import type { GraphQuery, GraphResponse, InfoResponse } from '../../src/server/protocol.js';
 import { api, ApiError } from './api.js';
+import { setupAlerts } from './alerts-tab.js';
 import { setupCosts } from './costs.js';
 import { renderEdgeDetails, renderNodeDetails } from './details.js';
 import { esc, formatCount, formatTime } from './format.js';
@@ -194,7 +195,9 @@ async function start(): Promise<void> {
   });
   setupSearch();
   await refresh();
+  void alerts.refreshBadge();
 }
 
 setupCosts(() => state.window);
+const alerts = setupAlerts({ window: () => state.window, pseudonymize: () => state.query.pseudonymize === 1, select: (id) => void showNode(id) });
 void start();
