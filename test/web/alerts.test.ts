@@ -70,10 +70,15 @@ describe.skipIf(!HAS_CHROMIUM)(`alerts tab in headless Chromium${SKIP_REASON}`, 
     await page.screenshot({ path: screenshotPath('alerts-findings.png') });
   });
 
-  it('shows a finding address on the graph when clicked', async () => {
+  it('shows a finding address on the graph when clicked, public ones too', async () => {
     await page.locator('[data-testid=findings] tbody tr[data-detection=Portscan] [data-testid=finding-target] a').click();
     await expect.poll(() => page.locator('[data-testid=details-title]').textContent()).toBe('10.0.1.10');
     expect(await page.locator('[data-testid=alerts-panel]').isHidden()).toBe(true);
+    // A public address is drawn inside the "internet" node: the page gives public addresses their own nodes first.
+    await page.locator('[data-testid=alerts-tab]').click();
+    await page.locator('[data-testid=findings] tbody tr[data-detection=SSHBruteForce] [data-testid=finding-actor] a').click();
+    await expect.poll(() => page.locator('[data-testid=details-title]').textContent()).toBe('203.0.113.50');
+    expect(await page.locator('#f-public').inputValue()).toBe('keep');
   });
 
   it('says how to get alerts when the server has none', async () => {

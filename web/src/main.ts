@@ -199,5 +199,15 @@ async function start(): Promise<void> {
 }
 
 setupCosts(() => state.window);
-const alerts = setupAlerts({ window: () => state.window, pseudonymize: () => state.query.pseudonymize === 1, select: (id) => void showNode(id) });
+const alerts = setupAlerts({ window: () => state.window, pseudonymize: () => state.query.pseudonymize === 1, select: (id) => void selectAddress(id) });
+
+/** Shows an address from the Alerts tab on the graph; a public address grouped into "internet" needs its own node first. */
+async function selectAddress(id: string): Promise<void> {
+  const publicMode = $('f-public') as HTMLSelectElement;
+  if (!view.graph.hasNode(id) && publicMode.value === 'group') {
+    publicMode.value = 'keep';
+    await refresh();
+  }
+  await showNode(id);
+}
 void start();
