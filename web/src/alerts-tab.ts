@@ -197,6 +197,9 @@ export function setupAlerts(options: AlertsTabOptions): AlertsTab {
     if (other && other !== button && /-tab\b/.test(other.className) && !panel.hidden) toggle(false);
   });
   sourceSelect.addEventListener('change', () => void load());
+  document.getElementById('f-pseudo')?.addEventListener('change', () => {
+    if (!panel.hidden) void load();
+  });
   panel.querySelector('[data-close]')?.addEventListener('click', () => toggle(false));
   body.addEventListener('click', (event) => {
     const link = (event.target as HTMLElement).closest<HTMLElement>('[data-address]');

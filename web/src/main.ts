@@ -199,7 +199,7 @@ async function start(): Promise<void> {
 }
 
 setupCosts(() => state.window);
-const alerts = setupAlerts({ window: () => state.window, pseudonymize: () => state.query.pseudonymize === 1, select: (id) => void selectAddress(id) });
+const alerts = setupAlerts({ window: () => state.window, pseudonymize: () => ($('f-pseudo') as HTMLInputElement).checked, select: (id) => void selectAddress(id) });
 
 /** Shows an address from the Alerts tab on the graph; a public address grouped into "internet" needs its own node first. */
 async function selectAddress(id: string): Promise<void> {
