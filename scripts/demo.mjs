@@ -68,7 +68,8 @@ async function main() {
     await flowlens(['graph', '--db', show(db), '--names', show(names), '--public', 'group', '--node', 'name', '--top', '5', '--weight', 'bytes', '--export', 'dot']);
   }
   if (commands.has('serve')) {
-    const serve = ['serve', '--db', show(db), '--names', show(names)];
+    // The Alerts tab evaluates the sample rules: the simulated SSH brute force and port scan show up there.
+    const serve = ['serve', '--db', show(db), '--names', show(names), '--rules', show(join(root, 'examples', 'rules.yaml'))];
     // In a terminal the demo ends by serving the graph page (Ctrl-C stops it); elsewhere it prints the command.
     if (process.stdout.isTTY && !process.env.CI) await flowlens(serve);
     else process.stdout.write(`\nExplore the graph: flowlens ${serve.join(' ')}\n`);

@@ -107,7 +107,7 @@ async function runCycle(options: WatchOptions, sources: readonly Source[], progr
     progress.closedThrough = closed;
   }
   events.sort((a, b) => eventTime(a) - eventTime(b));
-  await commitCycle(options.store, progress, events, options.notifiers);
+  await commitCycle(options.store, progress, events, options.notifiers, options.rules);
   summary.events += events.length;
   for (const event of events) await options.onEvent?.(event);
   const before = { delivered: summary.delivered, failed: summary.failed };

@@ -8,6 +8,8 @@ import { edgeDetails, nodeDetails, searchNodes, trafficHistogram } from '../grap
 import type { NameTable } from '../graph/names.js';
 import type { Pseudonymizer } from '../graph/pseudonymize.js';
 import { revealNodeId } from '../graph/pseudonymize-graph.js';
+import type { Rules } from '../alerts/index.js';
+import { registerAlertRoutes } from './alerts-route.js';
 import { registerCostRoutes } from './costs-route.js';
 import { errorResponse, notFound } from './errors.js';
 import { parseQuery, QUERY_DEFAULTS } from './params.js';
@@ -25,6 +27,8 @@ export interface AppOptions {
   /** Folder of the built page (web/dist); without it only the API is served. */
   staticDir?: string | undefined;
   version?: string | undefined;
+  /** Rules (from `serve --rules`) that /api/alerts evaluates over the store for the page's window. */
+  rules?: Rules | undefined;
 }
 
 /** Creates the HTTP app: the JSON API under /api (see protocol.ts) and the page. */
@@ -127,9 +131,10 @@ export function createApp(options: AppOptions): Hono {
   });
 
   registerCostRoutes(app, { store, queue: exclusive });
+  registerAlertRoutes(app, { store, queue: exclusive, rules: options.rules, pseudonymizer: options.pseudonymizer, alwaysPseudonymize: options.alwaysPseudonymize });
 
   app.all('/api/*', () => {
-    throw notFound('no such API endpoint', 'the API has /api/info, /api/graph, /api/histogram, /api/node, /api/edge, /api/search and /api/costs');
+    throw notFound('no such API endpoint', 'the API has /api/info, /api/graph, /api/histogram, /api/node, /api/edge, /api/search, /api/costs and /api/alerts');
   });
 
   app.get('*', async (c) => {

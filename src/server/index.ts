@@ -1,4 +1,5 @@
 export * from './app.js';
+export * from './alerts-route.js';
 export * from './errors.js';
 export * from './params.js';
 export * from './static-files.js';

@@ -130,3 +130,99 @@ export interface CostsResponse {
   caveats: string[];
   prices: { source: string; natGatewayProcessingPerGb: number; crossAzPerGbEachWay: number; internetEgressPerGb: number; interRegionPerGb: number };
 }
+
+/** Query of GET /api/alerts: the page's time window (epoch seconds), pseudonymization, and which alert source to read. */
+export interface AlertsQuery {
+  start?: number;
+  end?: number;
+  pseudonymize?: 0 | 1;
+  /** `watch` (the state `flowlens watch` saved in the database) or `rules` (`serve --rules` evaluated); default: watch when present. */
+  source?: AlertSourceDto;
+}
+
+/** Where alerts come from: watch's saved state, the rules of `serve --rules`, or nowhere. */
+export type AlertSourceDto = 'watch' | 'rules';
+
+/** The state of a CloudWatch-style alarm (mirrors src/alerts AlarmState). */
+export type AlarmStateDto = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/** A datapoint as one evaluation used it (null value: a missing period filled by treatMissingData). */
+export interface EvaluatedDatapointDto {
+  timestamp: number;
+  value: number | null;
+  breaching: boolean;
+  filled: boolean;
+}
+
+/** One state change of an alarm: when (start of the newest period evaluated), from → to, why, and the datapoints behind it. */
+export interface AlarmTransitionDto {
+  time: number;
+  from: AlarmStateDto;
+  to: AlarmStateDto;
+  reason: string;
+  datapoints: EvaluatedDatapointDto[];
+}
+
+/** One alarm series (an alarm, or one dimension value of a `*` alarm) with its state, metric and history. */
+export interface AlarmDto {
+  alarmName: string;
+  /** Dimension values of this series (`*` when the row stands for a `*` alarm with no series worth showing). */
+  dimensions: Record<string, string>;
+  metricName: string;
+  namespace: string;
+  statistic: string | null;
+  state: AlarmStateDto;
+  /** Since when the alarm is in `state` (epoch seconds): its last transition, else the start of the evaluation; null when unknown. */
+  since: number | null;
+  /** The reason of the last transition into `state`, or why the state is what it is. */
+  reason: string | null;
+  threshold: number | null;
+  comparisonOperator: string | null;
+  period: number | null;
+  evaluationPeriods: number | null;
+  datapointsToAlarm: number | null;
+  /** The metric's datapoints in the window: [period start, statistic value]. */
+  datapoints: [number, number][];
+  /** State changes in the window, oldest first. */
+  transitions: AlarmTransitionDto[];
+}
+
+/** A GuardDuty-style finding (mirrors src/alerts FindingEvent; times in epoch seconds). */
+export interface FindingDto {
+  id: string;
+  detection: string;
+  type: string;
+  severity: number;
+  severityLabel: 'Low' | 'Medium' | 'High';
+  windowStart: number;
+  firstSeen: number;
+  lastSeen: number;
+  actor: { address: string; ports?: number[] | undefined };
+  target: { address?: string | undefined; ports?: number[] | undefined };
+  resource: { interfaceIds: string[]; instanceIds: string[] };
+  direction: 'inbound' | 'outbound' | 'internal' | 'external';
+  counts: Record<string, number>;
+  description: string;
+}
+
+/**
+ * GET /api/alerts?start=&end=: the alarms (current state, datapoints, transitions) and findings of the window.
+ * Without an alert source: `source: null`, empty lists and a `hint` saying how to get alerts.
+ */
+export interface AlertsResponse {
+  source: AlertSourceDto | null;
+  /** The sources this server can read (the page offers a switch when there are two). */
+  sources: AlertSourceDto[];
+  /** The time range evaluated or read (epoch seconds, end exclusive); null when there is nothing. */
+  range: { start: number; end: number } | null;
+  /** watch: when its last cycle was saved (epoch seconds). */
+  updatedAt?: number;
+  /** Where the rules came from (the rules file path). */
+  rulesFile?: string;
+  alarms: AlarmDto[];
+  findings: FindingDto[];
+  /** How many alarm series are in ALARM now. */
+  alarming: number;
+  pseudonymized: boolean;
+  hint?: string;
+}

@@ -1,6 +1,7 @@
 import './style.css';
 import type { GraphQuery, GraphResponse, InfoResponse } from '../../src/server/protocol.js';
 import { api, ApiError } from './api.js';
+import { setupAlerts } from './alerts-tab.js';
 import { setupCosts } from './costs.js';
 import { renderEdgeDetails, renderNodeDetails } from './details.js';
 import { esc, formatCount, formatTime } from './format.js';
@@ -194,7 +195,19 @@ async function start(): Promise<void> {
   });
   setupSearch();
   await refresh();
+  void alerts.refreshBadge();
 }
 
 setupCosts(() => state.window);
+const alerts = setupAlerts({ window: () => state.window, pseudonymize: () => ($('f-pseudo') as HTMLInputElement).checked, select: (id) => void selectAddress(id) });
+
+/** Shows an address from the Alerts tab on the graph; a public address grouped into "internet" needs its own node first. */
+async function selectAddress(id: string): Promise<void> {
+  const publicMode = $('f-public') as HTMLSelectElement;
+  if (!view.graph.hasNode(id) && publicMode.value === 'group') {
+    publicMode.value = 'keep';
+    await refresh();
+  }
+  await showNode(id);
+}
 void start();

@@ -16,6 +16,7 @@ export interface ServeOptions extends ReadingOptions {
   enisLive?: string | boolean;
   key?: string;
   pseudonymize?: boolean;
+  rules?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -25,7 +26,7 @@ export function registerServe(program: Command, context: CliContext): void {
   program
     .command('serve')
     .argument('[source...]', 'sources to load into memory (default: the database, opened read-only)')
-    .description('serve the interactive graph page and its JSON API (binds 127.0.0.1 unless --host says otherwise)')
+    .description('serve the interactive graph page (with Costs and Alerts tabs) and its JSON API (binds 127.0.0.1 unless --host says otherwise)')
     .option('--db <path>', 'database file (default: $FLOWLENS_DB or ./flowlens.duckdb)')
     .option('--log-format <format>', 'format of header-less lines in SOURCEs')
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', '8080')
@@ -38,10 +39,13 @@ export function registerServe(program: Command, context: CliContext): void {
     .option('--endpoint-url <url>', 'endpoint of an AWS-compatible service (EC2 for --enis-live, S3, CloudWatch Logs)')
     .option('--key <key>', 'pseudonymization key: lets the page switch to pseudonyms (default: $FLOWLENS_PSEUDONYM_KEY)')
     .option('--pseudonymize', 'always pseudonymize (needs a key); the page never shows real addresses')
+    .option('-r, --rules <file>', "rules file (YAML) the page's Alerts tab evaluates over the data (like `alerts run`)")
     .action(async (sources: string[], options: ServeOptions) => {
       const port = options.port === '0' ? 0 : parsePositiveInt(options.port, '--port', 8080);
       const key = options.key ?? context.env.FLOWLENS_PSEUDONYM_KEY;
       if (options.pseudonymize && !key) throw new UsageError('--pseudonymize needs a key', { hint: 'pass --key K or set FLOWLENS_PSEUDONYM_KEY' });
+      // A bad rules file fails here, before anything is opened or served.
+      const rules = options.rules === undefined ? undefined : await (await import('../../alerts/index.js')).loadRulesFile(options.rules);
       const { loadNameTable, createPseudonymizer, parseLiveEniScope } = await import('../../graph/index.js');
       const { createApp, findWebDist, startServer } = await import('../../server/index.js');
       const liveScope = options.enisLive === undefined ? undefined : parseLiveEniScope(options.enisLive);
@@ -63,6 +67,7 @@ export function registerServe(program: Command, context: CliContext): void {
         pseudonymizer: key ? createPseudonymizer(key) : undefined,
         alwaysPseudonymize: options.pseudonymize === true,
         staticDir,
+        rules,
       });
       let server;
       try {
