@@ -48,7 +48,7 @@ export async function runCli(options: RunCliOptions): Promise<number> {
 
 // Errors in what the user typed (a query, a pattern) exit like usage errors.
 /** Codes of errors in what the user typed (a query, a pattern, a field): exit code 2 like other usage errors. */
-const USER_INPUT_CODES = new Set(['read-only', 'syntax', 'unknown-field', 'bad-regex', 'bad-cidr', 'unsupported', 'unsupported-pattern', 'unknown-report', 'bad-format', 'duplicate-field', 'empty-format']);
+const USER_INPUT_CODES = new Set(['read-only', 'syntax', 'unknown-field', 'bad-regex', 'bad-cidr', 'unsupported', 'unsupported-pattern', 'unknown-report', 'bad-format', 'duplicate-field', 'empty-format', 'rules-invalid', 'rules-not-found']);
 
 function handleError(error: unknown, context: CliContext): number {
   if (error instanceof CommanderError) {

@@ -84,11 +84,11 @@ describe('flowlens alerts run', () => {
     ]);
   });
 
-  it('fails with the path, line and a hint for a bad rules file', async () => {
+  it('fails with exit code 2, the path, line and a hint for a bad rules file', async () => {
     const bad = join(folder.path, 'bad.yaml');
     await writeFile(bad, 'alarms:\n  - alarmName: x\n    metricName: m\n    namespace: n\n    statistic: Sum\n    period: 60\n    evaluationPeriods: 1\n    threshold: 1\n    comparisonOperator: GreaterThan\n');
     const run = await runFlowlens(['alerts', 'run', '--rules', bad, seed]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${bad}:9: alarms[0].comparisonOperator: "GreaterThan" is not allowed (one of GreaterThanOrEqualToThreshold`);
     expect(run.stderr).toContain('hint: see docs/alerts.md');
   });

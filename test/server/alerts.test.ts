@@ -173,7 +173,7 @@ describe('flowlens serve --rules', () => {
     const bad = join(folder.path, 'bad.yaml');
     await writeFile(bad, 'alarms:\n  - alarmName: x\n    metricName: m\n    namespace: n\n    statistic: Sum\n    period: 60\n    evaluationPeriods: 1\n    threshold: 1\n    comparisonOperator: GreaterThan\n');
     const run = await runFlowlens(['serve', paths.log, '--rules', bad, '--port', '0'], { env: { FLOWLENS_SERVE_ONCE: '1' } });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(`${bad}:9: alarms[0].comparisonOperator`);
     expect(run.stderr).toContain('hint: see docs/alerts.md');
