@@ -9,6 +9,7 @@ import type { NameTable } from '../graph/names.js';
 import type { Pseudonymizer } from '../graph/pseudonymize.js';
 import { revealNodeId } from '../graph/pseudonymize-graph.js';
 import { registerCostRoutes } from './costs-route.js';
+import { registerQueryRoutes } from './query-route.js';
 import { errorResponse, notFound } from './errors.js';
 import { parseQuery, QUERY_DEFAULTS } from './params.js';
 import type { GraphResponse, HistogramResponse, InfoResponse, SearchResponse } from './protocol.js';
@@ -127,9 +128,10 @@ export function createApp(options: AppOptions): Hono {
   });
 
   registerCostRoutes(app, { store, queue: exclusive });
+  registerQueryRoutes(app, { store, queue: exclusive, alwaysPseudonymize: options.alwaysPseudonymize });
 
   app.all('/api/*', () => {
-    throw notFound('no such API endpoint', 'the API has /api/info, /api/graph, /api/histogram, /api/node, /api/edge, /api/search and /api/costs');
+    throw notFound('no such API endpoint', 'the API has /api/info, /api/graph, /api/histogram, /api/node, /api/edge, /api/search, /api/costs, /api/reports and POST /api/query');
   });
 
   app.get('*', async (c) => {
