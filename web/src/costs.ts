@@ -124,9 +124,15 @@ export function setupCosts(window: () => { start: number; end: number } | undefi
   const toggle = (open: boolean): void => {
     panel.hidden = !open;
     button.classList.toggle('active', open);
-    if (open) void load();
+    if (!open) return;
+    // One panel at a time: the query tab closes when this one opens, and the other way round.
+    document.dispatchEvent(new CustomEvent('flowlens:tab', { detail: 'costs' }));
+    void load();
   };
   button.addEventListener('click', () => toggle(panel.hidden));
+  document.addEventListener('flowlens:tab', (event) => {
+    if ((event as CustomEvent<string>).detail !== 'costs' && !panel.hidden) toggle(false);
+  });
   by.addEventListener('change', () => void load());
   panel.querySelector('[data-close]')?.addEventListener('click', () => toggle(false));
 }
