@@ -68,7 +68,8 @@ export function sqlErrorPosition(message: string, text: string): QueryPosition |
 
 /** A run failure as a QueryError 'sql': DuckDB's first line as message, its position when it gave one. */
 function userSqlError(error: unknown, sql: string): QueryError {
-  const full = (error as Error).message;
+  // A streamed query's parse errors come prefixed by the statement splitter; the user wants DuckDB's own words.
+  const full = (error as Error).message.replace(/^Failed to extract statements: /, '');
   const message = full.split('\n')[0] ?? '';
   return new QueryError('sql', message, { sql, hint: SQL_HINT, location: sqlErrorPosition(full, sql), cause: error });
 }

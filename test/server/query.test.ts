@@ -120,7 +120,7 @@ describe('POST /api/query', () => {
     const text = 'SELECT srcaddr\n  FORM flows';
     const error = await failure({ language: 'sql', text }, 400);
     expect(error.code).toBe('sql');
-    expect(error.error).toMatch(/syntax error/i);
+    expect(error.error).toMatch(/^Parser Error: syntax error/);
     const line2 = text.split('\n')[1] as string;
     expect(error.position).toEqual({ line: 2, column: line2.indexOf('flows') + 1 });
   });

@@ -114,6 +114,16 @@ describe.skipIf(!HAS_CHROMIUM)(`query tab in headless Chromium${SKIP_REASON}`, (
     await run('keys');
     expect(await tableRows()).toEqual(await cliRows(['insights', query]));
 
+    // The time range (UTC) selects records on `start`, as --start/--end do on the command line.
+    await page.locator('[data-testid=query-start]').fill('2024-05-01T06:00:00');
+    await page.locator('[data-testid=query-end]').fill('2024-05-01T12:30:00');
+    await run();
+    const windowed = await cliRows(['insights', query, '--start', '2024-05-01T06:00:00Z', '--end', '2024-05-01T12:30:00Z']);
+    expect(await tableRows()).toEqual(windowed);
+    expect(windowed).not.toEqual(await cliRows(['insights', query]));
+    await page.locator('[data-testid=query-start]').fill('');
+    await page.locator('[data-testid=query-end]').fill('');
+
     const before = await runs();
     await page.locator('.query-examples button', { hasText: 'per 5 minutes' }).click();
     await waitForRuns(before);
