@@ -150,6 +150,36 @@ describe.skipIf(!HAS_CHROMIUM)(`query tab in headless Chromium${SKIP_REASON}`, (
     expect(lines.at(-1)).toBe('');
   });
 
+  it('starts from the time window picked on the graph page', async () => {
+    // One panel at a time: the Costs tab closes the query tab; "back to graph" closes it too.
+    await page.locator('[data-testid=costs-tab]').click();
+    expect(await page.locator('[data-testid=query-panel]').isHidden()).toBe(true);
+    await page.locator('[data-testid=query-tab]').click();
+    expect(await page.locator('[data-testid=costs-panel]').isHidden()).toBe(true);
+    await page.locator('[data-testid=query-panel] [data-close]').click();
+    expect(await page.locator('[data-testid=query-panel]').isHidden()).toBe(true);
+    const over = await page.locator('#chart .u-over').boundingBox();
+    expect(over).not.toBeNull();
+    const { x, y, width, height } = over as { x: number; y: number; width: number; height: number };
+    await page.mouse.move(x + width * 0.25, y + height / 2);
+    await page.mouse.down();
+    await page.mouse.move(x + width * 0.6, y + height / 2, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => page.locator('[data-testid=window]').textContent(), { timeout: 30_000 }).toMatch(/ – /);
+    const [from, to] = ((await page.locator('[data-testid=window]').textContent()) as string).split(' – ').map((t) => t.replace(' ', 'T').replace(/Z$/, ''));
+    await page.locator('[data-testid=query-tab]').click();
+    // Chromium drops ':00' seconds from a datetime-local value, so the instants are compared.
+    const instant = (text: string | undefined): number => Date.parse(`${text}Z`);
+    expect(instant(await page.locator('[data-testid=query-start]').inputValue())).toBe(instant(from));
+    expect(instant(await page.locator('[data-testid=query-end]').inputValue())).toBe(instant(to));
+    await page.locator('[data-testid=query-lang-report]').check({ force: true });
+    await page.locator('[data-testid=query-report]').selectOption('rejected-sources');
+    await run();
+    const windowed = await cliRows(['report', 'rejected-sources', '--start', `${from}Z`, '--end', `${to}Z`]);
+    expect(await tableRows()).toEqual(windowed);
+    expect(windowed).not.toEqual(await cliRows(['report', 'rejected-sources']));
+  });
+
   it('shows a bad query’s error inline with its position and hint', async () => {
     await page.locator('[data-testid=query-lang-sql]').check({ force: true });
     const bad = 'SELECT srcaddr\n  FORM flows';
