@@ -1,10 +1,10 @@
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import type uPlot from 'uplot';
 import './query-tab.css';
 import type { InfoResponse, QueryLanguage, QueryRequest, QueryResponse, ReportInfo } from '../../src/server/protocol.js';
 import { api, ApiError } from './api.js';
 import { esc, formatCount } from './format.js';
-import { planChart, renderBarChart, renderTable, sortRows, timeSeries, toCsv } from './query-results.js';
+import { drawChart, downloadCsv } from './query-chart.js';
+import { planChart, renderTable, sortRows } from './query-results.js';
 import type { ChartPlan, TableSort } from './query-results.js';
 
 /** One-click examples: the seed's top-talkers SQL, AWS sample Insights queries, a report. */
@@ -50,24 +50,7 @@ export function setupQueryTab(window: () => { start: number; end: number } | und
   panel.className = 'query-panel';
   panel.dataset.testid = 'query-panel';
   panel.hidden = true;
-  panel.innerHTML = `<div class="query-head"><h2>Query</h2>
-      <div class="query-langs" role="radiogroup" aria-label="language">${(['sql', 'insights', 'report'] as const)
-        .map((l) => `<label><input type="radio" name="query-lang" value="${l}" data-testid="query-lang-${l}"${l === 'sql' ? ' checked' : ''}/> ${l === 'sql' ? 'SQL' : l === 'insights' ? 'Insights' : 'Report'}</label>`)
-        .join('')}</div>
-      <div class="query-examples">Examples: ${EXAMPLES.map((e, i) => `<button type="button" data-example="${i}">${esc(e.label)}</button>`).join('')}</div>
-      <button type="button" data-close>back to graph</button></div>
-    <div class="query-report" data-role="report" hidden><select data-testid="query-report"></select><span class="query-params" data-role="params"></span><span class="muted" data-role="report-desc"></span></div>
-    <textarea data-testid="query-text" spellcheck="false" rows="6"></textarea>
-    <div class="query-controls">
-      <label>from <input type="datetime-local" step="1" data-testid="query-start"/></label>
-      <label>to <input type="datetime-local" step="1" data-testid="query-end"/></label><span class="muted">UTC</span>
-      <label>rows <input type="number" min="1" max="10000" placeholder="10000" data-testid="query-limit"/></label>
-      <button type="button" class="run" data-testid="query-run" title="Ctrl+Enter / ⌘+Enter">Run</button>
-      <span class="query-status" data-testid="query-status"></span>
-      <button type="button" data-testid="query-csv" disabled>Download CSV</button>
-    </div>
-    <div class="query-error" data-testid="query-error" hidden></div>
-    <div class="query-results" data-role="results"><div class="query-table-wrap" data-role="table"></div><div class="query-chart" data-testid="query-chart"></div></div>`;
+  panel.innerHTML = panelHtml();
   document.body.append(panel);
 
   const $ = <T extends HTMLElement>(selector: string): T => panel.querySelector(selector) as T;
@@ -203,43 +186,11 @@ export function setupQueryTab(window: () => { start: number; end: number } | und
     tableWrap.innerHTML = response.columns.length ? renderTable(response, rows, sort) : '<p class="muted">The statement returned no columns.</p>';
     chart.innerHTML = '';
     chart.dataset.kind = plan?.kind ?? 'none';
-    if (!plan) return;
-    const choices = plan.measures.length > 1
-      ? `<label>chart <select data-testid="query-measure">${plan.measures.map((i) => `<option value="${i}"${i === plan.measure ? ' selected' : ''}>${esc(response.columns[i]?.name)}</option>`).join('')}</select></label>`
-      : `<span class="muted">${esc(response.columns[plan.measure]?.name)}</span>`;
-    chart.innerHTML = `<div class="query-chart-head">${choices}</div>`;
-    if (plan.kind === 'bar') {
-      chart.insertAdjacentHTML('beforeend', renderBarChart(response, rows, plan));
-    } else {
-      const holder = document.createElement('div');
-      holder.dataset.testid = 'query-timeseries';
-      chart.append(holder);
-      const [xs, ys] = timeSeries(rows, plan);
-      plot = new uPlot(
-        {
-          width: Math.max(400, results.clientWidth - 24),
-          height: 220,
-          legend: { show: false },
-          tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-          axes: [{ stroke: '#64748b', grid: { stroke: '#e2e8f0' } }, { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, size: 60 }],
-          series: [{}, { label: response.columns[plan.measure]?.name ?? '', stroke: '#2563eb', fill: 'rgba(37, 99, 235, 0.12)', width: 1.5 }],
-        },
-        [xs, ys],
-        holder,
-      );
-    }
+    if (plan) plot = drawChart(chart, response, rows, plan, results.clientWidth - 24);
   };
 
   const download = (): void => {
-    if (!result) return;
-    const blob = new Blob([toCsv(result.response.columns, result.rows)], { type: 'text/csv;charset=utf-8' });
-    const link = document.createElement('a');
-    link.href = URL.createObjectURL(blob);
-    link.download = `flowlens-${result.name}-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}.csv`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    globalThis.setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    if (result) downloadCsv(result.name, result.response.columns, result.rows);
   };
 
   const toggle = (open: boolean): void => {
@@ -310,4 +261,26 @@ function selectPosition(area: HTMLTextAreaElement, position: { line: number; col
   offset += position.column - 1;
   area.focus();
   area.setSelectionRange(offset, Math.min(area.value.length, offset + 1));
+}
+
+/** The panel's markup: language switch, examples, report picker, editor, controls, error box, results. */
+function panelHtml(): string {
+  return `<div class="query-head"><h2>Query</h2>
+      <div class="query-langs" role="radiogroup" aria-label="language">${(['sql', 'insights', 'report'] as const)
+        .map((l) => `<label><input type="radio" name="query-lang" value="${l}" data-testid="query-lang-${l}"${l === 'sql' ? ' checked' : ''}/> ${l === 'sql' ? 'SQL' : l === 'insights' ? 'Insights' : 'Report'}</label>`)
+        .join('')}</div>
+      <div class="query-examples">Examples: ${EXAMPLES.map((e, i) => `<button type="button" data-example="${i}">${esc(e.label)}</button>`).join('')}</div>
+      <button type="button" data-close>back to graph</button></div>
+    <div class="query-report" data-role="report" hidden><select data-testid="query-report"></select><span class="query-params" data-role="params"></span><span class="muted" data-role="report-desc"></span></div>
+    <textarea data-testid="query-text" spellcheck="false" rows="6"></textarea>
+    <div class="query-controls">
+      <label>from <input type="datetime-local" step="1" data-testid="query-start"/></label>
+      <label>to <input type="datetime-local" step="1" data-testid="query-end"/></label><span class="muted">UTC</span>
+      <label>rows <input type="number" min="1" max="10000" placeholder="10000" data-testid="query-limit"/></label>
+      <button type="button" class="run" data-testid="query-run" title="Ctrl+Enter / ⌘+Enter">Run</button>
+      <span class="query-status" data-testid="query-status"></span>
+      <button type="button" data-testid="query-csv" disabled>Download CSV</button>
+    </div>
+    <div class="query-error" data-testid="query-error" hidden></div>
+    <div class="query-results" data-role="results"><div class="query-table-wrap" data-role="table"></div><div class="query-chart" data-testid="query-chart"></div></div>`;
 }
