@@ -35,14 +35,22 @@ export class SourceError extends FlowlensError {
   override name = 'SourceError';
 }
 
-/** A query failed to compile or run; carries the SQL that was run, when there was one. */
+/** Where in a query's text an error is: 1-based line and column. */
+export interface QueryPosition {
+  line: number;
+  column: number;
+}
+
+/** A query failed to compile or run; carries the SQL that was run, when there was one, and where in the query text the error is, when known. */
 export class QueryError extends FlowlensError {
   override name = 'QueryError';
   readonly sql: string | undefined;
+  readonly location: QueryPosition | undefined;
 
-  constructor(code: string, message: string, options: FlowlensErrorOptions & { sql?: string } = {}) {
+  constructor(code: string, message: string, options: FlowlensErrorOptions & { sql?: string; location?: QueryPosition | undefined } = {}) {
     super(code, message, options);
     this.sql = options.sql;
+    this.location = options.location;
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The JSON API between `flowlens serve` and the page (web/ imports these as types only).
- * Every endpoint is GET; filters travel as query parameters (GraphQuery); errors come back as ErrorResponse.
+ * Endpoints are GET with filters as query parameters (GraphQuery), except POST /api/query (a JSON QueryRequest);
+ * errors come back as ErrorResponse.
  */
 import type { EdgeDetails, NodeDetails, SearchHit, TrafficBucket } from '../graph/detail-types.js';
 import type { EdgeWeight, NodeKind, PublicMode } from '../graph/types.js';
@@ -90,11 +91,13 @@ export interface SearchResponse {
   hits: SearchHit[];
 }
 
-/** The body of every error: a message, a stable code, and what to do. */
+/** The body of every error: a message, a stable code, and what to do (and, for a query, where in its text). */
 export interface ErrorResponse {
   error: string;
   code: string;
   hint?: string;
+  /** 1-based line and column in the query text, when the error points at one. */
+  position?: { line: number; column: number };
 }
 
 /** Query of GET /api/costs: the grouping and the page's time window (epoch seconds on `start`). */
@@ -225,4 +228,58 @@ export interface AlertsResponse {
   alarming: number;
   pseudonymized: boolean;
   hint?: string;
+}
+
+/** The query languages of POST /api/query. */
+export type QueryLanguage = 'sql' | 'insights' | 'report';
+
+/**
+ * Body of POST /api/query. `sql`: one read-only statement, run as written (start/end do not apply); `insights`: a
+ * Logs Insights query; `report`: a built-in report by name with its params. start/end (epoch seconds on `start`)
+ * select the records of Insights queries and reports; `limit` (1–10,000) caps the rows (a report's own limit by default).
+ */
+export interface QueryRequest {
+  language: QueryLanguage;
+  text?: string;
+  report?: string;
+  params?: Record<string, string>;
+  start?: number;
+  end?: number;
+  limit?: number;
+}
+
+/** A result column: its name and DuckDB type (VARCHAR, BIGINT, DOUBLE, TIMESTAMP, …). */
+export interface QueryColumn {
+  name: string;
+  type: string;
+}
+
+/** POST /api/query: rows as arrays in column order (integers past 2^53 and blobs as text), the SQL that ran. */
+export interface QueryResponse {
+  columns: QueryColumn[];
+  rows: unknown[][];
+  rowCount: number;
+  /** True when more rows existed than were returned (the limit or 10,000). */
+  truncated: boolean;
+  elapsedMs: number;
+  sql: string;
+}
+
+/** The chart a result suits: bars per label, a time series, or none (the table says it). */
+export type ChartKind = 'bar' | 'time' | 'table';
+
+/** A built-in report as GET /api/reports lists it. */
+export interface ReportInfo {
+  name: string;
+  description: string;
+  chart: ChartKind;
+  defaultLimit: number | null;
+  params: { name: string; description: string; default: string | number | null }[];
+  /** Where the report comes from (a seed, an AWS sample query), when known. */
+  origin: string | null;
+}
+
+/** GET /api/reports: the flow-log reports POST /api/query can run. */
+export interface ReportsResponse {
+  reports: ReportInfo[];
 }

@@ -22,6 +22,14 @@ export interface QueryResult {
   rows: Record<string, unknown>[];
 }
 
+/** A query result capped at a row count: rows as arrays in column order, and whether rows were left out. */
+export interface CappedQueryResult {
+  columns: string[];
+  types: string[];
+  rows: unknown[][];
+  truncated: boolean;
+}
+
 /** Options for opening a store: read-only for queries, and DuckDB settings such as threads. */
 export interface OpenStoreOptions {
   readOnly?: boolean;
@@ -89,6 +97,18 @@ export class Store {
     const types = reader.columnTypes().map((t) => t.toString());
     const rows = reader.getRowObjectsJS().map((row) => normalizeRow(row as Record<string, unknown>));
     return { columns, types, rows };
+  }
+
+  /** Runs a query and reads at most `maxRows` rows as arrays (duplicate column names stay apart); `truncated` when more exist. */
+  async queryCapped(sql: string, maxRows: number): Promise<CappedQueryResult> {
+    let reader;
+    try {
+      reader = await this.connection.streamAndReadUntil(sql, maxRows + 1);
+    } catch (error) {
+      throw new QueryError('sql', (error as Error).message, { sql, cause: error });
+    }
+    const rows = reader.getRowsJS().slice(0, maxRows).map((row) => row.map(normalizeValue));
+    return { columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows, truncated: reader.currentRowCount > maxRows };
   }
 
   /** Streams a query's rows in batches, for results too large to hold. */

@@ -3,6 +3,7 @@ import type uPlot from 'uplot';
 import type { AlarmDto, AlertsQuery, AlertSourceDto, AlertsResponse, ErrorResponse, FindingDto } from '../../src/server/protocol.js';
 import { drawAlarmChart } from './alarm-chart.js';
 import { esc, formatCount, formatTime } from './format.js';
+import { bindTabPanel } from './tab-panel.js';
 
 /** What the Alerts tab needs from the page: the time window, whether to pseudonymize, and how to show an address on the graph. */
 export interface AlertsTabOptions {
@@ -180,27 +181,11 @@ export function setupAlerts(options: AlertsTabOptions): AlertsTab {
       if (mine === serial) delete panel.dataset.loading;
     }
   };
-  const toggle = (open: boolean): void => {
-    if (open) {
-      // One panel over the graph at a time: close the others (Costs, …) through their own close buttons.
-      for (const other of document.querySelectorAll<HTMLElement>('body > section[data-testid$="-panel"]')) {
-        if (other !== panel && !other.hidden) other.querySelector<HTMLElement>('[data-close]')?.click();
-      }
-    }
-    panel.hidden = !open;
-    button.classList.toggle('active', open);
-    if (open) void load();
-  };
-  button.addEventListener('click', () => toggle(panel.hidden));
-  document.querySelector('.top')?.addEventListener('click', (event) => {
-    const other = (event.target as HTMLElement).closest('button');
-    if (other && other !== button && /-tab\b/.test(other.className) && !panel.hidden) toggle(false);
-  });
+  const toggle = bindTabPanel('alerts', button, panel, () => void load());
   sourceSelect.addEventListener('change', () => void load());
   document.getElementById('f-pseudo')?.addEventListener('change', () => {
     if (!panel.hidden) void load();
   });
-  panel.querySelector('[data-close]')?.addEventListener('click', () => toggle(false));
   body.addEventListener('click', (event) => {
     const link = (event.target as HTMLElement).closest<HTMLElement>('[data-address]');
     if (!link?.dataset.address) return;

@@ -1,5 +1,6 @@
 import type {
-  EdgeResponse, ErrorResponse, GraphQuery, GraphResponse, HistogramResponse, InfoResponse, NodeResponse, SearchResponse,
+  EdgeResponse, ErrorResponse, GraphQuery, GraphResponse, HistogramResponse, InfoResponse, NodeResponse, QueryRequest, QueryResponse, ReportsResponse,
+  SearchResponse,
 } from '../../src/server/protocol.js';
 
 /** An API error with the server's code and hint. */
@@ -8,6 +9,7 @@ export class ApiError extends Error {
     message: string,
     readonly code: string,
     readonly hint: string | undefined,
+    readonly position?: ErrorResponse['position'],
   ) {
     super(message);
   }
@@ -32,6 +34,15 @@ async function get<T>(path: string, query: GraphQuery, extra: Record<string, str
   return (await response.json()) as T;
 }
 
+async function post<T>(path: string, body: unknown): Promise<T> {
+  const response = await fetch(`api/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  if (!response.ok) {
+    const error = (await response.json().catch(() => ({ error: response.statusText, code: 'http' }))) as ErrorResponse;
+    throw new ApiError(error.error, error.code, error.hint, error.position);
+  }
+  return (await response.json()) as T;
+}
+
 /** The typed API client of the page. */
 export const api = {
   info: () => get<InfoResponse>('info', {}),
@@ -40,4 +51,6 @@ export const api = {
   node: (query: GraphQuery, id: string) => get<NodeResponse>('node', query, { id }),
   edge: (query: GraphQuery, source: string, target: string) => get<EdgeResponse>('edge', query, { source, target }),
   search: (query: GraphQuery, q: string) => get<SearchResponse>('search', query, { q }),
+  reports: () => get<ReportsResponse>('reports', {}),
+  query: (request: QueryRequest) => post<QueryResponse>('query', request),
 };

@@ -1,6 +1,7 @@
 import './costs.css';
 import type { CostCategoryDto, CostGroupingDto, CostsQuery, CostsResponse, ErrorResponse } from '../../src/server/protocol.js';
 import { esc } from './format.js';
+import { bindTabPanel } from './tab-panel.js';
 
 /** Colours and labels of the cost categories, in the order the chart shows them. */
 const CATEGORIES: { id: CostCategoryDto; label: string; color: string }[] = [
@@ -121,12 +122,6 @@ export function setupCosts(window: () => { start: number; end: number } | undefi
       if (mine === serial) delete panel.dataset.loading;
     }
   };
-  const toggle = (open: boolean): void => {
-    panel.hidden = !open;
-    button.classList.toggle('active', open);
-    if (open) void load();
-  };
-  button.addEventListener('click', () => toggle(panel.hidden));
+  bindTabPanel('costs', button, panel, () => void load());
   by.addEventListener('change', () => void load());
-  panel.querySelector('[data-close]')?.addEventListener('click', () => toggle(false));
 }

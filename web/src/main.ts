@@ -6,6 +6,7 @@ import { setupCosts } from './costs.js';
 import { renderEdgeDetails, renderNodeDetails } from './details.js';
 import { esc, formatCount, formatTime } from './format.js';
 import { GraphView } from './graph-view.js';
+import { setupQueryTab } from './query-tab.js';
 import { Timeline } from './timeline.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -210,4 +211,5 @@ async function selectAddress(id: string): Promise<void> {
   }
   await showNode(id);
 }
+setupQueryTab(() => state.window, () => state.info);
 void start();

@@ -12,5 +12,5 @@ export function insightsError(code: string, message: string, query: string, offs
   const { line, column } = lineColumn(query, offset);
   const source = query.split('\n')[line - 1] ?? '';
   const caret = `${source}\n${' '.repeat(Math.max(0, column - 1))}^`;
-  return new QueryError(code, `${message} at line ${line}, column ${column}`, { hint: hint ? `${hint}\n${caret}` : caret });
+  return new QueryError(code, `${message} at line ${line}, column ${column}`, { hint: hint ? `${hint}\n${caret}` : caret, location: { line, column } });
 }

@@ -1,0 +1,174 @@
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import { FlowlensError, QueryError } from '../records/index.js';
+import type { CappedQueryResult, Store } from '../store/index.js';
+import { HttpError } from './errors.js';
+import type { ChartKind, QueryRequest, QueryResponse, ReportsResponse } from './protocol.js';
+
+/** The most rows one POST /api/query answer holds. */
+export const MAX_QUERY_ROWS = 10_000;
+
+/** The chart each built-in report suits on the page (a report not listed gets a table only). */
+const REPORT_CHARTS: Readonly<Record<string, ChartKind>> = {
+  'top-talkers': 'bar',
+  'rejected-sources': 'bar',
+  'ssh-rejects': 'time',
+  'rdp-rejects': 'time',
+  'rejects-by-weekday': 'bar',
+  'port-scans': 'table',
+  'internet-egress': 'bar',
+  interfaces: 'bar',
+  protocols: 'bar',
+  'top-bytes': 'bar',
+  'top-packets': 'bar',
+  'byte-stats': 'table',
+  'udp-sources': 'bar',
+  'subnet-top-bytes': 'bar',
+  'skipped-records': 'time',
+};
+
+const requestSchema = z.object({
+  language: z.enum(['sql', 'insights', 'report']),
+  text: z.string().max(100_000).optional(),
+  report: z.string().optional(),
+  params: z.record(z.string(), z.string()).optional(),
+  start: z.number().int().optional(),
+  end: z.number().int().optional(),
+  limit: z.number().int().min(1).max(MAX_QUERY_ROWS).optional(),
+});
+
+/** What the query routes need: the store, the app's one-at-a-time queue, and whether every answer must be pseudonymized. */
+export interface QueryRouteOptions {
+  store: Store;
+  queue: <T>(task: () => Promise<T>) => Promise<T>;
+  alwaysPseudonymize?: boolean | undefined;
+}
+
+/**
+ * Adds POST /api/query (read-only SQL, a Logs Insights query or a built-in report → rows, capped at 10,000) and
+ * GET /api/reports (the reports with the chart each suits). A server that always pseudonymizes refuses queries (403).
+ */
+export function registerQueryRoutes(app: Hono, options: QueryRouteOptions): void {
+  app.get('/api/reports', async (c) => {
+    const { REPORTS } = await import('../reports/index.js');
+    const body: ReportsResponse = {
+      reports: REPORTS.map((r) => ({
+        name: r.name,
+        description: r.description,
+        chart: REPORT_CHARTS[r.name] ?? 'table',
+        defaultLimit: r.defaultLimit ?? null,
+        params: r.params.map((p) => ({ name: p.name, description: p.description, default: p.default ?? null })),
+        origin: r.origin ?? null,
+      })),
+    };
+    return c.json(body);
+  });
+
+  app.post('/api/query', async (c) => {
+    if (options.alwaysPseudonymize) {
+      // Rows of SQL, Insights and reports are free-form: pseudonymizing them is not reliable, so they are not served.
+      throw new HttpError(403, 'pseudonymized', 'this server pseudonymizes every answer, so it runs no SQL, Insights or report queries (their rows would show real addresses)', {
+        hint: 'restart `flowlens serve` without --pseudonymize to use the query tab, or run `flowlens query`/`insights`/`report` on the database',
+      });
+    }
+    const request = await readRequest(c);
+    try {
+      const { result, sql, elapsedMs } = await runRequest(options, request);
+      const body: QueryResponse = {
+        columns: result.columns.map((name, i) => ({ name, type: result.types[i] ?? 'UNKNOWN' })),
+        rows: result.rows.map((row) => row.map(toJsonValue)),
+        rowCount: result.rows.length,
+        truncated: result.truncated,
+        elapsedMs,
+        sql,
+      };
+      return c.json(body);
+    } catch (error) {
+      // A query that does not compile or run is the request's fault: 400 with DuckDB's or the compiler's message.
+      if (error instanceof QueryError) throw HttpError.from(error, 400);
+      throw error;
+    }
+  });
+}
+
+/** Compiles the request to SQL (checking it before waiting for the store) and runs it capped, in the queue. */
+async function runRequest(options: QueryRouteOptions, request: QueryRequest): Promise<{ result: CappedQueryResult; sql: string; elapsedMs: number }> {
+  const { store, queue } = options;
+  const cap = request.limit ?? MAX_QUERY_ROWS;
+  const timed = async <T>(task: () => Promise<T>): Promise<{ value: T; elapsedMs: number }> =>
+    queue(async () => {
+      const started = performance.now();
+      const value = await task();
+      return { value, elapsedMs: Math.round(performance.now() - started) };
+    });
+
+  if (request.language === 'sql') {
+    const { runUserSqlCapped, toReadOnlySql } = await import('../query/user-sql.js');
+    const text = required(request.text, 'text', 'the SQL to run, e.g. SELECT * FROM flows LIMIT 10');
+    toReadOnlySql(text);
+    const { value, elapsedMs } = await timed(() => runUserSqlCapped(store, text, cap));
+    return { result: value, sql: value.sql, elapsedMs };
+  }
+
+  const { selectionToSql } = await import('../query/selection.js');
+  const { duckdb } = await import('../query/dialect.js');
+  const { dialectForStore } = await import('../query/store-dialect.js');
+  const where = await selectionToSql({ start: request.start, end: request.end });
+  let build: (dialect: typeof duckdb) => { sql: string; columns?: string[] };
+  if (request.language === 'insights') {
+    const { compileInsights, flowsSource } = await import('../query/insights/index.js');
+    const text = required(request.text, 'text', 'a Logs Insights query, e.g. stats count(*) by srcAddr');
+    build = (dialect) => compileInsights(text, { dialect, source: flowsSource({ where: where === 'TRUE' ? undefined : where }) });
+  } else {
+    const { REPORTS, buildReportSql } = await import('../reports/index.js');
+    const name = required(request.report, 'report', 'a report name from GET /api/reports, e.g. top-talkers');
+    const report = REPORTS.find((r) => r.name === name);
+    if (!report) throw new QueryError('unknown-report', `unknown report "${name}"`, { hint: `reports: ${REPORTS.map((r) => r.name).join(', ')} (GET /api/reports)` });
+    build = (dialect) => ({ sql: buildReportSql(report, { dialect, table: 'flows', where, limit: request.limit, params: request.params ?? {} }) });
+  }
+  build(duckdb);
+  const { value, elapsedMs } = await timed(async () => {
+    // On a store with up-to-date rollups, reports and Insights `stats` read them, as the CLI does (same rows).
+    const compiled = build(await dialectForStore(store));
+    return { compiled, result: await store.queryCapped(compiled.sql, cap) };
+  });
+  const { compiled, result } = value;
+  const columns = compiled.columns && compiled.columns.length === result.columns.length ? compiled.columns : result.columns;
+  return { result: { ...result, columns }, sql: compiled.sql, elapsedMs };
+}
+
+/** Reads and validates the JSON body; a bad one is a 400 'bad-request' naming the field. */
+async function readRequest(c: Context): Promise<QueryRequest> {
+  let json: unknown;
+  try {
+    json = await c.req.json();
+  } catch {
+    throw new FlowlensError('bad-request', 'the body of POST /api/query is not JSON', { hint: 'send {"language": "sql", "text": "SELECT …"} with Content-Type: application/json' });
+  }
+  const parsed = requestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new FlowlensError('bad-request', `field ${issue?.path.join('.') || '?'}: ${issue?.message ?? 'invalid'}`, {
+      hint: 'language is sql, insights or report; start/end are epoch seconds; limit is 1–10000 (docs/graph.md, JSON API)',
+    });
+  }
+  const request = parsed.data as QueryRequest;
+  if (request.start !== undefined && request.end !== undefined && request.end <= request.start) throw new FlowlensError('bad-request', 'end is not after start');
+  return request;
+}
+
+function required(value: string | undefined, field: string, what: string): string {
+  if (value === undefined || value.trim() === '') throw new FlowlensError('bad-request', `field ${field} is required for this language`, { hint: `give ${what}` });
+  return value;
+}
+
+/** A DuckDB value as JSON can carry it: big integers as text, blobs as hex, nested values converted too. */
+function toJsonValue(value: unknown): unknown {
+  if (typeof value === 'bigint') return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(toJsonValue);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonValue(v)]));
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return value;
+}
