@@ -5,6 +5,7 @@
  */
 import type { EdgeDetails, NodeDetails, SearchHit, TrafficBucket } from '../graph/detail-types.js';
 import type { EdgeWeight, NodeKind, PublicMode } from '../graph/types.js';
+import type { Finding } from '../alerts/types.js';
 
 export type { EdgeDetails, FlowRow, NodeDetails, PeerTraffic, PortTraffic, SearchHit, TrafficBucket, TrafficTotals } from '../graph/detail-types.js';
 export type { EdgeWeight, NodeKind, PublicMode } from '../graph/types.js';
@@ -190,23 +191,8 @@ export interface AlarmDto {
   transitions: AlarmTransitionDto[];
 }
 
-/** A GuardDuty-style finding (mirrors src/alerts FindingEvent; times in epoch seconds). */
-export interface FindingDto {
-  id: string;
-  detection: string;
-  type: string;
-  severity: number;
-  severityLabel: 'Low' | 'Medium' | 'High';
-  windowStart: number;
-  firstSeen: number;
-  lastSeen: number;
-  actor: { address: string; ports?: number[] | undefined };
-  target: { address?: string | undefined; ports?: number[] | undefined };
-  resource: { interfaceIds: string[]; instanceIds: string[] };
-  direction: 'inbound' | 'outbound' | 'internal' | 'external';
-  counts: Record<string, number>;
-  description: string;
-}
+/** A GuardDuty-style finding as the alerts engine reports it (times in epoch seconds), with the event's id. */
+export type FindingDto = Finding & { id: string };
 
 /**
  * GET /api/alerts?start=&end=: the alarms (current state, datapoints, transitions) and findings of the window.

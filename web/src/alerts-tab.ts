@@ -3,7 +3,7 @@ import type uPlot from 'uplot';
 import type { AlarmDto, AlertsQuery, AlertSourceDto, AlertsResponse, ErrorResponse, FindingDto } from '../../src/server/protocol.js';
 import { drawAlarmChart } from './alarm-chart.js';
 import { esc, formatCount, formatTime } from './format.js';
-import { bindTabPanel } from './tab-panel.js';
+import { bindTabPanel, createTabPanel } from './tab-panel.js';
 
 /** What the Alerts tab needs from the page: the time window, whether to pseudonymize, and how to show an address on the graph. */
 export interface AlertsTabOptions {
@@ -110,22 +110,10 @@ function renderSummary(report: AlertsResponse): string {
  * with each alarm's state, since when, metric chart (threshold and ALARM spans) and history, and the findings.
  */
 export function setupAlerts(options: AlertsTabOptions): AlertsTab {
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.className = 'alerts-tab';
-  button.dataset.testid = 'alerts-tab';
-  button.innerHTML = 'Alerts <span class="alerts-count" data-testid="alerts-count" hidden></span>';
-  (document.querySelector('.top .costs-tab') ?? document.querySelector('.top h1'))?.after(button);
-  const count = button.querySelector<HTMLElement>('.alerts-count') as HTMLElement;
-
-  const panel = document.createElement('section');
-  panel.className = 'alerts-panel';
-  panel.dataset.testid = 'alerts-panel';
-  panel.hidden = true;
-  panel.innerHTML = `<div class="alerts-head"><h2>Alerts</h2>
+  const { button, panel } = createTabPanel('alerts', 'Alerts <span class="alerts-count" data-testid="alerts-count" hidden></span>', `<div class="tab-head alerts-head"><h2>Alerts</h2>
     <label hidden>source <select data-testid="alerts-source"></select></label>
-    <button type="button" data-close>back to graph</button></div><div class="alerts-body" data-testid="alerts-body"></div>`;
-  document.body.append(panel);
+    <button type="button" data-close>back to graph</button></div><div class="alerts-body" data-testid="alerts-body"></div>`);
+  const count = button.querySelector<HTMLElement>('.alerts-count') as HTMLElement;
   const body = panel.querySelector<HTMLElement>('.alerts-body') as HTMLElement;
   const sourceSelect = panel.querySelector<HTMLSelectElement>('select') as HTMLSelectElement;
   let plots: uPlot[] = [];

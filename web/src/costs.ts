@@ -1,7 +1,7 @@
 import './costs.css';
 import type { CostCategoryDto, CostGroupingDto, CostsQuery, CostsResponse, ErrorResponse } from '../../src/server/protocol.js';
 import { esc } from './format.js';
-import { bindTabPanel } from './tab-panel.js';
+import { bindTabPanel, createTabPanel } from './tab-panel.js';
 
 /** Colours and labels of the cost categories, in the order the chart shows them. */
 const CATEGORIES: { id: CostCategoryDto; label: string; color: string }[] = [
@@ -90,21 +90,9 @@ function renderReport(report: CostsResponse): string {
  * time window (`window()`), as a bar chart of USD/month per category, a table, recommendations and caveats.
  */
 export function setupCosts(window: () => { start: number; end: number } | undefined): void {
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.className = 'costs-tab';
-  button.dataset.testid = 'costs-tab';
-  button.textContent = 'Costs';
-  document.querySelector('.top h1')?.after(button);
-
-  const panel = document.createElement('section');
-  panel.className = 'costs-panel';
-  panel.dataset.testid = 'costs-panel';
-  panel.hidden = true;
-  panel.innerHTML = `<div class="costs-head"><h2>Data-transfer costs</h2>
+  const { button, panel } = createTabPanel('costs', 'Costs', `<div class="tab-head costs-head"><h2>Data-transfer costs</h2>
     <label>group by <select data-testid="costs-by"><option value="subnet">subnet</option><option value="eni">ENI</option><option value="instance">instance</option><option value="service">service</option></select></label>
-    <button type="button" data-close>back to graph</button></div><div class="costs-body" data-testid="costs-body"></div>`;
-  document.body.append(panel);
+    <button type="button" data-close>back to graph</button></div><div class="costs-body" data-testid="costs-body"></div>`);
   const body = panel.querySelector<HTMLElement>('.costs-body') as HTMLElement;
   const by = panel.querySelector<HTMLSelectElement>('select') as HTMLSelectElement;
   let serial = 0;

@@ -200,6 +200,7 @@ async function start(): Promise<void> {
 }
 
 setupCosts(() => state.window);
+setupQueryTab(() => state.window, () => state.info);
 const alerts = setupAlerts({ window: () => state.window, pseudonymize: () => ($('f-pseudo') as HTMLInputElement).checked, select: (id) => void selectAddress(id) });
 
 /** Shows an address from the Alerts tab on the graph; a public address grouped into "internet" needs its own node first. */
@@ -211,5 +212,4 @@ async function selectAddress(id: string): Promise<void> {
   }
   await showNode(id);
 }
-setupQueryTab(() => state.window, () => state.info);
 void start();

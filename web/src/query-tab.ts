@@ -6,7 +6,7 @@ import { esc, formatCount } from './format.js';
 import { drawChart, downloadCsv } from './query-chart.js';
 import { planChart, renderTable, sortRows } from './query-results.js';
 import type { ChartPlan, TableSort } from './query-results.js';
-import { bindTabPanel } from './tab-panel.js';
+import { bindTabPanel, createTabPanel } from './tab-panel.js';
 
 /** One-click examples: the seed's top-talkers SQL, AWS sample Insights queries, a report. */
 const EXAMPLES: { label: string; language: QueryLanguage; text?: string; report?: string }[] = [
@@ -40,19 +40,7 @@ const fromInput = (value: string): number | undefined => (value ? Math.floor(Dat
  * table, a bar or time chart where one fits, and a CSV download. `window()` is the page's time window, the default range.
  */
 export function setupQueryTab(window: () => { start: number; end: number } | undefined, info: () => InfoResponse | undefined): void {
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.className = 'costs-tab query-tab';
-  button.dataset.testid = 'query-tab';
-  button.textContent = 'Query';
-  (document.querySelector('[data-testid=costs-tab]') ?? document.querySelector('.top h1'))?.after(button);
-
-  const panel = document.createElement('section');
-  panel.className = 'query-panel';
-  panel.dataset.testid = 'query-panel';
-  panel.hidden = true;
-  panel.innerHTML = panelHtml();
-  document.body.append(panel);
+  const { button, panel } = createTabPanel('query', 'Query', panelHtml());
 
   const $ = <T extends HTMLElement>(selector: string): T => panel.querySelector(selector) as T;
   const text = $<HTMLTextAreaElement>('textarea');
@@ -256,7 +244,7 @@ function selectPosition(area: HTMLTextAreaElement, position: { line: number; col
 
 /** The panel's markup: language switch, examples, report picker, editor, controls, error box, results. */
 function panelHtml(): string {
-  return `<div class="query-head"><h2>Query</h2>
+  return `<div class="tab-head query-head"><h2>Query</h2>
       <div class="query-langs" role="radiogroup" aria-label="language">${(['sql', 'insights', 'report'] as const)
         .map((l) => `<label><input type="radio" name="query-lang" value="${l}" data-testid="query-lang-${l}"${l === 'sql' ? ' checked' : ''}/> ${l === 'sql' ? 'SQL' : l === 'insights' ? 'Insights' : 'Report'}</label>`)
         .join('')}</div>
