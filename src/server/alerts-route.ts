@@ -9,6 +9,7 @@ import { pseudonymizeAlerts } from './alerts-pseudonymize.js';
 import { alertsFromRules, alertsFromWatch } from './alerts-view.js';
 import type { AlertsView } from './alerts-view.js';
 import type { AlertSourceDto, AlertsResponse } from './protocol.js';
+import { parseParams } from './params.js';
 
 /** What GET /api/alerts says when the server has no alert source. */
 export const NO_ALERTS_HINT =
@@ -72,14 +73,5 @@ export function registerAlertRoutes(app: Hono, options: AlertRouteOptions): void
 }
 
 function parseAlertsQuery(params: Record<string, string>): z.infer<typeof alertsSchema> {
-  const present = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== ''));
-  const parsed = alertsSchema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new FlowlensError('bad-request', `parameter ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`, {
-      hint: 'start and end are epoch seconds; source is watch or rules; pseudonymize is 0 or 1',
-    });
-  }
-  if (parsed.data.start !== undefined && parsed.data.end !== undefined && parsed.data.end <= parsed.data.start) throw new FlowlensError('bad-request', 'end is not after start');
-  return parsed.data;
+  return parseParams(alertsSchema, params, 'start and end are epoch seconds; source is watch or rules; pseudonymize is 0 or 1');
 }

@@ -1,9 +1,9 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { FlowlensError } from '../records/index.js';
 import type { Store } from '../store/index.js';
 import { selectionToSql } from '../query/selection.js';
 import type { CostsResponse } from './protocol.js';
+import { parseParams } from './params.js';
 
 const costsSchema = z.object({
   by: z.enum(['subnet', 'eni', 'instance', 'service']).optional(),
@@ -20,16 +20,7 @@ export interface CostRouteOptions {
 /** Adds GET /api/costs?by=subnet|eni|instance|service&start=&end=: the cost report (default prices) as JSON. */
 export function registerCostRoutes(app: Hono, options: CostRouteOptions): void {
   app.get('/api/costs', async (c) => {
-    const present = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== ''));
-    const parsed = costsSchema.safeParse(present);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new FlowlensError('bad-request', `parameter ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`, {
-        hint: 'by is subnet, eni, instance or service; start and end are epoch seconds',
-      });
-    }
-    const { by, start, end } = parsed.data;
-    if (start !== undefined && end !== undefined && end <= start) throw new FlowlensError('bad-request', 'end is not after start');
+    const { by, start, end } = parseParams(costsSchema, c.req.query(), 'by is subnet, eni, instance or service; start and end are epoch seconds');
     const costs = await import('../costs/index.js');
     const where = await selectionToSql({ start, end });
     const report = await options.queue(() => costs.buildCostReport(options.store, { where, prices: costs.loadPrices(undefined), groupBy: by ?? 'subnet' }));

@@ -31,21 +31,30 @@ export interface ParsedQuery {
   pseudonymize: boolean | undefined;
 }
 
+/**
+ * Validates request parameters (query string values, empty ones dropped) or a JSON body with a zod schema;
+ * a bad value is a 400 `bad-request` naming the parameter, with `hint`, and `end` must come after `start`.
+ */
+export function parseParams<S extends z.ZodType>(schema: S, input: unknown, hint: string, what: 'parameter' | 'field' = 'parameter'): z.infer<S> {
+  const present = input !== null && typeof input === 'object' && what === 'parameter'
+    ? Object.fromEntries(Object.entries(input).filter(([, v]) => v !== ''))
+    : input;
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new FlowlensError('bad-request', `${what} ${issue?.path.join('.') || '?'}: ${issue?.message ?? 'invalid'}`, { hint });
+  }
+  const data = parsed.data as { start?: unknown; end?: unknown };
+  if (typeof data.start === 'number' && typeof data.end === 'number' && data.end <= data.start) throw new FlowlensError('bad-request', 'end is not after start');
+  return parsed.data;
+}
+
 /** Defaults the page starts from (and the API uses when a parameter is absent). */
 export const QUERY_DEFAULTS = { node: 'ip', public: 'group', top: 5000, weight: 'flows' } as const;
 
 /** Validates query parameters into graph options; a bad value is a 400 with code `bad-request`. */
 export async function parseQuery(params: Record<string, string>, names: NameTable | undefined): Promise<ParsedQuery> {
-  const present = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== ''));
-  const parsed = querySchema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new FlowlensError('bad-request', `parameter ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`, {
-      hint: 'see docs/graph.md (JSON API) for the parameters and their values',
-    });
-  }
-  const q = parsed.data;
-  if (q.start !== undefined && q.end !== undefined && q.end <= q.start) throw new FlowlensError('bad-request', 'end is not after start');
+  const q = parseParams(querySchema, params, 'see docs/graph.md (JSON API) for the parameters and their values');
   try {
     const options: BuildGraphOptions = {
       where: await selectionToSql({ start: q.start, end: q.end, action: q.action }),

@@ -4,6 +4,7 @@ import { FlowlensError, QueryError } from '../records/index.js';
 import type { CappedQueryResult, Store } from '../store/index.js';
 import { HttpError } from './errors.js';
 import type { ChartKind, QueryRequest, QueryResponse, ReportsResponse } from './protocol.js';
+import { parseParams } from './params.js';
 
 /** The most rows one POST /api/query answer holds. */
 export const MAX_QUERY_ROWS = 10_000;
@@ -145,16 +146,7 @@ async function readRequest(c: Context): Promise<QueryRequest> {
   } catch {
     throw new FlowlensError('bad-request', 'the body of POST /api/query is not JSON', { hint: 'send {"language": "sql", "text": "SELECT …"} with Content-Type: application/json' });
   }
-  const parsed = requestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new FlowlensError('bad-request', `field ${issue?.path.join('.') || '?'}: ${issue?.message ?? 'invalid'}`, {
-      hint: 'language is sql, insights or report; start/end are epoch seconds; limit is 1–10000 (docs/graph.md, JSON API)',
-    });
-  }
-  const request = parsed.data as QueryRequest;
-  if (request.start !== undefined && request.end !== undefined && request.end <= request.start) throw new FlowlensError('bad-request', 'end is not after start');
-  return request;
+  return parseParams(requestSchema, json, 'language is sql, insights or report; start/end are epoch seconds; limit is 1–10000 (docs/graph.md, JSON API)', 'field') as QueryRequest;
 }
 
 function required(value: string | undefined, field: string, what: string): string {

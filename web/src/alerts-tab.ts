@@ -1,6 +1,7 @@
 import './alerts.css';
 import type uPlot from 'uplot';
 import type { AlarmDto, AlertsQuery, AlertSourceDto, AlertsResponse, ErrorResponse, FindingDto } from '../../src/server/protocol.js';
+import { formatDuration } from '../../src/alerts/units.js';
 import { drawAlarmChart } from './alarm-chart.js';
 import { esc, formatCount, formatTime } from './format.js';
 import { bindTabPanel, createTabPanel } from './tab-panel.js';
@@ -38,14 +39,6 @@ const OPERATORS: Record<string, string> = {
 };
 const STATE_ORDER: Record<string, number> = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 };
 
-/** 300 → "5m", 3600 → "1h", 90 → "90s". */
-export function formatPeriod(seconds: number): string {
-  if (seconds % 86400 === 0) return `${seconds / 86400}d`;
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
-}
-
 /** A state badge: ALARM red, OK green, INSUFFICIENT_DATA grey. */
 export function renderStateBadge(state: string): string {
   return `<span class="state-badge state-${esc(state.toLowerCase().replace('_', '-'))}" data-testid="state-badge">${esc(state)}</span>`;
@@ -57,7 +50,7 @@ export function renderAlarm(alarm: AlarmDto, index: number): string {
   const rule =
     alarm.threshold === null
       ? esc(`${alarm.namespace} / ${alarm.metricName}`)
-      : esc(`${alarm.statistic ?? ''} of ${alarm.metricName} (${alarm.namespace}) per ${formatPeriod(alarm.period ?? 0)} ${OPERATORS[alarm.comparisonOperator ?? ''] ?? alarm.comparisonOperator} ${alarm.threshold}, ${alarm.datapointsToAlarm} of ${alarm.evaluationPeriods} periods`);
+      : esc(`${alarm.statistic ?? ''} of ${alarm.metricName} (${alarm.namespace}) per ${formatDuration(alarm.period ?? 0)} ${OPERATORS[alarm.comparisonOperator ?? ''] ?? alarm.comparisonOperator} ${alarm.threshold}, ${alarm.datapointsToAlarm} of ${alarm.evaluationPeriods} periods`);
   const history = alarm.transitions.length
     ? `<table class="alarm-history" data-testid="alarm-history"><thead><tr><th>time</th><th>change</th><th>reason</th></tr></thead><tbody>${[...alarm.transitions]
         .reverse()
