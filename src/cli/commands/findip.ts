@@ -47,7 +47,7 @@ async function printFindip(
 ): Promise<void> {
   const { findipFlowsSql } = await import('../../query/flow-queries.js');
   const { readFindipPruning } = await import('../../query/findip-pruning.js');
-  const { FLOW_COLUMNS, quoteIdentifier } = await import('../../store/index.js');
+  const { FLOW_COLUMNS, quoteIdentifier, readStoredColumns } = await import('../../store/index.js');
   const { lineColumnKind, printSqlLines, readLineProfile } = await import('../sql-lines.js');
   const { ALL_COLUMNS } = await import('../../records/index.js');
   const found = findipFlowsSql(data.where, ranges, await readFindipPruning(data.store, ranges));
@@ -61,7 +61,9 @@ async function printFindip(
   // Columns with values among all found rows (as presentFieldColumns), widths among the printed ones.
   let columns = options.fields;
   let profile;
-  const candidates = lineColumns(columns ?? ALL_COLUMNS);
+  // A field the physical table lacks is NULL in every row: only stored ones are probed.
+  const stored = await readStoredColumns(data.store);
+  const candidates = lineColumns(columns ?? ALL_COLUMNS.filter((c) => stored.has(c)));
   if (candidates) {
     const printed = options.limit === undefined ? found : `(${ordered('*')})`;
     profile = await readLineProfile(data.store, printed, candidates, options.format);
