@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,14 @@ describe('findip', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('prints a table with text SQL cannot pad like JS (non-ASCII) through the RecordPrinter', async () => {
+    const log = join(folder, 'wide.log');
+    const eni = 'eni-0123456789\u{1F600}'; // 16 UTF-16 units, 15 characters: JS pads by the former
+    writeFileSync(log, `version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n2 123456789010 ${eni} 10.9.9.9 10.0.0.1 1 2 6 1 60 1700000000 1700000001 ACCEPT OK\n`);
+    const run = await runFlowlens(['findip', '10.9.9.9', '--in', log, '--fields', 'interface_id,srcaddr']);
+    expect(run.stdout.split('\n').slice(1, 3)).toEqual([`${'-'.repeat(eni.length)}  --------`, `${eni}  10.9.9.9`]);
   });
 
   it('aligns a table on the printed rows with --limit and --fields', async () => {
