@@ -17,7 +17,7 @@ export interface LineProfile {
   present: string[];
   /** Per column: the widest cell (null as `-`) and the header. */
   widths: Map<string, number>;
-  /** False when a value would render differently in SQL than in JS (bigints beyond 2^53 in JSON, non-ASCII in a table). */
+  /** False when a value would pad differently in SQL than in JS (non-ASCII text in a table). */
   renderable: boolean;
 }
 
@@ -33,8 +33,6 @@ export function lineProfileSql(from: string, columns: readonly LineColumn[], for
     const c = quoteIdentifier(column.name);
     const out = [`count(${c}) > 0 AS p${i}`];
     if (format === 'table') out.push(`max(length(${cellText(column)})) AS w${i}`);
-    // JSON.stringify writes bigints as Numbers (rounded beyond 2^53), which SQL cannot mimic; such a result prints from JS.
-    if (column.kind === 'integer' && (format === 'ndjson' || format === 'json')) out.push(`coalesce(bool_and(${c} BETWEEN -9007199254740991 AND 9007199254740991), TRUE) AS r${i}`);
     // JS pads by UTF-16 units and SQL by characters: they agree on ASCII.
     if (column.kind === 'text' && format === 'table') out.push(`coalesce(bool_and(strlen(${c}) = length(${c})), TRUE) AS r${i}`);
     return out;
@@ -56,6 +54,22 @@ export async function readLineProfile(store: Store, from: string, columns: reado
 }
 
 /**
+ * The columns holding at least one value among the rows of `from`, in order. The first 2,048 rows usually show every
+ * present column, so the full pass (reading every row's columns) runs only for the columns they leave undecided.
+ */
+export async function readPresentColumns(store: Store, from: string, columns: readonly string[]): Promise<string[]> {
+  const probe = async (names: readonly string[], source: string): Promise<Set<string>> => {
+    const row = (await store.query(`SELECT ${names.map((n, i) => `count(${quoteIdentifier(n)}) > 0 AS p${i}`).join(', ')} FROM ${source} AS f`)).rows[0] ?? {};
+    return new Set(names.filter((_, i) => row[`p${i}`] === true));
+  };
+  if (columns.length === 0) return [];
+  const seen = await probe(columns, `(SELECT * FROM ${from} AS s LIMIT 2048)`);
+  const undecided = columns.filter((c) => !seen.has(c));
+  const more = undecided.length > 0 ? await probe(undecided, from) : new Set<string>();
+  return columns.filter((c) => seen.has(c) || more.has(c));
+}
+
+/**
  * SQL expression of one output line (without its newline) in `format`, the same text the JS renderers write for the
  * row (renderNdjsonRows, renderCsv, renderTextRows, renderAligned with `widths`; json as ndjson lines). So a large
  * result is formatted by DuckDB's threads and crosses into JS as one string a row instead of one value a cell.
@@ -64,7 +78,7 @@ export function lineSql(columns: readonly LineColumn[], format: OutputFormat, wi
   switch (format) {
     case 'ndjson':
     case 'json':
-      // DuckDB's JSON matches JSON.stringify except for upper-case \u escapes of a few control characters (fixJsonLine).
+      // DuckDB's JSON matches JSON.stringify but for a few lines fixJsonLine repairs.
       return `to_json({${columns.map((c) => `${sqlLiteral(c.name)}: ${quoteIdentifier(c.name)}`).join(', ')}})`;
     case 'csv':
       return concat(columns.map((c) => csvCellSql(c)), "','");
@@ -85,11 +99,13 @@ export function lineSql(columns: readonly LineColumn[], format: OutputFormat, wi
   }
 }
 
-/** Lower-cases the \u00XX escapes DuckDB writes in upper case (\u000B), where JSON.stringify writes lower case. */
+/**
+ * A JSON line of DuckDB's as JSON.stringify writes the row. They differ only for a \u escape DuckDB writes in upper
+ * case (\u000B) and an integer beyond 2^53 (JS writes the nearest double); such a line (or one with 16 digits in a
+ * string) takes a round trip through JSON.parse, which rounds the integer as Number(bigint) does.
+ */
 export function fixJsonLine(line: string): string {
-  if (!line.includes('\\u00')) return line;
-  // Only an escape preceded by an even number of backslashes is one (`\\u000B` is a backslash and text).
-  return line.replace(/(?<!\\)((?:\\\\)*)\\u00([0-9A-F]{2})/g, (_m, slashes: string, hex: string) => `${slashes}\\u00${hex.toLowerCase()}`);
+  return line.includes('\\u00') || /\d{16}/.test(line) ? JSON.stringify(JSON.parse(line)) : line;
 }
 
 /**

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
 import { RecordPrinter } from '../../src/cli/record-printer.js';
 import type { OutputFormat } from '../../src/cli/render.js';
-import { fixJsonLine, printSqlLines, readLineProfile } from '../../src/cli/sql-lines.js';
+import { fixJsonLine, printSqlLines, readLineProfile, readPresentColumns } from '../../src/cli/sql-lines.js';
 import type { LineColumn } from '../../src/cli/sql-lines.js';
 import { sqlLiteral, Store } from '../../src/store/index.js';
 
@@ -91,13 +91,20 @@ describe('printSqlLines', () => {
     );
   });
 
-  it('sends values SQL cannot render like JS to the RecordPrinter (bigints beyond 2^53 in JSON, non-ASCII in tables)', async () => {
-    await loadRows([[1, 2n ** 60n + 1n, 'eni', 'OK']]);
-    expect((await readLineProfile(store, 't', COLUMNS, 'ndjson')).renderable).toBe(false);
-    expect((await readLineProfile(store, 't', COLUMNS, 'csv')).renderable).toBe(true);
+  it('sends non-ASCII tables to the RecordPrinter, and prints bigints beyond 2^53 in JSON as JS does', async () => {
     await loadRows([[1, 2n, 'é', 'OK']]);
     expect((await readLineProfile(store, 't', COLUMNS, 'table')).renderable).toBe(false);
+    const query = await loadRows([[1, 2n ** 60n + 1n, 'eni', 'OK']]);
     expect((await readLineProfile(store, 't', COLUMNS, 'ndjson')).renderable).toBe(true);
+    expect((await printedBySql(query, 'ndjson')).text).toBe('{"port":1,"bytes":1152921504606847000,"iface":"eni","status":"OK"}\n');
+  });
+});
+
+describe('readPresentColumns', () => {
+  it('finds a column whose only value is beyond the first 2,048 rows, and none in no rows', async () => {
+    await store.run('CREATE OR REPLACE TABLE p AS SELECT i, CASE WHEN i = 3000 THEN 1 END AS late, NULL::VARCHAR AS never FROM range(4000) r(i)');
+    expect(await readPresentColumns(store, 'p', ['never', 'late', 'i'])).toEqual(['late', 'i']);
+    expect(await readPresentColumns(store, '(SELECT * FROM p WHERE FALSE)', ['i'])).toEqual([]);
   });
 });
 
@@ -106,5 +113,10 @@ describe('fixJsonLine', () => {
     expect(fixJsonLine('{"a":"x\\u000By\\u001F"}')).toBe('{"a":"x\\u000by\\u001f"}');
     expect(fixJsonLine('{"a":"x\\\\u000By"}')).toBe('{"a":"x\\\\u000By"}');
     expect(fixJsonLine('{"a":"\\\\\\u000B"}')).toBe('{"a":"\\\\\\u000b"}');
+  });
+
+  it('rounds integers beyond 2^53 as Number(bigint) does and keeps others as they are', () => {
+    expect(fixJsonLine('{"a":9007199254740993,"b":"1234567890123456"}')).toBe(JSON.stringify({ a: Number(9007199254740993n), b: '1234567890123456' }));
+    expect(fixJsonLine('{"a":1}')).toBe('{"a":1}');
   });
 });

@@ -36,8 +36,8 @@ export function registerFindip(program: Command, context: CliContext): void {
 
 /**
  * Prints the flows of the ranges in start order. The rollups (when up to date) narrow the scan to the units and
- * address texts that hold the ranges; one pass profiles the rows (columns with values, table widths), then DuckDB
- * renders each row's line, so 800,000 rows cross into JS as 800,000 strings, not 11 million values.
+ * address texts that hold the ranges; the columns with values come from a sample (a full pass only for undecided
+ * ones), a table's widths from one pass, then DuckDB renders each row's line, so 800,000 rows cross into JS as 800,000 strings, not 11 million values.
  */
 async function printFindip(
   context: CliContext,
@@ -48,7 +48,7 @@ async function printFindip(
   const { findipFlowsSql } = await import('../../query/flow-queries.js');
   const { readFindipPruning } = await import('../../query/findip-pruning.js');
   const { FLOW_COLUMNS, quoteIdentifier, readStoredColumns } = await import('../../store/index.js');
-  const { lineColumnKind, printSqlLines, readLineProfile } = await import('../sql-lines.js');
+  const { lineColumnKind, printSqlLines, readLineProfile, readPresentColumns } = await import('../sql-lines.js');
   const { ALL_COLUMNS } = await import('../../records/index.js');
   const found = findipFlowsSql(data.where, ranges, await readFindipPruning(data.store, ranges));
   const ordered = (columns: string): string =>
@@ -58,24 +58,18 @@ async function printFindip(
     const out = names.map((name) => ({ name, kind: lineColumnKind(types.get(name) ?? '') }));
     return out.every((c) => c.kind !== undefined) ? (out as { name: string; kind: 'integer' | 'text' }[]) : undefined;
   };
-  // Columns with values among all found rows (as presentFieldColumns), widths among the printed ones.
+  // Columns with values among all found rows, as presentFieldColumns (a field the table lacks is NULL everywhere).
   let columns = options.fields;
-  let profile;
-  // A field the physical table lacks is NULL in every row: only stored ones are probed.
-  const stored = await readStoredColumns(data.store);
-  const candidates = lineColumns(columns ?? ALL_COLUMNS.filter((c) => stored.has(c)));
-  if (candidates) {
-    const printed = options.limit === undefined ? found : `(${ordered('*')})`;
-    profile = await readLineProfile(data.store, printed, candidates, options.format);
-    if (!columns && options.limit !== undefined) profile.present = (await readLineProfile(data.store, found, candidates, 'text')).present;
-  } else if (!columns) {
-    const { presentFieldColumns } = await import('../../query/present-columns.js');
-    columns = await presentFieldColumns(data.store, 'TRUE', found);
+  if (!columns) {
+    const stored = await readStoredColumns(data.store);
+    const present = await readPresentColumns(data.store, found, ALL_COLUMNS.filter((c) => stored.has(c)));
+    columns = present.length > 0 ? present : ALL_COLUMNS.slice(0, 14);
   }
-  columns ??= profile && profile.present.length > 0 ? profile.present : ALL_COLUMNS.slice(0, 14);
   const selected = lineColumns(columns);
-  if (profile?.renderable && selected) {
-    await printSqlLines(context, data.store, ordered(selected.map((c) => quoteIdentifier(c.name)).join(', ')), selected, options.format, profile.widths);
+  // A table needs its widths first: one pass over the printed rows, which also tells whether SQL pads like JS.
+  const profile = selected && options.format === 'table' ? await readLineProfile(data.store, options.limit === undefined ? found : `(${ordered('*')})`, selected, 'table') : undefined;
+  if (selected && (profile?.renderable ?? true)) {
+    await printSqlLines(context, data.store, ordered(selected.map((c) => quoteIdentifier(c.name)).join(', ')), selected, options.format, profile?.widths);
     return;
   }
   // Values SQL cannot render as JS does (see readLineProfile): rows as JS objects through the RecordPrinter.
