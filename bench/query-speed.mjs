@@ -5,9 +5,12 @@
 //   naive:  DuckDB's read_csv of the same .log.gz files into a table (auto-detected types, VARCHAR addresses).
 // Each query runs once to warm up, then --runs times, the three variants interleaved so they share the machine's
 // load; figures are medians, in ms, including the conversion of the result rows to JS objects for all three.
+// findip is timed as a user waits for it: database opened anew on every run, complete output in each of
+// --findip-formats (default table,ndjson,csv) written to a sink; before and naive print through the RecordPrinter.
 //
 // usage: npm run build && node bench/query-speed.mjs [--records 5000000,20000000] [--runs 5] [--data bench/data]
 //        [--dist dist] [--out bench/query-speed.json] [--logs DIR --store DB --naive DB (one size, existing files)]
+//        [--findip-formats table,ndjson,csv]
 // As a library: import { measureQueries } from './query-speed.mjs' (run.mjs can call it with its own databases).
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -15,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,11 +29,19 @@ const SELECT_FIELDS = FIELDS.map((f) => `"${f}"`).join(', ');
  * Measures the listed queries (top-talkers, rejected-sources, findip, Insights stats by srcAddr/dstPort, graph top-100)
  * on a flowlens store and a naive table. Returns [{ name, beforeMs, afterMs, naiveMs, rows, note }].
  */
-export async function measureQueries({ dist, storeDb, naiveDb, runs = 5, attacker }) {
+export async function measureQueries({ dist, storeDb, naiveDb, runs = 5, attacker, findipFormats = ['table', 'ndjson', 'csv'] }) {
   const load = (path) => import(pathToFileURL(join(dist, 'src', path)).href);
   const { Store } = await load('store/index.js');
   const { cidrRange } = await load('records/index.js');
-  const { findipSql, findipFlowsSql } = await load('query/flow-queries.js');
+  const { findipFlowsSql } = await load('query/flow-queries.js');
+  const { presentFieldColumns } = await load('query/present-columns.js');
+  const { RecordPrinter } = await load('cli/record-printer.js');
+  const { runCli } = await load('cli/run-cli.js');
+  const { normalizeValue } = await load('store/database.js');
+  const normalizeRow = (row) => {
+    for (const key of Object.keys(row)) row[key] = normalizeValue(row[key]);
+    return row;
+  };
   const { duckdb } = await load('query/dialect.js');
   const { dialectForStore } = await load('query/store-dialect.js');
   const reports = await load('reports/index.js');
@@ -54,13 +66,51 @@ export async function measureQueries({ dist, storeDb, naiveDb, runs = 5, attacke
       after: async () => store.query(reportSql(name, await dialectForStore(store))),
       naive: () => naiveQuery(reportSql(name, duckdb, naiveTable)),
     })),
-    {
-      name: 'findip',
-      note: `flowlens findip ${attacker} (the SSH attacker: every one of its flows)`,
-      before: () => store.query(`SELECT ${SELECT_FIELDS} FROM flows WHERE (TRUE) AND (${findipSql([range])}) ORDER BY "start", unit_id`),
-      after: () => store.query(`SELECT ${SELECT_FIELDS} FROM ${findipFlowsSql('TRUE', [range])} AS f ORDER BY "start", unit_id`),
-      naive: () => naiveQuery(`SELECT ${SELECT_FIELDS} FROM ${naiveTable} WHERE srcaddr = ${literal} OR dstaddr = ${literal} ORDER BY "start"`),
-    },
+    // findip: what a user waits for, `flowlens findip ADDR [--format F] > pipe`: each run opens its database anew (a
+    // cold buffer pool, as a new process has) and writes the whole output to a byte-counting sink.
+    ...findipFormats.map((format) => ({
+      name: format === 'table' ? 'findip' : `findip --format ${format}`,
+      note: `flowlens findip ${attacker}${format === 'table' ? '' : ` --format ${format}`} (the SSH attacker: every one of its flows), complete output`,
+      cold: true,
+      // The command before this work: every unit scanned, presentFieldColumns, rows as JS objects through the RecordPrinter.
+      before: async () => {
+        const opened = await Store.open(storeDb, { readOnly: true });
+        try {
+          const found = findipFlowsSql('TRUE', [range]);
+          const columns = await presentFieldColumns(opened, 'TRUE', found);
+          const out = byteSink();
+          const printer = new RecordPrinter(out.context, format, undefined);
+          for await (const batch of opened.stream(`SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM ${found} AS f ORDER BY "start", unit_id`)) await printer.rows(columns, batch);
+          await printer.finish();
+          return { length: out.lines() };
+        } finally {
+          opened.close();
+        }
+      },
+      after: async () => {
+        const out = byteSink();
+        const code = await runCli({ argv: ['findip', attacker, '--db', storeDb, '--format', format], stdout: out.context.stdout, stderr: out.context.stderr, env: {} });
+        if (code !== 0) throw new Error(`findip exited with ${code}: ${out.errors()}`);
+        return { length: out.lines() };
+      },
+      // The naive table with the same output work: its 14 columns as JS objects through the same RecordPrinter.
+      naive: async () => {
+        const instance = await DuckDBInstance.create(naiveDb, { access_mode: 'READ_ONLY' });
+        const connection = await instance.connect();
+        try {
+          const table = await naiveFlowsTable(connection);
+          const out = byteSink();
+          const printer = new RecordPrinter(out.context, format, undefined);
+          const result = await connection.stream(`SELECT ${SELECT_FIELDS} FROM ${table} WHERE srcaddr = ${literal} OR dstaddr = ${literal} ORDER BY "start"`);
+          for await (const batch of result.yieldRowObjectJs()) await printer.rows(FIELDS, batch.map((row) => normalizeRow(row)));
+          await printer.finish();
+          return { length: out.lines() };
+        } finally {
+          connection.closeSync();
+          instance.closeSync();
+        }
+      },
+    })),
     {
       name: 'insights stats count(*) by srcAddr, dstPort',
       note: "flowlens insights 'stats count(*) by srcAddr, dstPort' (10,000 rows, Insights' default limit)",
@@ -88,7 +138,8 @@ export async function measureQueries({ dist, storeDb, naiveDb, runs = 5, attacke
       const times = { before: [], after: [], naive: [] };
       const rows = {};
       let note = q.note;
-      for (let round = -1; round < runs; round++) {
+      // A cold query (findip) opens its database on every run, so a warm-up run would only repeat the first one.
+      for (let round = q.cold ? 0 : -1; round < runs; round++) {
         for (const variant of variants) {
           if (!times[variant]) continue;
           const started = performance.now();
@@ -103,7 +154,7 @@ export async function measureQueries({ dist, storeDb, naiveDb, runs = 5, attacke
           }
           const ms = performance.now() - started;
           if (round >= 0) times[variant].push(ms);
-          else rows[variant] = result.rows?.length ?? result.edges?.length ?? result.length;
+          if (round === (q.cold ? 0 : -1)) rows[variant] = result.rows?.length ?? result.edges?.length ?? result.length;
         }
       }
       const med = (variant) => (times[variant] ? median(times[variant]) : null);
@@ -158,6 +209,25 @@ export async function ensureRollups(dist, storeDb) {
   }
 }
 
+/** A stdout/stderr pair for runCli that counts output lines and keeps only stderr's text. */
+function byteSink() {
+  let lines = 0;
+  let errors = '';
+  const stdout = new Writable({
+    write(chunk, _encoding, callback) {
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+      callback();
+    },
+  });
+  const stderr = new Writable({
+    write(chunk, _encoding, callback) {
+      errors += chunk.toString();
+      callback();
+    },
+  });
+  return { context: { stdout, stderr, env: {}, interactive: false, exitCode: 0 }, lines: () => lines, errors: () => errors };
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -202,6 +272,7 @@ async function main() {
       logs: { type: 'string' },
       store: { type: 'string' },
       naive: { type: 'string' },
+      'findip-formats': { type: 'string', default: 'table,ndjson,csv' },
     },
   });
   const dist = resolve(args.dist);
@@ -230,7 +301,7 @@ async function main() {
       naiveLoadSeconds = await loadNaiveTable(logs, naiveDb);
     }
     log(`queries on ${records} records, ${args.runs} runs each`);
-    const results = await measureQueries({ dist, storeDb, naiveDb, runs: Number(args.runs), attacker });
+    const results = await measureQueries({ dist, storeDb, naiveDb, runs: Number(args.runs), attacker, findipFormats: args['findip-formats'].split(',') });
     output.sizes[records] = { rollups, naiveLoadSeconds, results };
     const fixed = (v, d = 0) => (v === null || v === undefined ? '-' : v.toFixed(d));
     process.stdout.write(

@@ -1,4 +1,5 @@
 import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
+import type { FindipPruning, FindipSide } from './findip-pruning.js';
 
 /** SQL for the unique addresses (source or destination) of the selected records, in numeric order. */
 export function ipsetSql(where: string): string {
@@ -22,13 +23,24 @@ export function findipSql(ranges: readonly { low: bigint; high: bigint }[]): str
  * A derived table of the flows selected by `where` whose source or destination is inside any of the ranges (the
  * rows findipSql selects). One scan per side: DuckDB pushes a range test on one column into the scan and reads the
  * other columns only for matching rows, while an OR over src_ip and dst_ip makes it read every column of every row.
+ * With `pruning` (readFindipPruning, from the rollups) each side reads only the units that hold its addresses, and
+ * compares the address text when the ranges hold few addresses; a side no unit holds is left out.
  */
-export function findipFlowsSql(where: string, ranges: readonly { low: bigint; high: bigint }[]): string {
-  const side = (column: string): string =>
+export function findipFlowsSql(where: string, ranges: readonly { low: bigint; high: bigint }[], pruning?: FindipPruning): string {
+  const inRanges = (column: string): string =>
     ranges.map(({ low, high }) => `${column} BETWEEN ${sqlLiteral(low)}::UHUGEINT AND ${sqlLiteral(high)}::UHUGEINT`).join(' OR ') || 'FALSE';
-  return `(SELECT * FROM flows WHERE (${where}) AND (${side('src_ip')})
-  UNION ALL
-  SELECT * FROM flows WHERE (${where}) AND (${side('dst_ip')}) AND NOT coalesce(${side('src_ip')}, FALSE))`;
+  const test = (ip: string, addr: string, side: FindipSide | undefined): string => {
+    if (!side) return inRanges(ip);
+    const units = `${quoteIdentifier('unit_id')} IN (${side.units.map((u) => sqlLiteral(u)).join(', ')})`;
+    const match = side.texts === undefined ? inRanges(ip) : `${addr} IN (${side.texts.map(sqlLiteral).join(', ')})`;
+    return `${units} AND (${match})`;
+  };
+  const branches: string[] = [];
+  if (!pruning || pruning.src.units.length > 0) branches.push(`SELECT * FROM flows WHERE (${where}) AND ${test('src_ip', 'srcaddr', pruning?.src)}`);
+  if (!pruning || pruning.dst.units.length > 0) {
+    branches.push(`SELECT * FROM flows WHERE (${where}) AND ${test('dst_ip', 'dstaddr', pruning?.dst)} AND NOT coalesce(${inRanges('src_ip')}, FALSE)`);
+  }
+  return `(${branches.length > 0 ? branches.join('\n  UNION ALL\n  ') : 'SELECT * FROM flows WHERE FALSE'})`;
 }
 
 /** SQL grouping flows by the key columns with count, packets and bytes statistics, first start and last end. */

@@ -122,6 +122,24 @@ export class Store {
     for await (const batch of result.yieldRowObjectJs()) yield batch.map((row) => normalizeRow(row as Record<string, unknown>));
   }
 
+  /** Streams the first column of a query as text, one array per chunk (for results that SQL renders to text). */
+  async *streamText(sql: string, params?: DuckDBValue[]): AsyncGenerator<string[]> {
+    let result;
+    try {
+      result = await this.connection.stream(sql, params);
+    } catch (error) {
+      throw new QueryError('sql', (error as Error).message, { sql, cause: error });
+    }
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) return;
+      const vector = chunk.getColumnVector(0);
+      const lines = new Array<string>(chunk.rowCount);
+      for (let i = 0; i < chunk.rowCount; i++) lines[i] = String(vector.getItem(i) ?? '');
+      yield lines;
+    }
+  }
+
   /** Returns the single value of a one-row, one-column query. */
   async scalar(sql: string, params?: DuckDBValue[]): Promise<unknown> {
     const result = await this.query(sql, params);

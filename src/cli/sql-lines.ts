@@ -1,0 +1,147 @@
+import type { Store } from '../store/database.js';
+import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
+import type { CliContext } from './context.js';
+import { writeOut } from './context.js';
+import { renderAligned, renderCsv } from './render.js';
+import type { OutputFormat } from './render.js';
+
+/** A result column rendered by SQL: its name and whether DuckDB holds it as an integer or as text. */
+export interface LineColumn {
+  name: string;
+  kind: 'integer' | 'text';
+}
+
+/** What one pass over the rows tells before printing: the columns with values, table widths, and whether SQL can render them. */
+export interface LineProfile {
+  /** The columns holding at least one value, in the given order. */
+  present: string[];
+  /** Per column: the widest cell (null as `-`) and the header. */
+  widths: Map<string, number>;
+  /** False when a value would pad differently in SQL than in JS (non-ASCII text in a table). */
+  renderable: boolean;
+}
+
+/** The LineColumn kinds of DuckDB types; undefined for a type SQL rendering does not handle (lists, timestamps, …). */
+export function lineColumnKind(type: string): LineColumn['kind'] | undefined {
+  if (type === 'VARCHAR') return 'text';
+  return ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER'].includes(type) ? 'integer' : undefined;
+}
+
+/** SQL of one pass over `from` that profiles the columns for printing in `format` (see LineProfile). */
+export function lineProfileSql(from: string, columns: readonly LineColumn[], format: OutputFormat): string {
+  const probes = columns.flatMap((column, i) => {
+    const c = quoteIdentifier(column.name);
+    const out = [`count(${c}) > 0 AS p${i}`];
+    if (format === 'table') out.push(`max(length(${cellText(column)})) AS w${i}`);
+    // JS pads by UTF-16 units and SQL by characters: they agree on ASCII.
+    if (column.kind === 'text' && format === 'table') out.push(`coalesce(bool_and(strlen(${c}) = length(${c})), TRUE) AS r${i}`);
+    return out;
+  });
+  return `SELECT ${probes.join(', ')} FROM ${from} AS f`;
+}
+
+/** Reads a LineProfile (lineProfileSql) for the rows of `from`. */
+export async function readLineProfile(store: Store, from: string, columns: readonly LineColumn[], format: OutputFormat): Promise<LineProfile> {
+  const row = (await store.query(lineProfileSql(from, columns, format))).rows[0] ?? {};
+  const widths = new Map<string, number>();
+  let renderable = true;
+  const present = columns.filter((column, i) => {
+    widths.set(column.name, Math.max(column.name.length, Number(row[`w${i}`] ?? 0)));
+    if (row[`r${i}`] === false) renderable = false;
+    return row[`p${i}`] === true;
+  });
+  return { present: present.map((c) => c.name), widths, renderable };
+}
+
+/**
+ * The columns holding at least one value among the rows of `from`, in order. The first 2,048 rows usually show every
+ * present column, so the full pass (reading every row's columns) runs only for the columns they leave undecided.
+ */
+export async function readPresentColumns(store: Store, from: string, columns: readonly string[]): Promise<string[]> {
+  const probe = async (names: readonly string[], source: string): Promise<Set<string>> => {
+    const row = (await store.query(`SELECT ${names.map((n, i) => `count(${quoteIdentifier(n)}) > 0 AS p${i}`).join(', ')} FROM ${source} AS f`)).rows[0] ?? {};
+    return new Set(names.filter((_, i) => row[`p${i}`] === true));
+  };
+  if (columns.length === 0) return [];
+  const seen = await probe(columns, `(SELECT * FROM ${from} AS s LIMIT 2048)`);
+  const undecided = columns.filter((c) => !seen.has(c));
+  const more = undecided.length > 0 ? await probe(undecided, from) : new Set<string>();
+  return columns.filter((c) => seen.has(c) || more.has(c));
+}
+
+/**
+ * SQL expression of one output line (without its newline) in `format`, the same text the JS renderers write for the
+ * row (renderNdjsonRows, renderCsv, renderTextRows, renderAligned with `widths`; json as ndjson lines). So a large
+ * result is formatted by DuckDB's threads and crosses into JS as one string a row instead of one value a cell.
+ */
+export function lineSql(columns: readonly LineColumn[], format: OutputFormat, widths?: ReadonlyMap<string, number>): string {
+  switch (format) {
+    case 'ndjson':
+    case 'json':
+      // DuckDB's JSON matches JSON.stringify but for a few lines fixJsonLine repairs.
+      return `to_json({${columns.map((c) => `${sqlLiteral(c.name)}: ${quoteIdentifier(c.name)}`).join(', ')}})`;
+    case 'csv':
+      return concat(columns.map((c) => csvCellSql(c)), "','");
+    case 'text':
+      return concat(columns.map((c) => cellText(c)), "' '");
+    default: {
+      const cells = columns.map((column) => {
+        const width = widths?.get(column.name) ?? column.name.length;
+        const c = quoteIdentifier(column.name);
+        // Numbers right-aligned, text and the `-` of a missing value left-aligned, as renderAligned does.
+        return column.kind === 'integer'
+          ? `CASE WHEN ${c} IS NULL THEN rpad('-', ${width}, ' ') ELSE lpad(CAST(${c} AS VARCHAR), ${width}, ' ') END`
+          : `rpad(coalesce(${c}, '-'), ${width}, ' ')`;
+      });
+      // trimEnd of renderAligned: ASCII whitespace (readLineProfile sends non-ASCII tables to JS).
+      return `rtrim(${concat(cells, "'  '")}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))`;
+    }
+  }
+}
+
+/**
+ * A JSON line of DuckDB's as JSON.stringify writes the row. They differ only for a \u escape DuckDB writes in upper
+ * case (\u000B) and an integer beyond 2^53 (JS writes the nearest double); such a line (or one with 16 digits in a
+ * string) takes a round trip through JSON.parse, which rounds the integer as Number(bigint) does.
+ */
+export function fixJsonLine(line: string): string {
+  return line.includes('\\u00') || /\d{16}/.test(line) ? JSON.stringify(JSON.parse(line)) : line;
+}
+
+/**
+ * Prints rows as lines that DuckDB renders (lineSql), chunk by chunk as the query streams, with each format's header
+ * and footer: DuckDB's threads format the values and each row crosses into JS as one string.
+ */
+export async function printSqlLines(context: CliContext, store: Store, query: string, columns: readonly LineColumn[], format: OutputFormat, widths?: ReadonlyMap<string, number>): Promise<void> {
+  const names = columns.map((c) => c.name);
+  let first = true;
+  for await (const lines of store.streamText(`SELECT ${lineSql(columns, format, widths)} AS line FROM (${query}) AS q`)) {
+    let text: string;
+    if (format === 'ndjson') text = `${lines.map(fixJsonLine).join('\n')}\n`;
+    else if (format === 'json') text = `${first ? '[\n' : ',\n'}  ${lines.map(fixJsonLine).join(',\n  ')}`;
+    else if (format === 'table') text = `${first ? renderAligned({ columns: names, rows: [] }, names.map((n) => widths?.get(n) ?? n.length)) : ''}${lines.join('\n')}\n`;
+    else if (format === 'csv') text = `${first ? renderCsv({ columns: names, rows: [] }, true) : ''}${lines.join('\n')}\n`;
+    else text = `${lines.join('\n')}\n`;
+    first = false;
+    await writeOut(context, text);
+  }
+  if (format === 'json') await writeOut(context, first ? '[]\n' : '\n]\n');
+}
+
+/** A cell as renderTextRows/renderAligned write it: the value's text, `-` when missing. */
+function cellText(column: LineColumn): string {
+  const c = quoteIdentifier(column.name);
+  return column.kind === 'integer' ? `coalesce(CAST(${c} AS VARCHAR), '-')` : `coalesce(${c}, '-')`;
+}
+
+/** A CSV cell as renderCsv writes it: empty when missing, quoted when it holds a quote, comma or line break. */
+function csvCellSql(column: LineColumn): string {
+  const c = quoteIdentifier(column.name);
+  if (column.kind === 'integer') return `coalesce(CAST(${c} AS VARCHAR), '')`;
+  const special = [`'"'`, `','`, 'chr(10)', 'chr(13)'].map((s) => `contains(${c}, ${s})`).join(' OR ');
+  return `CASE WHEN ${c} IS NULL THEN '' WHEN ${special} THEN '"' || replace(${c}, '"', '""') || '"' ELSE ${c} END`;
+}
+
+function concat(parts: readonly string[], separator: string): string {
+  return parts.length === 1 ? (parts[0] ?? "''") : `concat(${parts.join(`, ${separator}, `)})`;
+}

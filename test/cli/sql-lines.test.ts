@@ -1,0 +1,122 @@
+import { PassThrough } from 'node:stream';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliContext } from '../../src/cli/context.js';
+import { RecordPrinter } from '../../src/cli/record-printer.js';
+import type { OutputFormat } from '../../src/cli/render.js';
+import { fixJsonLine, printSqlLines, readLineProfile, readPresentColumns } from '../../src/cli/sql-lines.js';
+import type { LineColumn } from '../../src/cli/sql-lines.js';
+import { sqlLiteral, Store } from '../../src/store/index.js';
+
+const FORMATS: OutputFormat[] = ['table', 'ndjson', 'json', 'csv', 'text'];
+const COLUMNS: LineColumn[] = [
+  { name: 'port', kind: 'integer' },
+  { name: 'bytes', kind: 'integer' },
+  { name: 'iface', kind: 'text' },
+  { name: 'status', kind: 'text' },
+];
+type Row = [number | null, bigint | null, string | null, string | null];
+
+let store: Store;
+beforeAll(async () => {
+  store = await Store.memory();
+});
+afterAll(() => store.close());
+
+/** A context whose stdout is collected into a string. */
+function capture(): { context: CliContext; text: () => string } {
+  const stdout = new PassThrough();
+  const chunks: Buffer[] = [];
+  stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return { context: { stdout, stderr: new PassThrough(), env: {}, interactive: false, exitCode: 0 }, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+async function loadRows(rows: readonly Row[]): Promise<string> {
+  await store.run('CREATE OR REPLACE TABLE t (id INTEGER, port INTEGER, bytes BIGINT, iface VARCHAR, status VARCHAR)');
+  if (rows.length > 0) await store.run(`INSERT INTO t VALUES ${rows.map((r, i) => `(${[i, ...r].map((v) => sqlLiteral(v)).join(', ')})`).join(', ')}`);
+  return 'SELECT port, bytes, iface, status FROM t ORDER BY id';
+}
+
+/** The reference: rows as JS objects through the RecordPrinter, as findip printed them before. */
+async function printedByJs(query: string, format: OutputFormat): Promise<string> {
+  const out = capture();
+  const printer = new RecordPrinter(out.context, format, undefined);
+  const names = COLUMNS.map((c) => c.name);
+  for await (const batch of store.stream(query)) await printer.rows(names, batch);
+  await printer.finish();
+  return out.text();
+}
+
+/** SQL rendering when the profile allows it (as findip does), else the RecordPrinter; returns the text and the path taken. */
+async function printedBySql(query: string, format: OutputFormat): Promise<{ text: string; sql: boolean }> {
+  const profile = await readLineProfile(store, `(${query})`, COLUMNS, format);
+  if (!profile.renderable) return { text: await printedByJs(query, format), sql: false };
+  const out = capture();
+  await printSqlLines(out.context, store, query, COLUMNS, format, profile.widths);
+  return { text: out.text(), sql: true };
+}
+
+describe('printSqlLines', () => {
+  it.each(FORMATS)('writes the same %s text as the RecordPrinter for plain rows', async (format) => {
+    const query = await loadRows([
+      [22, 120n, 'eni-1a', 'OK'],
+      [null, 9007199254740991n, 'eni, "quoted"', null],
+      [443, -5n, null, 'NODATA'],
+      [8, null, 'a\\b', 'x\ty'],
+    ]);
+    const sql = await printedBySql(query, format);
+    expect(sql.sql).toBe(true);
+    expect(sql.text).toBe(await printedByJs(query, format));
+  });
+
+  it.each(FORMATS)('prints nothing but the %s frame for no rows', async (format) => {
+    const query = await loadRows([]);
+    expect((await printedBySql(query, format)).text).toBe(await printedByJs(query, format));
+  });
+
+  it('agrees with the RecordPrinter on arbitrary values in every format (property)', async () => {
+    const text = fc.option(fc.string({ unit: fc.constantFrom('a', 'Z', '9', ' ', ',', '"', '\\', '/', '\n', '\r', '\t', '\x0b', '\x1f', '\x7f', '-', 'é', '😀'), maxLength: 8 }), { nil: null });
+    const row = fc.tuple(
+      fc.option(fc.integer({ min: -2147483648, max: 2147483647 }), { nil: null }),
+      fc.option(fc.oneof(fc.bigInt({ min: -(2n ** 53n), max: 2n ** 53n }), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })), { nil: null }),
+      text,
+      text,
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { maxLength: 12 }), fc.constantFrom(...FORMATS), async (rows, format) => {
+        const query = await loadRows(rows as Row[]);
+        expect((await printedBySql(query, format)).text).toBe(await printedByJs(query, format));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('sends non-ASCII tables to the RecordPrinter, and prints bigints beyond 2^53 in JSON as JS does', async () => {
+    await loadRows([[1, 2n, 'é', 'OK']]);
+    expect((await readLineProfile(store, 't', COLUMNS, 'table')).renderable).toBe(false);
+    const query = await loadRows([[1, 2n ** 60n + 1n, 'eni', 'OK']]);
+    expect((await readLineProfile(store, 't', COLUMNS, 'ndjson')).renderable).toBe(true);
+    expect((await printedBySql(query, 'ndjson')).text).toBe('{"port":1,"bytes":1152921504606847000,"iface":"eni","status":"OK"}\n');
+  });
+});
+
+describe('readPresentColumns', () => {
+  it('finds a column whose only value is beyond the first 2,048 rows, and none in no rows', async () => {
+    await store.run('CREATE OR REPLACE TABLE p AS SELECT i, CASE WHEN i = 3000 THEN 1 END AS late, NULL::VARCHAR AS never FROM range(4000) r(i)');
+    expect(await readPresentColumns(store, 'p', ['never', 'late', 'i'])).toEqual(['late', 'i']);
+    expect(await readPresentColumns(store, '(SELECT * FROM p WHERE FALSE)', ['i'])).toEqual([]);
+  });
+});
+
+describe('fixJsonLine', () => {
+  it('lower-cases \\u escapes but leaves an escaped backslash followed by text alone', () => {
+    expect(fixJsonLine('{"a":"x\\u000By\\u001F"}')).toBe('{"a":"x\\u000by\\u001f"}');
+    expect(fixJsonLine('{"a":"x\\\\u000By"}')).toBe('{"a":"x\\\\u000By"}');
+    expect(fixJsonLine('{"a":"\\\\\\u000B"}')).toBe('{"a":"\\\\\\u000b"}');
+  });
+
+  it('rounds integers beyond 2^53 as Number(bigint) does and keeps others as they are', () => {
+    expect(fixJsonLine('{"a":9007199254740993,"b":"1234567890123456"}')).toBe(JSON.stringify({ a: Number(9007199254740993n), b: '1234567890123456' }));
+    expect(fixJsonLine('{"a":1}')).toBe('{"a":1}');
+  });
+});
