@@ -60,8 +60,9 @@ export class UnitWriter {
     const length = end - start;
     this.reserve(chunk, length + SUFFIX_BYTES);
     const b = chunk.buffer;
-    bytes.copy(b, chunk.length, start, end);
-    let p = chunk.length + length;
+    // A byte loop: Buffer#copy makes a Uint8Array view per call, which costs more than copying a record.
+    let p = chunk.length;
+    for (let i = start; i < end; i++) b[p++] = bytes[i] as number;
     b[p++] = 32;
     p = writeAddressNumber(b, p, src);
     b[p++] = 32;

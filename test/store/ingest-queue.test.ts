@@ -60,7 +60,8 @@ describe('ingestSources with units loaded and committed together', () => {
   });
 
   it('restores the DuckDB settings it changes for loading', async () => {
-    const settings = async (): Promise<unknown[]> => [await store.scalar("SELECT current_setting('threads')"), await store.scalar("SELECT current_setting('memory_limit')")];
+    const names = ['threads', 'memory_limit', 'disabled_compression_methods'];
+    const settings = async (): Promise<unknown[]> => Promise.all(names.map((name) => store.scalar(`SELECT current_setting('${name}')`)));
     const before = await settings();
     writeUnits(2, 10);
     await ingestSources(store, [createLocalSource(dir)]);
