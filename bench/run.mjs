@@ -190,7 +190,7 @@ async function ingest(folder, label, keep) {
   rmSync(db, { force: true });
   rmSync(`${db}.wal`, { force: true });
   log(`flowlens ingest ${folder}`);
-  const m = await measure(process.execPath, [cli, 'ingest', folder, '--db', db, '--format', 'json'], { node: true, stdout: 'pipe' });
+  const m = await measure(process.execPath, [cli, 'ingest', folder, '--db', db, '--format', 'json', '--no-rollups'], { node: true, stdout: 'pipe' });
   const summary = JSON.parse(m.output.trim().split('\n').pop());
   if (summary.badLines !== 0) throw new Error(`ingest of ${folder} reported ${summary.badLines} bad lines`);
   if (!keep) rmSync(db, { force: true });

@@ -14,11 +14,12 @@ import type { LogTypeOptions } from '../log-types.js';
 export function registerIngest(program: Command, context: CliContext): void {
   addLogTypeOption(addReadingOptions(program.command('ingest').argument('<source...>', 'files, folders, - (stdin), s3://bucket/prefix, cwl://log-group')))
     .description('store flow logs in the DuckDB database; re-running adds no duplicates and resumes after an interruption')
-    .action(async (sources: string[], options: ReadingOptions & LogTypeOptions) => {
+    .option('--no-rollups', 'skip bringing the query rollups up to date (reports, Insights stats and the graph then read the raw records)')
+    .action(async (sources: string[], options: ReadingOptions & LogTypeOptions & { rollups: boolean }) => {
       const selection = parseSelection(options);
       checkLogSelection(logTableTypeFrom(options), selection);
       if (sources.includes('-') && !context.stdin) throw new UsageError('no standard input to read');
-      const { Store, resolveDbPath, ingestSources, createStoreCursors } = await import('../../store/index.js');
+      const { Store, resolveDbPath, ingestSources, createStoreCursors, refreshRollups } = await import('../../store/index.js');
       const { resolveSource } = await import('../../sources/index.js');
       const { selectionToPredicate } = await import('../../query/selection.js');
       const path = resolveDbPath(options.db, context.env);
@@ -50,12 +51,21 @@ export function registerIngest(program: Command, context: CliContext): void {
         });
         // Units that could not be read were left out; the run still fails so scripts notice and run again.
         if (summary.failedUnits > 0) context.exitCode = 1;
+        // The rollups (per unit and hour) answer top-talkers, Insights stats and the graph without scanning every record.
+        let rollups: { units: number; seconds: number } | undefined;
+        if (options.rollups && logTableTypeFrom(options) === undefined) {
+          progress.note('updating the query rollups');
+          const began = performance.now();
+          const units = await refreshRollups(store);
+          rollups = { units, seconds: (performance.now() - began) / 1000 };
+        }
         progress.stop();
         issues.finish(summary.badLines);
         if (options.format === 'json' || options.format === 'ndjson') {
-          await writeOut(context, `${JSON.stringify({ db: path, ...summary })}\n`);
+          await writeOut(context, `${JSON.stringify({ db: path, ...summary, ...(rollups ? { rollups } : {}) })}\n`);
         } else {
           writeErr(context, `${renderIngestSummary(summary)} → ${path}`);
+          if (rollups && rollups.units > 0) writeErr(context, `query rollups updated for ${rollups.units} units in ${rollups.seconds.toFixed(2)} s`);
           if (summary.badLines > 0) writeErr(context, `bad lines are kept in the rejects table: flowlens rejects --db ${path}`);
         }
       } finally {
