@@ -3,12 +3,9 @@ import type { Store } from '../store/index.js';
 import { sqlLiteral } from '../store/index.js';
 import type { AwsRange, InterfaceFacts, SubnetFact } from './aws-inputs.js';
 import type { PriceTable } from './prices.js';
+import type { CostCategory, CostGrouping, CostLine } from './cost-types.js';
 
-/** The charges flow logs can explain. */
-export type CostCategory = 'nat-processing' | 'internet-egress' | 'cross-az' | 'inter-region' | 'gateway-endpoint-candidate';
-
-/** How cost lines are grouped. */
-export type CostGrouping = 'subnet' | 'eni' | 'instance' | 'service';
+export type { CostCategory, CostGrouping, CostLine } from './cost-types.js';
 
 /** Inputs of the cost report: the records (SQL condition on flows), prices, and optional AWS inventory files. */
 export interface CostReportOptions {
@@ -19,17 +16,6 @@ export interface CostReportOptions {
   interfaces?: InterfaceFacts | undefined;
   subnets?: SubnetFact[] | undefined;
   ranges?: AwsRange[] | undefined;
-}
-
-/** One line of the report: bytes of one charge for one group, and its estimated price. */
-export interface CostLine {
-  category: CostCategory;
-  group: string;
-  peer_service: string | null;
-  gib: number;
-  usd: number;
-  gib_per_day: number;
-  usd_per_month: number;
 }
 
 /** The whole report: lines, recommendations, what could not be attributed and why, and the caveats. */

@@ -6,6 +6,7 @@
 import type { EdgeDetails, NodeDetails, SearchHit, TrafficBucket } from '../graph/detail-types.js';
 import type { EdgeWeight, NodeKind, PublicMode } from '../graph/types.js';
 import type { Finding } from '../alerts/types.js';
+import type { CostCategory, CostGrouping, CostLine } from '../costs/cost-types.js';
 
 export type { EdgeDetails, FlowRow, NodeDetails, PeerTraffic, PortTraffic, SearchHit, TrafficBucket, TrafficTotals } from '../graph/detail-types.js';
 export type { EdgeWeight, NodeKind, PublicMode } from '../graph/types.js';
@@ -108,21 +109,12 @@ export interface CostsQuery {
   end?: number;
 }
 
-/** How cost lines are grouped (mirrors src/costs CostGrouping). */
-export type CostGroupingDto = 'subnet' | 'eni' | 'instance' | 'service';
-/** The charges flow logs can explain (mirrors src/costs CostCategory). */
-export type CostCategoryDto = 'nat-processing' | 'internet-egress' | 'cross-az' | 'inter-region' | 'gateway-endpoint-candidate';
-
-/** One line of the cost report (mirrors src/costs CostLine). */
-export interface CostLineDto {
-  category: CostCategoryDto;
-  group: string;
-  peer_service: string | null;
-  gib: number;
-  usd: number;
-  gib_per_day: number;
-  usd_per_month: number;
-}
+/** How cost lines are grouped. */
+export type CostGroupingDto = CostGrouping;
+/** The charges flow logs can explain. */
+export type CostCategoryDto = CostCategory;
+/** One line of the cost report. */
+export type CostLineDto = CostLine;
 
 /** GET /api/costs?by=…&start=…&end=…: the cost report at default prices (mirrors src/costs CostReport). */
 export interface CostsResponse {
