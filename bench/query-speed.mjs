@@ -56,8 +56,6 @@ export async function measureQueries({ dist, storeDb, naiveDb, runs = 5, attacke
   const reportSql = (name, dialect, table = 'flows') => reports.buildReportSql(reports.findReport(name), { dialect, table, where: 'TRUE', limit: undefined });
   const insightsSql = (dialect, table = 'flows') =>
     insights.compileInsights('stats count(*) by srcAddr, dstPort', { dialect, source: insights.flowsSource({ table }) }).sql;
-  const range = cidrRange(attacker);
-  const literal = `'${attacker.replaceAll("'", "''")}'`;
   const queries = [
     ...['top-talkers', 'rejected-sources'].map((name) => ({
       name,
@@ -67,16 +65,18 @@ export async function measureQueries({ dist, storeDb, naiveDb, runs = 5, attacke
       naive: () => naiveQuery(reportSql(name, duckdb, naiveTable)),
     })),
     // findip: what a user waits for, `flowlens findip ADDR [--format F] > pipe`: each run opens its database anew (a
-    // cold buffer pool, as a new process has) and writes the whole output to a byte-counting sink.
-    ...findipFormats.map((format) => ({
-      name: format === 'table' ? 'findip' : `findip --format ${format}`,
-      note: `flowlens findip ${attacker}${format === 'table' ? '' : ` --format ${format}`} (the SSH attacker: every one of its flows), complete output`,
+    // cold buffer pool, as a new process has) and writes the whole output to a byte-counting sink. Besides the SSH
+    // attacker (the worst case: 4% of all records), a typical address (the median of flows per address) and a busy
+    // one (the 99th percentile), picked from the data.
+    ...(await findipTargets(naiveQuery, naiveTable, attacker, findipFormats)).flatMap((target) => target.formats.map((format) => ({
+      name: `${target.name}${format === 'table' ? '' : ` --format ${format}`}`,
+      note: `flowlens findip ${target.address}${format === 'table' ? '' : ` --format ${format}`} (${target.label}), complete output`,
       cold: true,
       // The command before this work: every unit scanned, presentFieldColumns, rows as JS objects through the RecordPrinter.
       before: async () => {
         const opened = await Store.open(storeDb, { readOnly: true });
         try {
-          const found = findipFlowsSql('TRUE', [range]);
+          const found = findipFlowsSql('TRUE', [cidrRange(target.address)]);
           const columns = await presentFieldColumns(opened, 'TRUE', found);
           const out = byteSink();
           const printer = new RecordPrinter(out.context, format, undefined);
@@ -89,7 +89,7 @@ export async function measureQueries({ dist, storeDb, naiveDb, runs = 5, attacke
       },
       after: async () => {
         const out = byteSink();
-        const code = await runCli({ argv: ['findip', attacker, '--db', storeDb, '--format', format], stdout: out.context.stdout, stderr: out.context.stderr, env: {} });
+        const code = await runCli({ argv: ['findip', target.address, '--db', storeDb, '--format', format], stdout: out.context.stdout, stderr: out.context.stderr, env: {} });
         if (code !== 0) throw new Error(`findip exited with ${code}: ${out.errors()}`);
         return { length: out.lines() };
       },
@@ -97,6 +97,7 @@ export async function measureQueries({ dist, storeDb, naiveDb, runs = 5, attacke
       naive: async () => {
         const instance = await DuckDBInstance.create(naiveDb, { access_mode: 'READ_ONLY' });
         const connection = await instance.connect();
+        const literal = `'${target.address.replaceAll("'", "''")}'`;
         try {
           const table = await naiveFlowsTable(connection);
           const out = byteSink();
@@ -110,7 +111,7 @@ export async function measureQueries({ dist, storeDb, naiveDb, runs = 5, attacke
           instance.closeSync();
         }
       },
-    })),
+    }))),
     {
       name: 'insights stats count(*) by srcAddr, dstPort',
       note: "flowlens insights 'stats count(*) by srcAddr, dstPort' (10,000 rows, Insights' default limit)",
@@ -210,6 +211,23 @@ export async function ensureRollups(dist, storeDb) {
 }
 
 /** A stdout/stderr pair for runCli that counts output lines and keeps only stderr's text. */
+/**
+ * The addresses findip is timed on: the attacker in every format, and in the table format the address at the median
+ * and at the 99th percentile of flows per address (as source or destination), read from the naive table.
+ */
+async function findipTargets(naiveQuery, naiveTable, attacker, formats) {
+  const [row] = await naiveQuery(`WITH per AS (SELECT addr, count(*) AS n FROM (SELECT srcaddr AS addr FROM ${naiveTable} UNION ALL
+  SELECT dstaddr FROM ${naiveTable} WHERE dstaddr IS DISTINCT FROM srcaddr) WHERE addr IS NOT NULL GROUP BY addr),
+  q AS (SELECT quantile_disc(n, 0.5) AS median, quantile_disc(n, 0.99) AS p99 FROM per)
+SELECT (SELECT min(addr) FROM per, q WHERE n = q.median) AS median_addr, (SELECT any_value(median) FROM q) AS median_n,
+  (SELECT min(addr) FROM per, q WHERE n = q.p99) AS p99_addr, (SELECT any_value(p99) FROM q) AS p99_n`);
+  return [
+    { name: 'findip', address: attacker, label: 'the SSH attacker: every one of its flows', formats },
+    { name: 'findip median address', address: row.median_addr, label: `the median address: ${row.median_n} flows`, formats: ['table'] },
+    { name: 'findip p99 address', address: row.p99_addr, label: `the 99th-percentile address: ${row.p99_n} flows`, formats: ['table'] },
+  ];
+}
+
 function byteSink() {
   let lines = 0;
   let errors = '';

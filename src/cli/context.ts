@@ -13,7 +13,7 @@ export interface CliContext {
 }
 
 /** Writes text to stdout, waiting for backpressure so huge outputs stream with bounded memory. */
-export async function writeOut(context: CliContext, text: string): Promise<void> {
+export async function writeOut(context: CliContext, text: string | Uint8Array): Promise<void> {
   if (text.length === 0) return;
   if (!context.stdout.write(text)) {
     await new Promise<void>((resolve) => {

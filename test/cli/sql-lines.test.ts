@@ -98,6 +98,19 @@ describe('printSqlLines', () => {
     expect((await readLineProfile(store, 't', COLUMNS, 'ndjson')).renderable).toBe(true);
     expect((await printedBySql(query, 'ndjson')).text).toBe('{"port":1,"bytes":1152921504606847000,"iface":"eni","status":"OK"}\n');
   });
+
+  // (Not table: the RecordPrinter sizes a table's columns 2,048 rows at a time, SQL over all rows.)
+  it.each(['ndjson', 'csv', 'text'] as const)('prints %s output of many megabytes whole, fixing JSON lines across block boundaries', async (format) => {
+    // 40,000 rows of ~100 bytes span several of the 1 MiB blocks the file is copied in; control characters here and there.
+    await store.run(`CREATE OR REPLACE TABLE t AS SELECT i AS id, i % 65536 AS port, (i * 7919)::BIGINT AS bytes,
+      CASE WHEN i % 9973 = 5 THEN 'v' || chr(11) || 't' ELSE 'eni-' || repeat(md5(i::VARCHAR), 2) END AS iface,
+      CASE WHEN i % 3 = 0 THEN NULL ELSE 'OK' END AS status FROM range(40000) r(i)`);
+    const query = 'SELECT port, bytes, iface, status FROM t ORDER BY id';
+    const sql = await printedBySql(query, format);
+    expect(sql.sql).toBe(true);
+    expect(sql.text.length).toBeGreaterThan(3_000_000);
+    expect(sql.text).toBe(await printedByJs(query, format));
+  });
 });
 
 describe('readPresentColumns', () => {
