@@ -8,6 +8,8 @@ export interface FindipSide {
   units: readonly number[];
   /** Every address text on this side in the ranges (the writer derives src_ip/dst_ip from it), or undefined when many. */
   texts: readonly string[] | undefined;
+  /** How many records have an address in the ranges on this side (the two sides overlap when both are in a range). */
+  flows: number;
 }
 
 /** The units and address texts findip needs to read, per side; from the rollups (readFindipPruning). */
@@ -30,12 +32,12 @@ export async function readFindipPruning(store: Store, ranges: readonly { low: bi
   const side = async (ip: string, addr: string): Promise<FindipSide> => {
     const inRange = ranges.map(({ low, high }) => `${ip} BETWEEN ${sqlLiteral(low)}::UHUGEINT AND ${sqlLiteral(high)}::UHUGEINT`).join(' OR ');
     const result = await store.query(`SELECT list(DISTINCT unit_id ORDER BY unit_id) AS units, count(DISTINCT ${addr}) AS count,
-  list(DISTINCT ${addr} ORDER BY ${addr}) FILTER (WHERE ${addr} IS NOT NULL) AS texts
+  list(DISTINCT ${addr} ORDER BY ${addr}) FILTER (WHERE ${addr} IS NOT NULL) AS texts, coalesce(sum(flows), 0) AS flows
 FROM ${rollups.pairs} WHERE ${inRange}`);
     const row = result.rows[0] ?? {};
     const units = ((row.units as number[] | null) ?? []).map(Number);
     const texts = (row.texts as string[] | null) ?? [];
-    return { units, texts: Number(row.count) <= MAX_FINDIP_TEXTS ? texts : undefined };
+    return { units, texts: Number(row.count) <= MAX_FINDIP_TEXTS ? texts : undefined, flows: Number(row.flows) };
   };
   return { src: await side('src_ip', 'srcaddr'), dst: await side('dst_ip', 'dstaddr') };
 }

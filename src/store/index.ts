@@ -9,3 +9,4 @@ export * from './log-schema.js';
 export * from './log-writer.js';
 export * from './cursors.js';
 export * from './rollups.js';
+export * from './settings.js';

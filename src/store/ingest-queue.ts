@@ -5,6 +5,7 @@ import type { LogFormat } from '../parse/index.js';
 import type { SourceUnit } from '../sources/index.js';
 import type { Store } from './database.js';
 import { ensureFlowColumns } from './flow-columns.js';
+import { applySettings } from './settings.js';
 import { duckdbTypeOf, FLOW_RECORDS_TABLE } from './schema.js';
 import { quoteIdentifier, sqlLiteral } from './sql-text.js';
 import type { ChunkFile } from './unit-writer.js';
@@ -40,8 +41,8 @@ export class IngestQueue {
   private groupSince = 0;
   private waiting: SourceUnit[] = [];
   private columns: Set<string> | undefined;
-  /** DuckDB settings changed for the ingest and their values before, restored by finish(); null until the first task. */
-  private saved: Record<string, string> | null = null;
+  /** Puts back the DuckDB settings changed for the ingest (called by finish()); null until the first task. */
+  private restoreSettings: (() => Promise<void>) | null = null;
 
   constructor(private readonly store: Store) {
     this.folder = mkdtempSync(join(tmpdir(), 'flowlens-ingest-'));
@@ -51,7 +52,7 @@ export class IngestQueue {
   run<T>(task: () => Promise<T>): Promise<T> {
     const result = this.tail.then(async () => {
       if (this.failure) throw this.failure;
-      if (this.saved === null) await this.configure();
+      this.restoreSettings ??= await this.configure();
       if (!this.inTransaction) {
         await this.store.run('BEGIN TRANSACTION');
         this.inTransaction = true;
@@ -128,7 +129,7 @@ export class IngestQueue {
         throw this.failure;
       }
     } finally {
-      if (this.saved !== null) await this.restore(this.saved).catch(() => undefined);
+      if (this.restoreSettings !== null) await this.restoreSettings().catch(() => undefined);
       rmSync(this.folder, { recursive: true, force: true });
     }
   }
@@ -157,22 +158,10 @@ export class IngestQueue {
   // ingested; an in-memory store (commands reading SOURCEs directly) holds the data itself and keeps its limit.
   // FSST is left out: on flow-log text (few distinct accounts, interfaces, actions, addresses per row group) DuckDB
   // picks dictionary compression anyway, and analysing FSST too cost 10-15 % of the insert's CPU (docs/benchmark.md).
-  private async configure(): Promise<void> {
+  private async configure(): Promise<() => Promise<void>> {
     const settings: Record<string, string> = { threads: '1', disabled_compression_methods: 'fsst' };
     if (this.store.path !== ':memory:') settings.memory_limit = INGEST_MEMORY_LIMIT;
-    this.saved = {};
-    for (const [name, value] of Object.entries(settings)) {
-      this.saved[name] = String(await this.store.scalar(`SELECT current_setting(${sqlLiteral(name)})`));
-      await this.store.run(`SET ${name} = ${sqlLiteral(value)}`);
-    }
-  }
-
-  // current_setting rounds (18.8 GiB): RESET gives the exact default back, SET the rounded text otherwise.
-  private async restore(saved: Record<string, string>): Promise<void> {
-    for (const [name, value] of Object.entries(saved)) {
-      await this.store.run(`RESET ${name}`);
-      if (String(await this.store.scalar(`SELECT current_setting(${sqlLiteral(name)})`)) !== value) await this.store.run(`SET ${name} = ${sqlLiteral(value)}`);
-    }
+    return applySettings(this.store, settings);
   }
 
   private async load(chunks: readonly ChunkFile[]): Promise<void> {
