@@ -1,4 +1,4 @@
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '../store/database.js';
@@ -139,35 +139,84 @@ export async function printSqlLines(context: CliContext, store: Store, query: st
     const file = join(folder, 'lines.txt');
     // One VARCHAR column, no quoting or escaping: each line is written as it is, followed by a newline.
     await store.run(`COPY (${lines}) TO ${sqlLiteral(file)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t', NULLSTR '', USE_TMP_FILE false)`);
-    let wroteHeader = false;
-    let carry: Buffer = Buffer.alloc(0);
-    for await (const block of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-      if (context.stdout.destroyed) break;
-      let bytes: Buffer = block;
-      if (format === 'ndjson') {
-        // Lines fixJsonLine would change are rare: look for their marks in the block's bytes before making strings.
-        const joined = carry.length > 0 ? Buffer.concat([carry, block]) : block;
-        const end = joined.lastIndexOf(10) + 1;
-        carry = joined.subarray(end);
-        bytes = needsJsonFix(joined, end) ? Buffer.from(joined.toString('utf8', 0, end).split('\n').map((l) => (l === '' ? l : fixJsonLine(l))).join('\n')) : joined.subarray(0, end);
-      }
-      if (!wroteHeader && bytes.length > 0) {
-        await writeOut(context, header);
-        wroteHeader = true;
-      }
-      await writeOut(context, bytes);
-    }
-    if (carry.length > 0) await writeOut(context, Buffer.from(fixJsonLine(carry.toString('utf8'))));
+    await copyLines(context, file, header, format === 'ndjson');
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
 }
 
-// Whether the first `end` bytes hold a line fixJsonLine could change: a \u00 escape, or 16 digits in a row.
-function needsJsonFix(bytes: Buffer, end: number): boolean {
-  const escape = bytes.indexOf('\\u00');
-  if (escape >= 0 && escape < end) return true;
-  return /\d{16}/.test(bytes.toString('latin1', 0, end));
+/**
+ * Copies the lines of `file` to stdout (after `header`, when there is a line) through one reused buffer: a new 1 MiB
+ * buffer per read costs a fresh mapping and its page faults. JSON lines fixJsonLine would change are rare, so they are
+ * looked for in the bytes and only a block holding one becomes strings.
+ */
+async function copyLines(context: CliContext, file: string, header: string, json: boolean): Promise<void> {
+  const fd = openSync(file, 'r');
+  try {
+    let buffer = Buffer.allocUnsafe(COPY_BLOCK_BYTES);
+    let kept = 0;
+    let wroteHeader = false;
+    for (;;) {
+      if (kept === buffer.length) {
+        // A line longer than the buffer: make room for it.
+        const grown = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(grown, 0, 0, kept);
+        buffer = grown;
+      }
+      const read = readSync(fd, buffer, kept, buffer.length - kept, null);
+      const total = kept + read;
+      if (total === 0) break;
+      // Whole lines only (the last read takes the rest), so that a JSON line is never split.
+      const end = read === 0 ? total : buffer.lastIndexOf(10, total - 1) + 1;
+      if (end > 0) {
+        let bytes = buffer.subarray(0, end);
+        if (json && needsJsonFix(bytes)) bytes = Buffer.from(bytes.toString('utf8').split('\n').map((line) => (line === '' ? line : fixJsonLine(line))).join('\n'));
+        if (!wroteHeader) {
+          await writeOut(context, header);
+          wroteHeader = true;
+        }
+        if (context.stdout.destroyed || !(await writeWhole(context, bytes))) return;
+      }
+      buffer.copy(buffer, 0, end, total);
+      kept = total - end;
+      if (read === 0) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const COPY_BLOCK_BYTES = 1 << 20;
+
+/**
+ * Writes bytes that are reused afterwards to stdout; false when stdout is gone (e.g. a closed pipe). A process's own
+ * stdout with nothing queued gets them by a synchronous write to its descriptor; any other stream gets a copy, since
+ * it may keep the buffer it is given.
+ */
+async function writeWhole(context: CliContext, bytes: Buffer): Promise<boolean> {
+  const fd = (context.stdout as { fd?: unknown }).fd;
+  if (typeof fd === 'number' && context.stdout.writableLength === 0) {
+    let written = 0;
+    try {
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      return true;
+    } catch (error) {
+      // A non-blocking descriptor that is full: the stream queues the rest.
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
+        await writeOut(context, Buffer.from(bytes.subarray(written)));
+        return true;
+      }
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE') return false;
+      throw error;
+    }
+  }
+  await writeOut(context, Buffer.from(bytes));
+  return !context.stdout.destroyed;
+}
+
+// Whether the bytes hold a line fixJsonLine could change: a \u00 escape, or 16 digits in a row.
+function needsJsonFix(bytes: Buffer): boolean {
+  return bytes.includes('\\u00') || /\d{16}/.test(bytes.toString('latin1'));
 }
 
 /** A cell as renderTextRows/renderAligned write it: the value's text, `-` when missing. */
