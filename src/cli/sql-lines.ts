@@ -124,7 +124,7 @@ export function fixJsonLine(line: string): string {
 export async function printSqlLines(context: CliContext, store: Store, query: string, columns: readonly LineColumn[], format: OutputFormat, widths?: ReadonlyMap<string, number>): Promise<void> {
   const names = columns.map((c) => c.name);
   const header = format === 'table' ? renderAligned({ columns: names, rows: [] }, names.map((n) => widths?.get(n) ?? n.length)) : format === 'csv' ? renderCsv({ columns: names, rows: [] }, true) : '';
-  const lines = `SELECT ${lineSql(columns, format, widths)} AS line FROM (${query}) AS q`;
+  let lines = `SELECT ${lineSql(columns, format, widths)} AS line FROM (${query}) AS q`;
   if (format === 'json') {
     let first = true;
     for await (const batch of store.streamText(lines)) {
@@ -133,6 +133,13 @@ export async function printSqlLines(context: CliContext, store: Store, query: st
     }
     await writeOut(context, first ? '[]\n' : '\n]\n');
     return;
+  }
+  if (format === 'ndjson') {
+    // A line fixJsonLine would change (a \u00 escape, an integer beyond 2^53) is rare: DuckDB marks it with a leading
+    // \x01 byte (never raw in JSON), so the copy looks for one byte instead of parsing every line.
+    const big = columns.filter((c) => c.kind === 'integer').map((c) => `${quoteIdentifier(c.name)} NOT BETWEEN -9007199254740991 AND 9007199254740991`);
+    const flag = [`contains(j, '\\u00')`, ...big.map((b) => `coalesce(${b}, FALSE)`)].join(' OR ');
+    lines = `SELECT CASE WHEN ${flag} THEN chr(1) || j ELSE j END AS line FROM (SELECT CAST(${lineSql(columns, format, widths)} AS VARCHAR) AS j, * FROM (${query}) AS q) AS m`;
   }
   const folder = mkdtempSync(join(tmpdir(), 'flowlens-lines-'));
   try {
@@ -147,8 +154,8 @@ export async function printSqlLines(context: CliContext, store: Store, query: st
 
 /**
  * Copies the lines of `file` to stdout (after `header`, when there is a line) through one reused buffer: a new 1 MiB
- * buffer per read costs a fresh mapping and its page faults. JSON lines fixJsonLine would change are rare, so they are
- * looked for in the bytes and only a block holding one becomes strings.
+ * buffer per read costs a fresh mapping and its page faults. With `json`, a line marked with a leading \x01 byte
+ * goes through fixJsonLine: only a block holding one becomes strings.
  */
 async function copyLines(context: CliContext, file: string, header: string, json: boolean): Promise<void> {
   const fd = openSync(file, 'r');
@@ -170,7 +177,9 @@ async function copyLines(context: CliContext, file: string, header: string, json
       const end = read === 0 ? total : buffer.lastIndexOf(10, total - 1) + 1;
       if (end > 0) {
         let bytes = buffer.subarray(0, end);
-        if (json && needsJsonFix(bytes)) bytes = Buffer.from(bytes.toString('utf8').split('\n').map((line) => (line === '' ? line : fixJsonLine(line))).join('\n'));
+        if (json && bytes.includes(1)) {
+          bytes = Buffer.from(bytes.toString('utf8').split('\n').map((line) => (line.charCodeAt(0) === 1 ? fixJsonLine(line.slice(1)) : line)).join('\n'));
+        }
         if (!wroteHeader) {
           await writeOut(context, header);
           wroteHeader = true;
@@ -214,10 +223,6 @@ async function writeWhole(context: CliContext, bytes: Buffer): Promise<boolean> 
   return !context.stdout.destroyed;
 }
 
-// Whether the bytes hold a line fixJsonLine could change: a \u00 escape, or 16 digits in a row.
-function needsJsonFix(bytes: Buffer): boolean {
-  return bytes.includes('\\u00') || /\d{16}/.test(bytes.toString('latin1'));
-}
 
 /** A cell as renderTextRows/renderAligned write it: the value's text, `-` when missing. */
 function cellText(column: LineColumn): string {
