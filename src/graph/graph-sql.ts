@@ -1,6 +1,6 @@
 import { cidrRange } from '../records/index.js';
 import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
-import { rollupCondition } from '../store/rollups.js';
+import { rollupCondition, rollupTablesFor } from '../store/rollups.js';
 import type { FlowRollups } from '../store/rollups.js';
 import { IPV4_MAPPED_BASE } from './address-text.js';
 import type { NameTable } from './names.js';
@@ -79,7 +79,8 @@ export function keyedFlowsSql(scope: GraphScope, shape: 'raw' | 'aggregated' | '
 
 /**
  * The rollup tables and condition a graph scope can read: when rollups are given, the selection is on whole hours,
- * no port filter applies and nodes need no source port or interface (ip, subnet and name modes).
+ * no port filter applies and nodes need no source port or interface (ip, subnet and name modes). Whole-store tables
+ * when the selection has no time window and the store has them (rollupTablesFor).
  */
 export function rollupScope(scope: GraphScope): { pairs: string; ports: string; condition: string } | undefined {
   const mode = scope.node ?? { kind: 'ip' };
@@ -88,7 +89,8 @@ export function rollupScope(scope: GraphScope): { pairs: string; ports: string; 
   if (selection === undefined) return undefined;
   const parts = [`(${selection})`, 'src_ip IS NOT NULL', 'dst_ip IS NOT NULL', "log_status IS DISTINCT FROM 'NODATA'", "log_status IS DISTINCT FROM 'SKIPDATA'"];
   if (scope.protocols?.length) parts.push(`protocol IN (${scope.protocols.map(sqlLiteral).join(', ')})`);
-  return { pairs: quoteIdentifier(scope.rollups.pairs), ports: quoteIdentifier(scope.rollups.ports), condition: parts.join(' AND ') };
+  const tables = rollupTablesFor(scope.rollups, selection);
+  return { pairs: quoteIdentifier(tables.pairs), ports: quoteIdentifier(tables.ports), condition: parts.join(' AND ') };
 }
 
 /** Options of graphEdgesSql: thresholds, and whether to list each kept edge's top ports and protocols (costs a second pass). */
