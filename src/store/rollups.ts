@@ -122,7 +122,7 @@ export async function refreshRollups(store: Store): Promise<number> {
  * queries then read the raw records. `wholeStore` is set only when its own ledger holds exactly the stored units too.
  */
 export async function readRollups(store: Store): Promise<FlowRollups | undefined> {
-  // One round trip: the counts are only read when the tables exist (a store from before rollups has none).
+  // Two round trips: the ledgers are only counted when their tables exist (a store from before rollups has none).
   const hourly = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, ROLLUP_UNITS_TABLE, 'ingest_units'];
   const whole = [WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs, WHOLE_STORE_UNITS_TABLE];
   const found = await store.query(`SELECT table_name FROM duckdb_tables()
