@@ -10,7 +10,7 @@
 //
 // usage: npm run build && node bench/query-speed.mjs [--records 5000000,20000000] [--runs 5] [--data bench/data]
 //        [--dist dist] [--out bench/query-speed.json] [--logs DIR --store DB --naive DB (one size, existing files)]
-//        [--findip-formats table,ndjson,csv]
+//        [--findip-formats table,ndjson,csv | none]
 // As a library: import { measureQueries } from './query-speed.mjs' (run.mjs can call it with its own databases).
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -319,7 +319,7 @@ async function main() {
       naiveLoadSeconds = await loadNaiveTable(logs, naiveDb);
     }
     log(`queries on ${records} records, ${args.runs} runs each`);
-    const results = await measureQueries({ dist, storeDb, naiveDb, runs: Number(args.runs), attacker, findipFormats: args['findip-formats'].split(',') });
+    const results = await measureQueries({ dist, storeDb, naiveDb, runs: Number(args.runs), attacker, findipFormats: args['findip-formats'].split(',').filter((f) => f !== '' && f !== 'none') });
     output.sizes[records] = { rollups, naiveLoadSeconds, results };
     const fixed = (v, d = 0) => (v === null || v === undefined ? '-' : v.toFixed(d));
     process.stdout.write(

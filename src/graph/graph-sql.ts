@@ -1,6 +1,6 @@
 import { cidrRange } from '../records/index.js';
 import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
-import { rollupCondition } from '../store/rollups.js';
+import { rollupCondition, rollupTablesFor } from '../store/rollups.js';
 import type { FlowRollups } from '../store/rollups.js';
 import { IPV4_MAPPED_BASE } from './address-text.js';
 import type { NameTable } from './names.js';
@@ -79,7 +79,8 @@ export function keyedFlowsSql(scope: GraphScope, shape: 'raw' | 'aggregated' | '
 
 /**
  * The rollup tables and condition a graph scope can read: when rollups are given, the selection is on whole hours,
- * no port filter applies and nodes need no source port or interface (ip, subnet and name modes).
+ * no port filter applies and nodes need no source port or interface (ip, subnet and name modes). Whole-store tables
+ * when the selection has no time window and the store has them (rollupTablesFor).
  */
 export function rollupScope(scope: GraphScope): { pairs: string; ports: string; condition: string } | undefined {
   const mode = scope.node ?? { kind: 'ip' };
@@ -88,7 +89,8 @@ export function rollupScope(scope: GraphScope): { pairs: string; ports: string; 
   if (selection === undefined) return undefined;
   const parts = [`(${selection})`, 'src_ip IS NOT NULL', 'dst_ip IS NOT NULL', "log_status IS DISTINCT FROM 'NODATA'", "log_status IS DISTINCT FROM 'SKIPDATA'"];
   if (scope.protocols?.length) parts.push(`protocol IN (${scope.protocols.map(sqlLiteral).join(', ')})`);
-  return { pairs: quoteIdentifier(scope.rollups.pairs), ports: quoteIdentifier(scope.rollups.ports), condition: parts.join(' AND ') };
+  const tables = rollupTablesFor(scope.rollups, selection);
+  return { pairs: quoteIdentifier(tables.pairs), ports: quoteIdentifier(tables.ports), condition: parts.join(' AND ') };
 }
 
 /** Options of graphEdgesSql: thresholds, and whether to list each kept edge's top ports and protocols (costs a second pass). */
@@ -138,23 +140,29 @@ ORDER BY ${order}`;
 function rollupEdgesSql(scope: GraphScope, limits: EdgeLimits, rollup: NonNullable<ReturnType<typeof rollupScope>>, conditions: string[], order: string, withPorts: boolean): string {
   const lists = withPorts
     ? // max_by keeps the 20 best per edge in a heap, where list(… ORDER BY …) sorts every port row: flows desc, then
-      // port asc, nulls last, as the flows-table SQL orders them (a port is below 65536, so 17 bits order it).
-      `, max_by(dstport, (flows::HUGEINT << 17) + CASE WHEN dstport IS NULL THEN 0 ELSE 65536 - dstport END, 20) AS ports,
+      // port asc, nulls last, as the flows-table SQL orders them (a port is below 65536, so 17 bits order it). A BIGINT
+      // key compares 2× faster than a HUGEINT one; 2^46 flows on one port would fail with an overflow, not misorder.
+      `, max_by(dstport, (flows::BIGINT << 17) + CASE WHEN dstport IS NULL THEN 0 ELSE 65536 - dstport END, 20) AS ports,
   list(DISTINCT protocol ORDER BY protocol) FILTER (WHERE protocol IS NOT NULL) AS protocols`
     : '';
+  // count(DISTINCT dstport) as a 65,536-bit set per edge: 5-10× faster than its hash table on a million port rows.
+  // The parser keeps ports in 0-65535; any other value is still counted by the (then non-empty) DISTINCT.
+  const portCount = `coalesce(bit_count(bitstring_agg(dstport, 0, 65535) FILTER (WHERE dstport BETWEEN 0 AND 65535)), 0)
+    + count(DISTINCT dstport) FILTER (WHERE dstport NOT BETWEEN 0 AND 65535) AS port_count`;
+  // Port rows are grouped by a small edge number rather than the (source, target) text: half the grouping time.
   return `${keyedFlowsSql(scope, 'rollup')},
 graph_edges AS (SELECT source, any_value(source_kind) AS source_kind, target, any_value(target_kind) AS target_kind, sum(flows)::BIGINT AS flows,
   sum(bytes)::BIGINT AS bytes, sum(packets)::BIGINT AS packets, sum(accepted)::BIGINT AS accepted, sum(rejected)::BIGINT AS rejected,
   min(first_seen) AS first_seen, max(last_seen) AS last_seen
   FROM graph_keyed GROUP BY source, target),
-graph_kept AS (SELECT *, count(*) OVER () AS total_edges, sum(flows) OVER ()::BIGINT AS total_records FROM graph_edges
+graph_kept AS (SELECT *, count(*) OVER () AS total_edges, sum(flows) OVER ()::BIGINT AS total_records, row_number() OVER () AS graph_edge FROM graph_edges
   QUALIFY ${conditions.join(' AND ')} ORDER BY ${order}${limits.top === undefined ? '' : ` LIMIT ${Math.trunc(limits.top)}`}),
-graph_kept_pairs AS (SELECT DISTINCT source, target, src_ip, dst_ip FROM graph_keyed SEMI JOIN graph_kept USING (source, target)),
-graph_ports AS (SELECT p.source, p.target, r.protocol, r.dstport, sum(r.flows) AS flows
+graph_kept_pairs AS (SELECT DISTINCT k.graph_edge, s.src_ip, s.dst_ip FROM graph_keyed s JOIN graph_kept k USING (source, target)),
+graph_ports AS (SELECT p.graph_edge, r.protocol, r.dstport, sum(r.flows) AS flows
   FROM ${rollup.ports} r JOIN graph_kept_pairs p USING (src_ip, dst_ip) WHERE ${rollup.condition}
-  GROUP BY p.source, p.target, r.protocol, r.dstport)
-SELECT k.*, d.port_count${withPorts ? ', d.ports, d.protocols' : ''} FROM graph_kept k LEFT JOIN (
-  SELECT source, target, count(DISTINCT dstport) AS port_count${lists} FROM graph_ports GROUP BY source, target) d USING (source, target)
+  GROUP BY p.graph_edge, r.protocol, r.dstport)
+SELECT k.* EXCLUDE (graph_edge), d.port_count${withPorts ? ', d.ports, d.protocols' : ''} FROM graph_kept k LEFT JOIN (
+  SELECT graph_edge, ${portCount}${lists} FROM graph_ports GROUP BY graph_edge) d USING (graph_edge)
 ORDER BY ${order}`;
 }
 

@@ -1,5 +1,5 @@
 import { PRIVATE_CIDRS } from '../query/dialect.js';
-import { rollupCondition } from '../store/rollups.js';
+import { rollupCondition, rollupTablesFor } from '../store/rollups.js';
 import type { SqlDialect } from '../query/dialect.js';
 import type { ReportContext, ReportDefinition } from './types.js';
 
@@ -14,7 +14,7 @@ export const topTalkers: ReportDefinition = {
   origin: 'Athena predefined query VpcFlowLogsTotalBytesTransferred (seed 003)',
   build(ctx) {
     const c = cols(ctx.dialect);
-    // On a store with up-to-date rollups, the per-hour address-pair sums give the same totals from far fewer rows.
+    // On a store with up-to-date rollups, the address-pair sums (per hour, or whole-store) give the same totals from far fewer rows.
     const rollup = rollupSource(ctx, 'pairs');
     const flows = rollup ? 'sum(flows)::BIGINT' : 'count(*)';
     return `SELECT ${c.srcaddr}, ${c.dstaddr}, sum(${c.bytes}) AS totalbytes, sum(${c.packets}) AS totalpackets, ${flows} AS flows
@@ -175,7 +175,7 @@ function where(ctx: ReportContext, condition?: string): string {
 function rollupSource(ctx: ReportContext, kind: 'pairs' | 'ports'): { table: string; where: string } | undefined {
   const rollups = ctx.dialect.rollups;
   const condition = rollups && ctx.table === 'flows' ? rollupCondition(ctx.where) : undefined;
-  return rollups && condition !== undefined ? { table: rollups[kind], where: condition } : undefined;
+  return rollups && condition !== undefined ? { table: rollupTablesFor(rollups, condition)[kind], where: condition } : undefined;
 }
 
 function from(ctx: ReportContext): string {

@@ -1,20 +1,29 @@
 import type { Store } from './database.js';
 import { FLOW_RECORDS_TABLE } from './schema.js';
 
+/** A pair of rollup tables of one level: per address pair, and per address pair and destination port. */
+export interface RollupTables {
+  /** Keys: src_ip, dst_ip, srcaddr, dstaddr, dstport, protocol, action, log_status (plus unit_id and hour_start when hourly). */
+  readonly ports: string;
+  /**
+   * The same without dstport: far fewer rows (replies go to ephemeral ports). Its `port_keys` column counts the
+   * ports rollup rows merged into the row: the distinct dstport values of that key (within its unit and hour when hourly).
+   */
+  readonly pairs: string;
+}
+
 /**
  * Pre-aggregated flow tables (one row per ingest unit × hour × key) that reports, Insights `stats` and the graph
  * answer from when their grouping allows. They are exact: every group of the raw records is a union of rollup
  * rows, so count/sum/min/max over them equal the same aggregates over `flows`. A query uses them only while they
  * cover exactly the units in `ingest_units` (see readRollups), so a store whose rollups lag behind stays correct.
  */
-export interface FlowRollups {
-  /** Keys: unit_id, hour_start, src_ip, dst_ip, srcaddr, dstaddr, dstport, protocol, action, log_status. */
-  readonly ports: string;
+export interface FlowRollups extends RollupTables {
   /**
-   * The same without dstport: far fewer rows (replies go to ephemeral ports). Its `port_keys` column counts the
-   * ports rollup rows merged into the row: the distinct dstport values of that unit, hour and key.
+   * The whole-store level: the same keys without unit_id and hour_start, for selections without a time window
+   * (see rollupTablesFor). Present only while its own ledger holds exactly the stored units.
    */
-  readonly pairs: string;
+  readonly wholeStore?: RollupTables | undefined;
 }
 
 /** The rollup tables (the suffix versions their layout). */
@@ -23,6 +32,12 @@ export const FLOW_ROLLUPS: FlowRollups = { ports: 'flow_rollup_ports_v2', pairs:
 /** The ledger of units the rollups hold. */
 export const ROLLUP_UNITS_TABLE = 'flow_rollup_units_v2';
 
+/** The whole-store rollup tables (hourly rows summed over all units and hours). */
+export const WHOLE_STORE_ROLLUPS: RollupTables = { ports: 'flow_rollup_ports_all_v1', pairs: 'flow_rollup_pairs_all_v1' };
+
+/** The ledger of units the whole-store rollups hold (they are rebuilt, not updated per unit). */
+export const WHOLE_STORE_UNITS_TABLE = 'flow_rollup_all_units_v1';
+
 /** Hour width of rollup rows: a --start/--end window on whole hours is a condition on hour_start. */
 export const ROLLUP_SECONDS = 3600;
 
@@ -30,7 +45,7 @@ export const ROLLUP_SECONDS = 3600;
 export const ROLLUP_MEASURES = ['flows', 'packets', 'bytes', 'first_start', 'last_end'] as const;
 
 /** Key columns of each rollup (besides unit_id and hour_start). */
-export const ROLLUP_KEYS: Readonly<Record<keyof FlowRollups, readonly string[]>> = {
+export const ROLLUP_KEYS: Readonly<Record<keyof RollupTables, readonly string[]>> = {
   ports: ['src_ip', 'dst_ip', 'srcaddr', 'dstaddr', 'dstport', 'protocol', 'action', 'log_status'],
   pairs: ['src_ip', 'dst_ip', 'srcaddr', 'dstaddr', 'protocol', 'action', 'log_status'],
 };
@@ -45,35 +60,43 @@ export function rollupSchemaStatements(): string[] {
   };
   // BIGINT sums: HUGEINT columns scan several times slower, and no unit-hour group sums 2^63 bytes.
   const measures = 'flows BIGINT, packets BIGINT, bytes BIGINT, first_start BIGINT, last_end BIGINT';
-  const table = (name: string, keys: readonly string[], extra = ''): string =>
-    `CREATE TABLE IF NOT EXISTS ${name} (unit_id INTEGER, hour_start BIGINT, ${keys.map((k) => `${k} ${keyTypes[k] ?? 'VARCHAR'}`).join(', ')}, ${measures}${extra})`;
+  const table = (name: string, keys: readonly string[], extra = '', hourly = true): string =>
+    `CREATE TABLE IF NOT EXISTS ${name} (${hourly ? 'unit_id INTEGER, hour_start BIGINT, ' : ''}${keys.map((k) => `${k} ${keyTypes[k] ?? 'VARCHAR'}`).join(', ')}, ${measures}${extra})`;
   return [
     table(FLOW_ROLLUPS.ports, ROLLUP_KEYS.ports),
     table(FLOW_ROLLUPS.pairs, ROLLUP_KEYS.pairs, ', port_keys BIGINT'),
     `CREATE TABLE IF NOT EXISTS ${ROLLUP_UNITS_TABLE} (unit_id INTEGER)`,
+    table(WHOLE_STORE_ROLLUPS.ports, ROLLUP_KEYS.ports, '', false),
+    table(WHOLE_STORE_ROLLUPS.pairs, ROLLUP_KEYS.pairs, ', port_keys BIGINT', false),
+    `CREATE TABLE IF NOT EXISTS ${WHOLE_STORE_UNITS_TABLE} (unit_id INTEGER)`,
   ];
 }
 
 /**
- * Adds one ingested unit's records to the rollups (replacing what they held for it). Call it inside the unit's
+ * Adds one ingested unit's records to the hourly rollups (replacing what they held for it). Call it inside the unit's
  * ingest transaction, after its records and its ingest_units row are written, so rollups and records commit together.
+ * The whole-store level is left stale (its ledger loses the unit) until refreshRollups rebuilds it.
  */
 export async function updateRollups(store: Store, unitId: number): Promise<void> {
   for (const sql of rollupSchemaStatements()) await store.run(sql);
+  await store.run(`DELETE FROM ${WHOLE_STORE_UNITS_TABLE} WHERE unit_id = ${Math.trunc(unitId)}`);
   await removeUnits(store, `unit_id = ${Math.trunc(unitId)}`);
   await aggregateUnits(store, `unit_id = ${Math.trunc(unitId)}`);
   await store.run(`INSERT INTO ${ROLLUP_UNITS_TABLE} VALUES (${Math.trunc(unitId)})`);
 }
 
 /**
- * Brings the rollups up to date with ingest_units: drops units no longer stored, aggregates the missing ones.
- * Idempotent; cheap when nothing changed. Returns the number of units added.
+ * Brings the rollups up to date with ingest_units: drops units no longer stored, aggregates the missing ones, and
+ * rebuilds the whole-store level when units changed or its ledger does not match. Idempotent; cheap when nothing
+ * changed. Returns the number of units added.
  */
 export async function refreshRollups(store: Store): Promise<number> {
   for (const sql of rollupSchemaStatements()) await store.run(sql);
   await store.run('BEGIN TRANSACTION');
   try {
-    await removeUnits(store, 'unit_id NOT IN (SELECT unit_id FROM ingest_units)');
+    const stale = 'unit_id NOT IN (SELECT unit_id FROM ingest_units)';
+    const removed = Number(await store.scalar(`SELECT count(*) FROM ${ROLLUP_UNITS_TABLE} WHERE ${stale}`));
+    await removeUnits(store, stale);
     const missing = `unit_id IN (SELECT unit_id FROM ingest_units WHERE unit_id NOT IN (SELECT unit_id FROM ${ROLLUP_UNITS_TABLE}))`;
     const added = Number(await store.scalar(`SELECT count(*) FROM ingest_units WHERE ${missing}`));
     if (added > 0) {
@@ -84,6 +107,8 @@ export async function refreshRollups(store: Store): Promise<number> {
       await aggregateUnits(store, list);
       await store.run(`INSERT INTO ${ROLLUP_UNITS_TABLE} SELECT unnest([${units.join(', ')}])`);
     }
+    const [wholeCurrent] = await ledgersMatch(store, [WHOLE_STORE_UNITS_TABLE]);
+    if (added > 0 || removed > 0 || !wholeCurrent) await rebuildWholeStore(store);
     await store.run('COMMIT');
     return added;
   } catch (error) {
@@ -94,20 +119,28 @@ export async function refreshRollups(store: Store): Promise<number> {
 
 /**
  * The rollups when they hold exactly the stored units (every ingest_units row and no other), else undefined:
- * queries then read the raw records.
+ * queries then read the raw records. `wholeStore` is set only when its own ledger holds exactly the stored units too.
  */
 export async function readRollups(store: Store): Promise<FlowRollups | undefined> {
-  // One round trip: the counts are only read when all four tables exist (a store from before rollups has none).
-  const names = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, ROLLUP_UNITS_TABLE, 'ingest_units'].map((n) => `'${n}'`).join(', ');
-  const tables = Number(
-    await store.scalar(`SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN (${names})`),
-  );
-  if (tables !== 4) return undefined;
-  const counts = await store.query(`SELECT (SELECT count(*) FROM ingest_units) AS units, (SELECT count(*) FROM ${ROLLUP_UNITS_TABLE}) AS rolled,
-    (SELECT count(*) FROM ingest_units JOIN ${ROLLUP_UNITS_TABLE} USING (unit_id)) AS matched`);
-  const row = counts.rows[0] ?? {};
-  const units = Number(row.units);
-  return units === Number(row.rolled) && units === Number(row.matched) ? FLOW_ROLLUPS : undefined;
+  // Two round trips: the ledgers are only counted when their tables exist (a store from before rollups has none).
+  const hourly = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, ROLLUP_UNITS_TABLE, 'ingest_units'];
+  const whole = [WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs, WHOLE_STORE_UNITS_TABLE];
+  const found = await store.query(`SELECT table_name FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN (${[...hourly, ...whole].map((n) => `'${n}'`).join(', ')})`);
+  const tables = new Set(found.rows.map((r) => String(r.table_name)));
+  if (!hourly.every((t) => tables.has(t))) return undefined;
+  const withWhole = whole.every((t) => tables.has(t));
+  const [current, wholeCurrent] = await ledgersMatch(store, withWhole ? [ROLLUP_UNITS_TABLE, WHOLE_STORE_UNITS_TABLE] : [ROLLUP_UNITS_TABLE]);
+  if (!current) return undefined;
+  return wholeCurrent ? { ...FLOW_ROLLUPS, wholeStore: WHOLE_STORE_ROLLUPS } : FLOW_ROLLUPS;
+}
+
+/**
+ * The tables a rollup condition (rollupCondition) reads: the whole-store level when the rollups have it and the
+ * condition has no hour_start term (TRUE or action only), else the hourly tables.
+ */
+export function rollupTablesFor(rollups: FlowRollups, condition: string): RollupTables {
+  return rollups.wholeStore && !/\bhour_start\b/.test(condition) ? rollups.wholeStore : { ports: rollups.ports, pairs: rollups.pairs };
 }
 
 /**
@@ -152,4 +185,30 @@ FROM ${FLOW_RECORDS_TABLE} WHERE ${condition} GROUP BY ALL`);
 SELECT unit_id, hour_start, any_value(src_ip), any_value(dst_ip), ${textKeys}, sum(flows)::BIGINT, sum(packets)::BIGINT, sum(bytes)::BIGINT, min(first_start), max(last_end),
   count(*)
 FROM ${FLOW_ROLLUPS.ports} WHERE ${condition} GROUP BY unit_id, hour_start, ${textKeys}`);
+}
+
+/** For each ledger table, whether it holds exactly the units of ingest_units (one round trip). */
+async function ledgersMatch(store: Store, ledgers: readonly string[]): Promise<boolean[]> {
+  const columns = ledgers.map((ledger, i) => `(SELECT count(*) FROM ${ledger}) AS rolled${i},
+    (SELECT count(*) FROM ingest_units JOIN ${ledger} USING (unit_id)) AS matched${i}`);
+  const row = (await store.query(`SELECT (SELECT count(*) FROM ingest_units) AS units, ${columns.join(', ')}`)).rows[0] ?? {};
+  const units = Number(row.units);
+  return ledgers.map((_, i) => units === Number(row[`rolled${i}`]) && units === Number(row[`matched${i}`]));
+}
+
+/**
+ * Replaces the whole-store level with the hourly ports rollup summed over units and hours (far fewer rows than the
+ * records), and its ledger with the hourly one. Grouped by the address texts alone, as aggregateUnits does.
+ */
+async function rebuildWholeStore(store: Store): Promise<void> {
+  for (const table of [WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs, WHOLE_STORE_UNITS_TABLE]) await store.run(`DELETE FROM ${table}`);
+  const portKeys = ROLLUP_KEYS.ports.filter((k) => k !== 'src_ip' && k !== 'dst_ip').map((k) => `"${k}"`).join(', ');
+  const pairKeys = ROLLUP_KEYS.pairs.filter((k) => k !== 'src_ip' && k !== 'dst_ip').map((k) => `"${k}"`).join(', ');
+  // BIGINT sums: a store-wide key would need 2^63 bytes (9.2 EB) to overflow; the cast then fails the refresh, never rounds.
+  const sums = 'sum(flows)::BIGINT, sum(packets)::BIGINT, sum(bytes)::BIGINT, min(first_start), max(last_end)';
+  await store.run(`INSERT INTO ${WHOLE_STORE_ROLLUPS.ports} (src_ip, dst_ip, ${portKeys}, flows, packets, bytes, first_start, last_end)
+SELECT any_value(src_ip), any_value(dst_ip), ${portKeys}, ${sums} FROM ${FLOW_ROLLUPS.ports} GROUP BY ${portKeys}`);
+  await store.run(`INSERT INTO ${WHOLE_STORE_ROLLUPS.pairs} (src_ip, dst_ip, ${pairKeys}, flows, packets, bytes, first_start, last_end, port_keys)
+SELECT any_value(src_ip), any_value(dst_ip), ${pairKeys}, ${sums}, count(*) FROM ${WHOLE_STORE_ROLLUPS.ports} GROUP BY ${pairKeys}`);
+  await store.run(`INSERT INTO ${WHOLE_STORE_UNITS_TABLE} SELECT unit_id FROM ${ROLLUP_UNITS_TABLE}`);
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLOW_ROLLUPS, readRollups, Store } from '../../src/store/index.js';
+import { FLOW_ROLLUPS, readRollups, Store, WHOLE_STORE_ROLLUPS } from '../../src/store/index.js';
 import { parseNdjson, runFlowlens } from '../helpers/cli.js';
 import { fixturePath } from '../query/fixture-store.js';
 
@@ -29,7 +29,7 @@ describe('flowlens ingest keeps the query rollups up to date', () => {
     expect(run.code).toBe(0);
     const summary = parseNdjson(run.stdout)[0] ?? {};
     expect((summary.rollups as { units: number }).units).toBe(1);
-    expect(await rollupsOf(withRollups)).toEqual(FLOW_ROLLUPS);
+    expect(await rollupsOf(withRollups)).toEqual({ ...FLOW_ROLLUPS, wholeStore: WHOLE_STORE_ROLLUPS });
 
     expect((await runFlowlens(['ingest', fixturePath('queries/flows-mixed.log'), '--db', without, '--no-rollups'])).code).toBe(0);
     expect(await rollupsOf(without)).toBeUndefined();
@@ -47,6 +47,6 @@ describe('flowlens ingest keeps the query rollups up to date', () => {
     expect((parseNdjson(again.stdout)[0]?.rollups as { units: number }).units).toBe(1);
     const third = await runFlowlens(['ingest', fixturePath('queries/flows-mixed.log'), '--db', db, '--format', 'json']);
     expect((parseNdjson(third.stdout)[0]?.rollups as { units: number }).units).toBe(0);
-    expect(await rollupsOf(db)).toEqual(FLOW_ROLLUPS);
+    expect(await rollupsOf(db)).toEqual({ ...FLOW_ROLLUPS, wholeStore: WHOLE_STORE_ROLLUPS });
   });
 });

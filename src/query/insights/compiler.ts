@@ -8,7 +8,7 @@ import { naturalSortKeys } from './natural-sort.js';
 import { markVariableTokens, numberTokens, severityLabel } from './pattern.js';
 import { parseInsights } from './parser.js';
 import { checkRegex, globToRegex, numberNamedGroups } from './regex.js';
-import { ROLLUP_KEYS, rollupCondition } from '../../store/rollups.js';
+import { ROLLUP_KEYS, rollupCondition, rollupTablesFor } from '../../store/rollups.js';
 
 /** Rows an Insights query returns when it has no `limit` (QSx: the default is 10,000). */
 export const DEFAULT_LIMIT = 10_000;
@@ -195,16 +195,18 @@ class Compiler {
     }
     const filters = this.stage.where.slice(source.where ? 1 : 0);
     const selection = condition === 'TRUE' ? [] : [condition];
-    if (!columns.has('dstport')) return { table: this.dialect.quoteIdentifier(rollups.pairs), where: [...selection, ...filters], parts };
-    const bound = filters.length === 0 ? this.firstGroupsBound(command, selection, rollups.pairs) : undefined;
-    return { table: this.dialect.quoteIdentifier(rollups.ports), where: [...selection, ...filters, ...(bound ? [bound] : [])], parts };
+    // Without a time window the whole-store level answers (one row per key instead of per unit and hour).
+    const tables = rollupTablesFor(rollups, condition);
+    if (!columns.has('dstport')) return { table: this.dialect.quoteIdentifier(tables.pairs), where: [...selection, ...filters], parts };
+    const bound = filters.length === 0 ? this.firstGroupsBound(command, selection, tables.pairs) : undefined;
+    return { table: this.dialect.quoteIdentifier(tables.ports), where: [...selection, ...filters, ...(bound ? [bound] : [])], parts };
   }
 
   /**
    * Top-N through the aggregation, for a stats by dstPort whose rows come out in group order and are cut by the
    * limit (nothing but `limit` follows; Insights shows 10,000 rows by default). Each pairs-rollup row knows how many
-   * distinct dstports its unit-hour-key had (port_keys), so for every value of the first group key, the largest
-   * port_keys is a lower bound of its groups. The first value whose running sum of bounds reaches the limit bounds
+   * distinct dstports its key had (port_keys: in its unit and hour, or in the whole store), so for every value of the
+   * first group key, the largest port_keys is a lower bound of its groups. The first value whose running sum of bounds reaches the limit bounds
    * the rows that can be shown: the ports rollup rows beyond it are not aggregated. Undefined when it cannot apply.
    */
   private firstGroupsBound(command: Extract<Command, { kind: 'stats' }>, selection: readonly string[], pairs: string): string | undefined {
