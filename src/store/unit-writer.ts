@@ -5,7 +5,7 @@ import type { FieldValue } from '../records/index.js';
 import type { LogFormat, RowMeta } from '../parse/index.js';
 
 const IPV4_MAPPED_BASE = 281470681743360; // 0xffff00000000 (::ffff:0:0/96); + any IPv4 stays below 2^53
-const CHUNK_ROWS = 400_000;
+const CHUNK_ROWS = 200_000;
 const BUFFER_BYTES = 8 * 1024 * 1024;
 // Sort key of a row whose srcaddr is not IPv4 (IPv6, missing): after every IPv4 source, in arrival order.
 const TAIL_KEY = 0x1_0000_0000;
@@ -246,7 +246,7 @@ function writeSorted(chunk: OpenChunk): void {
 let sharedOutput: Buffer | undefined;
 // Chunk buffers of finished chunks, reused by the next ones: fresh memory costs a page fault per 4 KiB on first touch.
 const spareBuffers: Buffer[] = [];
-const MAX_SPARE_BUFFERS = 2;
+const MAX_SPARE_BUFFERS = 1;
 
 // A buffer of at least `bytes` bytes: the largest spare one when it is big enough, else a new one.
 function takeBuffer(bytes: number): Buffer {
