@@ -29,15 +29,41 @@ export const MAX_FINDIP_TEXTS = 64;
 export async function readFindipPruning(store: Store, ranges: readonly { low: bigint; high: bigint }[]): Promise<FindipPruning | undefined> {
   const rollups = await readRollups(store);
   if (!rollups || ranges.length === 0) return undefined;
-  const side = async (ip: string, addr: string): Promise<FindipSide> => {
-    const inRange = ranges.map(({ low, high }) => `${ip} BETWEEN ${sqlLiteral(low)}::UHUGEINT AND ${sqlLiteral(high)}::UHUGEINT`).join(' OR ');
-    const result = await store.query(`SELECT list(DISTINCT unit_id ORDER BY unit_id) AS units, count(DISTINCT ${addr}) AS count,
-  list(DISTINCT ${addr} ORDER BY ${addr}) FILTER (WHERE ${addr} IS NOT NULL) AS texts, coalesce(sum(flows), 0) AS flows
-FROM ${rollups.pairs} WHERE ${inRange}`);
-    const row = result.rows[0] ?? {};
-    const units = ((row.units as number[] | null) ?? []).map(Number);
-    const texts = (row.texts as string[] | null) ?? [];
-    return { units, texts: Number(row.count) <= MAX_FINDIP_TEXTS ? texts : undefined, flows: Number(row.flows) };
+  const inRange = (ip: string): string => ranges.map(({ low, high }) => `${ip} BETWEEN ${sqlLiteral(low)}::UHUGEINT AND ${sqlLiteral(high)}::UHUGEINT`).join(' OR ');
+  // Which texts spell the ranges' addresses, and how many records they have: from the whole-store pairs when they are
+  // current (a row per key, no hours), so that the hourly table is then searched by text, which is far cheaper than
+  // testing 128-bit numbers (20M records: 95 ms a side).
+  const spelled = rollups.wholeStore ? await readSpellings(store, rollups.wholeStore.pairs, inRange) : undefined;
+  const test = (name: 'src' | 'dst', ip: string, addr: string): string => {
+    const texts = spelled?.[name].texts;
+    if (texts === undefined) return `coalesce(${inRange(ip)}, FALSE)`;
+    return texts.length === 0 ? 'FALSE' : `coalesce(${addr} IN (${texts.map(sqlLiteral).join(', ')}), FALSE)`;
   };
-  return { src: await side('src_ip', 'srcaddr'), dst: await side('dst_ip', 'dstaddr') };
+  // Both sides in one scan of the pairs rollup.
+  const aggregates = (name: string, addr: string): string => `list(DISTINCT unit_id ORDER BY unit_id) FILTER (WHERE ${name}) AS ${name}_units,
+  count(DISTINCT ${addr}) FILTER (WHERE ${name}) AS ${name}_count,
+  list(DISTINCT ${addr} ORDER BY ${addr}) FILTER (WHERE ${name} AND ${addr} IS NOT NULL) AS ${name}_texts,
+  coalesce(sum(flows) FILTER (WHERE ${name}), 0) AS ${name}_flows`;
+  const result = await store.query(`SELECT ${aggregates('src', 'srcaddr')}, ${aggregates('dst', 'dstaddr')}
+FROM (SELECT *, ${test('src', 'src_ip', 'srcaddr')} AS src, ${test('dst', 'dst_ip', 'dstaddr')} AS dst FROM ${rollups.pairs}) AS p WHERE src OR dst`);
+  const row = result.rows[0] ?? {};
+  const side = (name: string): FindipSide => {
+    const texts = (row[`${name}_texts`] as string[] | null) ?? [];
+    return {
+      units: ((row[`${name}_units`] as number[] | null) ?? []).map(Number),
+      texts: Number(row[`${name}_count`]) <= MAX_FINDIP_TEXTS ? texts : undefined,
+      flows: Number(row[`${name}_flows`]),
+    };
+  };
+  return { src: side('src'), dst: side('dst') };
+}
+
+/** Per side, the texts of the addresses in the ranges (undefined when more than MAX_FINDIP_TEXTS), from a pairs table. */
+async function readSpellings(store: Store, pairs: string, inRange: (ip: string) => string): Promise<Record<'src' | 'dst', { texts: string[] | undefined }>> {
+  const side = (ip: string, addr: string, name: string): string =>
+    `count(DISTINCT ${addr}) FILTER (WHERE ${inRange(ip)}) AS ${name}_count, list(DISTINCT ${addr}) FILTER (WHERE ${addr} IS NOT NULL AND (${inRange(ip)})) AS ${name}_texts`;
+  const row = (await store.query(`SELECT ${side('src_ip', 'srcaddr', 'src')}, ${side('dst_ip', 'dstaddr', 'dst')} FROM ${pairs}`)).rows[0] ?? {};
+  const texts = (name: string): { texts: string[] | undefined } =>
+    Number(row[`${name}_count`]) <= MAX_FINDIP_TEXTS ? { texts: (row[`${name}_texts`] as string[] | null) ?? [] } : { texts: undefined };
+  return { src: texts('src'), dst: texts('dst') };
 }
