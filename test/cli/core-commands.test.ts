@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseNdjson, runFlowlens } from '../helpers/cli.js';
+import { V2_HEADER } from '../helpers/temp-store.js';
 
 const fixtures = join(import.meta.dirname, '../fixtures/aws-docs');
 const v2 = join(fixtures, 'default-v2.log');
-const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+const HEADER = V2_HEADER;
 
 describe('flowlens print', () => {
   it('prints ndjson with exactly the fields of the record format, numbers as numbers, missing as null', async () => {

@@ -13,9 +13,10 @@ import {
 import type { AddressNumbers, BatchingRowSink, LogFormat, ParseIssue } from '../../src/parse/index.js';
 import { addressToBigInt } from '../../src/records/index.js';
 import type { FieldValue } from '../../src/records/index.js';
+import { V2_HEADER } from '../helpers/temp-store.js';
 
 const V2 = '2 123456789010 eni-1 10.0.1.5 10.0.2.6 443 49152 6 10 840 1439387263 1439387264 ACCEPT OK';
-const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+const HEADER = V2_HEADER;
 const V5 = parseFormatString('${version} ${vpc-id} ${srcaddr} ${dstaddr} ${pkt-dstaddr} ${tcp-flags} ${traffic-path} ${flow-direction} ${action} ${log-status}');
 
 // The byte test is an optimisation: whatever it accepts, the token parser must accept too, with the same addresses.

@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { decodeUnit, parseFlowLogText, parseFormatString } from '../../src/parse/index.js';
 import type { ParseIssue } from '../../src/parse/index.js';
 import type { FlowRecord } from '../../src/records/index.js';
+import { V2_HEADER } from '../helpers/temp-store.js';
 
 const V2 = '2 123456789010 eni-1 10.0.1.5 10.0.2.6 443 49152 6 10 840 1439387263 1439387264 ACCEPT OK';
-const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+const HEADER = V2_HEADER;
 
 describe('FlowLogDecoder', () => {
   it('reads header-less default-format lines (CloudWatch messages)', () => {

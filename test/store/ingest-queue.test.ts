@@ -7,15 +7,16 @@ import { SourceError } from '../../src/records/index.js';
 import { createLocalSource } from '../../src/sources/index.js';
 import type { Source, SourceUnit } from '../../src/sources/index.js';
 import { ingestSources, Store } from '../../src/store/index.js';
+import { V2_HEADER, openTempStore } from '../helpers/temp-store.js';
 
-const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+const HEADER = V2_HEADER;
 const line = (unit: number, i: number): string => `2 123456789010 eni-${unit} 10.0.${unit}.${i % 250} 10.0.2.6 ${1000 + i} 443 6 10 ${i} ${1700000000 + i} ${1700000060 + i} ACCEPT OK`;
 
 let dir: string;
 let store: Store;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'flowlens-queue-'));
-  store = await Store.open(join(mkdtempSync(join(tmpdir(), 'flowlens-db-')), 'test.duckdb'));
+  store = await openTempStore();
 });
 afterEach(() => store.close());
 

@@ -6,8 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalSource } from '../../src/sources/index.js';
 import { ingestSources, Store } from '../../src/store/index.js';
 import { sortedRowOrder } from '../../src/store/unit-writer.js';
+import { V2_HEADER, openTempStore } from '../helpers/temp-store.js';
 
-const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+const HEADER = V2_HEADER;
 
 describe('sortedRowOrder', () => {
   it('orders rows by key, keeping arrival order among equal keys (property)', () => {
@@ -28,7 +29,7 @@ describe('ingest row order', () => {
   let store: Store;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'flowlens-order-'));
-    store = await Store.open(join(mkdtempSync(join(tmpdir(), 'flowlens-db-')), 'test.duckdb'));
+    store = await openTempStore();
   });
   afterEach(() => store.close());
 
