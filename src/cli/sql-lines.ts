@@ -223,7 +223,6 @@ async function writeWhole(context: CliContext, bytes: Buffer): Promise<boolean> 
   return !context.stdout.destroyed;
 }
 
-
 /** A cell as renderTextRows/renderAligned write it: the value's text, `-` when missing. */
 function cellText(column: LineColumn): string {
   const c = quoteIdentifier(column.name);

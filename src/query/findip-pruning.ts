@@ -30,40 +30,36 @@ export async function readFindipPruning(store: Store, ranges: readonly { low: bi
   const rollups = await readRollups(store);
   if (!rollups || ranges.length === 0) return undefined;
   const inRange = (ip: string): string => ranges.map(({ low, high }) => `${ip} BETWEEN ${sqlLiteral(low)}::UHUGEINT AND ${sqlLiteral(high)}::UHUGEINT`).join(' OR ');
-  // Which texts spell the ranges' addresses, and how many records they have: from the whole-store pairs when they are
-  // current (a row per key, no hours), so that the hourly table is then searched by text, which is far cheaper than
-  // testing 128-bit numbers (20M records: 95 ms a side).
-  const spelled = rollups.wholeStore ? await readSpellings(store, rollups.wholeStore.pairs, inRange) : undefined;
+  // Which texts spell the ranges' addresses: from the whole-store pairs when they are current (a row per key, no
+  // hours), so that the hourly table is then searched by text, which is far cheaper than testing 128-bit numbers
+  // (20M records: 95 ms a side).
+  const spelled = rollups.wholeStore ? await readSides(store, rollups.wholeStore.pairs, { src: inRange('src_ip'), dst: inRange('dst_ip') }, false) : undefined;
   const test = (name: 'src' | 'dst', ip: string, addr: string): string => {
     const texts = spelled?.[name].texts;
-    if (texts === undefined) return `coalesce(${inRange(ip)}, FALSE)`;
-    return texts.length === 0 ? 'FALSE' : `coalesce(${addr} IN (${texts.map(sqlLiteral).join(', ')}), FALSE)`;
+    if (texts === undefined) return inRange(ip);
+    return texts.length === 0 ? 'FALSE' : `${addr} IN (${texts.map(sqlLiteral).join(', ')})`;
   };
-  // Both sides in one scan of the pairs rollup.
-  const aggregates = (name: string, addr: string): string => `list(DISTINCT unit_id ORDER BY unit_id) FILTER (WHERE ${name}) AS ${name}_units,
-  count(DISTINCT ${addr}) FILTER (WHERE ${name}) AS ${name}_count,
-  list(DISTINCT ${addr} ORDER BY ${addr}) FILTER (WHERE ${name} AND ${addr} IS NOT NULL) AS ${name}_texts,
-  coalesce(sum(flows) FILTER (WHERE ${name}), 0) AS ${name}_flows`;
-  const result = await store.query(`SELECT ${aggregates('src', 'srcaddr')}, ${aggregates('dst', 'dstaddr')}
-FROM (SELECT *, ${test('src', 'src_ip', 'srcaddr')} AS src, ${test('dst', 'dst_ip', 'dstaddr')} AS dst FROM ${rollups.pairs}) AS p WHERE src OR dst`);
-  const row = result.rows[0] ?? {};
-  const side = (name: string): FindipSide => {
-    const texts = (row[`${name}_texts`] as string[] | null) ?? [];
-    return {
-      units: ((row[`${name}_units`] as number[] | null) ?? []).map(Number),
-      texts: Number(row[`${name}_count`]) <= MAX_FINDIP_TEXTS ? texts : undefined,
-      flows: Number(row[`${name}_flows`]),
-    };
-  };
-  return { src: side('src'), dst: side('dst') };
+  return readSides(store, rollups.pairs, { src: test('src', 'src_ip', 'srcaddr'), dst: test('dst', 'dst_ip', 'dstaddr') }, true);
 }
 
-/** Per side, the texts of the addresses in the ranges (undefined when more than MAX_FINDIP_TEXTS), from a pairs table. */
-async function readSpellings(store: Store, pairs: string, inRange: (ip: string) => string): Promise<Record<'src' | 'dst', { texts: string[] | undefined }>> {
-  const side = (ip: string, addr: string, name: string): string =>
-    `count(DISTINCT ${addr}) FILTER (WHERE ${inRange(ip)}) AS ${name}_count, list(DISTINCT ${addr}) FILTER (WHERE ${addr} IS NOT NULL AND (${inRange(ip)})) AS ${name}_texts`;
-  const row = (await store.query(`SELECT ${side('src_ip', 'srcaddr', 'src')}, ${side('dst_ip', 'dstaddr', 'dst')} FROM ${pairs}`)).rows[0] ?? {};
-  const texts = (name: string): { texts: string[] | undefined } =>
-    Number(row[`${name}_count`]) <= MAX_FINDIP_TEXTS ? { texts: (row[`${name}_texts`] as string[] | null) ?? [] } : { texts: undefined };
-  return { src: texts('src'), dst: texts('dst') };
+/**
+ * Both sides from one scan of a pairs rollup table: the rows whose side matches its condition give the units
+ * (`withUnits`: the hourly table has them), the address texts (undefined when more than MAX_FINDIP_TEXTS) and the flows.
+ */
+async function readSides(store: Store, pairs: string, conditions: Record<'src' | 'dst', string>, withUnits: boolean): Promise<FindipPruning> {
+  const aggregates = (name: 'src' | 'dst'): string => {
+    const addr = `${name}addr`;
+    return `${withUnits ? `list(DISTINCT unit_id ORDER BY unit_id) FILTER (WHERE ${name}) AS ${name}_units, ` : ''}count(DISTINCT ${addr}) FILTER (WHERE ${name}) AS ${name}_count,
+  list(DISTINCT ${addr} ORDER BY ${addr}) FILTER (WHERE ${name} AND ${addr} IS NOT NULL) AS ${name}_texts,
+  coalesce(sum(flows) FILTER (WHERE ${name}), 0) AS ${name}_flows`;
+  };
+  const result = await store.query(`SELECT ${aggregates('src')}, ${aggregates('dst')}
+FROM (SELECT *, coalesce(${conditions.src}, FALSE) AS src, coalesce(${conditions.dst}, FALSE) AS dst FROM ${pairs}) AS p WHERE src OR dst`);
+  const row = result.rows[0] ?? {};
+  const side = (name: 'src' | 'dst'): FindipSide => ({
+    units: ((row[`${name}_units`] as number[] | null | undefined) ?? []).map(Number),
+    texts: Number(row[`${name}_count`]) <= MAX_FINDIP_TEXTS ? ((row[`${name}_texts`] as string[] | null) ?? []) : undefined,
+    flows: Number(row[`${name}_flows`]),
+  });
+  return { src: side('src'), dst: side('dst') };
 }

@@ -67,7 +67,7 @@ export class UnitWriter {
     const chunk = this.chunks.get(format) ?? this.openChunk(format);
     const length = end - start;
     this.reserve(chunk, length + SUFFIX_BYTES);
-    this.begin(chunk, src < 0 ? TAIL_KEY : src - IPV4_MAPPED_BASE);
+    this.begin(chunk, sortKey(src < 0 ? -1 : src - IPV4_MAPPED_BASE));
     const b = chunk.buffer;
     // A byte loop: Buffer#copy makes a Uint8Array view per call, which costs more than copying a record.
     let p = chunk.length;
@@ -85,12 +85,10 @@ export class UnitWriter {
   rawLine(format: LogFormat, line: string): void {
     const chunk = this.chunks.get(format) ?? this.openChunk(format);
     const tokens = line.split(' ');
-    const address = (index: number): number => {
-      const value = index < 0 ? -1 : parseIPv4(tokens[index] ?? '-');
-      return value < 0 ? -1 : IPV4_MAPPED_BASE + value;
-    };
-    const src = address(chunk.srcIndex);
-    this.appendText(chunk, `${line} ${numberText(src)} ${numberText(address(chunk.dstIndex))} - ${this.unitId}\n`, src < 0 ? TAIL_KEY : src - IPV4_MAPPED_BASE);
+    const v4 = (index: number): number => (index < 0 ? -1 : parseIPv4(tokens[index] ?? '-'));
+    const address = (value: number): string => numberText(value < 0 ? -1 : IPV4_MAPPED_BASE + value);
+    const src = v4(chunk.srcIndex);
+    this.appendText(chunk, `${line} ${address(src)} ${address(v4(chunk.dstIndex))} - ${this.unitId}\n`, sortKey(src));
   }
 
   /** Appends one decoded row. */
@@ -101,8 +99,7 @@ export class UnitWriter {
     let line = isSingleSpaced(text) && meta.eventId === undefined && meta.line > 0 ? text : joinValues(values);
     line += ` ${addressNumber(chunk.srcIndex < 0 ? null : values[chunk.srcIndex] ?? null)} ${addressNumber(chunk.dstIndex < 0 ? null : values[chunk.dstIndex] ?? null)}`;
     line += ` ${meta.eventId === undefined ? '-' : meta.eventId} ${this.unitId}\n`;
-    const v4 = chunk.srcIndex < 0 ? -1 : parseIPv4((values[chunk.srcIndex] as string | null) ?? '-');
-    this.appendText(chunk, line, v4 < 0 ? TAIL_KEY : v4);
+    this.appendText(chunk, line, sortKey(chunk.srcIndex < 0 ? -1 : parseIPv4((values[chunk.srcIndex] as string | null) ?? '-')));
   }
 
   /** Hands every open chunk to the receiver; call once at the end of the unit. */
@@ -114,7 +111,7 @@ export class UnitWriter {
   /** Removes the unit's open chunk files without handing them on (the unit failed or is a copy). */
   discard(): void {
     for (const chunk of this.chunks.values()) {
-      spareBuffers.push(chunk.buffer);
+      releaseBuffer(chunk.buffer);
       rmSync(chunk.path, { force: true });
     }
     this.chunks.clear();
@@ -159,10 +156,11 @@ export class UnitWriter {
   }
 
   private finish(chunk: OpenChunk): void {
-    if (chunk.rows > 0) writeSorted(chunk);
-    spareBuffers.push(chunk.buffer);
-    if (chunk.rows === 0) return;
-    this.receive({ format: chunk.format, path: chunk.path, rows: chunk.rows, unitId: this.unitId });
+    if (chunk.rows > 0) {
+      writeSorted(chunk);
+      this.receive({ format: chunk.format, path: chunk.path, rows: chunk.rows, unitId: this.unitId });
+    }
+    releaseBuffer(chunk.buffer);
   }
 
   private openChunk(format: LogFormat): OpenChunk {
@@ -250,11 +248,21 @@ const MAX_SPARE_BUFFERS = 1;
 
 // A buffer of at least `bytes` bytes: the largest spare one when it is big enough, else a new one.
 function takeBuffer(bytes: number): Buffer {
-  spareBuffers.sort((a, b) => b.length - a.length);
-  spareBuffers.length = Math.min(spareBuffers.length, MAX_SPARE_BUFFERS);
   const largest = spareBuffers[0];
   if (largest && largest.length >= bytes) return spareBuffers.shift() as Buffer;
   return Buffer.allocUnsafe(bytes);
+}
+
+// Keeps a finished chunk's buffer for the next chunk: only the largest MAX_SPARE_BUFFERS, largest first.
+function releaseBuffer(buffer: Buffer): void {
+  spareBuffers.push(buffer);
+  spareBuffers.sort((a, b) => b.length - a.length);
+  spareBuffers.length = Math.min(spareBuffers.length, MAX_SPARE_BUFFERS);
+}
+
+// The sort key of a row whose source is `v4` (a 32-bit IPv4 number, -1 when missing or not IPv4).
+function sortKey(v4: number): number {
+  return v4 < 0 ? TAIL_KEY : v4;
 }
 
 // The output buffer writeSorted fills and flushes; one per process (writing is synchronous).

@@ -1,8 +1,9 @@
 import './alerts.css';
 import type uPlot from 'uplot';
-import type { AlarmDto, AlertsQuery, AlertSourceDto, AlertsResponse, ErrorResponse, FindingDto } from '../../src/server/protocol.js';
+import type { AlarmDto, AlertsQuery, AlertSourceDto, AlertsResponse, FindingDto } from '../../src/server/protocol.js';
 import { formatDuration } from '../../src/alerts/units.js';
 import { drawAlarmChart } from './alarm-chart.js';
+import { api, errorText } from './api.js';
 import { esc, formatCount, formatTime } from './format.js';
 import { bindTabPanel, createTabPanel } from './tab-panel.js';
 
@@ -16,19 +17,6 @@ export interface AlertsTabOptions {
 /** The Alerts tab's handle: refresh the ALARM count badge (the page calls it once the graph is drawn). */
 export interface AlertsTab {
   refreshBadge(): Promise<void>;
-}
-
-/** Fetches GET /api/alerts. */
-export async function fetchAlerts(query: AlertsQuery): Promise<AlertsResponse> {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-  const qs = params.toString();
-  const response = await fetch(`api/alerts${qs ? `?${qs}` : ''}`);
-  if (!response.ok) {
-    const body = (await response.json().catch(() => ({ error: response.statusText, code: 'http' }))) as ErrorResponse;
-    throw new Error(`${body.error}${body.hint ? ` — ${body.hint}` : ''}`);
-  }
-  return (await response.json()) as AlertsResponse;
 }
 
 const OPERATORS: Record<string, string> = {
@@ -152,12 +140,12 @@ export function setupAlerts(options: AlertsTabOptions): AlertsTab {
     body.innerHTML = '<p class="muted">evaluating alerts…</p>';
     try {
       const q = query();
-      const report = await fetchAlerts(q);
+      const report = await api.alerts(q);
       if (mine !== serial) return;
       render(report);
       if (q.start === undefined) showCount(report);
     } catch (error) {
-      if (mine === serial) body.innerHTML = `<p class="error">${esc(error instanceof Error ? error.message : error)}</p>`;
+      if (mine === serial) body.innerHTML = `<p class="error">${esc(errorText(error))}</p>`;
     } finally {
       if (mine === serial) delete panel.dataset.loading;
     }
@@ -177,7 +165,7 @@ export function setupAlerts(options: AlertsTabOptions): AlertsTab {
   return {
     async refreshBadge() {
       try {
-        showCount(await fetchAlerts(options.pseudonymize() ? { pseudonymize: 1 } : {}));
+        showCount(await api.alerts(options.pseudonymize() ? { pseudonymize: 1 } : {}));
       } catch {
         count.hidden = true; // the tab itself shows the error when opened
       }

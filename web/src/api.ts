@@ -1,6 +1,6 @@
 import type {
-  EdgeResponse, ErrorResponse, GraphQuery, GraphResponse, HistogramResponse, InfoResponse, NodeResponse, QueryRequest, QueryResponse, ReportsResponse,
-  SearchResponse,
+  AlertsQuery, AlertsResponse, CostsQuery, CostsResponse, EdgeResponse, ErrorResponse, GraphQuery, GraphResponse, HistogramResponse, InfoResponse,
+  NodeResponse, QueryRequest, QueryResponse, ReportsResponse, SearchResponse,
 } from '../../src/server/protocol.js';
 
 /** An API error with the server's code and hint. */
@@ -15,8 +15,14 @@ export class ApiError extends Error {
   }
 }
 
-/** Query-string of a GraphQuery plus extra parameters; empty values are left out. */
-export function queryString(query: GraphQuery, extra: Record<string, string> = {}): string {
+/** The text an error shows on the page: the server's message and, for an ApiError, its hint. */
+export function errorText(error: unknown): string {
+  if (error instanceof ApiError) return `${error.message}${error.hint ? ` — ${error.hint}` : ''}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Query-string of a GraphQuery (or another endpoint's query) plus extra parameters; empty values are left out. */
+export function queryString(query: GraphQuery | CostsQuery | AlertsQuery, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries({ ...query, ...extra })) {
     if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
@@ -24,7 +30,7 @@ export function queryString(query: GraphQuery, extra: Record<string, string> = {
   return params.toString();
 }
 
-async function get<T>(path: string, query: GraphQuery, extra: Record<string, string> = {}): Promise<T> {
+async function get<T>(path: string, query: GraphQuery | CostsQuery | AlertsQuery, extra: Record<string, string> = {}): Promise<T> {
   const qs = queryString(query, extra);
   const response = await fetch(`api/${path}${qs ? `?${qs}` : ''}`);
   if (!response.ok) {
@@ -53,4 +59,6 @@ export const api = {
   search: (query: GraphQuery, q: string) => get<SearchResponse>('search', query, { q }),
   reports: () => get<ReportsResponse>('reports', {}),
   query: (request: QueryRequest) => post<QueryResponse>('query', request),
+  costs: (query: CostsQuery) => get<CostsResponse>('costs', query),
+  alerts: (query: AlertsQuery) => get<AlertsResponse>('alerts', query),
 };

@@ -1,5 +1,6 @@
 import './costs.css';
-import type { CostCategoryDto, CostGroupingDto, CostsQuery, CostsResponse, ErrorResponse } from '../../src/server/protocol.js';
+import type { CostCategoryDto, CostGroupingDto, CostsResponse } from '../../src/server/protocol.js';
+import { api, errorText } from './api.js';
 import { esc } from './format.js';
 import { bindTabPanel, createTabPanel } from './tab-panel.js';
 
@@ -11,19 +12,6 @@ const CATEGORIES: { id: CostCategoryDto; label: string; color: string }[] = [
   { id: 'inter-region', label: 'inter-region', color: '#8b5cf6' },
   { id: 'gateway-endpoint-candidate', label: 'gateway endpoint', color: '#10b981' },
 ];
-
-/** Fetches GET /api/costs. */
-export async function fetchCosts(query: CostsQuery): Promise<CostsResponse> {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-  const qs = params.toString();
-  const response = await fetch(`api/costs${qs ? `?${qs}` : ''}`);
-  if (!response.ok) {
-    const body = (await response.json().catch(() => ({ error: response.statusText, code: 'http' }))) as ErrorResponse;
-    throw new Error(`${body.error}${body.hint ? ` — ${body.hint}` : ''}`);
-  }
-  return (await response.json()) as CostsResponse;
-}
 
 const usd = (n: number): string => `$${n.toFixed(2)}`;
 const gib = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(2) : n.toPrecision(2));
@@ -102,10 +90,10 @@ export function setupCosts(window: () => { start: number; end: number } | undefi
     panel.dataset.loading = '1';
     body.innerHTML = '<p class="muted">loading…</p>';
     try {
-      const report = await fetchCosts({ by: by.value as CostGroupingDto, ...window() });
+      const report = await api.costs({ by: by.value as CostGroupingDto, ...window() });
       if (mine === serial) body.innerHTML = renderReport(report);
     } catch (error) {
-      if (mine === serial) body.innerHTML = `<p class="error">${esc(error instanceof Error ? error.message : error)}</p>`;
+      if (mine === serial) body.innerHTML = `<p class="error">${esc(errorText(error))}</p>`;
     } finally {
       if (mine === serial) delete panel.dataset.loading;
     }

@@ -1,6 +1,6 @@
 import './style.css';
 import type { GraphQuery, GraphResponse, InfoResponse } from '../../src/server/protocol.js';
-import { api, ApiError } from './api.js';
+import { api, ApiError, errorText } from './api.js';
 import { setupAlerts } from './alerts-tab.js';
 import { setupCosts } from './costs.js';
 import { renderEdgeDetails, renderNodeDetails } from './details.js';
@@ -89,7 +89,7 @@ async function refresh(options: { histogram: boolean } = { histogram: true }): P
 }
 
 function showError(error: unknown): void {
-  const message = error instanceof ApiError ? `${error.message}${error.hint ? ` — ${error.hint}` : ''}` : String(error);
+  const message = error instanceof ApiError ? errorText(error) : String(error);
   hooks.lastError = message;
   $('status').textContent = message;
   $('status').classList.add('error');
