@@ -1,45 +1,150 @@
+import { StatementType } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResultReader } from '@duckdb/node-api';
 import { QueryError } from '../records/index.js';
 import type { QueryPosition } from '../records/index.js';
-import type { CappedQueryResult, QueryResult, Store } from '../store/database.js';
+import { normalizeValue } from '../store/database.js';
+import type { CappedQueryResult, QueryResult } from '../store/database.js';
+import type { SqlSandbox } from '../store/sandbox.js';
 import { rewritePrestoFormats } from './presto-formats.js';
 
-const READ_ONLY = /^\s*(\(?\s*)*(select|with|from|values|show|describe|summarize|explain|pivot|unpivot|table)\b/i;
 const SQL_HINT = 'the tables are `flows` and the view `vpc_flow_logs` (docs/queries.md); run `flowlens query "DESCRIBE flows"`';
+const READ_ONLY_KINDS = 'one SELECT (or WITH … SELECT, FROM, VALUES, TABLE), DESCRIBE, SHOW, SUMMARIZE, EXPLAIN without ANALYZE, or a PRAGMA that reads';
+const READ_ONLY_HINT = 'flowlens runs SQL read-only and never changes the database or touches files; use `flowlens ingest` to load data';
 
-/** Runs a user's SQL after checking it only reads (one statement, no DDL/DML); errors carry a hint. */
-export async function runUserSql(store: Store, sql: string): Promise<QueryResult> {
-  const runnable = toReadOnlySql(sql);
-  try {
-    return await store.query(runnable);
-  } catch (error) {
-    throw userSqlError(error, sql);
-  }
+/** How a user statement runs: `signal` interrupts it (a time limit, a shutdown); `hint` replaces the error hint. */
+export interface UserSqlOptions {
+  signal?: AbortSignal | undefined;
+  hint?: string | undefined;
+}
+
+/** Runs a user's SQL in the sandbox after DuckDB's parser classified it as one read-only statement; errors carry a hint. */
+export async function runUserSql(sandbox: SqlSandbox, sql: string, options: UserSqlOptions = {}): Promise<QueryResult> {
+  return sandbox.use(async (connection) => {
+    const checked = await prepareReadOnly(connection, sql, options);
+    try {
+      const reader = await execute(checked, () => checked.prepared.runAndReadAll(), options);
+      const rows = reader.getRowObjectsJS().map((row) => normalizeRow(row as Record<string, unknown>));
+      checkExplain(checked, reader);
+      return { columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows };
+    } finally {
+      checked.prepared.destroySync();
+    }
+  }, options.signal);
 }
 
 /** Like runUserSql, reading at most `maxRows` rows (as arrays) and saying whether more exist. */
-export async function runUserSqlCapped(store: Store, sql: string, maxRows: number): Promise<CappedQueryResult & { sql: string }> {
-  const runnable = toReadOnlySql(sql);
-  try {
-    return { ...(await store.queryCapped(runnable, maxRows)), sql: runnable };
-  } catch (error) {
-    throw userSqlError(error, sql);
-  }
+export async function runUserSqlCapped(sandbox: SqlSandbox, sql: string, maxRows: number, options: UserSqlOptions = {}): Promise<CappedQueryResult & { sql: string }> {
+  return sandbox.use(async (connection) => {
+    const checked = await prepareReadOnly(connection, sql, options);
+    try {
+      const reader = await execute(checked, () => checked.prepared.streamAndReadUntil(maxRows + 1), options);
+      checkExplain(checked, reader);
+      const rows = reader.getRowsJS().slice(0, maxRows).map((row) => row.map(normalizeValue));
+      return { columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows, truncated: reader.currentRowCount > maxRows, sql: checked.text };
+    } finally {
+      checked.prepared.destroySync();
+    }
+  }, options.signal);
+}
+
+/** A user statement DuckDB parsed and bound: the prepared statement, its kind, and the text it came from. */
+interface CheckedStatement {
+  prepared: DuckDBPreparedStatement;
+  kind: StatementType;
+  text: string;
+  sql: string;
 }
 
 /**
- * Checks that SQL is one read-only statement and returns the text DuckDB runs (comments and a final `;` removed,
- * Presto date formats rewritten); throws QueryError 'read-only' otherwise.
+ * Has DuckDB parse the SQL (after the Presto date-format rewrite) and prepares it when it is exactly one statement of a
+ * read-only kind. A syntax error is DuckDB's parser error; anything else is refused with QueryError 'read-only' naming
+ * the kind. Parsing is json_serialize_sql (no binding, no side effect); preparing happens on the sandbox connection.
  */
-export function toReadOnlySql(sql: string): string {
-  const text = stripComments(sql).trim().replace(/;\s*$/, '');
-  if (!READ_ONLY.test(text) || /;\s*\S/.test(text)) {
-    throw new QueryError('read-only', 'only one read-only statement (SELECT, WITH, DESCRIBE, ...) can be run', {
+async function prepareReadOnly(connection: DuckDBConnection, sql: string, options: UserSqlOptions): Promise<CheckedStatement> {
+  // Presto's parse_datetime/date_parse take Joda/MySQL formats; the DuckDB macros take strftime ones.
+  const text = rewritePrestoFormats(sql);
+  const isQuery = await checkSyntax(connection, text, sql, options);
+  let extracted;
+  try {
+    extracted = await connection.extractStatements(text);
+  } catch (error) {
+    throw userSqlError(error, sql, options);
+  }
+  if (extracted.count !== 1) {
+    throw new QueryError('read-only', extracted.count === 0 ? 'no SQL statement given' : `only one read-only statement can run; this SQL has ${extracted.count} statements`, {
       sql,
-      hint: 'flowlens query never changes the database; use `flowlens ingest` to load data',
+      hint: `give ${READ_ONLY_KINDS}`,
     });
   }
-  // Presto's parse_datetime/date_parse take Joda/MySQL formats; the DuckDB macros take strftime ones.
-  return rewritePrestoFormats(text);
+  let prepared: DuckDBPreparedStatement;
+  try {
+    prepared = await extracted.prepare(0);
+  } catch (error) {
+    // A statement that is no query and that DuckDB cannot even prepare (DELETE on a view, COPY to a file) is refused.
+    if (!isQuery) throw refusal('a statement that is not a query', sql, (error as Error).message.split('\n')[0]);
+    throw userSqlError(error, sql, options);
+  }
+  const kind = prepared.statementType;
+  // DuckDB rewrites the PRAGMAs that read (table_info, show_tables, version, …) into SELECTs; the rest change settings.
+  if (kind !== StatementType.SELECT && kind !== StatementType.EXPLAIN) {
+    prepared.destroySync();
+    throw refusal(`${kindName(kind)} statement`, sql);
+  }
+  return { prepared, kind, text, sql };
+}
+
+/**
+ * Parses with json_serialize_sql, which only parses: a syntax error becomes DuckDB's own parser error with its position.
+ * Resolves to whether the text is SELECT statements only (json_serialize_sql serializes nothing else).
+ */
+async function checkSyntax(connection: DuckDBConnection, text: string, sql: string, options: UserSqlOptions): Promise<boolean> {
+  const reader = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS parsed', [text]);
+  const parsed = JSON.parse(String(reader.getRowsJS()[0]?.[0] ?? '{}')) as { error?: boolean; error_type?: string; error_message?: string; position?: string };
+  if (!parsed.error) return true;
+  if (parsed.error_type !== 'parser') return false;
+  const offset = Buffer.from(text, 'utf8').subarray(0, Number(parsed.position ?? 0)).toString('utf8').length;
+  const before = text.slice(0, offset);
+  const location = parsed.position === undefined ? undefined : { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
+  throw new QueryError('sql', `Parser Error: ${parsed.error_message ?? 'syntax error'}`, { sql, hint: options.hint ?? SQL_HINT, location });
+}
+
+/** Runs the prepared statement; an EXPLAIN that DuckDB's READ ONLY transaction stops explained a write. */
+async function execute(checked: CheckedStatement, run: () => Promise<DuckDBResultReader>, options: UserSqlOptions): Promise<DuckDBResultReader> {
+  try {
+    return await run();
+  } catch (error) {
+    if (checked.kind === StatementType.EXPLAIN && !options.signal?.aborted) {
+      throw refusal('EXPLAIN ANALYZE or EXPLAIN of a statement that writes', checked.sql, (error as Error).message.split('\n')[0]);
+    }
+    throw userSqlError(error, checked.sql, options);
+  }
+}
+
+/** EXPLAIN ANALYZE runs the statement it explains: its answer (an analyzed plan) is refused like the statement kind. */
+function checkExplain(checked: CheckedStatement, reader: DuckDBResultReader): void {
+  if (checked.kind !== StatementType.EXPLAIN) return;
+  const keys = reader.getColumnsJS()[0] ?? [];
+  if (keys.some((key) => key === 'analyzed_plan')) throw refusal('EXPLAIN ANALYZE', checked.sql);
+}
+
+function refusal(what: string, sql: string, detail?: string): QueryError {
+  return new QueryError('read-only', `${what} refused: flowlens runs read-only SQL only, ${READ_ONLY_KINDS}${detail ? ` (DuckDB: ${detail})` : ''}`, { sql, hint: READ_ONLY_HINT });
+}
+
+/** DuckDB's statement kind as a person reads it: DELETE, CREATE, COPY, SET/RESET, LOAD/INSTALL, … */
+function kindName(kind: StatementType): string {
+  const names: Partial<Record<StatementType, string>> = {
+    [StatementType.VARIABLE_SET]: 'SET VARIABLE',
+    [StatementType.SET]: 'SET/RESET',
+    [StatementType.LOAD]: 'LOAD/INSTALL',
+    [StatementType.TRANSACTION]: 'transaction (BEGIN/COMMIT/ROLLBACK)',
+    [StatementType.CREATE_FUNC]: 'CREATE FUNCTION',
+    [StatementType.EXPORT]: 'EXPORT DATABASE',
+    [StatementType.COPY_DATABASE]: 'COPY FROM DATABASE',
+    [StatementType.MERGE_INTO]: 'MERGE INTO',
+    [StatementType.PRAGMA]: 'PRAGMA (one that changes settings or state)',
+  };
+  return names[kind] ?? (StatementType[kind] ?? 'unknown').replaceAll('_', ' ');
 }
 
 /**
@@ -67,13 +172,14 @@ export function sqlErrorPosition(message: string, text: string): QueryPosition |
 }
 
 /** A run failure as a QueryError 'sql': DuckDB's first line as message, its position when it gave one. */
-function userSqlError(error: unknown, sql: string): QueryError {
+function userSqlError(error: unknown, sql: string, options: UserSqlOptions = {}): QueryError {
   // A streamed query's parse errors come prefixed by the statement splitter; the user wants DuckDB's own words.
   const full = (error as Error).message.replace(/^Failed to extract statements: /, '');
   const message = full.split('\n')[0] ?? '';
-  return new QueryError('sql', message, { sql, hint: SQL_HINT, location: sqlErrorPosition(full, sql), cause: error });
+  return new QueryError('sql', message, { sql, hint: options.hint ?? SQL_HINT, location: sqlErrorPosition(full, sql), cause: error });
 }
 
-function stripComments(sql: string): string {
-  return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
+function normalizeRow(row: Record<string, unknown>): Record<string, unknown> {
+  for (const key of Object.keys(row)) row[key] = normalizeValue(row[key]);
+  return row;
 }

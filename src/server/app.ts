@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { FlowlensError } from '../records/index.js';
-import type { Store } from '../store/index.js';
+import type { SqlSandbox, Store } from '../store/index.js';
 import { sqlLiteral } from '../store/sql-text.js';
 import { buildGraph, pseudonymizeGraph } from '../graph/build-graph.js';
 import { edgeDetails, nodeDetails, searchNodes, trafficHistogram } from '../graph/details.js';
@@ -13,6 +13,7 @@ import { registerAlertRoutes } from './alerts-route.js';
 import { registerCostRoutes } from './costs-route.js';
 import { registerQueryRoutes } from './query-route.js';
 import { errorResponse, notFound } from './errors.js';
+import { jsonBodyGuard, sameOriginGuard } from './guards.js';
 import { parseQuery, QUERY_DEFAULTS } from './params.js';
 import type { GraphResponse, HistogramResponse, InfoResponse, SearchResponse } from './protocol.js';
 import { readStatic } from './static-files.js';
@@ -30,6 +31,10 @@ export interface AppOptions {
   version?: string | undefined;
   /** Rules (from `serve --rules`) that /api/alerts evaluates over the store for the page's window. */
   rules?: Rules | undefined;
+  /** Where POST /api/query runs user SQL, Insights and reports (default: a sandbox opened over the store on first use). */
+  sandbox?: SqlSandbox | undefined;
+  /** The time limit of one POST /api/query, in milliseconds (default 30 s); past it the query is interrupted (504). */
+  queryTimeoutMs?: number | undefined;
 }
 
 /** Creates the HTTP app: the JSON API under /api (see protocol.ts) and the page. */
@@ -57,6 +62,8 @@ export function createApp(options: AppOptions): Hono {
   };
 
   app.onError((error, c) => errorResponse(error, c));
+  // Only the page's own origin may send state-changing requests, and only as JSON of at most 1 MiB.
+  app.use('/api/*', sameOriginGuard(), jsonBodyGuard());
 
   app.get('/api/info', async (c) => {
     const row = await exclusive(() => store.query('SELECT count(*) AS records, min("start") AS min, max("end") AS max FROM flows'));
@@ -133,7 +140,7 @@ export function createApp(options: AppOptions): Hono {
 
   registerCostRoutes(app, { store, queue: exclusive });
   registerAlertRoutes(app, { store, queue: exclusive, rules: options.rules, pseudonymizer: options.pseudonymizer, alwaysPseudonymize: options.alwaysPseudonymize });
-  registerQueryRoutes(app, { store, queue: exclusive, alwaysPseudonymize: options.alwaysPseudonymize });
+  registerQueryRoutes(app, { store, queue: exclusive, alwaysPseudonymize: options.alwaysPseudonymize, sandbox: sandboxFor(options), timeoutMs: options.queryTimeoutMs });
 
   app.all('/api/*', () => {
     throw notFound('no such API endpoint', 'the API has /api/info, /api/graph, /api/histogram, /api/node, /api/edge, /api/search, /api/costs, /api/alerts, /api/reports and POST /api/query');
@@ -149,6 +156,20 @@ export function createApp(options: AppOptions): Hono {
   });
 
   return app;
+}
+
+/** The sandbox of the query routes: the one given, else one opened over the store when the first query comes. */
+function sandboxFor(options: AppOptions): () => Promise<SqlSandbox> {
+  let opened: Promise<SqlSandbox> | undefined = options.sandbox ? Promise.resolve(options.sandbox) : undefined;
+  return () => {
+    opened ??= import('../store/sandbox.js')
+      .then(({ SqlSandbox }) => SqlSandbox.open(options.store, { connections: 2 }))
+      .catch((error: unknown) => {
+        opened = undefined;
+        throw error;
+      });
+    return opened;
+  };
 }
 
 /** Runs store calls one at a time: one DuckDB connection serves every request. */

@@ -1,13 +1,16 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { FlowlensError, QueryError } from '../records/index.js';
-import type { CappedQueryResult, Store } from '../store/index.js';
+import type { CappedQueryResult, SqlSandbox, Store } from '../store/index.js';
 import { HttpError } from './errors.js';
 import type { ChartKind, QueryRequest, QueryResponse, ReportsResponse } from './protocol.js';
 import { parseParams } from './params.js';
 
 /** The most rows one POST /api/query answer holds. */
 export const MAX_QUERY_ROWS = 10_000;
+
+/** The default time limit of one POST /api/query (`flowlens serve --query-timeout`), in milliseconds. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
 
 /** The chart each built-in report suits on the page (a report not listed gets a table only). */
 const REPORT_CHARTS: Readonly<Record<string, ChartKind>> = {
@@ -38,11 +41,16 @@ const requestSchema = z.object({
   limit: z.number().int().min(1).max(MAX_QUERY_ROWS).optional(),
 });
 
-/** What the query routes need: the store, the app's one-at-a-time queue, and whether every answer must be pseudonymized. */
+/**
+ * What the query routes need: the store, the app's one-at-a-time queue, whether every answer must be pseudonymized,
+ * the sandbox the queries run in (their own connections, so the other routes keep answering) and their time limit.
+ */
 export interface QueryRouteOptions {
   store: Store;
   queue: <T>(task: () => Promise<T>) => Promise<T>;
   alwaysPseudonymize?: boolean | undefined;
+  sandbox: () => Promise<SqlSandbox>;
+  timeoutMs?: number | undefined;
 }
 
 /**
@@ -74,7 +82,7 @@ export function registerQueryRoutes(app: Hono, options: QueryRouteOptions): void
     }
     const request = await readRequest(c);
     try {
-      const { result, sql, elapsedMs } = await runRequest(options, request);
+      const { result, sql, elapsedMs } = await runRequest(options, request, c.req.raw.signal);
       const body: QueryResponse = {
         columns: result.columns.map((name, i) => ({ name, type: result.types[i] ?? 'UNKNOWN' })),
         rows: result.rows.map((row) => row.map(toJsonValue)),
@@ -86,28 +94,36 @@ export function registerQueryRoutes(app: Hono, options: QueryRouteOptions): void
       return c.json(body);
     } catch (error) {
       // A query that does not compile or run is the request's fault: 400 with DuckDB's or the compiler's message.
-      if (error instanceof QueryError) throw HttpError.from(error, 400);
+      if (error instanceof QueryError) throw HttpError.from(error, error.code === 'query-timeout' ? 504 : error.code === 'interrupted' ? 503 : 400);
       throw error;
     }
   });
 }
 
-/** Compiles the request to SQL (checking it before waiting for the store) and runs it capped, in the queue. */
-async function runRequest(options: QueryRouteOptions, request: QueryRequest): Promise<{ result: CappedQueryResult; sql: string; elapsedMs: number }> {
+/**
+ * Compiles the request to SQL and runs it capped in the sandbox, under the time limit: past it, or when the client
+ * goes away, DuckDB interrupts the statement.
+ */
+async function runRequest(options: QueryRouteOptions, request: QueryRequest, clientGone: AbortSignal): Promise<{ result: CappedQueryResult; sql: string; elapsedMs: number }> {
   const { store, queue } = options;
+  const { runUserSqlCapped } = await import('../query/user-sql.js');
   const cap = request.limit ?? MAX_QUERY_ROWS;
-  const timed = async <T>(task: () => Promise<T>): Promise<{ value: T; elapsedMs: number }> =>
-    queue(async () => {
-      const started = performance.now();
-      const value = await task();
+  const limited = async <T>(task: (sandbox: SqlSandbox, signal: AbortSignal) => Promise<T>): Promise<{ value: T; elapsedMs: number }> => {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+    const timer = new AbortController();
+    const timeout = setTimeout(() => timer.abort(timeoutError(timeoutMs)), timeoutMs);
+    const started = performance.now();
+    try {
+      const value = await task(await options.sandbox(), AbortSignal.any([timer.signal, clientGone]));
       return { value, elapsedMs: Math.round(performance.now() - started) };
-    });
+    } finally {
+      clearTimeout(timeout);
+    }
+  };
 
   if (request.language === 'sql') {
-    const { runUserSqlCapped, toReadOnlySql } = await import('../query/user-sql.js');
     const text = required(request.text, 'text', 'the SQL to run, e.g. SELECT * FROM flows LIMIT 10');
-    toReadOnlySql(text);
-    const { value, elapsedMs } = await timed(() => runUserSqlCapped(store, text, cap));
+    const { value, elapsedMs } = await limited((sandbox, signal) => runUserSqlCapped(sandbox, text, cap, { signal }));
     return { result: value, sql: value.sql, elapsedMs };
   }
 
@@ -128,14 +144,17 @@ async function runRequest(options: QueryRouteOptions, request: QueryRequest): Pr
     build = (dialect) => ({ sql: buildReportSql(report, { dialect, table: 'flows', where, limit: request.limit, params: request.params ?? {} }) });
   }
   build(duckdb);
-  const { value, elapsedMs } = await timed(async () => {
-    // On a store with up-to-date rollups, reports and Insights `stats` read them, as the CLI does (same rows).
-    const compiled = build(await dialectForStore(store));
-    return { compiled, result: await store.queryCapped(compiled.sql, cap) };
-  });
-  const { compiled, result } = value;
+  // On a store with up-to-date rollups, reports and Insights `stats` read them, as the CLI does (same rows).
+  const compiled = build(await queue(() => dialectForStore(store)));
+  const { value: result, elapsedMs } = await limited((sandbox, signal) => runUserSqlCapped(sandbox, compiled.sql, cap, { signal, hint: 'the query compiled to the SQL shown; see docs/queries.md' }));
   const columns = compiled.columns && compiled.columns.length === result.columns.length ? compiled.columns : result.columns;
   return { result: { ...result, columns }, sql: compiled.sql, elapsedMs };
+}
+
+function timeoutError(timeoutMs: number): QueryError {
+  return new QueryError('query-timeout', `the query ran longer than ${timeoutMs / 1000} s and was stopped`, {
+    hint: 'narrow the time range, add filters or LIMIT, or start the server with a longer `--query-timeout SECONDS`',
+  });
 }
 
 /** Reads and validates the JSON body; a bad one is a 400 'bad-request' naming the field. */

@@ -71,6 +71,11 @@ export class Store {
     return store;
   }
 
+  /** Opens another connection to this store's database (the SQL sandbox runs user statements on its own ones). */
+  connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
   /** Opens a fresh in-memory store (used when commands run straight on a SOURCE). */
   static memory(): Promise<Store> {
     return Store.open(':memory:');

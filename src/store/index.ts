@@ -10,3 +10,4 @@ export * from './log-writer.js';
 export * from './cursors.js';
 export * from './rollups.js';
 export * from './settings.js';
+export * from './sandbox.js';

@@ -8,6 +8,7 @@ import type { ReadingOptions, Selection } from '../options.js';
 import { UsageError } from '../../records/index.js';
 import { addRemoteEngineOptions, defaultTableFor, remoteSelectionSql, runOnRemoteEngine } from './engines.js';
 import type { RemoteEngineOptions } from './engines.js';
+import type { QueryResult, Store } from '../../store/index.js';
 import { printTable } from './table-command.js';
 import { addLogTypeOption, checkLogSelection, logTableTypeFrom } from '../log-types.js';
 import type { LogTypeOptions } from '../log-types.js';
@@ -64,7 +65,8 @@ export function registerInsights(program: Command, context: CliContext): void {
       try {
         // On a store with up-to-date rollups, `stats` over rollup keys reads them (same rows, far fewer of them).
         const { dialectForStore } = await import('../../query/store-dialect.js');
-        const result = await data.store.query(compile(data.where, await dialectForStore(data.store)).sql);
+        const sql = compile(data.where, await dialectForStore(data.store)).sql;
+        const result = await runSandboxed(data.store, sql);
         await printTable(context, { columns: compiled.columns, rows: result.rows }, options.format);
       } finally {
         data.close();
@@ -117,9 +119,21 @@ async function runOnText(context: CliContext, query: string, sources: readonly s
   try {
     const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptionsFrom(options, context))));
     await loadTextEvents(store, resolved);
-    const result = await store.query(compiled.sql);
+    const result = await runSandboxed(store, compiled.sql);
     await printTable(context, { columns: compiled.columns, rows: result.rows }, options.format);
   } finally {
     store.close();
+  }
+}
+
+/** Runs compiled SQL as user SQL: checked by DuckDB's parser, in the sandbox (no files, settings locked), after loading. */
+async function runSandboxed(store: Store, sql: string): Promise<QueryResult> {
+  const { runUserSql } = await import('../../query/user-sql.js');
+  const { SqlSandbox } = await import('../../store/index.js');
+  const sandbox = await SqlSandbox.open(store);
+  try {
+    return await runUserSql(sandbox, sql, { hint: 'see docs/queries.md for the Logs Insights commands flowlens supports; --explain prints the SQL' });
+  } finally {
+    await sandbox.close();
   }
 }

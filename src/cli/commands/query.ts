@@ -13,10 +13,17 @@ export function registerQuery(program: Command, context: CliContext): void {
     .addOption(new Option('--sql-only', 'print the SQL that would run and exit').hideHelp())
     .action(async (sql: string, sources: string[], options: ReadingOptions) => {
       const { runUserSql } = await import('../../query/user-sql.js');
+      const { SqlSandbox } = await import('../../store/index.js');
       const data = await openData(context, sources, options, parseSelection(options));
       try {
-        const result = await runUserSql(data.store, sql);
-        await printTable(context, result, options.format);
+        // The SQL runs in the sandbox: the database read-only, no files, no extensions, settings locked.
+        const sandbox = await SqlSandbox.open(data.store);
+        try {
+          const result = await runUserSql(sandbox, sql);
+          await printTable(context, result, options.format);
+        } finally {
+          await sandbox.close();
+        }
       } finally {
         data.close();
       }

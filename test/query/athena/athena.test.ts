@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jodaToStrftime, mysqlToStrftime, rewritePrestoFormats } from '../../../src/query/presto-formats.js';
 import { runUserSql } from '../../../src/query/user-sql.js';
 import { addressToBigInt, cidrRange, isPrivateAddress } from '../../../src/records/index.js';
-import { Store } from '../../../src/store/index.js';
+import { SqlSandbox, Store } from '../../../src/store/index.js';
 import { fixturePath, loadStore, runFlowlensCli } from '../fixture-store.js';
 
 // The seeds' Athena queries, verbatim but for the table name (seed 003's table is fl06a3a4b9a351a0fd5daily2021120420211204).
@@ -142,7 +142,9 @@ describe('address macros', () => {
   it('provides the Presto date helpers', async () => {
     const sql = `SELECT day_of_week(from_iso8601_timestamp('2021-12-04')) AS dow, to_unixtime(from_unixtime(1418530010)) AS t,
       date_format(from_unixtime(0), '%Y/%m/%d %T') AS f, format_datetime(date_parse('2021-12-01 10:11', '%Y-%m-%d %H:%i'), 'yyyy-MM-dd''T''HH:mm') AS g`;
-    expect((await runUserSql(store, sql)).rows[0]).toEqual({ dow: 6, t: 1418530010, f: '1970/01/01 00:00:00', g: '2021-12-01T10:11' });
+    const sandbox = await SqlSandbox.open(store);
+    expect((await runUserSql(sandbox, sql)).rows[0]).toEqual({ dow: 6, t: 1418530010, f: '1970/01/01 00:00:00', g: '2021-12-01T10:11' });
+    await sandbox.close();
   });
 });
 
