@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { FlowlensError, findField } from '../records/index.js';
+import { FlowlensError, REDACTED, findField, redactUrl } from '../records/index.js';
 import { patternCondition } from './metric-sql.js';
 import { resolveValueSource } from './pattern-fields.js';
 import { DETECTION_TYPE_ALIASES, KNOWN_KEYS, rulesSchema } from './rules-schema.js';
@@ -246,7 +246,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, lineOf: (path: rea
     return issue.keys.map((key) => ({ path: formatPath([...path, key]), line: lineOf(path, key), message: 'unknown key', hint: suggestKey(key) }));
   }
   const at = { path: formatPath(path), line: lineOf(path) };
-  const value = valueAt(raw, path);
+  const value = shownValue(path, valueAt(raw, path));
   switch (issue.code) {
     case 'invalid_value':
       return [{ ...at, message: `${JSON.stringify(value)} is not allowed`, hint: `one of ${issue.values.map(String).join(', ')}` }];
@@ -263,6 +263,14 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, lineOf: (path: rea
     default:
       return [{ ...at, message: issue.message.replace(/^Invalid input: /, '') }];
   }
+}
+
+/** A value as an issue may show it: header values hidden, URLs without their credentials and query-string tokens. */
+function shownValue(path: readonly PropertyKey[], value: unknown): unknown {
+  if (value === undefined) return value;
+  if (path.includes('headers')) return REDACTED;
+  if (typeof value === 'string' && path.some((key) => typeof key === 'string' && /url$/i.test(key))) return redactUrl(value);
+  return value;
 }
 
 function attempt<T>(issues: RuleIssue[], path: string, fn: () => T, hint: string): T | undefined {

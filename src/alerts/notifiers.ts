@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
-import { FlowlensError } from '../records/index.js';
+import { FlowlensError, redactUrl } from '../records/index.js';
 import { toJsonEvent } from './render.js';
 import { deliverWithRetries } from './retry.js';
 import { createSnsTopic } from './sns-topic.js';
@@ -107,11 +107,12 @@ type WebhookConfig = Extract<NotifierConfig, { type: 'webhook' }>;
 
 // Retried: network errors, timeouts, 429 and 5xx, with exponential backoff from retryDelay.
 async function postWebhook(name: string, config: WebhookConfig, event: AlertEvent): Promise<void> {
+  const { url, authorization } = splitCredentials(config.url);
   const failure = await deliverWithRetries(config, async () => {
     try {
-      const response = await fetch(config.url, {
+      const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'flowlens', ...config.headers },
+        headers: { 'content-type': 'application/json', 'user-agent': 'flowlens', ...authorization, ...config.headers },
         body: payload(event),
         signal: AbortSignal.timeout(config.timeout * 1000),
       });
@@ -123,7 +124,18 @@ async function postWebhook(name: string, config: WebhookConfig, event: AlertEven
       return { message, retryable: true };
     }
   });
-  if (failure) throw notifyError(name, `POST ${config.url} failed: ${failure.message}`, 'check the URL and that the receiver is up; the event is retried on the next cycle');
+  // The URL's credentials and query-string tokens are secrets: messages show them as ***.
+  if (failure) throw notifyError(name, `POST ${redactUrl(config.url)} failed: ${failure.message}`, 'check the URL and that the receiver is up; the event is retried on the next cycle');
+}
+
+/** Moves a URL's user:password into a Basic Authorization header (fetch refuses URLs that carry credentials). */
+function splitCredentials(text: string): { url: string; authorization: Record<string, string> } {
+  const url = new URL(text);
+  if (!url.username && !url.password) return { url: text, authorization: {} };
+  const basic = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64');
+  url.username = '';
+  url.password = '';
+  return { url: url.toString(), authorization: { authorization: `Basic ${basic}` } };
 }
 
 type SnsConfig = Extract<NotifierConfig, { type: 'sns' }>;

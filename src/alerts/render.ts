@@ -1,4 +1,5 @@
 import { DEFAULT_LOG_FORMAT } from '../parse/index.js';
+import { REDACTED, redactUrl } from '../records/index.js';
 import type { AlertsReport } from './run-alerts.js';
 import type { Rules } from './rules.js';
 import type { AlarmEvent, AlertEvent, FindingEvent } from './types.js';
@@ -119,8 +120,16 @@ export function renderRulesSummary(rules: Rules): string {
     );
   }
   for (const d of rules.detections) lines.push(`  detection ${d.name}: ${d.type}, ${formatDuration(d.type === 'Anomaly' ? d.period : d.window)} windows`);
-  for (const [i, n] of rules.notify.entries()) lines.push(`  notify ${n.name ?? `${n.type}-${i + 1}`}: ${n.type}${n.type === 'sns' ? ` ${n.topicArn}` : ''}`);
+  for (const [i, n] of rules.notify.entries()) lines.push(`  notify ${n.name ?? `${n.type}-${i + 1}`}: ${n.type}${notifierTarget(n)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Where a notifier delivers, secrets redacted: a webhook's URL (credentials, query tokens) and header names only. */
+function notifierTarget(notifier: Rules['notify'][number]): string {
+  if (notifier.type === 'sns') return ` ${notifier.topicArn}`;
+  if (notifier.type !== 'webhook') return '';
+  const headers = Object.keys(notifier.headers);
+  return ` ${redactUrl(notifier.url)}${headers.length ? ` (headers ${headers.map((h) => `${h}: ${REDACTED}`).join(', ')})` : ''}`;
 }
 
 function renderDimensions(dimensions: Readonly<Record<string, string>>): string {

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { redactSecrets } from '../records/redact.js';
 
 /** The process surroundings a command runs in, injected so tests call commands directly. */
 export interface CliContext {
@@ -32,5 +33,7 @@ export async function writeOut(context: CliContext, text: string | Uint8Array): 
 
 /** Writes a line to stderr (messages, warnings, summaries). */
 export function writeErr(context: CliContext, line: string): void {
-  context.stderr.write(line.endsWith('\n') ? line : `${line}\n`);
+  // Warnings and logs quote errors of notifiers and services: URLs in them lose their credentials and tokens.
+  const text = redactSecrets(line);
+  context.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
 }

@@ -1,3 +1,5 @@
+import { redactSecrets } from './redact.js';
+
 /** Options every flowlens error accepts: a hint telling the user what to do, and the underlying cause. */
 export interface FlowlensErrorOptions {
   hint?: string | undefined;
@@ -56,8 +58,9 @@ export class QueryError extends FlowlensError {
 
 /** Renders an error for a user: message, then the hint on its own line. */
 export function formatError(error: unknown): string {
+  // Secrets in URLs (a webhook's credentials or token) never reach the terminal, whoever built the message.
   if (error instanceof FlowlensError) {
-    return error.hint ? `error: ${error.message}\nhint: ${error.hint}` : `error: ${error.message}`;
+    return redactSecrets(error.hint ? `error: ${error.message}\nhint: ${error.hint}` : `error: ${error.message}`);
   }
-  return `error: ${error instanceof Error ? error.message : String(error)}`;
+  return redactSecrets(`error: ${error instanceof Error ? error.message : String(error)}`);
 }

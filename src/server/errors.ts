@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { FlowlensError, QueryError } from '../records/index.js';
+import { FlowlensError, QueryError, redactSecrets } from '../records/index.js';
 import type { ErrorResponse } from './protocol.js';
 
 const STATUS_OF_CODE: Record<string, ContentfulStatusCode> = {
@@ -37,8 +37,8 @@ export class HttpError extends FlowlensError {
 export function errorResponse(error: unknown, c: Context): Response {
   if (error instanceof FlowlensError) {
     const status = error instanceof HttpError ? error.status : (STATUS_OF_CODE[error.code] ?? 500);
-    const body: ErrorResponse = { error: error.message, code: error.code };
-    if (error.hint) body.hint = error.hint;
+    const body: ErrorResponse = { error: redactSecrets(error.message), code: error.code };
+    if (error.hint) body.hint = redactSecrets(error.hint);
     if (error instanceof HttpError && error.position) body.position = error.position;
     return c.json(body, status);
   }

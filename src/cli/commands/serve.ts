@@ -17,6 +17,8 @@ export interface ServeOptions extends ReadingOptions {
   key?: string;
   pseudonymize?: boolean;
   rules?: string;
+  queryTimeout: string;
+  allowedHost?: string[];
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -40,8 +42,11 @@ export function registerServe(program: Command, context: CliContext): void {
     .option('--key <key>', 'pseudonymization key: lets the page switch to pseudonyms (default: $FLOWLENS_PSEUDONYM_KEY)')
     .option('--pseudonymize', 'always pseudonymize (needs a key); the page never shows real addresses')
     .option('-r, --rules <file>', "rules file (YAML) the page's Alerts tab evaluates over the data (like `alerts run`)")
+    .option('--query-timeout <seconds>', "time limit of one query from the page's Query tab or POST /api/query; past it DuckDB interrupts it", '30')
+    .option('--allowed-host <name>', 'another Host name the server answers (a LAN name, a proxy); by default only 127.0.0.1, localhost, [::1] and --host (repeatable)', collect)
     .action(async (sources: string[], options: ServeOptions) => {
       const port = options.port === '0' ? 0 : parsePositiveInt(options.port, '--port', 8080);
+      const queryTimeoutMs = parseSeconds(options.queryTimeout, '--query-timeout');
       const key = options.key ?? context.env.FLOWLENS_PSEUDONYM_KEY;
       if (options.pseudonymize && !key) throw new UsageError('--pseudonymize needs a key', { hint: 'pass --key K or set FLOWLENS_PSEUDONYM_KEY' });
       // A bad rules file fails here, before anything is opened or served.
@@ -61,6 +66,15 @@ export function registerServe(program: Command, context: CliContext): void {
         }
       }
       const staticDir = findWebDist();
+      // User SQL, Insights and reports run in the sandbox, on connections of their own, after everything was loaded.
+      const { SqlSandbox } = await import('../../store/index.js');
+      let sandbox;
+      try {
+        sandbox = await SqlSandbox.open(data.store, { connections: 2 });
+      } catch (error) {
+        data.close();
+        throw error;
+      }
       const app = createApp({
         store: data.store,
         names,
@@ -68,20 +82,33 @@ export function registerServe(program: Command, context: CliContext): void {
         alwaysPseudonymize: options.pseudonymize === true,
         staticDir,
         rules,
+        sandbox,
+        queryTimeoutMs,
       });
       let server;
       try {
-        server = await startServer(app, { port, host: options.host });
+        server = await startServer(app, { port, host: options.host, allowedHosts: options.allowedHost });
       } catch (error) {
+        await sandbox.close();
         data.close();
         throw new UsageError(`cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`, { hint: 'pick another --port (0 picks a free one)' });
       }
       if (!staticDir) writeErr(context, 'warning: the page is not built (run `npm run build:web`); serving the API only');
       await writeOut(context, `flowlens serving ${server.url}\n`);
       await waitForStop(context);
+      // Stop at once: running queries are interrupted, open connections closed.
+      sandbox.interruptAll();
       await server.close();
+      await sandbox.close();
       data.close();
     });
+}
+
+/** Parses a positive number of seconds into milliseconds; anything else is a usage error. */
+function parseSeconds(value: string, option: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${option} "${value}" is not a positive number of seconds`);
+  return Math.round(seconds * 1000);
 }
 
 /** Resolves on SIGINT/SIGTERM, or when the test harness passes FLOWLENS_SERVE_ONCE (start, print the URL, stop). */
