@@ -9,6 +9,7 @@ import { rewritePrestoFormats } from './presto-formats.js';
 
 const SQL_HINT = 'the tables are `flows` and the view `vpc_flow_logs` (docs/queries.md); run `flowlens query "DESCRIBE flows"`';
 const READ_ONLY_KINDS = 'one SELECT (or WITH … SELECT, FROM, VALUES, TABLE), DESCRIBE, SHOW, SUMMARIZE, EXPLAIN without ANALYZE, or a PRAGMA that reads';
+const SANDBOX_HINT = 'flowlens runs SQL in a sandbox without file, URL, ATTACH or extension access; query the stored tables (`flowlens ingest` loads files)';
 const READ_ONLY_HINT = 'flowlens runs SQL read-only and never changes the database or touches files; use `flowlens ingest` to load data';
 
 /** How a user statement runs: `signal` interrupts it (a time limit, a shutdown); `hint` replaces the error hint. */
@@ -81,7 +82,7 @@ async function prepareReadOnly(connection: DuckDBConnection, sql: string, option
     prepared = await extracted.prepare(0);
   } catch (error) {
     // A statement that is no query and that DuckDB cannot even prepare (DELETE on a view, COPY to a file) is refused.
-    if (!isQuery) throw refusal('a statement that is not a query', sql, (error as Error).message.split('\n')[0]);
+    if (!isQuery) throw refusal('statement (not a query)', sql, (error as Error).message.split('\n')[0]);
     throw userSqlError(error, sql, options);
   }
   const kind = prepared.statementType;
@@ -176,6 +177,8 @@ function userSqlError(error: unknown, sql: string, options: UserSqlOptions = {})
   // A streamed query's parse errors come prefixed by the statement splitter; the user wants DuckDB's own words.
   const full = (error as Error).message.replace(/^Failed to extract statements: /, '');
   const message = full.split('\n')[0] ?? '';
+  // The sandbox and the READ ONLY transaction stopped it: a refusal like the statement check's, in DuckDB's words.
+  if (/^Permission Error|read-only mode/.test(message)) return new QueryError('read-only', message, { sql, hint: SANDBOX_HINT, cause: error });
   return new QueryError('sql', message, { sql, hint: options.hint ?? SQL_HINT, location: sqlErrorPosition(full, sql), cause: error });
 }
 
