@@ -48,6 +48,43 @@ export async function runUserSqlCapped(sandbox: SqlSandbox, sql: string, maxRows
   }, options.signal);
 }
 
+/** A user statement's rows as they come: column names and types, then batches of row objects (plain JS values). */
+export interface UserSqlStream {
+  columns: string[];
+  types: string[];
+  batches(): AsyncGenerator<Record<string, unknown>[]>;
+}
+
+/**
+ * Like runUserSql, but hands `consume` the rows batch by batch (nothing is held whole); the sandbox connection stays
+ * taken until `consume` settles. Errors while reading are QueryErrors like runUserSql's.
+ */
+export async function withUserSqlStream<T>(sandbox: SqlSandbox, sql: string, consume: (stream: UserSqlStream) => Promise<T>, options: UserSqlOptions = {}): Promise<T> {
+  return sandbox.use(async (connection) => {
+    const checked = await prepareReadOnly(connection, sql, options);
+    try {
+      if (checked.kind === StatementType.EXPLAIN) {
+        // An EXPLAIN answer is a few rows, read whole so that an analyzed plan is refused before anything is shown.
+        const reader = await execute(checked, () => checked.prepared.runAndReadAll(), options);
+        checkExplain(checked, reader);
+        const rows = reader.getRowObjectsJS().map((row) => normalizeRow(row as Record<string, unknown>));
+        return await consume({ columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), batches: async function* () { yield rows; } });
+      }
+      const result = await execute(checked, () => checked.prepared.stream(), options);
+      const batches = async function* (): AsyncGenerator<Record<string, unknown>[]> {
+        try {
+          for await (const batch of result.yieldRowObjectJs()) yield batch.map((row) => normalizeRow(row as Record<string, unknown>));
+        } catch (error) {
+          throw options.signal?.aborted ? error : userSqlError(error, sql, options);
+        }
+      };
+      return await consume({ columns: result.columnNames(), types: result.columnTypes().map((t) => t.toString()), batches });
+    } finally {
+      checked.prepared.destroySync();
+    }
+  }, options.signal);
+}
+
 /** A user statement DuckDB parsed and bound: the prepared statement, its kind, and the text it came from. */
 interface CheckedStatement {
   prepared: DuckDBPreparedStatement;
@@ -110,7 +147,7 @@ async function checkSyntax(connection: DuckDBConnection, text: string, sql: stri
 }
 
 /** Runs the prepared statement; an EXPLAIN that DuckDB's READ ONLY transaction stops explained a write. */
-async function execute(checked: CheckedStatement, run: () => Promise<DuckDBResultReader>, options: UserSqlOptions): Promise<DuckDBResultReader> {
+async function execute<R>(checked: CheckedStatement, run: () => Promise<R>, options: UserSqlOptions): Promise<R> {
   try {
     return await run();
   } catch (error) {
