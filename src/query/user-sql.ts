@@ -148,6 +148,7 @@ async function checkSyntax(connection: DuckDBConnection, text: string, sql: stri
 
 /** Runs the prepared statement; an EXPLAIN that DuckDB's READ ONLY transaction stops explained a write. */
 async function execute<R>(checked: CheckedStatement, run: () => Promise<R>, options: UserSqlOptions): Promise<R> {
+  options.signal?.throwIfAborted();
   try {
     return await run();
   } catch (error) {

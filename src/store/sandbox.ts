@@ -80,7 +80,12 @@ export class SqlSandbox {
    */
   async use<T>(task: (connection: DuckDBConnection) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const connection = await this.acquire(signal);
-    const interrupt = (): void => connection.interrupt();
+    // Interrupted again until the task ends: a statement that starts just after the first interrupt must stop too.
+    let again: ReturnType<typeof setInterval> | undefined;
+    const interrupt = (): void => {
+      connection.interrupt();
+      again ??= setInterval(() => connection.interrupt(), 50);
+    };
     signal?.addEventListener('abort', interrupt);
     try {
       await connection.run('BEGIN TRANSACTION READ ONLY');
@@ -91,6 +96,7 @@ export class SqlSandbox {
       throw error;
     } finally {
       signal?.removeEventListener('abort', interrupt);
+      clearInterval(again);
       await connection.run('ROLLBACK').catch(() => undefined);
       this.release(connection);
     }
