@@ -145,6 +145,7 @@ export const ACCEPTED: [sql: string, expected: unknown][] = [
   ["SELECT 'a/**/b' AS v", 'a/**/b'],
   ["SELECT 'it''s; -- /* not */ a comment' AS v", "it's; -- /* not */ a comment"],
   ['/* a comment first */\nSELECT 1 AS v -- and one last ;', 1],
+  ['-- a line comment first\nSELECT 6 AS v', 6],
   ['SELECT 5 AS v /* a closing comment */ ;', 5],
   ['WITH x AS (SELECT 2 AS v) SELECT v FROM x', 2],
   ['FROM (SELECT 3 AS v)', 3],

@@ -17,8 +17,10 @@ describe('flowlens query: hostile SQL on the database', () => {
   // Refused before running (exit 2, read-only) or stopped by the sandbox/DuckDB (exit 1, DuckDB's error): never 0.
   it.each(hostileProbes('{dir}', '{canary}').map(([group, sql], i) => [i, group, sql]))('probe %i (%s) fails safely: %s', async (i) => {
     const [, sql] = hostileProbes(folder.path, folder.canary)[i as number] as [string, string];
-    const run = await runFlowlens(['query', sql, '--db', folder.db, '--format', 'json']);
+    // `--` ends the options, so SQL that starts with `--` (a comment) reaches the query.
+    const run = await runFlowlens(['query', '--db', folder.db, '--format', 'json', '--', sql]);
     expect(run.code, run.stderr).not.toBe(0);
+    expect(run.stderr).not.toContain('unknown option');
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^error: /);
     expect(run.stderr).not.toContain(CANARY);
@@ -62,7 +64,7 @@ describe('flowlens query: hostile SQL on the database', () => {
   });
 
   it.each(ACCEPTED)('runs %j and returns the literal text', async (sql, expected) => {
-    const run = await runFlowlens(['query', sql, '--db', folder.db, '--format', 'ndjson']);
+    const run = await runFlowlens(['query', '--db', folder.db, '--format', 'ndjson', '--', sql]);
     expect(run.code, run.stderr).toBe(0);
     expect(Object.values(parseNdjson(run.stdout)[0] ?? {})).toEqual([expected]);
   });
