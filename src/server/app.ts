@@ -31,7 +31,10 @@ export interface AppOptions {
   version?: string | undefined;
   /** Rules (from `serve --rules`) that /api/alerts evaluates over the store for the page's window. */
   rules?: Rules | undefined;
-  /** Where POST /api/query runs user SQL, Insights and reports (default: a sandbox opened over the store on first use). */
+  /**
+   * Where POST /api/query runs user SQL, Insights and reports (default: a sandbox opened over the store on the first
+   * query, which locks an in-memory store's DuckDB instance down: no file access from then on).
+   */
   sandbox?: SqlSandbox | undefined;
   /** The time limit of one POST /api/query, in milliseconds (default 30 s); past it the query is interrupted (504). */
   queryTimeoutMs?: number | undefined;

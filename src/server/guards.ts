@@ -44,16 +44,18 @@ export function hostRefusal(host: string | null): Response {
 
 /**
  * Refuses state-changing requests (POST, PUT, PATCH, DELETE) that a page of another origin sent: an Origin other than
- * the server's own (`http://` + Host), or a Sec-Fetch-Site other than same-origin/none. Clients without these headers
+ * the server's own (`http://` or `https://` + Host), or a Sec-Fetch-Site other than same-origin/none. Clients without these headers
  * (curl, scripts) are not browsers and pass.
  */
 export function sameOriginGuard(): MiddlewareHandler {
   return async (c, next) => {
     if (SAFE_METHODS.has(c.req.method)) return next();
-    const origin = c.req.header('origin');
-    const own = `http://${c.req.header('host') ?? ''}`.toLowerCase();
+    const origin = c.req.header('origin')?.toLowerCase();
+    const host = (c.req.header('host') ?? '').toLowerCase();
+    // The page's own origin: this Host over http, or over https behind a TLS proxy (`--allowed-host`).
+    const own = origin === `http://${host}` || origin === `https://${host}`;
     const site = c.req.header('sec-fetch-site');
-    if ((origin !== undefined && origin.toLowerCase() !== own) || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
+    if ((origin !== undefined && !own) || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
       return jsonError(403, {
         error: `cross-origin ${c.req.method} refused (Origin ${origin ?? 'none'}, Sec-Fetch-Site ${site ?? 'none'})`,
         code: 'cross-origin',
