@@ -65,11 +65,16 @@ export class SqlSandbox {
         cause: error,
       });
     }
-    const setup = await instance.connect();
     try {
-      await lockDown(setup);
-    } finally {
-      setup.closeSync();
+      const setup = await instance.connect();
+      try {
+        await lockDown(setup);
+      } finally {
+        setup.closeSync();
+      }
+    } catch (error) {
+      instance.closeSync();
+      throw error;
     }
     return new SqlSandbox(() => instance.connect(), instance, size);
   }
@@ -116,7 +121,11 @@ export class SqlSandbox {
       this.interruptAll();
       if (this.busy.size === 0) this.finish();
     }
-    if (this.busy.size > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
+    if (this.busy.size === 0) return;
+    // Interrupted again until they stop: a statement starting right after an interrupt would not see it.
+    const again = setInterval(() => this.interruptAll(), 50);
+    await new Promise<void>((resolve) => this.drained.push(resolve));
+    clearInterval(again);
   }
 
   private finish(): void {
