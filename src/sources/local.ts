@@ -48,7 +48,8 @@ function fileUnit(path: string, size: number, mtimeMs: number): SourceUnit {
     fingerprint: `${size}:${Math.trunc(mtimeMs)}`,
     kind: path.toLowerCase().endsWith('.parquet') ? 'parquet' : 'text',
     size,
-    open: async () => createReadStream(path, { highWaterMark: 1024 * 1024 }),
+    // A small file gets a read buffer of its own size: a 1 MiB buffer per small object is garbage to collect.
+    open: async () => createReadStream(path, { highWaterMark: Math.min(1024 * 1024, Math.max(16 * 1024, size)) }),
   };
 }
 
