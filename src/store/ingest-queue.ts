@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { LogFormat } from '../parse/index.js';
 import type { SourceUnit } from '../sources/index.js';
 import type { Store } from './database.js';
 import { ensureFlowColumns } from './flow-columns.js';
 import { applySettings } from './settings.js';
+import { createIngestFolder, removeIngestFolder } from './temp-folders.js';
 import { duckdbTypeOf, FLOW_RECORDS_TABLE } from './schema.js';
 import { quoteIdentifier, sqlLiteral } from './sql-text.js';
 import type { ChunkFile } from './unit-writer.js';
@@ -57,7 +56,7 @@ export class IngestQueue {
     private readonly store: Store,
     private readonly hooks: IngestQueueHooks = {},
   ) {
-    this.folder = mkdtempSync(join(tmpdir(), 'flowlens-ingest-'));
+    this.folder = createIngestFolder();
   }
 
   /** Queues a task that runs inside the group's transaction (begun when needed); resolves with its result. */
@@ -140,7 +139,7 @@ export class IngestQueue {
       }
     } finally {
       if (this.restoreSettings !== null) await this.restoreSettings().catch(() => undefined);
-      rmSync(this.folder, { recursive: true, force: true });
+      removeIngestFolder(this.folder);
     }
   }
 

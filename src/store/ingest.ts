@@ -21,13 +21,17 @@ const UNIT_IDS_AHEAD = 256;
 /** Decides whether a decoded row is kept (time window, action, filter pattern). */
 export type RowPredicate = (format: LogFormat, values: readonly FieldValue[], meta: RowMeta) => boolean;
 
-/** Progress of an ingest, reported after every batch. */
+/** Progress of an ingest, reported after every batch and every unit. */
 export interface IngestProgress {
   unit: string;
+  /** Units stored so far. */
   units: number;
   bytes: number;
   records: number;
   badLines: number;
+  /** Units skipped (already stored, or copies) and units that could not be read, so far. */
+  skippedUnits?: number | undefined;
+  failedUnits?: number | undefined;
 }
 
 /** Options of ingestSources. */
@@ -104,9 +108,11 @@ export async function ingestSources(store: Store, sources: readonly Source[], op
           if (!options.onUnitError || !(error instanceof SourceError)) throw error;
           summary.failedUnits++;
           options.onUnitError(unit, error);
+          reportProgress(options, summary, unit.key);
           continue;
         }
         if (!done) summary.skippedUnits++;
+        reportProgress(options, summary, unit.key);
       }
     }
   } catch (error) {
@@ -193,7 +199,15 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
             await queue.exclusive();
             await logs.settle();
           }
-          options.onProgress?.({ unit: unit.key, units: summary.units, bytes: summary.bytes + bytesRead, records: summary.records + writer.rows + logWriter.rows, badLines: summary.badLines + rejects.length });
+          options.onProgress?.({
+            unit: unit.key,
+            units: summary.units,
+            bytes: summary.bytes + bytesRead,
+            records: summary.records + writer.rows + logWriter.rows,
+            badLines: summary.badLines + rejects.length,
+            skippedUnits: summary.skippedUnits,
+            failedUnits: summary.failedUnits,
+          });
         },
       },
       { format: options.format, onBytes: (n) => (bytesRead += n), logType: options.logType, onLogType: (type) => options.onLogType?.(type, unit) },
@@ -239,6 +253,10 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
     removeUnit(context, unitId, logRows);
     throw error;
   }
+}
+
+function reportProgress(options: IngestOptions, summary: IngestSummary, unit: string): void {
+  options.onProgress?.({ unit, units: summary.units, bytes: summary.bytes, records: summary.records, badLines: summary.badLines, skippedUnits: summary.skippedUnits, failedUnits: summary.failedUnits });
 }
 
 // Forgets a unit that failed or is a copy: its rows still in open chunks are taken back; rows already handed

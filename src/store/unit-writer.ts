@@ -246,6 +246,16 @@ export function sortedRowOrder(keys: Float64Array, rows: number): Uint32Array {
 
 // Writes the chunk's rows to its file in sortedRowOrder, through one reused output buffer.
 function writeSorted(chunk: OpenChunk): void {
+  try {
+    writeSortedRows(chunk);
+  } catch (error) {
+    // writeSync's errors (ENOSPC) carry no path: name the chunk file, so the message can say where.
+    if (error instanceof Error && (error as NodeJS.ErrnoException).path === undefined) (error as NodeJS.ErrnoException).path = chunk.path;
+    throw error;
+  }
+}
+
+function writeSortedRows(chunk: OpenChunk): void {
   const order = sortedRowOrder(chunk.keys, chunk.rows);
   const fd = openSync(chunk.path, 'w');
   try {
