@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync 
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { performance } from 'node:perf_hooks';
 import { measure } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,6 +37,7 @@ export async function measureSmallObjects({ dist, data, work, objects, s3Objects
       for (const entry of set.kinds) {
         const files = listAll(entry.folder).slice(0, share);
         await upload(server, 'small', files.map((path) => [`${entry.kind}/${relative(entry.folder, path)}`, path]), 16);
+        if (entry === set.kinds[0]) rows.push(await getOnly(server, files.map((path) => `${entry.kind}/${relative(entry.folder, path)}`), concurrency));
         const records = files.reduce((sum, path) => sum + (entry.recordsByFile.get(relative(entry.folder, path)) ?? 0), 0);
         const logType = entry.kind === 'vpc' ? [] : ['--log-type', entry.kind];
         rows.push(
@@ -131,6 +133,7 @@ async function startS3rver() {
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_CONFIG_FILE: '/nonexistent/flowlens-bench-aws-config',
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/flowlens-bench-aws-credentials',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   const script = join(root, 'test', 'sources', 'helpers', 's3-server-child.mjs');
   const child = spawn(process.execPath, ['--openssl-legacy-provider', script], { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, S3RVER_PORT: '0' } });
@@ -141,12 +144,14 @@ async function startS3rver() {
   }
   const { port } = JSON.parse(text.slice(0, text.indexOf('\n')));
   const endpoint = `http://127.0.0.1:${port}`;
-  const { S3Client, CreateBucketCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const { S3Client, CreateBucketCommand, GetObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
   const client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
   await client.send(new CreateBucketCommand({ Bucket: 'small' }));
   return {
     endpoint,
     env,
+    get: async (bucket, key) => (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body.transformToByteArray(),
     put: (bucket, key, body) => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length })),
     async stop() {
       client.destroy();
@@ -155,6 +160,18 @@ async function startS3rver() {
       await exited;
     },
   };
+}
+
+// The server's own ceiling: the same objects fetched with the SDK at the same concurrency, nothing parsed or stored.
+async function getOnly(server, keys, concurrency) {
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) await server.get('small', keys[next++].replaceAll('\\', '/'));
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const wall = (performance.now() - started) / 1000;
+  return { name: `s3 GET only (SDK, no ingest) --concurrency ${concurrency}`, objects: keys.length, records: null, wall, cpu: null, rssMb: null, objectsPerSecond: Math.round(keys.length / wall) };
 }
 
 async function upload(server, bucket, pairs, concurrency) {
