@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,6 +172,15 @@ describe('ingest of many small objects from S3 (test S3 server)', () => {
   afterAll(async () => {
     await server?.stop();
     restoreEnv?.();
+  });
+
+  it('counts what a prefix holds (objects and bytes) for the progress totals, like the folder', async () => {
+    const { createS3Source } = await import('../../src/sources/s3/index.js');
+    const paths = await files(join(folder, 'vpc'));
+    const bytes = (await Promise.all(paths.map(async (path) => (await stat(path)).size))).reduce((a, b) => a + b, 0);
+    expect(await createLocalSource(join(folder, 'vpc')).total?.({})).toEqual({ units: paths.length, bytes });
+    const source = await createS3Source('s3://small/vpc/', { endpointUrl: server.endpoint });
+    expect(await source.total?.({})).toEqual({ units: paths.length, bytes });
   });
 
   it.each(['vpc', 's3-access', 'cloudtrail'])('stores every record of %s exactly once with --concurrency 8', async (name) => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatIssue } from '../../parse/index.js';
 import { FlowlensError, formatError, UsageError } from '../../records/index.js';
-import type { Source, SourceTotal } from '../../sources/index.js';
+import type { ListOptions, Source, SourceTotal } from '../../sources/index.js';
 import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../context.js';
 import { logFormatFrom, sourceOptionsFrom } from '../data.js';
@@ -44,7 +44,10 @@ export function registerIngest(program: Command, context: CliContext): void {
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      void countSources(resolved).then((total) => total && progress.total(total.units, total.bytes));
+      // Totals only for the progress line, which only a terminal shows (an S3 prefix is listed a second time).
+      if (context.interactive) {
+        void countSources(resolved, { start: selection.start, end: selection.end }).then((total) => total && progress.total(total.units, total.bytes));
+      }
       // Sources read these when listing, after the store is open: CloudWatch cursors live in the database.
       sourceOptions.cursors = createStoreCursors(store, options.action ? `action=${options.action}` : undefined);
       sourceOptions.onStatus = (_source, message) => progress.note(message);
@@ -105,11 +108,11 @@ export function registerIngest(program: Command, context: CliContext): void {
 }
 
 // What every source lists in all, or undefined when one of them cannot tell (progress then shows no total).
-async function countSources(sources: readonly Source[]): Promise<SourceTotal | undefined> {
+async function countSources(sources: readonly Source[], list: ListOptions): Promise<SourceTotal | undefined> {
   const total: SourceTotal = { units: 0, bytes: 0 };
   for (const source of sources) {
     if (!source.total) return undefined;
-    const one = await source.total({}).catch(() => undefined);
+    const one = await source.total(list).catch(() => undefined);
     if (!one) return undefined;
     total.units += one.units;
     total.bytes += one.bytes;
