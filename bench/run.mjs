@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --records N]`: ingest and query speed of flowlens against the physical limit (zcat) and
+// `npm run bench [-- --records N] [--only small-objects] [--scale]`: ingest and query speed of flowlens against the physical limit (zcat) and
 // DuckDB's own CSV reader, on data from `flowlens generate`. Prints a table, writes bench/results.json.
 // docs/benchmark.md explains every figure.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,15 @@ const { values: args } = parseArgs({
     work: { type: 'string' },
     out: { type: 'string', default: join(here, 'results.json') },
     'skip-peers': { type: 'boolean', default: false },
+    // Small objects of every log type (bench/small-objects.mjs): how many in the folder, how many served by s3rver.
+    'small-objects': { type: 'string', default: '50000' },
+    's3-objects': { type: 'string', default: '3000' },
+    concurrency: { type: 'string', default: '16' },
+    // Only the small-objects rows; --scale runs bench/scale.mjs instead (its own options follow).
+    only: { type: 'string' },
+    scale: { type: 'boolean', default: false },
   },
+  strict: false,
 });
 
 const N = parseCount(args.records);
@@ -54,6 +62,18 @@ const log = (text) => process.stderr.write(`[bench] ${text}\n`);
 
 async function main() {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build (npm run bench does it)`);
+  if (args.scale) {
+    await run(process.execPath, [join(here, 'scale.mjs'), ...process.argv.slice(2).filter((a) => a !== '--scale')], { stdout: 'inherit' });
+    return;
+  }
+  if (args.only === 'small-objects') {
+    await measureSmall();
+    results.machine.loadAverageAtEnd = loadAverage();
+    evaluateSmallTargets();
+    writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`${[machineLine(), smallTable(), targetTable()].join('\n\n')}\n\nresults: ${args.out}\n`);
+    return;
+  }
   const { buildVpcModel } = await import(pathToFileURL(join(dist, 'src', 'generate', 'index.js')).href);
   const attacker = buildVpcModel({ seed: 1 }).external.sshBruteForce;
 
@@ -125,8 +145,10 @@ async function main() {
     if (naiveLoad) results.naiveLoad = { ...results.naiveLoad, [size]: naiveLoad.wall };
   }
 
+  if (parseCount(args['small-objects']) > 0) await measureSmall();
   results.machine.loadAverageAtEnd = loadAverage();
   evaluateTargets();
+  evaluateSmallTargets();
   writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${report()}\n\nresults: ${args.out}\n`);
 }
@@ -216,6 +238,53 @@ function writeList(label, files) {
   return path;
 }
 
+async function measureSmall() {
+  const { measureSmallObjects } = await import('./small-objects.mjs');
+  results.smallObjects = await measureSmallObjects({
+    dist,
+    data: args.data,
+    work,
+    objects: parseCount(args['small-objects']),
+    s3Objects: parseCount(args['s3-objects']),
+    concurrency: Number(args.concurrency),
+    log,
+  });
+}
+
+function evaluateSmallTargets() {
+  for (const row of results.smallObjects ?? []) {
+    if (row.records === null && row.cpu === null) continue; // the server's own ceiling, not an ingest
+    const s3 = row.name.startsWith('s3 ');
+    const target = s3 ? 200 : 1000;
+    results.targets.push({ name: `${row.name}: objects/s`, value: row.objectsPerSecond, target: `≥ ${target}`, met: row.objectsPerSecond >= target, detail: `${row.objects} objects in ${fixed(row.wall)} s, peak RSS ${fixed(row.rssMb, 0)} MB` });
+  }
+}
+
+function smallTable() {
+  return renderTable(
+    ['small objects (1-10 KB each)', 'objects', 'records', 'wall s', 'cpu s', 'objects/s', 'peak RSS MB'],
+    (results.smallObjects ?? []).map((r) => [r.name, r.objects, r.records, fixed(r.wall), fixed(r.cpu), r.objectsPerSecond, fixed(r.rssMb, 0)]),
+  );
+}
+
+function machineLine() {
+  return `machine: ${results.machine.cpus} cpus, ${results.machine.memoryGb} GB, node ${results.machine.node}, load average ${results.machine.loadAverageAtStart} at start, ${loadAverage()} at end`;
+}
+
+function targetTable() {
+  return renderTable(
+    ['target', 'measured', 'target', 'met', 'best possible: any / flowlens', 'detail'],
+    results.targets.map((t) => [
+      t.name,
+      fixed(t.value),
+      t.target,
+      t.met === null ? '-' : t.met ? 'yes' : t.reachable === false ? 'NO (unreachable)' : 'NO',
+      t.bestPossible ? `${fixed(t.bestPossible.any)} / ${fixed(t.bestPossible.ours)}` : '',
+      t.detail,
+    ]),
+  );
+}
+
 function evaluateTargets() {
   const { zcat, ingestGz, ingestPlain, duckdbGz, duckdbPlain } = results.ingest;
   const t = (name, value, target, ok, detail, best) =>
@@ -281,25 +350,7 @@ function report() {
       rows.map((q) => [q.name, fixed(q.oursMs, 0), fixed(q.naiveMs, 0), q.oursMs && q.naiveMs ? fixed(q.oursMs / q.naiveMs) : '-', fixed(q.beforeMs, 0), q.note]),
     ),
   );
-  const targets = renderTable(
-    ['target', 'measured', 'target', 'met', 'best possible: any / flowlens', 'detail'],
-    results.targets.map((t) => [
-      t.name,
-      fixed(t.value),
-      t.target,
-      t.met === null ? '-' : t.met ? 'yes' : t.reachable === false ? 'NO (unreachable)' : 'NO',
-      t.bestPossible ? `${fixed(t.bestPossible.any)} / ${fixed(t.bestPossible.ours)}` : '',
-      t.detail,
-    ]),
-  );
-  return [
-    `machine: ${results.machine.cpus} cpus, ${results.machine.memoryGb} GB, node ${results.machine.node}, load average ${results.machine.loadAverageAtStart} at start, ${loadAverage()} at end`,
-    ingestTable,
-    floorTable,
-    rssTable,
-    ...queryTables,
-    targets,
-  ].join('\n\n');
+  return [machineLine(), ingestTable, floorTable, rssTable, ...queryTables, ...(results.smallObjects ? [smallTable()] : []), targetTable()].join('\n\n');
 }
 
 function parseCount(text) {

@@ -21,6 +21,8 @@ export interface AwsLogsOptions {
   bucket?: string | undefined;
   out?: string | undefined;
   stream?: Writable | undefined;
+  /** Seconds of requests per object (default 3600: one object per hour). */
+  objectSeconds?: number | undefined;
 }
 
 /** What writeAwsLogs wrote. */
@@ -49,10 +51,11 @@ export async function writeAwsLogs(options: AwsLogsOptions): Promise<AwsLogsSumm
   const span = Math.max(1, Math.round(options.hours * 3600));
   const times = Array.from({ length: options.records }, () => options.start + random.int(span)).sort((a, b) => a - b);
   const events = times.map((time, i) => simulateRequest(random, time, i));
-  // One object per hour, as AWS delivers both kinds of logs in small time slices.
+  // One object per hour (or per objectSeconds), as AWS delivers both kinds of logs in small time slices.
+  const slice = Math.max(1, Math.round(options.objectSeconds ?? 3600));
   const hours = new Map<number, Request[]>();
   for (const event of events) {
-    const hour = Math.floor(event.time / 3600) * 3600;
+    const hour = Math.floor(event.time / slice) * slice;
     const batch = hours.get(hour);
     if (batch) batch.push(event);
     else hours.set(hour, [event]);
@@ -60,7 +63,7 @@ export async function writeAwsLogs(options: AwsLogsOptions): Promise<AwsLogsSumm
   const objects: string[] = [];
   for (const [hour, batch] of hours) {
     const d = new Date(hour * 1000);
-    const [y, m, day, h] = [d.getUTCFullYear(), pad(d.getUTCMonth() + 1), pad(d.getUTCDate()), pad(d.getUTCHours())];
+    const [y, m, day, h, mi, se] = [d.getUTCFullYear(), pad(d.getUTCMonth() + 1), pad(d.getUTCDate()), pad(d.getUTCHours()), pad(d.getUTCMinutes()), pad(d.getUTCSeconds())];
     const id = random.uint32().toString(16).toUpperCase().padStart(8, '0');
     const text =
       options.kind === 's3-access'
@@ -74,8 +77,8 @@ export async function writeAwsLogs(options: AwsLogsOptions): Promise<AwsLogsSumm
     // CloudTrail writes gzipped JSON under AWSLogs/{account}/CloudTrail/{region}/YYYY/MM/DD/.
     const key =
       options.kind === 's3-access'
-        ? `${account}/${region}/${bucket}/${y}/${m}/${day}/${y}-${m}-${day}-${h}-00-00-${id}${id}`
-        : `AWSLogs/${account}/CloudTrail/${region}/${y}/${m}/${day}/${account}_CloudTrail_${region}_${y}${m}${day}T${h}00Z_${id}.json.gz`;
+        ? `${account}/${region}/${bucket}/${y}/${m}/${day}/${y}-${m}-${day}-${h}-${mi}-${se}-${id}${id}`
+        : `AWSLogs/${account}/CloudTrail/${region}/${y}/${m}/${day}/${account}_CloudTrail_${region}_${y}${m}${day}T${h}${mi}Z_${id}.json.gz`;
     const path = join(options.out, key);
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, options.kind === 's3-access' ? text : gzipSync(text));

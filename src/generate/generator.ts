@@ -29,6 +29,8 @@ export interface GenerateOptions {
   maxObjectBytes?: number | undefined;
   /** True (default): one object per hour, as flow logs arrive in S3; false: one continuous stream. */
   split?: boolean | undefined;
+  /** Seconds of records per object when split (default 3600; 300 or 600 as AWS's 5- and 10-minute delivery). */
+  objectSeconds?: number | undefined;
 }
 
 /** One output object (an S3 log file): its index, the epoch second its records start at, and its file-name hash. */
@@ -80,6 +82,7 @@ export interface ResolvedGenerateOptions {
   format: LogFormat;
   maxObjectBytes: number;
   split: boolean;
+  objectSeconds: number;
   model: VpcModel;
 }
 
@@ -100,6 +103,7 @@ export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenera
     format,
     maxObjectBytes: options.maxObjectBytes ?? GENERATE_DEFAULTS.maxObjectBytes,
     split: options.split ?? true,
+    objectSeconds: Math.max(60, Math.round((options.objectSeconds ?? 3600) / 60) * 60),
     model: buildVpcModel({ seed, accountId: options.accountId, region: options.region }),
   };
 }
@@ -120,7 +124,7 @@ export function* generateFlowLogChunks(options: GenerateOptions = {}): Generator
   const header = Buffer.from(o.style === 's3' ? `${o.format.header}\n` : '');
   // Objects open lazily at their first chunk, so an hour without records writes no empty file.
   let object: GeneratedObject | null = null;
-  let objectTime = o.split ? o.start - (o.start % 3600) : o.start;
+  let objectTime = o.split ? o.start - (o.start % o.objectSeconds) : o.start;
   let objectBytes = 0;
   let index = 0;
   const flush = (): GeneratedChunk => {
@@ -139,7 +143,7 @@ export function* generateFlowLogChunks(options: GenerateOptions = {}): Generator
   for (let slice = 0; slice < slices; slice++) {
     const sliceStart = o.start + slice * SLICE_SECONDS;
     simulator.sliceStart = sliceStart;
-    if (o.split && sliceStart % 3600 === 0 && slice > 0) {
+    if (o.split && sliceStart % o.objectSeconds === 0 && slice > 0) {
       if (emitter.records > 0) yield flush();
       object = null;
       objectTime = sliceStart;

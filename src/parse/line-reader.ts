@@ -125,7 +125,8 @@ async function maybeGunzip(input: Readable, options: ReadLinesOptions): Promise<
     { objectMode: false },
   );
   if (head && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+    // A small object gets a small output buffer: 256 KiB per object is garbage to collect when thousands are read.
+    const gunzip = createGunzip({ chunkSize: head.length < 64 * 1024 ? 64 * 1024 : 256 * 1024 });
     replay.on('error', (error) => gunzip.destroy(error));
     return replay.pipe(gunzip);
   }

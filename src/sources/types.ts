@@ -33,6 +33,14 @@ export interface Source {
   readonly name: string;
   /** Lists the units to read, in a stable order. */
   units(options: ListOptions): AsyncIterable<SourceUnit>;
+  /** Counts what units() would list (objects and bytes) without reading them, for progress; absent when unknown. */
+  total?(options: ListOptions): Promise<SourceTotal>;
+}
+
+/** What a source's listing holds in all. */
+export interface SourceTotal {
+  units: number;
+  bytes: number;
 }
 
 /** Options every source accepts from the command line (AWS ones are ignored by local sources). */

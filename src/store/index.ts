@@ -11,3 +11,5 @@ export * from './cursors.js';
 export * from './rollups.js';
 export * from './settings.js';
 export * from './sandbox.js';
+export * from './temp-folders.js';
+export * from './disk-errors.js';

@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { LogFormat } from '../parse/index.js';
 import type { SourceUnit } from '../sources/index.js';
 import type { Store } from './database.js';
 import { ensureFlowColumns } from './flow-columns.js';
 import { applySettings } from './settings.js';
+import { createIngestFolder, removeIngestFolder } from './temp-folders.js';
 import { duckdbTypeOf, FLOW_RECORDS_TABLE } from './schema.js';
 import { quoteIdentifier, sqlLiteral } from './sql-text.js';
 import type { ChunkFile } from './unit-writer.js';
@@ -20,6 +19,15 @@ const GROUP_MS = 30_000;
 const INGEST_MEMORY_LIMIT = '128MB';
 // read_csv's buffer (default 32 MB) is allocated per file being read; small buffers keep memory flat.
 const CSV_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** Work the owner of an IngestQueue adds to its transactions. */
+export interface IngestQueueHooks {
+  /**
+   * Called when a commit is queued, while only finished units have written rows: hands their open chunks to
+   * add(), and returns the work that must run in the same transaction just before its COMMIT (ledger rows).
+   */
+  seal?: (() => (() => Promise<void>) | undefined) | undefined;
+}
 
 /**
  * The store side of an ingest, run one task at a time in submission order while JavaScript goes on
@@ -44,8 +52,11 @@ export class IngestQueue {
   /** Puts back the DuckDB settings changed for the ingest (called by finish()); null until the first task. */
   private restoreSettings: (() => Promise<void>) | null = null;
 
-  constructor(private readonly store: Store) {
-    this.folder = mkdtempSync(join(tmpdir(), 'flowlens-ingest-'));
+  constructor(
+    private readonly store: Store,
+    private readonly hooks: IngestQueueHooks = {},
+  ) {
+    this.folder = createIngestFolder();
   }
 
   /** Queues a task that runs inside the group's transaction (begun when needed); resolves with its result. */
@@ -97,25 +108,23 @@ export class IngestQueue {
     void load.then(() => (this.loads = this.loads.filter((l) => l !== load)));
   }
 
-  /** Drops a unit's chunks that are not loaded yet (the unit failed or is a copy); the caller deletes rows already loaded. */
-  dropPending(unitId: number): void {
-    const kept = this.pending.filter((chunk) => chunk.unitId !== unitId);
-    for (const chunk of this.pending) if (chunk.unitId === unitId) rmSync(chunk.path, { force: true });
-    this.pending = kept;
-    this.pendingRows = kept.reduce((sum, chunk) => sum + chunk.rows, 0);
-  }
-
   /** Waits while more than one load is queued, so parsing never runs far ahead of DuckDB (bounded temporary files). */
   async backpressure(): Promise<void> {
     while (this.loads.length > 1) await this.loads[0];
     if (this.failure) throw this.failure;
   }
 
+  /** True when a unit of this many rows finishing now will close the group (see finished()). */
+  commitDue(rows: number): boolean {
+    return this.groupRows + rows >= GROUP_ROWS || (this.inTransaction && performance.now() - this.groupSince >= GROUP_MS);
+  }
+
   /** Records a finished unit; queues the commit once the group holds enough rows or time. The unit's `committed` runs after it. */
   finished(unit: SourceUnit, rows: number): void {
+    const due = this.commitDue(rows);
     this.waiting.push(unit);
     this.groupRows += rows;
-    if (this.groupRows >= GROUP_ROWS || performance.now() - this.groupSince >= GROUP_MS) this.commit();
+    if (due) this.commit();
   }
 
   /** Commits what is finished (after an error too: the units before it are whole) and removes the temporary folder; rolls back after a store failure. */
@@ -130,11 +139,12 @@ export class IngestQueue {
       }
     } finally {
       if (this.restoreSettings !== null) await this.restoreSettings().catch(() => undefined);
-      rmSync(this.folder, { recursive: true, force: true });
+      removeIngestFolder(this.folder);
     }
   }
 
   private commit(): void {
+    const beforeCommit = this.hooks.seal?.();
     this.loadPending();
     const units = this.waiting;
     this.waiting = [];
@@ -142,6 +152,7 @@ export class IngestQueue {
     this.tail = this.tail.then(async () => {
       if (this.failure || !this.inTransaction) return;
       try {
+        await beforeCommit?.();
         await this.store.run('COMMIT');
         this.inTransaction = false;
         for (const unit of units) await unit.committed?.();

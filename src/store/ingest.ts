@@ -8,22 +8,30 @@ import type { FieldValue } from '../records/index.js';
 import type { ListOptions, Source, SourceUnit } from '../sources/index.js';
 import type { Store } from './database.js';
 import { FLOW_RECORDS_TABLE } from './schema.js';
+import { sqlLiteral } from './sql-text.js';
 import { IngestQueue } from './ingest-queue.js';
 import { LedgerCache } from './ledger.js';
 import { UnitWriter } from './unit-writer.js';
-import { deleteLogUnitRows, LogUnitWriter } from './log-writer.js';
+import { deleteLogUnitRows, LogStager, LogUnitWriter } from './log-writer.js';
 import type { LogRowPredicate } from './log-writer.js';
+
+const LEDGER_ROWS_PER_INSERT = 1000;
+const UNIT_IDS_AHEAD = 256;
 
 /** Decides whether a decoded row is kept (time window, action, filter pattern). */
 export type RowPredicate = (format: LogFormat, values: readonly FieldValue[], meta: RowMeta) => boolean;
 
-/** Progress of an ingest, reported after every batch. */
+/** Progress of an ingest, reported after every batch and every unit. */
 export interface IngestProgress {
   unit: string;
+  /** Units stored so far. */
   units: number;
   bytes: number;
   records: number;
   badLines: number;
+  /** Units skipped (already stored, or copies) and units that could not be read, so far. */
+  skippedUnits?: number | undefined;
+  failedUnits?: number | undefined;
 }
 
 /** Options of ingestSources. */
@@ -76,7 +84,20 @@ export async function ingestSources(store: Store, sources: readonly Source[], op
   const summary: IngestSummary = { units: 0, skippedUnits: 0, records: 0, filteredOut: 0, badLines: 0, duplicates: 0, bytes: 0, seconds: 0, failedUnits: 0 };
   const ledger = await LedgerCache.load(store);
   const list: ListOptions = { ...options.list, isIngested: async (key, fingerprint) => ledger.isIngested(key, fingerprint) };
-  const context: IngestContext = { store, options, summary, ledger, queue: new IngestQueue(store), unitIds: [] };
+  const logs = new LogStager(store);
+  let ledgerRows: LedgerRow[] = [];
+  const late: { writer?: UnitWriter } = {};
+  const queue = new IngestQueue(store, {
+    seal() {
+      late.writer?.seal();
+      const rows = ledgerRows;
+      ledgerRows = [];
+      return rows.length > 0 ? () => writeLedgerRows(store, rows) : undefined;
+    },
+  });
+  const writer = new UnitWriter(queue.folder, (chunk) => queue.add(chunk));
+  late.writer = writer;
+  const context: IngestContext = { store, options, summary, ledger, queue, logs, writer, ledgerRows: (row) => ledgerRows.push(row), unitIds: [] };
   try {
     for (const source of sources) {
       for await (const unit of source.units(list)) {
@@ -87,17 +108,28 @@ export async function ingestSources(store: Store, sources: readonly Source[], op
           if (!options.onUnitError || !(error instanceof SourceError)) throw error;
           summary.failedUnits++;
           options.onUnitError(unit, error);
+          reportProgress(options, summary, unit.key);
           continue;
         }
         if (!done) summary.skippedUnits++;
+        reportProgress(options, summary, unit.key);
       }
     }
   } catch (error) {
     // The units finished before the error are whole: commit them, then report the error.
-    await context.queue.finish().catch(() => undefined);
+    await flushLogs(context).catch(() => undefined);
+    await queue.finish().catch(() => undefined);
+    writer.discardAll();
+    await logs.close();
     throw error;
   }
-  await context.queue.finish();
+  try {
+    await flushLogs(context);
+    await queue.finish();
+  } finally {
+    writer.discardAll();
+    await logs.close();
+  }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
 }
@@ -108,12 +140,18 @@ interface IngestContext {
   summary: IngestSummary;
   ledger: LedgerCache;
   queue: IngestQueue;
+  /** Stages the S3 access / CloudTrail rows of every unit. */
+  logs: LogStager;
+  /** Writes the flow rows of every unit to chunk files. */
+  writer: UnitWriter;
+  /** Adds a finished unit's ledger row to the current group (written just before its commit). */
+  ledgerRows: (row: LedgerRow) => void;
   /** Unit ids taken from the sequence in advance. */
   unitIds: number[];
 }
 
 async function ingestUnit(context: IngestContext, source: Source, unit: SourceUnit): Promise<boolean> {
-  const { store, options, summary, ledger, queue } = context;
+  const { store, options, summary, ledger, queue, logs, writer } = context;
   const previous = ledger.versions(unit.key);
   if (previous.some((entry) => entry.fingerprint === unit.fingerprint)) {
     options.onUnitSkipped?.(unit, 'already ingested');
@@ -122,8 +160,8 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
   const unitId = await nextUnitId(context);
   let bytesRead = 0;
   let logRows = false;
-  const writer = new UnitWriter(unitId, queue.folder, (chunk) => queue.add(chunk));
-  const logWriter = new LogUnitWriter(store, unitId);
+  writer.beginUnit(unitId);
+  const logWriter = new LogUnitWriter(logs, unitId);
   try {
     const hash = createHash('sha256');
     const rejects: ParseIssue[] = [];
@@ -156,26 +194,33 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
         },
         async afterBatch() {
           await queue.backpressure();
-          if (logRows) {
-            // The S3 access / CloudTrail writer uses the connection directly: only once the queue is idle.
+          // The S3 access / CloudTrail stager uses the connection directly: only once the queue is idle.
+          if (logs.needsSettle) {
             await queue.exclusive();
-            await logWriter.settle();
+            await logs.settle();
           }
-          options.onProgress?.({ unit: unit.key, units: summary.units, bytes: summary.bytes + bytesRead, records: summary.records + writer.rows + logWriter.rows, badLines: summary.badLines + rejects.length });
+          options.onProgress?.({
+            unit: unit.key,
+            units: summary.units,
+            bytes: summary.bytes + bytesRead,
+            records: summary.records + writer.rows + logWriter.rows,
+            badLines: summary.badLines + rejects.length,
+            skippedUnits: summary.skippedUnits,
+            failedUnits: summary.failedUnits,
+          });
         },
       },
       { format: options.format, onBytes: (n) => (bytesRead += n), logType: options.logType, onLogType: (type) => options.onLogType?.(type, unit) },
     );
-    writer.close();
-    if (logRows) {
+    if (logs.needsSettle) {
       await queue.exclusive();
-      await logWriter.close();
+      await logs.settle();
     }
     const contentHash = hash.digest('hex');
     // The earlier version of this same unit is no twin: a touched file with unchanged content is read again.
     const twin = ledger.twin(contentHash, previous.map((entry) => entry.unitId));
     if (twin && counts.records > 0) {
-      removeUnit(context, unitId);
+      removeUnit(context, unitId, logRows);
       options.onUnitSkipped?.(unit, `same content as ${twin.key}`);
       summary.bytes += bytesRead;
       return false;
@@ -186,18 +231,16 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
     }
     let duplicates = 0;
     if (unit.dedupeEvents) {
+      writer.seal();
       queue.loadPending();
       duplicates = await queue.run(() => dropDuplicateEvents(store, unitId));
     }
     const rows = writer.rows + logWriter.rows - duplicates;
-    queue.submit(async () => {
-      await writeRejects(store, unitId, rejects);
-      await store.run(
-        'INSERT INTO ingest_units (unit_id, source, unit_key, fingerprint, content_hash, records, bad_lines, duplicates, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())',
-        [unitId, source.name, unit.key, unit.fingerprint, contentHash, rows, rejects.length, duplicates],
-      );
-    });
+    if (rejects.length > 0) queue.submit(() => writeRejects(store, unitId, rejects));
+    context.ledgerRows([unitId, source.name, unit.key, unit.fingerprint, contentHash, rows, rejects.length, duplicates]);
     ledger.add({ unitId, key: unit.key, fingerprint: unit.fingerprint, contentHash });
+    // A commit takes the staged S3 access / CloudTrail rows along: move them while only finished units have any.
+    if (queue.commitDue(rows)) await flushLogs(context);
     queue.finished(unit, rows);
     summary.units++;
     summary.records += rows;
@@ -207,22 +250,50 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
     summary.bytes += bytesRead;
     return true;
   } catch (error) {
-    writer.discard();
-    await logWriter.abort().catch(() => undefined);
-    removeUnit(context, unitId);
+    removeUnit(context, unitId, logRows);
     throw error;
   }
 }
 
-// Forgets a unit that failed or is a copy: its chunks not loaded yet are dropped, its loaded rows deleted.
-function removeUnit(context: IngestContext, unitId: number): void {
-  context.queue.dropPending(unitId);
-  context.queue.submit(() => deleteUnit(context.store, unitId));
+function reportProgress(options: IngestOptions, summary: IngestSummary, unit: string): void {
+  options.onProgress?.({ unit, units: summary.units, bytes: summary.bytes, records: summary.records, badLines: summary.badLines, skippedUnits: summary.skippedUnits, failedUnits: summary.failedUnits });
+}
+
+// Forgets a unit that failed or is a copy: its rows still in open chunks are taken back; rows already handed
+// to the queue are loaded and then deleted, as are its staged S3 access / CloudTrail rows.
+function removeUnit(context: IngestContext, unitId: number, logRows: boolean): void {
+  const spilled = context.writer.discardUnit();
+  if (!spilled && !logRows) return;
+  context.queue.loadPending();
+  context.queue.submit(async () => {
+    await context.logs.flush();
+    await deleteUnit(context.store, unitId);
+  });
+}
+
+// Moves every staged S3 access / CloudTrail row into its table, once the queue is idle.
+async function flushLogs(context: IngestContext): Promise<void> {
+  if (!context.logs.hasPending) return;
+  await context.queue.exclusive();
+  await context.logs.flush();
+}
+
+/** A unit's ledger row: unit_id, source, unit_key, fingerprint, content_hash, records, bad_lines, duplicates. */
+type LedgerRow = [number, string, string, string, string, number, number, number];
+
+// Writes the ledger rows of a group's units, many per statement (completed_at: the time of the group's commit).
+async function writeLedgerRows(store: Store, rows: readonly LedgerRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += LEDGER_ROWS_PER_INSERT) {
+    const values = rows.slice(i, i + LEDGER_ROWS_PER_INSERT).map((row) => `(${row.map(sqlLiteral).join(', ')}, now())`);
+    await store.run(
+      `INSERT INTO ingest_units (unit_id, source, unit_key, fingerprint, content_hash, records, bad_lines, duplicates, completed_at) VALUES ${values.join(', ')}`,
+    );
+  }
 }
 
 async function nextUnitId(context: IngestContext): Promise<number> {
   if (context.unitIds.length === 0) {
-    const result = await context.queue.run(() => context.store.query("SELECT nextval('ingest_unit_seq') AS id FROM range(64)"));
+    const result = await context.queue.run(() => context.store.query(`SELECT nextval('ingest_unit_seq') AS id FROM range(${UNIT_IDS_AHEAD})`));
     context.unitIds.push(...result.rows.map((row) => Number(row.id)).sort((a, b) => a - b));
   }
   return context.unitIds.shift() as number;

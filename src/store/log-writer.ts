@@ -25,34 +25,44 @@ interface Staging {
 }
 
 /**
- * Writes one unit's S3 access / CloudTrail rows into their tables through a staging table per type: numbers
- * and times are appended as DOUBLE, structs as JSON text, and one INSERT … SELECT casts a batch into the
- * table (JSON → STRUCT for useridentity, resources, ...), tagged with the unit id.
+ * Writes the S3 access / CloudTrail rows of every unit of an ingest into their tables through one staging table
+ * per type, shared by all units (a table and an appender per unit kept DuckDB's blocks pinned until the commit,
+ * so a few hundred small objects ran out of memory): numbers and times are appended as DOUBLE, structs as JSON
+ * text, each row tagged with its unit id, and one INSERT … SELECT casts a batch into the table (JSON → STRUCT for
+ * useridentity, resources, ...). Only call its async methods when nothing else uses the connection.
  */
-export class LogUnitWriter {
+export class LogStager {
   private readonly stagings = new Map<LogTableType, Staging>();
-  private backlog: { type: LogTableType; values: LogValue[] }[] = [];
+  private backlog: { type: LogTableType; unitId: number; values: LogValue[] }[] = [];
   private pending = 0;
-  rows = 0;
+  /** Rows moved into the log tables since the last call of takeMoved(). */
+  private moved = 0;
 
-  constructor(
-    private readonly store: Store,
-    private readonly unitId: number,
-  ) {}
+  constructor(private readonly store: Store) {}
 
-  /** Appends one decoded row (copied when its type's staging table does not exist yet); call settle() after each batch. */
-  row(type: LogTableType, values: readonly LogValue[]): void {
+  /** Appends one decoded row of a unit (copied when its type's staging table does not exist yet); call settle() after each batch. */
+  row(type: LogTableType, unitId: number, values: readonly LogValue[]): void {
     const staging = this.stagings.get(type);
     if (!staging) {
-      this.backlog.push({ type, values: [...values] });
+      this.backlog.push({ type, unitId, values: [...values] });
       return;
     }
     const { appender, appenders } = staging;
     for (let i = 0; i < appenders.length; i++) (appenders[i] as AppendValue)(appender, values[i] ?? null);
+    appender.appendInteger(unitId);
     appender.endRow();
     staging.rows++;
-    this.rows++;
     this.pending++;
+  }
+
+  /** True when settle() has work: rows of a new type wait, or enough rows to flush. */
+  get needsSettle(): boolean {
+    return this.backlog.length > 0 || this.pending >= FLUSH_ROWS;
+  }
+
+  /** True when rows wait in the appenders or the backlog. */
+  get hasPending(): boolean {
+    return this.pending > 0 || this.backlog.length > 0;
   }
 
   /** Creates staging tables for new types, appends their rows, and flushes large batches. */
@@ -60,59 +70,76 @@ export class LogUnitWriter {
     if (this.backlog.length > 0) {
       const backlog = this.backlog;
       this.backlog = [];
-      for (const { type, values } of backlog) {
+      for (const { type, unitId, values } of backlog) {
         if (!this.stagings.has(type)) await this.createStaging(type);
-        this.row(type, values);
+        this.row(type, unitId, values);
       }
     }
+    // Below DuckDB's own appender flush (100 chunks of 2048 rows), so rows only reach the connection here.
     if (this.pending >= FLUSH_ROWS) await this.flush();
   }
 
-  /** Moves staged rows into the log tables. */
+  /** Moves every staged row into the log tables. */
   async flush(): Promise<void> {
+    await this.settle();
     for (const staging of this.stagings.values()) {
       if (staging.rows === 0) continue;
       staging.appender.flushSync();
       await this.store.run(staging.insertSql);
       await this.store.run(`DELETE FROM ${staging.table}`);
+      this.moved += staging.rows;
       staging.rows = 0;
     }
     this.pending = 0;
   }
 
-  /** Flushes and drops the staging tables. */
-  async close(): Promise<void> {
-    await this.settle();
-    await this.flush();
-    for (const staging of this.stagings.values()) {
-      staging.appender.closeSync();
-      await this.store.run(`DROP TABLE IF EXISTS ${staging.table}`);
-    }
-    this.stagings.clear();
+  /** Returns and resets the count of rows moved into the log tables (the queue commits after enough). */
+  takeMoved(): number {
+    const moved = this.moved;
+    this.moved = 0;
+    return moved;
   }
 
-  /** Closes the appenders without loading (the transaction is being rolled back). */
-  async abort(): Promise<void> {
+  /** Closes the appenders and drops the staging tables; unflushed rows are lost (flush first to keep them). */
+  async close(): Promise<void> {
     for (const staging of this.stagings.values()) {
       try {
         staging.appender.closeSync();
       } catch {
-        // already closed or failed
+        // already closed, or its connection failed
       }
+      await this.store.run(`DROP TABLE IF EXISTS ${staging.table}`).catch(() => undefined);
     }
     this.stagings.clear();
     this.backlog = [];
+    this.pending = 0;
   }
 
   private async createStaging(type: LogTableType): Promise<void> {
-    const table = `flowlens_log_staging_${this.unitId}_${this.stagings.size}`;
+    const table = `flowlens_log_staging_${process.pid}_${this.stagings.size}`;
     const stagingColumns = type.columns.map((c) => `${quoteIdentifier(c.name)} ${stagingType(c)}`);
     const selects = type.columns.map(selectExpression);
-    await this.store.run(`CREATE TEMP TABLE ${table} (${stagingColumns.join(', ')})`);
+    await this.store.run(`CREATE OR REPLACE TEMP TABLE ${table} (${stagingColumns.join(', ')}, unit_id INTEGER)`);
     const appender = await this.store.connection.createAppender(table, 'main', 'temp');
     const targets = [...type.columns.map((c) => quoteIdentifier(c.name)), 'unit_id'];
-    const insertSql = `INSERT INTO ${quoteIdentifier(type.table)} (${targets.join(', ')}) SELECT ${selects.join(', ')}, ${this.unitId} FROM ${table}`;
+    const insertSql = `INSERT INTO ${quoteIdentifier(type.table)} (${targets.join(', ')}) SELECT ${selects.join(', ')}, unit_id FROM ${table}`;
     this.stagings.set(type, { table, appender, appenders: type.columns.map(appenderOf), insertSql, rows: 0 });
+  }
+}
+
+/** One unit's view of the shared LogStager: counts the unit's rows. */
+export class LogUnitWriter {
+  rows = 0;
+
+  constructor(
+    private readonly stager: LogStager,
+    private readonly unitId: number,
+  ) {}
+
+  /** Appends one decoded row of this unit. */
+  row(type: LogTableType, values: readonly LogValue[]): void {
+    this.stager.row(type, this.unitId, values);
+    this.rows++;
   }
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { addressToBigInt, parseIPv4 } from '../records/index.js';
 import type { FieldValue } from '../records/index.js';
@@ -12,12 +12,11 @@ const TAIL_KEY = 0x1_0000_0000;
 // Room for the appended columns: two 128-bit decimal numbers, the event id `-`, the unit id, separators, newline.
 const SUFFIX_BYTES = 128;
 
-/** A finished chunk file: rows of one unit in one format, ready for DuckDB's read_csv (see loadChunksSql). */
+/** A finished chunk file: rows of one format (of one or more units), ready for DuckDB's read_csv (see loadChunksSql). */
 export interface ChunkFile {
   readonly format: LogFormat;
   readonly path: string;
   readonly rows: number;
-  readonly unitId: number;
 }
 
 /** Receives chunk files as they fill up; the ingest queue loads them, several at a time. */
@@ -36,35 +35,52 @@ interface OpenChunk {
   keys: Float64Array;
   srcIndex: number;
   dstIndex: number;
+  /** Rows and bytes the chunk held when the current unit began (its rows follow them). */
+  markRows: number;
+  markLength: number;
 }
 
 /**
- * Writes one unit's validated rows to temporary chunk files, one per format: each row is the record's
- * own bytes (or its normalized values), then srcaddr and dstaddr as 128-bit numbers, the event id and
- * the unit id — built in a byte buffer with no intermediate strings on the fast path. A chunk's rows are
- * written ordered by source address (stable: arrival order within an address), so one address's records
- * sit together in the store: findip reads a few blocks instead of every one, and the columns compress to
- * about half. Full chunks go to the receiver, which loads them with DuckDB's `read_csv`: no per-value
- * N-API call is made.
+ * Writes the validated rows of an ingest's units, one unit after the other, to temporary chunk files, one
+ * open chunk per format shared by consecutive units (so a small object costs no file of its own): each row
+ * is the record's own bytes (or its normalized values), then srcaddr and dstaddr as 128-bit numbers, the
+ * event id and the unit id — built in a byte buffer with no intermediate strings on the fast path. A chunk's
+ * rows are written ordered by source address (stable: arrival order within an address), so one address's
+ * records sit together in the store: findip reads a few blocks instead of every one, and the columns
+ * compress to about half. Full or sealed chunks go to the receiver, which loads them with DuckDB's
+ * `read_csv`: no per-value N-API call is made.
  */
 export class UnitWriter {
-  private readonly chunks = new Map<LogFormat, OpenChunk>();
-  private readonly unitSuffix: Buffer;
+  private readonly chunks = new Map<string, OpenChunk>();
+  private unitSuffix = Buffer.alloc(0);
   private chunkCount = 0;
+  private spilled = false;
+  /** The unit being written. */
+  unitId = -1;
+  /** Rows written for the current unit. */
   rows = 0;
 
   /** Writes chunk files into `folder` (an ingest's temporary folder) and hands full ones to `receive`. */
   constructor(
-    readonly unitId: number,
     private readonly folder: string,
     private readonly receive: ChunkReceiver,
-  ) {
+  ) {}
+
+  /** Starts the rows of a unit: those that follow are tagged with its id, and discardUnit() can take them back. */
+  beginUnit(unitId: number): void {
+    this.unitId = unitId;
     this.unitSuffix = Buffer.from(` - ${unitId}\n`, 'latin1');
+    this.rows = 0;
+    this.spilled = false;
+    for (const chunk of this.chunks.values()) {
+      chunk.markRows = chunk.rows;
+      chunk.markLength = chunk.length;
+    }
   }
 
   /** Appends a record the decoder's byte test accepted, as its bytes `[start, end)`, with its address numbers (-1 when missing). */
   rawRecord(format: LogFormat, bytes: Buffer, start: number, end: number, src: number, dst: number): void {
-    const chunk = this.chunks.get(format) ?? this.openChunk(format);
+    const chunk = this.chunks.get(format.header) ?? this.openChunk(format);
     const length = end - start;
     this.reserve(chunk, length + SUFFIX_BYTES);
     this.begin(chunk, sortKey(src < 0 ? -1 : src - IPV4_MAPPED_BASE));
@@ -83,7 +99,7 @@ export class UnitWriter {
 
   /** Appends a line the decoder's string fast test accepted (valid, single-spaced, IPv4 only) as it is. */
   rawLine(format: LogFormat, line: string): void {
-    const chunk = this.chunks.get(format) ?? this.openChunk(format);
+    const chunk = this.chunks.get(format.header) ?? this.openChunk(format);
     const tokens = line.split(' ');
     const v4 = (index: number): number => (index < 0 ? -1 : parseIPv4(tokens[index] ?? '-'));
     const address = (value: number): string => numberText(value < 0 ? -1 : IPV4_MAPPED_BASE + value);
@@ -93,7 +109,7 @@ export class UnitWriter {
 
   /** Appends one decoded row. */
   row(format: LogFormat, values: readonly FieldValue[], meta: RowMeta): void {
-    const chunk = this.chunks.get(format) ?? this.openChunk(format);
+    const chunk = this.chunks.get(format.header) ?? this.openChunk(format);
     const text = meta.text;
     // Normalized text: AWS's own single-spaced line when it is one, else rebuilt from the values.
     let line = isSingleSpaced(text) && meta.eventId === undefined && meta.line > 0 ? text : joinValues(values);
@@ -102,18 +118,31 @@ export class UnitWriter {
     this.appendText(chunk, line, sortKey(chunk.srcIndex < 0 ? -1 : parseIPv4((values[chunk.srcIndex] as string | null) ?? '-')));
   }
 
-  /** Hands every open chunk to the receiver; call once at the end of the unit. */
-  close(): void {
-    for (const chunk of this.chunks.values()) this.finish(chunk);
+  /** Hands every open chunk to the receiver (before a commit, or when the current unit's rows must be in the store). */
+  seal(): void {
+    for (const chunk of this.chunks.values()) {
+      if (chunk.rows > chunk.markRows) this.spilled = true;
+      this.finish(chunk);
+    }
     this.chunks.clear();
   }
 
-  /** Removes the unit's open chunk files without handing them on (the unit failed or is a copy). */
-  discard(): void {
+  /**
+   * Takes back the current unit's rows still in open chunks (the unit failed or is a copy). Returns true when
+   * some of its rows had already gone to the receiver: the caller must then delete them from the store.
+   */
+  discardUnit(): boolean {
     for (const chunk of this.chunks.values()) {
-      releaseBuffer(chunk.buffer);
-      rmSync(chunk.path, { force: true });
+      chunk.rows = chunk.markRows;
+      chunk.length = chunk.markLength;
     }
+    this.rows = 0;
+    return this.spilled;
+  }
+
+  /** Drops every open chunk without handing it on (the ingest ends with an error). */
+  discardAll(): void {
+    for (const chunk of this.chunks.values()) releaseBuffer(chunk.buffer);
     this.chunks.clear();
   }
 
@@ -150,15 +179,16 @@ export class UnitWriter {
     chunk.rows++;
     this.rows++;
     if (chunk.rows >= CHUNK_ROWS) {
+      this.spilled = true;
       this.finish(chunk);
-      this.chunks.delete(chunk.format);
+      this.chunks.delete(chunk.format.header);
     }
   }
 
   private finish(chunk: OpenChunk): void {
     if (chunk.rows > 0) {
       writeSorted(chunk);
-      this.receive({ format: chunk.format, path: chunk.path, rows: chunk.rows, unitId: this.unitId });
+      this.receive({ format: chunk.format, path: chunk.path, rows: chunk.rows });
     }
     releaseBuffer(chunk.buffer);
   }
@@ -166,7 +196,7 @@ export class UnitWriter {
   private openChunk(format: LogFormat): OpenChunk {
     const chunk: OpenChunk = {
       format,
-      path: join(this.folder, `unit-${this.unitId}-${this.chunkCount++}.txt`),
+      path: join(this.folder, `chunk-${this.chunkCount++}.txt`),
       buffer: takeBuffer(BUFFER_BYTES),
       length: 0,
       rows: 0,
@@ -174,8 +204,10 @@ export class UnitWriter {
       keys: new Float64Array(65_536),
       srcIndex: format.columns.indexOf('srcaddr'),
       dstIndex: format.columns.indexOf('dstaddr'),
+      markRows: 0,
+      markLength: 0,
     };
-    this.chunks.set(format, chunk);
+    this.chunks.set(format.header, chunk);
     return chunk;
   }
 }
@@ -214,6 +246,16 @@ export function sortedRowOrder(keys: Float64Array, rows: number): Uint32Array {
 
 // Writes the chunk's rows to its file in sortedRowOrder, through one reused output buffer.
 function writeSorted(chunk: OpenChunk): void {
+  try {
+    writeSortedRows(chunk);
+  } catch (error) {
+    // writeSync's errors (ENOSPC) carry no path: name the chunk file, so the message can say where.
+    if (error instanceof Error && (error as NodeJS.ErrnoException).path === undefined) (error as NodeJS.ErrnoException).path = chunk.path;
+    throw error;
+  }
+}
+
+function writeSortedRows(chunk: OpenChunk): void {
   const order = sortedRowOrder(chunk.keys, chunk.rows);
   const fd = openSync(chunk.path, 'w');
   try {

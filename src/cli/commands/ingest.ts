@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatIssue } from '../../parse/index.js';
-import { formatError, UsageError } from '../../records/index.js';
+import { FlowlensError, formatError, UsageError } from '../../records/index.js';
+import type { ListOptions, Source, SourceTotal } from '../../sources/index.js';
 import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../context.js';
 import { logFormatFrom, sourceOptionsFrom } from '../data.js';
@@ -19,7 +20,9 @@ export function registerIngest(program: Command, context: CliContext): void {
       const selection = parseSelection(options);
       checkLogSelection(logTableTypeFrom(options), selection);
       if (sources.includes('-') && !context.stdin) throw new UsageError('no standard input to read');
-      const { Store, resolveDbPath, ingestSources, createStoreCursors, refreshRollups } = await import('../../store/index.js');
+      const { Store, resolveDbPath, ingestSources, createStoreCursors, refreshRollups, removeSpillFiles, removeLiveIngestFolders, explainDiskError } = await import(
+        '../../store/index.js'
+      );
       const { resolveSource } = await import('../../sources/index.js');
       const { selectionToPredicate } = await import('../../query/selection.js');
       const path = resolveDbPath(options.db, context.env);
@@ -27,7 +30,24 @@ export function registerIngest(program: Command, context: CliContext): void {
       sourceOptions.awsLogsServices = awsLogsServicesFor(logTypeFrom(options));
       const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptions)));
       const store = await Store.open(path);
+      // Holding the database for writing, no other process can be using what a killed run spilled next to it.
+      removeSpillFiles(path);
       const progress = await createProgress(context, 'ingest');
+      // Interrupted, the run leaves nothing behind: committed groups stay, temporary files go.
+      const onSignal = (signal: NodeJS.Signals): void => {
+        progress.stop();
+        removeLiveIngestFolders();
+        removeSpillFiles(path);
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        process.kill(process.pid, signal);
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      // Totals only for the progress line, which only a terminal shows (an S3 prefix is listed a second time).
+      if (context.interactive) {
+        void countSources(resolved, { start: selection.start, end: selection.end }).then((total) => total && progress.total(total.units, total.bytes));
+      }
       // Sources read these when listing, after the store is open: CloudWatch cursors live in the database.
       sourceOptions.cursors = createStoreCursors(store, options.action ? `action=${options.action}` : undefined);
       sourceOptions.onStatus = (_source, message) => progress.note(message);
@@ -44,20 +64,30 @@ export function registerIngest(program: Command, context: CliContext): void {
           onProgress: (p) => progress.update(p),
           onIssue: (issue) => issues.report(formatIssue(issue)),
           onUnitSkipped: (unit, reason) => {
+            if (reason === 'already ingested') progress.passed(unit.size ?? 0);
             if (!context.interactive) return;
             writeErr(context, `skipped ${unit.key}: ${reason}`);
           },
-          onUnitError: (_unit, error) => writeErr(context, formatError(error)),
+          onUnitError: (unit, error) => {
+            progress.passed(unit.size ?? 0);
+            writeErr(context, formatError(error));
+          },
+        }).catch((error: unknown) => {
+          throw explainDiskError(error, path);
         });
         // Units that could not be read were left out; the run still fails so scripts notice and run again.
         if (summary.failedUnits > 0) context.exitCode = 1;
         // The rollups (per unit and hour) answer top-talkers, Insights stats and the graph without scanning every record.
         let rollups: { units: number; seconds: number } | undefined;
         if (options.rollups && logTableTypeFrom(options) === undefined) {
-          progress.note('updating the query rollups');
+          progress.phase('updating the query rollups');
           const began = performance.now();
-          const units = await refreshRollups(store);
-          rollups = { units, seconds: (performance.now() - began) / 1000 };
+          try {
+            const units = await refreshRollups(store);
+            rollups = { units, seconds: (performance.now() - began) / 1000 };
+          } catch (error) {
+            throw rollupFailure(explainDiskError(error, path), summary.units, summary.records, path);
+          }
         }
         progress.stop();
         issues.finish(summary.badLines);
@@ -69,8 +99,32 @@ export function registerIngest(program: Command, context: CliContext): void {
           if (summary.badLines > 0) writeErr(context, `bad lines are kept in the rejects table: flowlens rejects --db ${path}`);
         }
       } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
         progress.stop();
         store.close();
       }
     });
+}
+
+// What every source lists in all, or undefined when one of them cannot tell (progress then shows no total).
+async function countSources(sources: readonly Source[], list: ListOptions): Promise<SourceTotal | undefined> {
+  const total: SourceTotal = { units: 0, bytes: 0 };
+  for (const source of sources) {
+    if (!source.total) return undefined;
+    const one = await source.total(list).catch(() => undefined);
+    if (!one) return undefined;
+    total.units += one.units;
+    total.bytes += one.bytes;
+  }
+  return total;
+}
+
+// The records are committed when the rollups fail: say so, and how to finish the work.
+function rollupFailure(error: unknown, units: number, records: number, path: string): FlowlensError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new FlowlensError('rollup-failed', `the ${records} records of ${units} units were stored, but updating the query rollups failed: ${reason}`, {
+    hint: `run the same flowlens ingest command again (stored units are skipped and the rollups are brought up to date), or pass --no-rollups; until then reports read the raw records of ${path}`,
+    cause: error,
+  });
 }

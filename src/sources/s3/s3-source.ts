@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { buildAwsClientConfig } from '../aws/client-config.js';
 import { PrefetchedStream, withReadAhead } from '../prefetch.js';
-import type { ListOptions, Source, SourceOptions, SourceUnit } from '../types.js';
+import type { ListOptions, Source, SourceOptions, SourceTotal, SourceUnit } from '../types.js';
 import { parseKeyFacts } from './layout.js';
 import { listFlowLogObjects } from './list-objects.js';
 import type { S3ObjectInfo } from './list-objects.js';
@@ -35,16 +35,26 @@ export async function createS3Source(
   const depth = options.concurrency ?? 4;
   // A service folder named in the URI itself (s3://b/AWSLogs/1/CloudTrail/) is read whatever the default.
   const namedService = parseKeyFacts(`${prefix}/`).service;
+  const filterOf = (list: ListOptions) => ({
+    start: list.start,
+    end: list.end,
+    accounts: options.accounts,
+    regions: options.regions,
+    services: [...(options.awsLogsServices ?? ['vpcflowlogs']), ...(namedService ? [namedService] : [])],
+  });
   return {
     name: uri,
+    // A second listing (one call per 1,000 keys), for the progress display's totals.
+    async total(list: ListOptions): Promise<SourceTotal> {
+      const total: SourceTotal = { units: 0, bytes: 0 };
+      for await (const object of listFlowLogObjects(client, bucket, prefix, filterOf(list), { signal: list.signal, pageSize: settings.pageSize })) {
+        total.units++;
+        total.bytes += object.size;
+      }
+      return total;
+    },
     async *units(list: ListOptions): AsyncGenerator<SourceUnit> {
-      const filter = {
-        start: list.start,
-        end: list.end,
-        accounts: options.accounts,
-        regions: options.regions,
-        services: [...(options.awsLogsServices ?? ['vpcflowlogs']), ...(namedService ? [namedService] : [])],
-      };
+      const filter = filterOf(list);
       const objects = listFlowLogObjects(client, bucket, prefix, filter, {
         signal: list.signal,
         pageSize: settings.pageSize,

@@ -1,0 +1,259 @@
+#!/usr/bin/env node
+// `npm run bench -- --scale [--records N]` (or `node bench/scale.mjs`): a month-shaped data set — VPC flow logs in
+// one S3-layout object per 5 minutes, many small S3 server access log objects, CloudTrail files — generated with
+// the library's generators, ingested, then every command and the page's API routes timed on it. Each step's wall
+// time and peak RSS go to bench/scale.json and a markdown table (bench/scale.md). The default size is the real
+// month (100M records); `--records N` runs a smoke size with proportionally fewer objects.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { clearInterval, setInterval } from 'node:timers';
+import { parseArgs } from 'node:util';
+import { measure } from './lib.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+const { values: args } = parseArgs({
+  options: {
+    records: { type: 'string', default: '100000000' },
+    'vpc-objects': { type: 'string' },
+    's3-objects': { type: 'string' },
+    'trail-objects': { type: 'string' },
+    dist: { type: 'string', default: join(root, 'dist') },
+    data: { type: 'string', default: join(here, 'data') },
+    out: { type: 'string', default: join(here, 'scale.json') },
+    markdown: { type: 'string', default: join(here, 'scale.md') },
+    scale: { type: 'boolean', default: false },
+  },
+  strict: false,
+});
+
+const MONTH_DAYS = 30;
+const FULL_RECORDS = 100_000_000;
+const N = parseCount(args.records);
+// The month's shape scaled to the records asked for: 8,640 VPC objects (one per 5 minutes), 50,000 S3 access log
+// objects, 10,000 CloudTrail files at 100M records; never fewer than a day of objects.
+const share = Math.min(1, N / FULL_RECORDS);
+const VPC_OBJECTS = count(args['vpc-objects'], Math.max(288, Math.round(8640 * share)));
+const S3_OBJECTS = count(args['s3-objects'], Math.max(500, Math.round(50_000 * share)));
+const TRAIL_OBJECTS = count(args['trail-objects'], Math.max(100, Math.round(10_000 * share)));
+const START = Date.UTC(2024, 4, 1) / 1000;
+const dist = resolve(args.dist);
+const cli = join(dist, 'bin', 'flowlens.js');
+const folder = join(resolve(args.data), `scale-${N}`);
+const db = join(folder, 'scale.duckdb');
+const log = (text) => process.stderr.write(`[scale] ${text}\n`);
+const steps = [];
+const loadSamples = [];
+
+async function main() {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build`);
+  const sampler = setInterval(() => loadSamples.push(loadAverage()[0]), 5000);
+  sampler.unref();
+  const started = performance.now();
+  const data = await ensureData();
+  for (const path of [db, `${db}.wal`]) rmSync(path, { force: true });
+  rmSync(`${db}.tmp`, { recursive: true, force: true });
+
+  await step('ingest VPC flow logs', ['ingest', data.vpc.folder, '--db', db, '--format', 'json'], (out) => checkIngest(out, data.vpc));
+  await step('ingest S3 access logs', ['ingest', data.s3.folder, '--log-type', 's3-access', '--db', db, '--format', 'json'], (out) => checkIngest(out, data.s3));
+  await step('ingest CloudTrail', ['ingest', data.trail.folder, '--log-type', 'cloudtrail', '--db', db, '--format', 'json'], (out) => checkIngest(out, data.trail));
+  await step('query count(*) of every table', ['query', 'SELECT (SELECT count(*) FROM flows) AS flows, (SELECT count(*) FROM s3_access) AS s3_access, (SELECT count(*) FROM cloudtrail) AS cloudtrail', '--db', db, '--format', 'ndjson'], (out) => {
+    const row = JSON.parse(out.trim());
+    const expected = { flows: data.vpc.records, s3_access: data.s3.records, cloudtrail: data.trail.records };
+    for (const [table, n] of Object.entries(expected)) if (Number(row[table]) !== n) throw new Error(`${table} holds ${row[table]} rows, the generator wrote ${n}`);
+    return `${row.flows} flows, ${row.s3_access} s3_access, ${row.cloudtrail} cloudtrail rows (exact)`;
+  });
+  const address = (await run(['query', 'SELECT srcaddr FROM flows GROUP BY srcaddr ORDER BY count(*) DESC LIMIT 1', '--db', db, '--format', 'csv'])).split('\n')[1];
+
+  await headStep('print | head -1', ['print', '--db', db]);
+  await headStep('query "SELECT * FROM flows" --format csv | head -1', ['query', 'SELECT * FROM flows', '--db', db, '--format', 'csv']);
+  await step('print --format ndjson > /dev/null', ['print', '--db', db, '--format', 'ndjson'], null, 'ignore');
+  await step('report top-talkers', ['report', 'top-talkers', '--db', db]);
+  await step('report rejected-sources', ['report', 'rejected-sources', '--db', db]);
+  await step('report s3-top-downloaders', ['report', 's3-top-downloaders', '--db', db]);
+  await step('report cloudtrail-s3-by-identity', ['report', 'cloudtrail-s3-by-identity', '--db', db]);
+  await step('insights stats by srcaddr', ['insights', 'stats sum(bytes) as b by srcaddr | sort b desc | limit 10', '--db', db]);
+  await step(`findip ${address}`, ['findip', address, '--db', db], null, 'ignore');
+  await step('aggregate', ['aggregate', '--db', db], null, 'ignore');
+  await step('ipset', ['ipset', '--db', db], null, 'ignore');
+  await serveSteps(address);
+
+  clearInterval(sampler);
+  const result = {
+    date: new Date().toISOString(),
+    records: N,
+    objects: { vpc: data.vpc.objects, s3Access: data.s3.objects, cloudtrail: data.trail.objects },
+    machine: { load: { atStart: loadSamples[0] ?? loadAverage()[0], max: Math.max(...loadSamples, loadAverage()[0]), atEnd: loadAverage()[0] } },
+    seconds: (performance.now() - started) / 1000,
+    steps,
+  };
+  writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
+  const table = markdownTable(result);
+  writeFileSync(args.markdown, table);
+  process.stdout.write(`${table}\nresults: ${args.out}, ${args.markdown}\n`);
+}
+
+/** Runs one CLI command as a child process; records wall time and peak RSS; `check` validates its stdout. */
+async function step(name, argv, check = null, stdout = 'pipe') {
+  log(name);
+  const m = await measure(process.execPath, [cli, ...argv], { node: true, stdout });
+  const note = check ? check(m.output) : '';
+  steps.push({ name, wall: round(m.wall), rssMb: round(m.rssMb, 0), cpu: round(m.cpu), note });
+}
+
+/** A command whose output is cut after the first line, like `| head -1`: the time until the process has ended. */
+async function headStep(name, argv) {
+  log(name);
+  const usage = join(folder, `usage-${process.pid}.json`);
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', new URL('./usage-preload.mjs', import.meta.url).href, cli, ...argv], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, FLOWLENS_BENCH_USAGE: usage },
+  });
+  let first = '';
+  let firstAt = null;
+  child.stdout.on('data', (chunk) => {
+    if (firstAt !== null) return;
+    first += chunk.toString('utf8');
+    if (first.includes('\n')) {
+      firstAt = performance.now();
+      child.stdout.destroy();
+    }
+  });
+  const code = await new Promise((resolve) => child.on('close', (c, signal) => resolve(c ?? signal)));
+  const wall = (performance.now() - started) / 1000;
+  const rss = existsSync(usage) ? JSON.parse(readFileSync(usage, 'utf8')).maxRssKb / 1024 : null;
+  rmSync(usage, { force: true });
+  steps.push({ name, wall: round(wall), rssMb: round(rss, 0), cpu: null, note: `first line after ${round(((firstAt ?? performance.now()) - started) / 1000)} s, exit ${code}` });
+}
+
+/** Starts `flowlens serve` on the store and times the page's API calls; the server's peak RSS is read after each. */
+async function serveSteps(address) {
+  log('serve');
+  const usage = join(folder, `usage-serve-${process.pid}.json`);
+  const child = spawn(process.execPath, ['--import', new URL('./usage-preload.mjs', import.meta.url).href, cli, 'serve', '--db', db, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FLOWLENS_BENCH_USAGE: usage },
+  });
+  let text = '';
+  for await (const chunk of child.stdout) {
+    text += chunk.toString('utf8');
+    if (text.includes('\n')) break;
+  }
+  const url = /https?:\/\/\S+/.exec(text)?.[0]?.replace(/\/$/, '');
+  if (!url) throw new Error(`serve printed no URL: ${text}`);
+  const peak = () => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    } catch {
+      return null;
+    }
+  };
+  const call = async (name, path, init) => {
+    log(`serve ${name}`);
+    const started = performance.now();
+    const response = await globalThis.fetch(`${url}${path}`, init);
+    const body = await response.text();
+    const wall = (performance.now() - started) / 1000;
+    if (!response.ok) throw new Error(`${path} answered ${response.status}: ${body.slice(0, 300)}`);
+    steps.push({ name: `serve: ${name}`, wall: round(wall), rssMb: round(peak(), 0), cpu: null, note: `${body.length} bytes` });
+    return JSON.parse(body);
+  };
+  try {
+    const graph = await call('GET /api/graph', '/api/graph');
+    const node = graph.nodes?.find((n) => n.id.includes(address)) ?? graph.nodes?.[0];
+    if (node) await call('GET /api/node (details)', `/api/node?id=${encodeURIComponent(node.id)}`);
+    await call('GET /api/histogram', '/api/histogram');
+    await call('GET /api/costs', '/api/costs');
+    await call('GET /api/alerts', '/api/alerts');
+    const query = (report) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'report', report }) });
+    await call('POST /api/query report top-talkers', '/api/query', query('top-talkers'));
+    await call('POST /api/query report rejected-sources', '/api/query', query('rejected-sources'));
+    await call('POST /api/query insights stats', '/api/query', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'insights', text: 'stats count(*) as flows by action' }) });
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.on('close', resolve));
+    const rss = existsSync(usage) ? JSON.parse(readFileSync(usage, 'utf8')).maxRssKb / 1024 : null;
+    rmSync(usage, { force: true });
+    steps.push({ name: 'serve: whole session (peak RSS)', wall: null, rssMb: round(rss, 0), cpu: null, note: '' });
+  }
+}
+
+function checkIngest(output, expected) {
+  const summary = JSON.parse(output.trim().split('\n').pop());
+  if (summary.units !== expected.objects || summary.records !== expected.records || summary.badLines !== 0 || summary.failedUnits !== 0) {
+    throw new Error(`ingest stored ${summary.units} objects / ${summary.records} records (${summary.badLines} bad, ${summary.failedUnits} failed), expected ${expected.objects} / ${expected.records}`);
+  }
+  return `${summary.units} objects, ${summary.records} records (exact), ${Math.round(summary.units / summary.seconds)} objects/s, ${Math.round(summary.records / summary.seconds)} records/s`;
+}
+
+// Generates the month once per size (a marker file keeps what was written) with the library's generators.
+async function ensureData() {
+  const marker = join(folder, 'data.json');
+  const shape = { records: N, vpcObjects: VPC_OBJECTS, s3Objects: S3_OBJECTS, trailObjects: TRAIL_OBJECTS };
+  if (existsSync(marker)) {
+    const saved = JSON.parse(readFileSync(marker, 'utf8'));
+    if (JSON.stringify(saved.shape) === JSON.stringify(shape)) return saved;
+  }
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+  const generate = await import(pathToFileURL(join(dist, 'src', 'generate', 'index.js')).href);
+  const hours = MONTH_DAYS * 24;
+  log(`generating ${N} VPC records in ${VPC_OBJECTS} objects`);
+  const vpcFolder = join(folder, 'vpc');
+  const vpc = await generate.writeFlowLogs({ records: N, hours, seed: 'scale', start: START, out: vpcFolder, objectSeconds: Math.round((hours * 3600) / VPC_OBJECTS) });
+  const aws = async (kind, objects, name) => {
+    log(`generating ${objects} ${kind} objects`);
+    const out = join(folder, name);
+    // A few requests per object, as AWS delivers access logs (most objects hold 1-20 entries).
+    const written = await generate.writeAwsLogs({ kind, records: objects * 6, seed: 'scale', start: START, hours, out, objectSeconds: Math.max(1, Math.floor((hours * 3600) / objects)) });
+    return { folder: out, objects: written.objects.length, records: written.records };
+  };
+  const s3 = await aws('s3-access', S3_OBJECTS, 's3-access');
+  const trail = await aws('cloudtrail', TRAIL_OBJECTS, 'cloudtrail');
+  const saved = { shape, vpc: { folder: vpcFolder, objects: vpc.objects.length, records: vpc.records }, s3, trail };
+  writeFileSync(marker, JSON.stringify(saved, null, 2));
+  return saved;
+}
+
+function markdownTable(result) {
+  const header = `Scale run: ${result.records.toLocaleString('en-US')} VPC records in ${result.objects.vpc} objects, ${result.objects.s3Access} S3 access log objects, ${result.objects.cloudtrail} CloudTrail files (${result.date}); load average ${result.machine.load.atStart} at start, ${result.machine.load.max} at most, ${result.machine.load.atEnd} at the end.\n\n`;
+  const rows = result.steps.map((s) => `| ${s.name.replaceAll('|', '\\|')} | ${s.wall ?? '-'} | ${s.rssMb ?? '-'} | ${s.note.replaceAll('|', '\\|')} |`);
+  return `${header}| step | wall s | peak RSS MB | note |\n| --- | ---: | ---: | --- |\n${rows.join('\n')}\n`;
+}
+
+async function run(argv) {
+  const m = await measure(process.execPath, [cli, ...argv], { stdout: 'pipe' });
+  return m.output;
+}
+
+function count(text, fallback) {
+  return text === undefined ? fallback : parseCount(text);
+}
+
+function parseCount(text) {
+  const match = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(String(text).trim());
+  if (!match) throw new Error(`not a count: ${text}`);
+  return Math.round(Number(match[1]) * ({ k: 1e3, m: 1e6 }[match[2].toLowerCase()] ?? 1));
+}
+
+function round(value, digits = 2) {
+  return value === null || value === undefined ? null : Number(value.toFixed(digits));
+}
+
+function loadAverage() {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+  } catch {
+    return [0, 0, 0];
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`scale run failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
