@@ -34,6 +34,8 @@ export interface IngestOptions {
   list?: ListOptions | undefined;
   onProgress?: ((progress: IngestProgress) => void) | undefined;
   onIssue?: ((issue: ParseIssue) => void) | undefined;
+  /** Called with notices from decoding (e.g. header-less lines read as a standard layout); the same text may repeat per unit. */
+  onNotice?: ((message: string) => void) | undefined;
   onUnitSkipped?: ((unit: SourceUnit, reason: string) => void) | undefined;
   /**
    * Called when a unit cannot be read (SourceError: access denied, object gone, transfer failed):
@@ -154,6 +156,7 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
           rejects.push(issue);
           options.onIssue?.(issue);
         },
+        notice: (message: string) => options.onNotice?.(message),
         async afterBatch() {
           await queue.backpressure();
           if (logRows) {

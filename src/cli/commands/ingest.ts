@@ -3,7 +3,7 @@ import { formatIssue } from '../../parse/index.js';
 import { formatError, UsageError } from '../../records/index.js';
 import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../context.js';
-import { logFormatFrom, sourceOptionsFrom } from '../data.js';
+import { createNoticePrinter, logFormatFrom, sourceOptionsFrom } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import type { ReadingOptions } from '../options.js';
 import { createIssueReporter, createProgress, renderIngestSummary } from '../progress.js';
@@ -43,6 +43,7 @@ export function registerIngest(program: Command, context: CliContext): void {
           logFilter: logSelectionPredicate(selection),
           onProgress: (p) => progress.update(p),
           onIssue: (issue) => issues.report(formatIssue(issue)),
+          onNotice: createNoticePrinter(context),
           onUnitSkipped: (unit, reason) => {
             if (!context.interactive) return;
             writeErr(context, `skipped ${unit.key}: ${reason}`);
