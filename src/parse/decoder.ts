@@ -14,6 +14,8 @@ export interface RowMeta {
   eventId?: string | undefined;
   timestampMs?: number | undefined;
   logStream?: string | undefined;
+  /** True when the values differ from the text (e.g. millisecond times read as seconds): store the values, not the text. */
+  rewritten?: boolean | undefined;
 }
 
 /** Receives decoded rows; `values` is reused between calls, so copy what you keep. */
@@ -65,6 +67,8 @@ export class FlowLogDecoder {
   records = 0;
   bad = 0;
   headers = 0;
+  /** Records whose start or end was in milliseconds (read as seconds). */
+  millisecondTimes = 0;
 
   constructor(
     private readonly sink: RowSink,
@@ -158,6 +162,11 @@ export class FlowLogDecoder {
     }
     if (problem === null) {
       this.records++;
+      if (this.parser.millisecondTimes) {
+        this.millisecondTimes++;
+        this.sink.row(this.format, this.values, { ...meta, rewritten: true });
+        return;
+      }
       this.sink.row(this.format, this.values, meta);
       return;
     }

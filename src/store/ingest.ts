@@ -63,6 +63,8 @@ export interface IngestSummary {
   seconds: number;
   /** Units that could not be read (reported through onUnitError); a later run tries them again. */
   failedUnits: number;
+  /** Flow records whose start or end was written in milliseconds and stored as seconds. */
+  millisecondTimes: number;
 }
 
 /**
@@ -75,7 +77,7 @@ export interface IngestSummary {
  */
 export async function ingestSources(store: Store, sources: readonly Source[], options: IngestOptions = {}): Promise<IngestSummary> {
   const started = performance.now();
-  const summary: IngestSummary = { units: 0, skippedUnits: 0, records: 0, filteredOut: 0, badLines: 0, duplicates: 0, bytes: 0, seconds: 0, failedUnits: 0 };
+  const summary: IngestSummary = { units: 0, skippedUnits: 0, records: 0, filteredOut: 0, badLines: 0, duplicates: 0, bytes: 0, seconds: 0, failedUnits: 0, millisecondTimes: 0 };
   const ledger = await LedgerCache.load(store);
   const list: ListOptions = { ...options.list, isIngested: async (key, fingerprint) => ledger.isIngested(key, fingerprint) };
   const context: IngestContext = { store, options, summary, ledger, queue: new IngestQueue(store), unitIds: [] };
@@ -208,6 +210,7 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
     summary.filteredOut += filteredOut;
     summary.badLines += rejects.length;
     summary.bytes += bytesRead;
+    summary.millisecondTimes += counts.millisecondTimes ?? 0;
     return true;
   } catch (error) {
     writer.discard();
