@@ -25,6 +25,7 @@ export interface TokenParser {
 const MAX_SECONDS = 2147483647;
 const MAX_MILLISECONDS = MAX_SECONDS * 1000;
 const TIME_FIELDS: ReadonlySet<string> = new Set(['start', 'end']);
+const MAX_COUNTER = 2n ** 64n - 1n;
 
 // Value ranges from AWS's field descriptions: ports are 16-bit, protocol is an IANA protocol number.
 const RANGES: Record<string, readonly [number, number]> = {
@@ -86,13 +87,27 @@ function buildConverter(field: FieldDefinition, state: { milliseconds: boolean }
     return (token) => {
       const value = parseNonNegativeInteger(token);
       if (value < 0) return { code: 'bad-integer', field: name, message: `${name} "${truncate(token)}" is not a number` };
+      if (value > Number.MAX_SAFE_INTEGER) return { code: 'out-of-range', field: name, message: `${name} ${token} is outside 0..${Number.MAX_SAFE_INTEGER}` };
       if (value <= MAX_SECONDS || value > MAX_MILLISECONDS) return value;
       state.milliseconds = true;
       return Math.floor(value / 1000);
     };
   }
-  if (field.kind === 'int32' || field.kind === 'int64') {
-    const [min, max] = RANGES[name] ?? (field.kind === 'int32' ? [0, 2147483647] : [0, Number.MAX_SAFE_INTEGER]);
+  if (field.kind === 'int64') {
+    // Counters (bytes, packets, packets-lost-*) are 64-bit unsigned: beyond 2^53 they are read as exact bigints.
+    return (token) => {
+      const value = parseNonNegativeInteger(token);
+      if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) return value;
+      if (token.length < 16 || token.length > 20 || !/^\d+$/.test(token)) {
+        return { code: 'bad-integer', field: name, message: `${name} "${truncate(token)}" is not a number` };
+      }
+      const big = BigInt(token);
+      if (big > MAX_COUNTER) return { code: 'out-of-range', field: name, message: `${name} ${token} is outside 0..${MAX_COUNTER}` };
+      return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+    };
+  }
+  if (field.kind === 'int32') {
+    const [min, max] = RANGES[name] ?? [0, MAX_SECONDS];
     return (token) => {
       const value = parseNonNegativeInteger(token);
       if (value < 0) return { code: 'bad-integer', field: name, message: `${name} "${truncate(token)}" is not a number` };

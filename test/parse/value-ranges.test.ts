@@ -45,3 +45,34 @@ describe('millisecond start and end', () => {
     expect(run.stderr).toContain('1 records had millisecond times');
   });
 });
+
+describe('64-bit counters', () => {
+  const MAX = '18446744073709551615'; // 2^64-1
+  const ABOVE_2_53 = '9007199254740993'; // 2^53+1: a JS number would round it
+
+  it('reads bytes and packets up to 2^64-1 exactly and refuses 2^64', () => {
+    const { records, issues } = parseFlowLogText([record('1714521600', '1714521660', ABOVE_2_53, MAX), record('1714521600', '1714521660', '1', '18446744073709551616')].join('\n'));
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ packets: 9007199254740993n, bytes: 18446744073709551615n });
+    expect(issues.map((i) => [i.code, i.field])).toEqual([['out-of-range', 'bytes']]);
+  });
+
+  it('stores them exactly and prints them exactly as json, ndjson and csv', async () => {
+    const path = writeLog([record('1714521600', '1714521660', ABOVE_2_53, MAX), record('1714521600', '1714521660', '5', '100')]);
+    const db = join(mkdtempSync(join(tmpdir(), 'flowlens-values-db-')), 'flows.duckdb');
+    const ingest = await runFlowlens(['ingest', '--db', db, path]);
+    expect(ingest.stderr).not.toContain('error');
+    expect(ingest.code).toBe(0);
+    const sql = 'SELECT packets, bytes FROM flows ORDER BY bytes DESC LIMIT 1';
+    const json = await runFlowlens(['query', '--db', db, '-f', 'json', sql]);
+    expect(json.stdout.replace(/\s/g, '')).toBe(`[{"packets":${ABOVE_2_53},"bytes":${MAX}}]`);
+    const sum = await runFlowlens(['query', '--db', db, '-f', 'csv', 'SELECT sum(bytes) AS total FROM flows']);
+    expect(sum.stdout).toBe(`total\n${2n ** 64n - 1n + 100n}\n`);
+    const ndjson = await runFlowlens(['print', '--db', db, '-f', 'ndjson', '--fields', 'packets,bytes']);
+    expect(ndjson.stdout.split('\n')).toContain(`{"packets":${ABOVE_2_53},"bytes":${MAX}}`);
+    const csv = await runFlowlens(['print', '-f', 'csv', '--fields', 'packets,bytes', path]);
+    expect(csv.stdout.split('\n')).toContain(`${ABOVE_2_53},${MAX}`);
+    const fromFile = await runFlowlens(['print', '-f', 'ndjson', '--fields', 'bytes', path]);
+    expect(fromFile.stdout.split('\n')[0]).toBe(`{"bytes":${MAX}}`);
+  });
+});
