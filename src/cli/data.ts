@@ -28,6 +28,7 @@ export function sourceOptionsFrom(options: ReadingOptions, context: CliContext):
     logStreams: splitList(options.logStreams),
     filterPattern: options.filterPattern,
     stdin: context.stdin,
+    onWarning: (_source, message) => writeErr(context, message),
   };
 }
 
