@@ -11,11 +11,15 @@ export function registerQuery(program: Command, context: CliContext): void {
   addReadingOptions(program.command('query').argument('<sql>', 'a SELECT statement').argument('[source...]', 'sources (default: the database)'))
     .description('run read-only SQL on the `flows` table (and the Athena-style views); see README "Schema"')
     .addOption(new Option('--sql-only', 'print the SQL that would run and exit').hideHelp())
-    .action(async (sql: string, sources: string[], options: ReadingOptions) => {
+    .option('--table-alias <name=target>', 'let your Athena table name (db.table) stand for flows, s3_access or cloudtrail; repeatable', (v: string, all: string[] = []) => [...all, v])
+    .action(async (sql: string, sources: string[], options: ReadingOptions & { tableAlias?: string[] }) => {
       const { runUserSql } = await import('../../query/user-sql.js');
+      const { parseTableAliases, stripDatabaseQualifiers, tableAliasStatements } = await import('../../query/table-aliases.js');
+      const aliases = parseTableAliases(options.tableAlias ?? []);
       const data = await openData(context, sources, options, parseSelection(options));
       try {
-        const result = await runUserSql(data.store, sql);
+        for (const statement of tableAliasStatements(aliases)) await data.store.run(statement);
+        const result = await runUserSql(data.store, stripDatabaseQualifiers(sql, aliases));
         await printTable(context, result, options.format);
       } finally {
         data.close();
