@@ -1,5 +1,5 @@
 import type { LogFormat } from '../parse/index.js';
-import { formatIssue, parseFormatString } from '../parse/index.js';
+import { formatIssue, resolveLogFormat } from '../parse/index.js';
 import { formatError, UsageError } from '../records/index.js';
 import type { SourceOptions } from '../sources/index.js';
 import type { Store } from '../store/index.js';
@@ -28,14 +28,25 @@ export function sourceOptionsFrom(options: ReadingOptions, context: CliContext):
     logStreams: splitList(options.logStreams),
     filterPattern: options.filterPattern,
     stdin: context.stdin,
+    onWarning: (_source, message) => writeErr(context, message),
   };
 }
 
-/** The format of header-less lines from --log-format, or undefined for the default v2 format. */
+/** Prints each distinct notice (e.g. a layout read without --log-format) once on stderr. */
+export function createNoticePrinter(context: CliContext): (message: string) => void {
+  const printed = new Set<string>();
+  return (message) => {
+    if (printed.has(message)) return;
+    printed.add(message);
+    writeErr(context, message);
+  };
+}
+
+/** The format of header-less lines from --log-format (a standard layout's name or a format string), or undefined for the default v2 format. */
 export function logFormatFrom(options: ReadingOptions): LogFormat | undefined {
   if (options.logFormat === undefined) return undefined;
   try {
-    return parseFormatString(options.logFormat);
+    return resolveLogFormat(options.logFormat);
   } catch (error) {
     throw new UsageError(`--log-format: ${(error as Error).message}`, { hint: (error as { hint?: string }).hint });
   }
@@ -71,6 +82,7 @@ export async function openData(context: CliContext, sources: readonly string[], 
       list: { start: selection.start, end: selection.end },
       onProgress: (p) => progress.update(p),
       onIssue: (issue) => issues.report(formatIssue(issue)),
+      onNotice: createNoticePrinter(context),
       onUnitError: (_unit, error) => {
         writeErr(context, formatError(error));
         context.exitCode = 1;

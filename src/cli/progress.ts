@@ -114,6 +114,7 @@ export function renderIngestSummary(summary: IngestSummary): string {
   if (summary.failedUnits) parts.push(`${summary.failedUnits} failed`);
   if (summary.duplicates) parts.push(`${summary.duplicates} duplicate events dropped`);
   if (summary.filteredOut) parts.push(`${summary.filteredOut} filtered out`);
+  if (summary.millisecondTimes) parts.push(`${summary.millisecondTimes} records had millisecond times (read as seconds)`);
   parts.push(`${(summary.bytes / 1e6).toFixed(1)} MB`, `${summary.seconds.toFixed(2)} s`, `${rate} records/s`);
   return `ingested ${parts.join(', ')}`;
 }

@@ -1,6 +1,6 @@
 import type { CliContext } from './context.js';
 import { writeOut } from './context.js';
-import { computeWidths, jsonReplacer, renderAligned, renderCsv, renderNdjsonRows, renderTextRows } from './render.js';
+import { computeWidths, renderAligned, renderCsv, renderNdjsonRows, renderTextRows, stringifyJson } from './render.js';
 import type { OutputFormat } from './render.js';
 
 /** Streams rows to stdout in any output format, re-printing headers when the column set changes. */
@@ -36,7 +36,7 @@ export class RecordPrinter {
         for (const row of rows) {
           const object: Record<string, unknown> = {};
           for (const column of columns) object[column] = row[column] ?? null;
-          text += `${this.jsonFirst ? '' : ',\n'}  ${JSON.stringify(object, jsonReplacer)}`;
+          text += `${this.jsonFirst ? '' : ',\n'}  ${stringifyJson(object)}`;
           this.jsonFirst = false;
         }
         return writeOut(this.context, text);

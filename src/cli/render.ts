@@ -12,7 +12,7 @@ export interface Table {
 export function renderTable(table: Table, format: OutputFormat): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(table.rows.map((row) => pick(row, table.columns)), jsonReplacer, 2)}\n`;
+      return `${stringifyJson(table.rows.map((row) => pick(row, table.columns)), 2)}\n`;
     case 'ndjson':
       return renderNdjsonRows(table.rows, table.columns);
     case 'csv':
@@ -24,10 +24,10 @@ export function renderTable(table: Table, format: OutputFormat): string {
   }
 }
 
-/** One JSON object per line, keys in column order, bigints as numbers when exact. */
+/** One JSON object per line, keys in column order, bigints as exact numbers. */
 export function renderNdjsonRows(rows: readonly object[], columns: readonly string[]): string {
   let out = '';
-  for (const row of rows) out += `${JSON.stringify(pick(row, columns), jsonReplacer)}\n`;
+  for (const row of rows) out += `${stringifyJson(pick(row, columns))}\n`;
   return out;
 }
 
@@ -78,13 +78,33 @@ export function renderAligned(table: Table, widths: readonly number[], header = 
 /** The text of one cell: null/undefined as `missing`, objects as JSON. */
 export function formatCell(value: unknown, missing: string): string {
   if (value === null || value === undefined) return missing;
-  if (typeof value === 'object') return JSON.stringify(value, jsonReplacer);
+  if (typeof value === 'object') return stringifyJson(value);
   return String(value);
 }
 
-/** JSON.stringify replacer writing bigints as numbers (exact digits). */
+/** JSON.stringify replacer writing bigints as numbers (rounded beyond 2^53: use stringifyJson for exact digits). */
 export function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? Number(value) : value;
+}
+
+// A marker no JSON string can contain unescaped: bigints are written as markers, then the markers as bare digits.
+const BIGINT_MARK = `\u0000bigint${process.pid}:`;
+const BIGINT_MARKS = new RegExp(`"\\\\u0000bigint${process.pid}:(-?\\d+)"`, 'g');
+
+/** JSON text with bigints as exact numbers (64-bit counters beyond 2^53 keep every digit). */
+export function stringifyJson(value: unknown, indent?: number): string {
+  let marked = false;
+  const text = JSON.stringify(
+    value,
+    (_key, v: unknown) => {
+      if (typeof v !== 'bigint') return v;
+      if (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)) return Number(v);
+      marked = true;
+      return `${BIGINT_MARK}${v}`;
+    },
+    indent,
+  );
+  return marked ? text.replace(BIGINT_MARKS, '$1') : text;
 }
 
 function pick(row: object, columns: readonly string[]): Record<string, unknown> {

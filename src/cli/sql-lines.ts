@@ -27,7 +27,7 @@ export interface LineProfile {
 /** The LineColumn kinds of DuckDB types; undefined for a type SQL rendering does not handle (lists, timestamps, …). */
 export function lineColumnKind(type: string): LineColumn['kind'] | undefined {
   if (type === 'VARCHAR') return 'text';
-  return ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER'].includes(type) ? 'integer' : undefined;
+  return ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT'].includes(type) ? 'integer' : undefined;
 }
 
 /** SQL of one pass over `from` that profiles the columns for printing in `format` (see LineProfile). */
@@ -107,12 +107,12 @@ export function lineSql(columns: readonly LineColumn[], format: OutputFormat, wi
 }
 
 /**
- * A JSON line of DuckDB's as JSON.stringify writes the row. They differ only for a \u escape DuckDB writes in upper
- * case (\u000B) and an integer beyond 2^53 (JS writes the nearest double); such a line (or one with 16 digits in a
- * string) takes a round trip through JSON.parse, which rounds the integer as Number(bigint) does.
+ * A JSON line of DuckDB's as the JS renderers write the row (stringifyJson: integers exact, whatever their size).
+ * They differ only for a \u escape DuckDB writes in upper case (\u000B): lower-cased here, unless the backslash is
+ * itself escaped.
  */
 export function fixJsonLine(line: string): string {
-  return line.includes('\\u00') || /\d{16}/.test(line) ? JSON.stringify(JSON.parse(line)) : line;
+  return line.includes('\\u00') ? line.replace(/(?<!\\)((?:\\\\)*)\\u00([0-9A-F]{2})/g, (_match, lead: string, hex: string) => `${lead}\\u00${hex.toLowerCase()}`) : line;
 }
 
 /**
@@ -135,10 +135,9 @@ export async function printSqlLines(context: CliContext, store: Store, query: st
     return;
   }
   if (format === 'ndjson') {
-    // A line fixJsonLine would change (a \u00 escape, an integer beyond 2^53) is rare: DuckDB marks it with a leading
+    // A line fixJsonLine would change (a \u00 escape) is rare: DuckDB marks it with a leading
     // \x01 byte (never raw in JSON), so the copy looks for one byte instead of parsing every line.
-    const big = columns.filter((c) => c.kind === 'integer').map((c) => `${quoteIdentifier(c.name)} NOT BETWEEN -9007199254740991 AND 9007199254740991`);
-    const flag = [`contains(j, '\\u00')`, ...big.map((b) => `coalesce(${b}, FALSE)`)].join(' OR ');
+    const flag = `contains(j, '\\u00')`;
     lines = `SELECT CASE WHEN ${flag} THEN chr(1) || j ELSE j END AS line FROM (SELECT CAST(${lineSql(columns, format, widths)} AS VARCHAR) AS j, * FROM (${query}) AS q) AS m`;
   }
   const folder = mkdtempSync(join(tmpdir(), 'flowlens-lines-'));

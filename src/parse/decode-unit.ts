@@ -34,6 +34,8 @@ export interface DecodeCounts {
   records: number;
   bad: number;
   headers: number;
+  /** Records whose start or end was in milliseconds (read as seconds); absent for S3 access and CloudTrail logs. */
+  millisecondTimes?: number;
 }
 
 /** Decodes a unit's text or Parquet into rows; a truncated or corrupt input becomes an issue after the good rows. */
@@ -41,7 +43,7 @@ export async function decodeUnit(unit: DecodableUnit, sink: BatchingRowSink, opt
   const decoder = new FlowLogDecoder(sink, { file: unit.key, format: options.format });
   if (unit.kind === 'parquet') {
     await decodeParquet(unit, decoder, sink, options);
-    return { records: decoder.records, bad: decoder.bad, headers: decoder.headers };
+    return { records: decoder.records, bad: decoder.bad, headers: decoder.headers, millisecondTimes: decoder.millisecondTimes };
   }
   const stream = await unit.open();
   const reading = { name: unit.key, onBytes: options.onBytes };
@@ -66,7 +68,7 @@ export async function decodeUnit(unit: DecodableUnit, sink: BatchingRowSink, opt
     sink.issue({ code: 'corrupt-input', file: unit.key, line: error.line, message: `${error.message} (${error.hint ?? ''})`, text: error.partialLine });
   }
   await sink.afterBatch?.();
-  return { records: decoder.records, bad: decoder.bad, headers: decoder.headers };
+  return { records: decoder.records, bad: decoder.bad, headers: decoder.headers, millisecondTimes: decoder.millisecondTimes };
 }
 
 async function decodeParquet(unit: DecodableUnit, decoder: FlowLogDecoder, sink: BatchingRowSink, options: DecodeUnitOptions): Promise<void> {

@@ -1,9 +1,11 @@
+import { SourceError } from '../records/index.js';
 import type { FieldValue } from '../records/index.js';
-import { DEFAULT_LOG_FORMAT, detectHeader } from './format.js';
+import { DEFAULT_LOG_FORMAT, inspectHeader } from './format.js';
 import type { LogFormat } from './format.js';
+import { layoutsWithFieldCount } from './layouts.js';
 import type { ParseIssue } from './issues.js';
 import { compileByteLineTest, compileFastLineTest, compileTokenParser, tokenizeLine } from './record-parser.js';
-import type { AddressNumbers, ByteLineTest, TokenParser } from './record-parser.js';
+import type { AddressNumbers, ByteLineTest, FieldProblem, TokenParser } from './record-parser.js';
 
 /** Where a row came from: its line, its raw text (Insights' @message) and, for CloudWatch events, the event's id and time. */
 export interface RowMeta {
@@ -12,6 +14,8 @@ export interface RowMeta {
   eventId?: string | undefined;
   timestampMs?: number | undefined;
   logStream?: string | undefined;
+  /** True when the values differ from the text (e.g. millisecond times read as seconds): store the values, not the text. */
+  rewritten?: boolean | undefined;
 }
 
 /** Receives decoded rows; `values` is reused between calls, so copy what you keep. */
@@ -29,6 +33,8 @@ export interface RowSink {
    * never decoded to a string. The bytes are only valid during the call.
    */
   rawRecord?(format: LogFormat, bytes: Buffer, start: number, end: number, src: number, dst: number): void;
+  /** Optional: a one-line notice for the user (e.g. header-less lines read as a standard layout); the same text may come once per file. */
+  notice?(message: string): void;
 }
 
 /** Options of a decoder: the file name for messages and the format of header-less lines (default v2). */
@@ -61,6 +67,8 @@ export class FlowLogDecoder {
   records = 0;
   bad = 0;
   headers = 0;
+  /** Records whose start or end was in milliseconds (read as seconds). */
+  millisecondTimes = 0;
 
   constructor(
     private readonly sink: RowSink,
@@ -137,18 +145,28 @@ export class FlowLogDecoder {
       return;
     }
     const tokens = tokenizeLine(text);
-    const header = detectHeader(tokens);
-    if (header) {
+    const header = inspectHeader(tokens);
+    if (header !== null && 'fields' in header) {
       this.headers++;
-      this.format = header;
-      this.parser = this.parserFor(header);
-      this.fastTest = this.fastTestFor(header);
-      this.byteTest = this.byteTestFor(header);
+      this.switchTo(header);
       return;
     }
-    const problem = this.parser(tokens, this.values);
+    if (header !== null) {
+      // A header the records cannot be read by: stop the file rather than read it with another layout.
+      throw new SourceError('bad-header', `${this.options.file}:${meta.line}: ${header.message}`, { hint: header.hint });
+    }
+    let problem = this.parser(tokens, this.values);
+    if (problem?.code === 'field-count' && this.options.format === undefined && this.headers === 0) {
+      const guessed = this.tryStandardLayouts(tokens);
+      if (guessed !== undefined) problem = guessed;
+    }
     if (problem === null) {
       this.records++;
+      if (this.parser.millisecondTimes) {
+        this.millisecondTimes++;
+        this.sink.row(this.format, this.values, { ...meta, rewritten: true });
+        return;
+      }
       this.sink.row(this.format, this.values, meta);
       return;
     }
@@ -161,6 +179,40 @@ export class FlowLogDecoder {
       message: problem.message,
       text,
     });
+  }
+
+  private switchTo(format: LogFormat): void {
+    this.format = format;
+    this.parser = this.parserFor(format);
+    this.fastTest = this.fastTestFor(format);
+    this.byteTest = this.byteTestFor(format);
+  }
+
+  /**
+   * Header-less lines with no --log-format whose field count is not the default's: when exactly one
+   * standard layout of that count reads the line, switch to it (with a notice); otherwise return a
+   * field-count problem naming the layouts of that count, or null when the line was read.
+   */
+  private tryStandardLayouts(tokens: readonly string[]): FieldProblem | null | undefined {
+    const candidates = layoutsWithFieldCount(tokens.length).filter((l) => l.format !== this.format);
+    if (candidates.length === 0) return undefined;
+    const fitting = candidates.filter((l) => this.parserFor(l.format)(tokens, this.values) === null);
+    if (fitting.length === 1) {
+      const layout = fitting[0] as (typeof fitting)[number];
+      this.switchTo(layout.format);
+      this.parser(tokens, this.values);
+      this.sink.notice?.(
+        `notice: header-less lines of ${tokens.length} fields are read as the standard layout ${layout.name} (${layout.description}); pass --log-format ${layout.name} to say so, or --log-format '\${field} …' for another layout`,
+      );
+      return null;
+    }
+    const named = fitting.length > 1 ? fitting : candidates;
+    const options = named.map((l) => `--log-format ${l.name} (${l.description})`).join(' or ');
+    const verdict = fitting.length > 1 ? 'the line fits several: pass the right one' : 'the line does not fit: check the line, or pass its format with --log-format';
+    return {
+      code: 'field-count',
+      message: `expected ${this.format.fields.length} fields (format: ${this.format.header}) but found ${tokens.length}; ${tokens.length} fields is the count of ${options}, but ${verdict}`,
+    };
   }
 
   private fastTestFor(format: LogFormat): ((line: string) => boolean) | null {

@@ -1,4 +1,4 @@
-import { DEFAULT_FORMAT, findField, ParseError, toColumnName } from '../records/index.js';
+import { ALL_FIELDS, DEFAULT_FORMAT, findField, ParseError, toColumnName } from '../records/index.js';
 import type { FieldDefinition } from '../records/index.js';
 
 /** A record format: the ordered fields of each line, with their snake_case column names. */
@@ -50,16 +50,90 @@ export function parseFormatString(text: string): LogFormat {
 /** The default version 2 format of CloudWatch Logs messages and header-less files. */
 export const DEFAULT_LOG_FORMAT: LogFormat = buildFormat(DEFAULT_FORMAT);
 
-/** Returns the format a line declares when it is a header line (every token a known field name), else null. */
-export function detectHeader(tokens: readonly string[]): LogFormat | null {
+/** Why a header-like line is not a valid header: an unknown or repeated field name. */
+export interface HeaderProblem {
+  readonly code: 'unknown-field' | 'duplicate-field';
+  readonly message: string;
+  readonly hint: string;
+}
+
+// Header tokens are field-name-like words; record lines hold numbers, addresses and ids instead.
+const NAME_LIKE = /^[a-z][a-z0-9_-]*$/i;
+
+/**
+ * Returns the format a line declares when it is a header line (every token a known field name, none
+ * twice), a HeaderProblem when it looks like a header (only words, at least half of them field names)
+ * but names an unknown field or one field twice, else null (a record line).
+ */
+export function inspectHeader(tokens: readonly string[]): LogFormat | HeaderProblem | null {
   if (tokens.length === 0) return null;
-  const first = tokens[0] ?? '';
-  // Fast exit: records start with a number, an id or '-', headers with a field name.
-  if (!findField(first)) return null;
-  for (const token of tokens) if (!findField(token)) return null;
-  try {
-    return buildFormat(tokens);
-  } catch {
-    return null;
+  let known = 0;
+  for (const token of tokens) {
+    if (findField(token)) known++;
+    else if (!NAME_LIKE.test(token)) return null;
   }
+  if (known * 2 < tokens.length || known === 0) return null;
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    const field = findField(token);
+    if (!field) {
+      const closest = closestFieldName(token);
+      return {
+        code: 'unknown-field',
+        message: `the header line names an unknown field "${token}"${closest ? ` (did you mean "${closest}"?)` : ''}`,
+        hint: 'fix the header line (it must list the fields of the records below it), or remove it and pass --log-format; `flowlens fields` lists the field names',
+      };
+    }
+    if (seen.has(field.name)) {
+      return {
+        code: 'duplicate-field',
+        message: `the header line names the field "${field.name}" twice`,
+        hint: 'fix the header line: each field appears once, in the order of the values in the records below it',
+      };
+    }
+    seen.add(field.name);
+  }
+  return buildFormat(tokens);
+}
+
+/** Returns the format a line declares when it is a valid header line, else null. */
+export function detectHeader(tokens: readonly string[]): LogFormat | null {
+  const result = inspectHeader(tokens);
+  return result !== null && 'fields' in result ? result : null;
+}
+
+/** The known field name closest to a misspelt one (edit distance at most a third of its length, at least 2), if any. */
+export function closestFieldName(name: string): string | undefined {
+  const wanted = name.toLowerCase().replaceAll('_', '-');
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(wanted.length / 3)) + 1;
+  for (const field of ALL_FIELDS) {
+    const distance = editDistance(wanted, field.name);
+    if (distance < bestDistance) {
+      best = field.name;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+// Optimal string alignment distance: insertions, deletions, substitutions and adjacent transpositions cost 1.
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    rows.push([i]);
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        (rows[0] as number[])[j] = j;
+        continue;
+      }
+      const row = rows[i] as number[];
+      const previous = rows[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+      row[j] = value;
+    }
+  }
+  return (rows[a.length] as number[])[b.length] as number;
 }

@@ -1,4 +1,5 @@
 export * from './format.js';
+export * from './layouts.js';
 export * from './issues.js';
 export * from './record-parser.js';
 export * from './decoder.js';

@@ -13,12 +13,15 @@ export interface ParseTextOptions {
 export interface ParseTextResult {
   records: FlowRecord[];
   issues: ParseIssue[];
+  /** Notices for the user, each once (e.g. header-less lines read as a standard layout). */
+  notices: string[];
 }
 
 /** Parses flow-log text held in memory (library entry point; sources stream instead). */
 export function parseFlowLogText(text: string, options: ParseTextOptions = {}): ParseTextResult {
   const records: FlowRecord[] = [];
   const issues: ParseIssue[] = [];
+  const notices: string[] = [];
   const decoder = new FlowLogDecoder(
     {
       row(format, values) {
@@ -29,10 +32,13 @@ export function parseFlowLogText(text: string, options: ParseTextOptions = {}): 
       issue(issue) {
         issues.push(issue);
       },
+      notice(message) {
+        if (!notices.includes(message)) notices.push(message);
+      },
     },
     { file: options.file ?? '<text>', format: options.format },
   );
   decoder.pushLines(text.split(/\r?\n/), 1);
   decoder.finish();
-  return { records, issues };
+  return { records, issues, notices };
 }

@@ -11,8 +11,21 @@ export interface FieldProblem {
   message: string;
 }
 
-/** Parses a line's tokens into `out` (one value per format field); returns a problem or null on success. */
-export type TokenParser = (tokens: readonly string[], out: FieldValue[]) => FieldProblem | null;
+/**
+ * Parses a line's tokens into `out` (one value per format field); returns a problem or null on success.
+ * `millisecondTimes` tells whether the last line read had a start or end in milliseconds (normalized to seconds).
+ */
+export interface TokenParser {
+  (tokens: readonly string[], out: FieldValue[]): FieldProblem | null;
+  millisecondTimes: boolean;
+}
+
+// start/end are Unix seconds; some writers put milliseconds there. As flowlogs-reader does, a time above
+// 2^31-1 (past 2038 in seconds) is read as milliseconds, up to the same limit in milliseconds.
+const MAX_SECONDS = 2147483647;
+const MAX_MILLISECONDS = MAX_SECONDS * 1000;
+const TIME_FIELDS: ReadonlySet<string> = new Set(['start', 'end']);
+const MAX_COUNTER = 2n ** 64n - 1n;
 
 // Value ranges from AWS's field descriptions: ports are 16-bit, protocol is an IANA protocol number.
 const RANGES: Record<string, readonly [number, number]> = {
@@ -29,9 +42,11 @@ const ENUMS: Record<string, ReadonlySet<string>> = {
 
 /** Compiles a format into a parser that validates and converts each token by its field's kind. */
 export function compileTokenParser(format: LogFormat): TokenParser {
-  const converters = format.fields.map(buildConverter);
+  const state = { milliseconds: false };
+  const converters = format.fields.map((field) => buildConverter(field, state));
   const count = converters.length;
-  return (tokens, out) => {
+  const parser = ((tokens: readonly string[], out: FieldValue[]): FieldProblem | null => {
+    state.milliseconds = false;
     if (tokens.length !== count) {
       return {
         code: 'field-count',
@@ -49,8 +64,11 @@ export function compileTokenParser(format: LogFormat): TokenParser {
       out[i] = converted;
     }
     out.length = count;
+    parser.millisecondTimes = state.milliseconds;
     return null;
-  };
+  }) as TokenParser;
+  parser.millisecondTimes = false;
+  return parser;
 }
 
 /** Splits a record line into tokens; runs of whitespace count as one separator (AWS never writes empty fields). */
@@ -63,10 +81,33 @@ export function tokenizeLine(line: string): string[] {
 
 type Converter = (token: string) => FieldValue | FieldProblem;
 
-function buildConverter(field: FieldDefinition): Converter {
+function buildConverter(field: FieldDefinition, state: { milliseconds: boolean }): Converter {
   const name = field.name;
-  if (field.kind === 'int32' || field.kind === 'int64') {
-    const [min, max] = RANGES[name] ?? (field.kind === 'int32' ? [0, 2147483647] : [0, Number.MAX_SAFE_INTEGER]);
+  if (TIME_FIELDS.has(name)) {
+    return (token) => {
+      const value = parseNonNegativeInteger(token);
+      if (value < 0) return { code: 'bad-integer', field: name, message: `${name} "${truncate(token)}" is not a number` };
+      if (value > Number.MAX_SAFE_INTEGER) return { code: 'out-of-range', field: name, message: `${name} ${token} is outside 0..${Number.MAX_SAFE_INTEGER}` };
+      if (value <= MAX_SECONDS || value > MAX_MILLISECONDS) return value;
+      state.milliseconds = true;
+      return Math.floor(value / 1000);
+    };
+  }
+  if (field.kind === 'int64') {
+    // Counters (bytes, packets, packets-lost-*) are 64-bit unsigned: beyond 2^53 they are read as exact bigints.
+    return (token) => {
+      const value = parseNonNegativeInteger(token);
+      if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) return value;
+      if (token.length < 16 || token.length > 20 || !/^\d+$/.test(token)) {
+        return { code: 'bad-integer', field: name, message: `${name} "${truncate(token)}" is not a number` };
+      }
+      const big = BigInt(token);
+      if (big > MAX_COUNTER) return { code: 'out-of-range', field: name, message: `${name} ${token} is outside 0..${MAX_COUNTER}` };
+      return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+    };
+  }
+  if (field.kind === 'int32') {
+    const [min, max] = RANGES[name] ?? [0, MAX_SECONDS];
     return (token) => {
       const value = parseNonNegativeInteger(token);
       if (value < 0) return { code: 'bad-integer', field: name, message: `${name} "${truncate(token)}" is not a number` };
@@ -124,6 +165,8 @@ export function compileFastLineTest(format: LogFormat): ((line: string) => boole
   const parts = format.fields.map((field) => {
     const name = field.name;
     if (RANGES[name]) return `(?:-|${name === 'srcport' || name === 'dstport' ? PORT : BYTE})`;
+    // Times up to 1999999999: anything larger may be milliseconds, which the token parser converts.
+    if (TIME_FIELDS.has(name)) return '(?:-|\\d{1,9}|1\\d{9})';
     if (field.kind === 'int32') return '(?:-|\\d{1,9})';
     if (field.kind === 'int64') return '(?:-|\\d{1,15})';
     if (field.kind === 'address') return `(?:-|${IPV4})`;
@@ -170,8 +213,10 @@ export function compileByteLineTest(format: LogFormat): ByteLineTest | null {
     enums.push(allowed ? [...allowed].map((v) => Buffer.from(v, 'latin1')) : null);
     if (field.kind === 'int32' || field.kind === 'int64') {
       kinds[i] = KIND_INTEGER;
-      maxValues[i] = range ? range[1] : field.kind === 'int32' ? 2147483647 : Number.MAX_SAFE_INTEGER;
-      maxDigits[i] = range ? String(range[1]).length : field.kind === 'int32' ? 10 : 15;
+      // Times above 2^31-1 may be milliseconds: those go through the token parser, which converts them.
+      const max = range ? range[1] : field.kind === 'int32' || TIME_FIELDS.has(field.name) ? MAX_SECONDS : Number.MAX_SAFE_INTEGER;
+      maxValues[i] = max;
+      maxDigits[i] = range ? String(range[1]).length : max === MAX_SECONDS ? 10 : 15;
     } else if (field.kind === 'address') kinds[i] = KIND_IPV4;
     else kinds[i] = allowed ? KIND_ENUM : KIND_TEXT;
   });

@@ -305,8 +305,11 @@ export class DuckDbDialect extends BaseDialect {
 
   regexExtract(expr: string, pattern: string, group: number): string {
     const p = this.literal(pattern);
+    const g = Math.trunc(group);
+    // regexp_extract takes group indexes 0-9 only; its struct form names any number of groups by position.
+    const extract = g <= 9 ? `regexp_extract(${expr}, ${p}, ${g})` : `regexp_extract(${expr}, ${p}, [${Array.from({ length: g }, (_, i) => `'g${i + 1}'`).join(', ')}]).g${g}`;
     // regexp_extract returns '' when nothing matches; Insights (and Trino) give null.
-    return `CASE WHEN regexp_matches(${expr}, ${p}) THEN regexp_extract(${expr}, ${p}, ${Math.trunc(group)}) END`;
+    return `CASE WHEN regexp_matches(${expr}, ${p}) THEN ${extract} END`;
   }
 
   regexReplace(expr: string, pattern: string, replacement: string): string {
@@ -543,7 +546,12 @@ export class ClickHouseDialect extends BaseDialect {
     // replaceRegexpOne over the whole text keeps only the group; `(?s)` lets `.` cross newlines.
     const whole = this.literal(`(?s)^.*?(?:${pattern}).*$`);
     const g = Math.trunc(group);
-    if (g < 1 || g > 9) throw new QueryError('unsupported', `ClickHouse SQL can extract capture groups 1–9, not ${g}`);
+    if (g < 1) throw new QueryError('unsupported', `ClickHouse SQL can extract capture groups from 1, not ${g}`);
+    if (g > 9) {
+      // replaceRegexpOne refers to groups \\1-\\9 only: make the wanted group the only capturing one.
+      const only = this.literal(`(?s)^.*?(?:${onlyCapturingGroup(pattern, g)}).*$`);
+      return `if(match(${expr}, ${this.literal(pattern)}), replaceRegexpOne(${expr}, ${only}, '\\\\1'), NULL)`;
+    }
     return `if(match(${expr}, ${this.literal(pattern)}), replaceRegexpOne(${expr}, ${whole}, '\\\\${g}'), NULL)`;
   }
 
@@ -658,3 +666,48 @@ export function getDialect(engine: EngineName | 'trino' = 'duckdb'): SqlDialect 
 
 /** The DuckDB dialect, used for the local store. */
 export const duckdb: SqlDialect = DIALECTS.duckdb;
+
+/** The pattern with every capturing group but number `group` made non-capturing (`(` → `(?:`), so it becomes group 1. */
+export function onlyCapturingGroup(pattern: string, group: number): string {
+  let out = '';
+  let index = 0;
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '\\') {
+      out += pattern.slice(i, i + 2);
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      // A ']' right after '[' or '[^' is a literal member of the class.
+      const start = pattern[i + 1] === '^' ? i + 2 : i + 1;
+      if (pattern[start] === ']') {
+        out += pattern.slice(i, start + 1);
+        i = start;
+        continue;
+      }
+      out += c;
+      continue;
+    }
+    if (c !== '(') {
+      out += c;
+      continue;
+    }
+    const named = /^\(\?P?<[A-Za-z_][A-Za-z0-9_]*>/.exec(pattern.slice(i));
+    if (pattern[i + 1] === '?' && !named) {
+      out += c;
+      continue;
+    }
+    index++;
+    out += index === group ? '(' : '(?:';
+    if (named) i += named[0].length - 1;
+  }
+  return out;
+}

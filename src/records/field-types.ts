@@ -9,8 +9,8 @@ export interface FieldDefinition {
   readonly description: string;
 }
 
-/** A value of a parsed record field: a number, a string, or null for AWS's `-` (missing). */
-export type FieldValue = number | string | null;
+/** A value of a parsed record field: a number (a bigint for 64-bit counters beyond 2^53), a string, or null for AWS's `-` (missing). */
+export type FieldValue = number | bigint | string | null;
 
 /** A parsed flow record keyed by snake_case column names (only the fields of its format). */
 export type FlowRecord = Record<string, FieldValue>;

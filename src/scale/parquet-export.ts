@@ -51,7 +51,8 @@ export function buildExportSql(options: ParquetExportOptions): string {
   const formats: Record<string, string> = { year: '%Y', month: '%m', day: '%d', hour: '%H' };
   const parts = partitionColumns(partition);
   const select = [
-    ...options.columns.map((c) => quoteIdentifier(c.name)),
+    // AWS's Parquet schema has signed INT_64 counters; the store keeps them unsigned (a value past 2^63-1 fails the cast).
+    ...options.columns.map((c) => (c.duckdbType === 'BIGINT' ? `CAST(${quoteIdentifier(c.name)} AS BIGINT) AS ${quoteIdentifier(c.name)}` : quoteIdentifier(c.name))),
     ...parts.map((p) => `strftime(${ts}, ${sqlLiteral(formats[p] ?? '')}) AS ${quoteIdentifier(p)}`),
   ].join(', ');
   const copyOptions = [

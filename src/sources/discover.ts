@@ -51,7 +51,7 @@ export async function listLogGroups(
       token = page.nextToken;
     } while (token);
   } catch (error) {
-    throw toSourceError(error, 'cannot list log groups');
+    throw toSourceError(error, 'cannot list log groups', { permission: 'logs:DescribeLogGroups' });
   } finally {
     client.destroy();
   }

@@ -58,6 +58,8 @@ export interface SourceOptions {
   cursors?: CursorStore | undefined;
   /** Receives progress notes of remote sources (CloudWatch pages and events fetched). */
   onStatus?: ((source: string, message: string) => void) | undefined;
+  /** Receives one-line warnings and notices for the user (stderr), e.g. an S3 prefix read in its other form. */
+  onWarning?: ((source: string, message: string) => void) | undefined;
   /** S3: the `AWSLogs/{account}/{service}/` folders read (default vpcflowlogs; CloudTrail for `--log-type cloudtrail`). */
   awsLogsServices?: readonly string[] | undefined;
 }

@@ -55,9 +55,7 @@ export class Store {
       instance = await DuckDBInstance.create(path, settings);
     } catch (error) {
       throw new FlowlensError('db-open', `cannot open database ${path}: ${(error as Error).message}`, {
-        hint: options.readOnly
-          ? 'run `flowlens ingest SOURCE --db PATH` first, or pass the right --db'
-          : 'another flowlens process may hold the database; close it or use another --db',
+        hint: openFailureHint((error as Error).message, options.readOnly === true),
         cause: error,
       });
     }
@@ -157,6 +155,25 @@ export class Store {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** What to do when DuckDB cannot open a database file, from its error message: held by another process, not writable, missing or not a database. */
+export function openFailureHint(message: string, readOnly: boolean): string {
+  const holder = /Conflicting lock is held in (.+?) \(PID (\d+)\)/.exec(message);
+  if (holder || /Could not set lock/i.test(message)) {
+    const who = holder ? `process ${holder[2]} (${holder[1]})` : 'another process';
+    return readOnly
+      ? `${who} is writing to the database (a running \`flowlens ingest\`, \`watch\` or \`alerts run\`?): DuckDB lets readers in once it has finished; run again then, or query a copy of the file`
+      : `${who} has the database open: wait for it to finish or stop it, or use another --db`;
+  }
+  if (/permission denied|read-only file system|EACCES|EROFS|EPERM/i.test(message)) {
+    return readOnly
+      ? 'the database file cannot be read by this user: check its permissions, or pass another --db'
+      : 'the database file or its folder is not writable (permissions or a read-only file system): pass a --db on a writable disk; commands that only read open it read-only';
+  }
+  if (/database does not exist|no such file/i.test(message)) return 'run `flowlens ingest SOURCE --db PATH` first, or pass the right --db';
+  if (/not a valid DuckDB database/i.test(message)) return 'the file is not a flowlens (DuckDB) database: pass the right --db';
+  return 'check the --db path, and that no other process is writing to it';
 }
 
 /** Converts DuckDB JS values to plain JSON-friendly ones. */

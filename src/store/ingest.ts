@@ -42,6 +42,8 @@ export interface IngestOptions {
   list?: ListOptions | undefined;
   onProgress?: ((progress: IngestProgress) => void) | undefined;
   onIssue?: ((issue: ParseIssue) => void) | undefined;
+  /** Called with notices from decoding (e.g. header-less lines read as a standard layout); the same text may repeat per unit. */
+  onNotice?: ((message: string) => void) | undefined;
   onUnitSkipped?: ((unit: SourceUnit, reason: string) => void) | undefined;
   /**
    * Called when a unit cannot be read (SourceError: access denied, object gone, transfer failed):
@@ -69,6 +71,8 @@ export interface IngestSummary {
   seconds: number;
   /** Units that could not be read (reported through onUnitError); a later run tries them again. */
   failedUnits: number;
+  /** Flow records whose start or end was written in milliseconds and stored as seconds. */
+  millisecondTimes: number;
 }
 
 /**
@@ -81,7 +85,7 @@ export interface IngestSummary {
  */
 export async function ingestSources(store: Store, sources: readonly Source[], options: IngestOptions = {}): Promise<IngestSummary> {
   const started = performance.now();
-  const summary: IngestSummary = { units: 0, skippedUnits: 0, records: 0, filteredOut: 0, badLines: 0, duplicates: 0, bytes: 0, seconds: 0, failedUnits: 0 };
+  const summary: IngestSummary = { units: 0, skippedUnits: 0, records: 0, filteredOut: 0, badLines: 0, duplicates: 0, bytes: 0, seconds: 0, failedUnits: 0, millisecondTimes: 0 };
   const ledger = await LedgerCache.load(store);
   const list: ListOptions = { ...options.list, isIngested: async (key, fingerprint) => ledger.isIngested(key, fingerprint) };
   const logs = new LogStager(store);
@@ -192,6 +196,7 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
           rejects.push(issue);
           options.onIssue?.(issue);
         },
+        notice: (message: string) => options.onNotice?.(message),
         async afterBatch() {
           await queue.backpressure();
           // The S3 access / CloudTrail stager uses the connection directly: only once the queue is idle.
@@ -248,6 +253,7 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
     summary.filteredOut += filteredOut;
     summary.badLines += rejects.length;
     summary.bytes += bytesRead;
+    summary.millisecondTimes += counts.millisecondTimes ?? 0;
     return true;
   } catch (error) {
     removeUnit(context, unitId, logRows);

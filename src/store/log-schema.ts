@@ -12,7 +12,15 @@ export function logTableStatement(type: LogTableType): string {
   return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(type.table)} (\n  ${columns.join(',\n  ')}\n)`;
 }
 
-/** SQL creating the S3 access log and CloudTrail tables when missing (run with the flows schema). */
+// Columns added after the first release of a log table: stores created before get them on open.
+const ADDED_COLUMNS: Readonly<Record<string, readonly string[]>> = { cloudtrail: ['managementevent', 'insightdetails'] };
+
+/** SQL creating the S3 access log and CloudTrail tables when missing (run with the flows schema), and adding later columns. */
 export function logSchemaStatements(): string[] {
-  return LOG_TABLE_TYPES.map(logTableStatement);
+  return LOG_TABLE_TYPES.flatMap((type) => [
+    logTableStatement(type),
+    ...type.columns
+      .filter((c) => ADDED_COLUMNS[type.table]?.includes(c.name))
+      .map((c) => `ALTER TABLE ${quoteIdentifier(type.table)} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(c.name)} ${c.sqlType}`),
+  ]);
 }

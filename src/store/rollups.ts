@@ -88,7 +88,7 @@ export async function updateRollups(store: Store, unitId: number): Promise<void>
 /**
  * Brings the rollups up to date with ingest_units: drops units no longer stored, aggregates the missing ones, and
  * rebuilds the whole-store level when units changed or its ledger does not match. Idempotent; cheap when nothing
- * changed. Returns the number of units added.
+ * changed. Returns the number of units added (0, leaving the rollups behind, when a sum does not fit 64 bits).
  */
 export async function refreshRollups(store: Store): Promise<number> {
   for (const sql of rollupSchemaStatements()) await store.run(sql);
@@ -113,6 +113,8 @@ export async function refreshRollups(store: Store): Promise<number> {
     return added;
   } catch (error) {
     await store.run('ROLLBACK').catch(() => undefined);
+    // A sum past 2^63-1 (64-bit counters near 2^64): the rollups stay behind, so readers use the exact raw records.
+    if (/out of range for the destination type INT64/.test((error as Error).message)) return 0;
     throw error;
   }
 }

@@ -19,6 +19,8 @@ export const SANDBOX_SETTINGS: Readonly<Record<string, string>> = {
 /** Options of a sandbox: how many user statements may run at the same time. */
 export interface SandboxOptions {
   connections?: number;
+  /** Statements run on each new connection before user SQL (TEMP views such as table aliases). */
+  setup?: readonly string[];
 }
 
 /**
@@ -39,6 +41,7 @@ export class SqlSandbox {
     private readonly connect: () => Promise<DuckDBConnection>,
     private readonly owned: DuckDBInstance | undefined,
     private readonly size: number,
+    private readonly setup: readonly string[] = [],
   ) {}
 
   /**
@@ -54,7 +57,7 @@ export class SqlSandbox {
       } finally {
         setup.closeSync();
       }
-      return new SqlSandbox(() => store.connect(), undefined, size);
+      return new SqlSandbox(() => store.connect(), undefined, size, options.setup);
     }
     let instance: DuckDBInstance;
     try {
@@ -76,7 +79,7 @@ export class SqlSandbox {
       instance.closeSync();
       throw error;
     }
-    return new SqlSandbox(() => instance.connect(), instance, size);
+    return new SqlSandbox(() => instance.connect(), instance, size, options.setup);
   }
 
   /**
@@ -185,6 +188,7 @@ export class SqlSandbox {
     for (const sql of macroStatements()) {
       if (sql.startsWith('CREATE')) await connection.run(sql.replace('CREATE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
     }
+    for (const sql of this.setup) await connection.run(sql);
     return connection;
   }
 }

@@ -9,13 +9,13 @@ export const FLOWS_TABLE = 'flows';
 /** The physical table: only the columns some ingested format had (added on demand), so inserts skip dozens of all-NULL columns. */
 export const FLOW_RECORDS_TABLE = 'flow_records';
 
-/** The DuckDB type a field is stored as: integers typed, addresses and strings as VARCHAR. */
+/** The DuckDB type a field is stored as: integers typed (64-bit counters unsigned, up to 2^64-1), addresses and strings as VARCHAR. */
 export function duckdbTypeOf(field: FieldDefinition): string {
   switch (field.kind) {
     case 'int32':
       return 'INTEGER';
     case 'int64':
-      return 'BIGINT';
+      return field.name === 'start' || field.name === 'end' ? 'BIGINT' : 'UBIGINT';
     default:
       return 'VARCHAR';
   }

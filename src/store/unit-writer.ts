@@ -112,7 +112,7 @@ export class UnitWriter {
     const chunk = this.chunks.get(format.header) ?? this.openChunk(format);
     const text = meta.text;
     // Normalized text: AWS's own single-spaced line when it is one, else rebuilt from the values.
-    let line = isSingleSpaced(text) && meta.eventId === undefined && meta.line > 0 ? text : joinValues(values);
+    let line = isSingleSpaced(text) && meta.eventId === undefined && meta.line > 0 && meta.rewritten !== true ? text : joinValues(values);
     line += ` ${addressNumber(chunk.srcIndex < 0 ? null : values[chunk.srcIndex] ?? null)} ${addressNumber(chunk.dstIndex < 0 ? null : values[chunk.dstIndex] ?? null)}`;
     line += ` ${meta.eventId === undefined ? '-' : meta.eventId} ${this.unitId}\n`;
     this.appendText(chunk, line, sortKey(chunk.srcIndex < 0 ? -1 : parseIPv4((values[chunk.srcIndex] as string | null) ?? '-')));

@@ -91,12 +91,12 @@ describe('printSqlLines', () => {
     );
   });
 
-  it('sends non-ASCII tables to the RecordPrinter, and prints bigints beyond 2^53 in JSON as JS does', async () => {
+  it('sends non-ASCII tables to the RecordPrinter, and prints bigints beyond 2^53 in JSON exactly, as JS does', async () => {
     await loadRows([[1, 2n, 'é', 'OK']]);
     expect((await readLineProfile(store, 't', COLUMNS, 'table')).renderable).toBe(false);
     const query = await loadRows([[1, 2n ** 60n + 1n, 'eni', 'OK']]);
     expect((await readLineProfile(store, 't', COLUMNS, 'ndjson')).renderable).toBe(true);
-    expect((await printedBySql(query, 'ndjson')).text).toBe('{"port":1,"bytes":1152921504606847000,"iface":"eni","status":"OK"}\n');
+    expect((await printedBySql(query, 'ndjson')).text).toBe('{"port":1,"bytes":1152921504606846977,"iface":"eni","status":"OK"}\n');
   });
 
   // (Not table: the RecordPrinter sizes a table's columns 2,048 rows at a time, SQL over all rows.)
@@ -128,8 +128,9 @@ describe('fixJsonLine', () => {
     expect(fixJsonLine('{"a":"\\\\\\u000B"}')).toBe('{"a":"\\\\\\u000b"}');
   });
 
-  it('rounds integers beyond 2^53 as Number(bigint) does and keeps others as they are', () => {
-    expect(fixJsonLine('{"a":9007199254740993,"b":"1234567890123456"}')).toBe(JSON.stringify({ a: Number(9007199254740993n), b: '1234567890123456' }));
+  it('keeps integers beyond 2^53 exact and other lines as they are', () => {
+    expect(fixJsonLine('{"a":9007199254740993,"b":"1234567890123456"}')).toBe('{"a":9007199254740993,"b":"1234567890123456"}');
+    expect(fixJsonLine('{"a":"\\u000B\\u001F"}')).toBe('{"a":"\\u000b\\u001f"}');
     expect(fixJsonLine('{"a":1}')).toBe('{"a":1}');
   });
 });

@@ -79,6 +79,8 @@ describe.skipIf(CLICKHOUSE_SKIP_REASON !== undefined)('the same report on every 
     // The natural sort of text and the pattern command (regex chains, lambdas over arrays) on both engines.
     'stats count(*) as flows by interfaceId | sort interfaceId desc | limit 20',
     'filter action = "REJECT" | parse @message "* * * * *" as v, account, eni, src, rest | pattern rest | sort @sampleCount desc, @pattern | limit 5',
+    // A whole v2 message parsed into 14 fields: capture groups past 9.
+    'parse @message "* * * * * * * * * * * * * *" as ver, acct, eni, src, dst, sp, dp, proto, pkts, byts, st, en, act, status | filter act = "REJECT" | stats count(*) as n by status, dp | sort n desc, dp asc | limit 5',
   ])('Insights query %s gives identical rows on ClickHouse', async (query) => {
     const local = await runFlowlens(['insights', query, '--db', db, '--format', 'json']);
     expect(local.code, local.stderr).toBe(0);

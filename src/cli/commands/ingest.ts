@@ -4,7 +4,7 @@ import { FlowlensError, formatError, UsageError } from '../../records/index.js';
 import type { ListOptions, Source, SourceTotal } from '../../sources/index.js';
 import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../context.js';
-import { logFormatFrom, sourceOptionsFrom } from '../data.js';
+import { createNoticePrinter, logFormatFrom, sourceOptionsFrom } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import type { ReadingOptions } from '../options.js';
 import { createIssueReporter, createProgress, renderIngestSummary } from '../progress.js';
@@ -63,6 +63,7 @@ export function registerIngest(program: Command, context: CliContext): void {
           logFilter: logSelectionPredicate(selection),
           onProgress: (p) => progress.update(p),
           onIssue: (issue) => issues.report(formatIssue(issue)),
+          onNotice: createNoticePrinter(context),
           onUnitSkipped: (unit, reason) => {
             if (reason === 'already ingested') progress.passed(unit.size ?? 0);
             if (!context.interactive) return;

@@ -5,7 +5,7 @@ import { formatIssue } from '../../parse/index.js';
 import { findField, ParseError, toColumnName, UsageError } from '../../records/index.js';
 import type { CliContext } from '../context.js';
 import { writeErr } from '../context.js';
-import { logFormatFrom, openData, sourceOptionsFrom } from '../data.js';
+import { createNoticePrinter, logFormatFrom, openData, sourceOptionsFrom } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import type { ReadingOptions } from '../options.js';
 import { createIssueReporter } from '../progress.js';
@@ -90,6 +90,7 @@ async function printFromSources(context: CliContext, sources: string[], options:
   const sourceOptions = sourceOptionsFrom(options, context);
   sourceOptions.awsLogsServices = awsLogsServicesFor(logTypeFrom(options));
   const issues = createIssueReporter(context);
+  const notice = createNoticePrinter(context);
   let bad = 0;
   let printed = 0;
   const logType = logTypeFrom(options);
@@ -134,6 +135,7 @@ async function printFromSources(context: CliContext, sources: string[], options:
             bad++;
             issues.report(formatIssue(issue));
           },
+          notice,
           afterBatch: flush,
         },
         { format, logType, onLogType },

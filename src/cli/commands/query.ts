@@ -11,15 +11,18 @@ export function registerQuery(program: Command, context: CliContext): void {
   addReadingOptions(program.command('query').argument('<sql>', 'a SELECT statement').argument('[source...]', 'sources (default: the database)'))
     .description('run read-only SQL on the `flows` table (and the Athena-style views); see README "Schema"')
     .addOption(new Option('--sql-only', 'print the SQL that would run and exit').hideHelp())
-    .action(async (sql: string, sources: string[], options: ReadingOptions) => {
+    .option('--table-alias <name=target>', 'let your Athena table name (db.table) stand for flows, s3_access or cloudtrail; repeatable', (v: string, all: string[] = []) => [...all, v])
+    .action(async (sql: string, sources: string[], options: ReadingOptions & { tableAlias?: string[] }) => {
       const { runUserSql } = await import('../../query/user-sql.js');
       const { SqlSandbox } = await import('../../store/index.js');
+      const { parseTableAliases, stripDatabaseQualifiers, tableAliasStatements } = await import('../../query/table-aliases.js');
+      const aliases = parseTableAliases(options.tableAlias ?? []);
       const data = await openData(context, sources, options, parseSelection(options));
       try {
         // The SQL runs in the sandbox: the database read-only, no files, no extensions, settings locked.
-        const sandbox = await SqlSandbox.open(data.store);
+        const sandbox = await SqlSandbox.open(data.store, { setup: tableAliasStatements(aliases) });
         try {
-          const result = await runUserSql(sandbox, sql);
+          const result = await runUserSql(sandbox, stripDatabaseQualifiers(sql, aliases));
           await printTable(context, result, options.format);
         } finally {
           await sandbox.close();

@@ -52,6 +52,9 @@ export const CLOUDTRAIL_COLUMNS: readonly LogColumn[] = [
   text('sessioncredentialfromconsole', 'true when the request came from an AWS Management Console session.'),
   text('edgedevicedetails', 'The edge device (e.g. an Outpost) that was the target of the request, as JSON text.'),
   struct('tlsdetails', 'TLS version, cipher suite and client-provided host header of the request.'),
+  // Record fields the DDL leaves out ("CloudTrail record contents"); flowlens keeps them.
+  text('managementevent', 'true for a management event, false for a data or network activity event (text, like readonly).'),
+  text('insightdetails', 'Of CloudTrail Insights events: state, eventsource, eventname, insighttype, insightcontext, as JSON text.'),
   derived('region', 'Partition column of the DDL: the region folder of the object key (AWSLogs/{account}/CloudTrail/{region}/...), else awsregion.'),
   derived('year', 'Partition column: YYYY of the object key, else of eventtime.'),
   derived('month', 'Partition column: MM of the object key, else of eventtime.'),

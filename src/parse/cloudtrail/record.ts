@@ -42,9 +42,16 @@ export function toCloudTrailRow(event: unknown, keyParts: CloudTrailKeyParts | n
     return { code: 'bad-json', message: 'a CloudTrail record is a JSON object' };
   }
   const fields = lowerKeys(event as Record<string, unknown>);
+  // Insights events name the API the insight is about inside insightDetails, not at the top level.
+  const insight = fields.get('insightdetails');
+  if (insight !== null && typeof insight === 'object' && !Array.isArray(insight)) {
+    const details = lowerKeys(insight as Record<string, unknown>);
+    for (const name of ['eventsource', 'eventname']) if (fields.get(name) === undefined && details.has(name)) fields.set(name, details.get(name));
+  }
   const eventTime = fields.get('eventtime');
   if (typeof eventTime !== 'string' || (fields.get('eventname') === undefined && fields.get('eventsource') === undefined)) {
-    return { code: 'bad-value', field: 'eventtime', message: 'not a CloudTrail event: eventTime, eventSource and eventName are missing' };
+    const missing = typeof eventTime === 'string' ? 'eventSource and eventName are missing' : 'eventTime is missing';
+    return { code: 'bad-value', field: 'eventtime', message: `not a CloudTrail event: ${missing}` };
   }
   const time = ISO_TIME.exec(eventTime);
   const epoch = time ? Date.parse(eventTime) : NaN;

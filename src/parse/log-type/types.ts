@@ -27,7 +27,7 @@ export interface LogColumn {
 }
 
 /** A value of a log column: text, a number, a nested object/array (struct columns) or null for missing. */
-export type LogValue = string | number | null | LogStruct | LogStruct[];
+export type LogValue = string | number | bigint | null | LogStruct | LogStruct[];
 
 /** A nested value of a struct column, keyed like the Athena DDL (lowercase). */
 export interface LogStruct {

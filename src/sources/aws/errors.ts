@@ -75,7 +75,8 @@ export function toSourceError(error: unknown, what: string, call: AwsCallInfo = 
   const name = shape.name ?? shape.code ?? 'Error';
   const status = shape.$metadata?.httpStatusCode;
   const known =
-    CODES[name] ?? (status === 403 ? CODES.AccessDenied : status === 404 ? CODES.NotFound : undefined);
+    // A bare 403 (no error code: a proxy, an endpoint policy) says nothing of the service: the generic hint, not S3's.
+    CODES[name] ?? (status === 403 ? CODES.Forbidden : status === 404 ? CODES.NotFound : undefined);
   const detail =
     shape.message && shape.message !== name && shape.message !== 'UnknownError' ? `: ${shape.message}` : '';
   const network = (shape as { code?: string }).code;

@@ -50,7 +50,7 @@ export async function* fetchLogEvents(
       );
     } catch (error) {
       if (!isTransientError(error) || failures >= retries || options.signal?.aborted)
-        throw toSourceError(error, `cannot read ${options.name}`);
+        throw toSourceError(error, `cannot read ${options.name}`, { permission: 'logs:FilterLogEvents' });
       failures++;
       await sleep(backoffDelay(failures, 1000, 20_000), options.signal);
       continue;

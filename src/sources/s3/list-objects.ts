@@ -12,10 +12,18 @@ export interface S3ObjectInfo {
   size: number;
 }
 
-/** Options of listFlowLogObjects: cancellation and keys per call. */
+/** What a listing saw: every key under the prefix, and the keys and folders the filter left out. */
+export interface ListingStats {
+  keys: number;
+  excludedKeys: number;
+  excludedFolders: number;
+}
+
+/** Options of listFlowLogObjects: cancellation, keys per call, and counters to fill. */
 export interface ListObjectsOptions {
   signal?: AbortSignal | undefined;
   pageSize?: number | undefined;
+  stats?: ListingStats | undefined;
 }
 
 /**
@@ -53,16 +61,32 @@ export async function* listFlowLogObjects(
         throw toSourceError(error, `cannot list ${s3ObjectUri(bucket, folder)}`);
       }
       for (const object of page.Contents ?? []) {
-        if (!object.Key || isIgnoredKey(object.Key) || isExcluded(parseKeyFacts(object.Key), filter))
+        if (options.stats) options.stats.keys++;
+        if (!object.Key || isIgnoredKey(object.Key) || isExcluded(parseKeyFacts(object.Key), filter)) {
+          if (options.stats) options.stats.excludedKeys++;
           continue;
+        }
         yield { key: object.Key, etag: (object.ETag ?? '').replaceAll('"', ''), size: object.Size ?? 0 };
       }
       for (const common of page.CommonPrefixes ?? []) {
         if (common.Prefix && !isExcluded(parseKeyFacts(common.Prefix), filter)) folders.push(common.Prefix);
+        else if (options.stats) options.stats.excludedFolders++;
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     for (const next of folders) yield* walk(next);
   }
   yield* walk(prefix);
+}
+
+/** Lists the folders (common prefixes) and whether any object sits directly or deeper under `prefix`; at most one page each. */
+export async function listFolder(client: S3Client, bucket: string, prefix: string, signal?: AbortSignal): Promise<{ folders: string[]; hasObjects: boolean }> {
+  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+  try {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', MaxKeys: 1000 }), abortOption(signal));
+    const folders = (page.CommonPrefixes ?? []).map((c) => c.Prefix ?? '').filter((p) => p.length > 0);
+    return { folders, hasObjects: (page.Contents?.length ?? 0) > 0 || folders.length > 0 };
+  } catch (error) {
+    throw toSourceError(error, `cannot list ${s3ObjectUri(bucket, prefix)}`);
+  }
 }

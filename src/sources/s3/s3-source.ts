@@ -3,8 +3,11 @@ import { buildAwsClientConfig } from '../aws/client-config.js';
 import { PrefetchedStream, withReadAhead } from '../prefetch.js';
 import type { ListOptions, Source, SourceOptions, SourceTotal, SourceUnit } from '../types.js';
 import { parseKeyFacts } from './layout.js';
+import { SourceError } from '../../records/index.js';
 import { listFlowLogObjects } from './list-objects.js';
-import type { S3ObjectInfo } from './list-objects.js';
+import type { KeyFilter } from './layout.js';
+import type { ListingStats, S3ObjectInfo } from './list-objects.js';
+import { findOtherPrefixes } from './other-prefix.js';
 import { openObjectStream } from './object-stream.js';
 import { parseS3Uri, s3ObjectUri } from './uri.js';
 
@@ -55,10 +58,7 @@ export async function createS3Source(
     },
     async *units(list: ListOptions): AsyncGenerator<SourceUnit> {
       const filter = filterOf(list);
-      const objects = listFlowLogObjects(client, bucket, prefix, filter, {
-        signal: list.signal,
-        pageSize: settings.pageSize,
-      });
+      const objects = listOrExplain(client, uri, bucket, prefix, filter, options, list.signal, settings.pageSize);
       const open = (object: S3ObjectInfo) =>
         openObjectStream(client, bucket, object.key, object.etag, {
           signal: list.signal,
@@ -76,6 +76,51 @@ export async function createS3Source(
       );
     },
   };
+}
+
+/**
+ * Lists the objects under the prefix. When the prefix holds no object at all, reads the other form of the
+ * same path (with or without the folders before AWSLogs/) when exactly one exists, with a notice; else fails
+ * saying what was listed. When objects exist but the filters leave none, warns and yields nothing.
+ */
+async function* listOrExplain(
+  client: S3Client,
+  uri: string,
+  bucket: string,
+  prefix: string,
+  filter: KeyFilter,
+  options: SourceOptions,
+  signal: AbortSignal | undefined,
+  pageSize: number | undefined,
+): AsyncGenerator<S3ObjectInfo> {
+  const stats: ListingStats = { keys: 0, excludedKeys: 0, excludedFolders: 0 };
+  let yielded = 0;
+  for await (const object of listFlowLogObjects(client, bucket, prefix, filter, { signal, pageSize, stats })) {
+    yielded++;
+    yield object;
+  }
+  if (yielded > 0) return;
+  if (stats.keys > 0 || stats.excludedFolders > 0) {
+    options.onWarning?.(
+      uri,
+      `warning: ${uri}: nothing to read: ${stats.keys} objects and ${stats.excludedFolders} folders listed, all outside --start/--end, --accounts, --regions or the log type read`,
+    );
+    return;
+  }
+  const other = await findOtherPrefixes(client, bucket, prefix, signal);
+  if (other.found.length === 1) {
+    const found = s3ObjectUri(bucket, other.found[0] as string);
+    options.onWarning?.(uri, `notice: ${uri} holds no objects; reading ${found}, where the same path is`);
+    yield* listFlowLogObjects(client, bucket, other.found[0] as string, filter, { signal, pageSize });
+    return;
+  }
+  const listed = other.topLevel.length ? other.topLevel.map((f) => s3ObjectUri(bucket, f)).join(', ') : 'nothing (the bucket is empty)';
+  throw new SourceError('empty-prefix', `${uri} holds no objects (listed prefix "${prefix}")`, {
+    hint:
+      other.found.length > 1
+        ? `the same path is under several prefixes: ${other.found.map((f) => s3ObjectUri(bucket, f)).join(', ')}; name one`
+        : `the bucket's top level holds ${listed}; name the prefix flow logs are delivered to (s3://BUCKET/PREFIX/AWSLogs/ or s3://BUCKET/AWSLogs/)`,
+  });
 }
 
 /** Creates the S3 client: path-style addressing for --endpoint-url, region redirects followed, throttling retried. */

@@ -114,6 +114,26 @@ describe('CloudTrailDecoder', () => {
     expect(rows[0]).toMatchObject({ region: 'cn-north-1', year: '2021', month: '12', day: '05', bucketname: 'b', key: 'outposts/key' });
   });
 
+  it('keeps CloudTrail Insights events, taking eventsource and eventname from insightDetails', () => {
+    // The shape of an Insights event in "CloudTrail Insights events" (CloudTrail User Guide).
+    const insight = {
+      eventVersion: '1.08',
+      eventTime: '2023-11-14T00:51:00Z',
+      awsRegion: 'us-east-1',
+      eventID: 'EXAMPLE8-9621-4d00-b913-beca2EXAMPLE',
+      eventType: 'AwsCloudTrailInsight',
+      recipientAccountId: '123456789012',
+      sharedEventID: 'EXAMPLE2-1729-42f1-b735-5d8a0EXAMPLE',
+      insightDetails: { state: 'Start', eventSource: 'ssm.amazonaws.com', eventName: 'UpdateInstanceAssociationStatus', insightType: 'ApiCallRateInsight' },
+      eventCategory: 'Insight',
+    };
+    const { rows, issues } = decode(JSON.stringify({ Records: [insight, event({ managementEvent: false, eventID: 'data' })] }));
+    expect(issues).toEqual([]);
+    expect(rows[0]).toMatchObject({ eventtype: 'AwsCloudTrailInsight', eventsource: 'ssm.amazonaws.com', eventname: 'UpdateInstanceAssociationStatus', eventcategory: 'Insight' });
+    expect(JSON.parse(String(rows[0]?.insightdetails))).toMatchObject({ state: 'Start', insightType: 'ApiCallRateInsight' });
+    expect(rows[1]).toMatchObject({ eventid: 'data', managementevent: 'false', insightdetails: null });
+  });
+
   it('reads one event per line (CloudTrail in CloudWatch Logs) and numbers bad lines', () => {
     const text = [JSON.stringify(event({ eventID: 'a' })), '', '{"eventVersion": broken', JSON.stringify(event({ eventID: 'b' }))].join('\n');
     const { rows, issues } = decode(text);
@@ -186,7 +206,7 @@ describe('parseLogText on CloudTrail', () => {
       'eventversion', 'useridentity', 'eventtime', 'eventsource', 'eventname', 'awsregion', 'sourceipaddress', 'useragent', 'errorcode',
       'errormessage', 'requestparameters', 'responseelements', 'additionaleventdata', 'requestid', 'eventid', 'resources', 'eventtype',
       'apiversion', 'readonly', 'recipientaccountid', 'serviceeventdetails', 'sharedeventid', 'vpcendpointid', 'vpcendpointaccountid',
-      'eventcategory', 'addendum', 'sessioncredentialfromconsole', 'edgedevicedetails', 'tlsdetails',
+      'eventcategory', 'addendum', 'sessioncredentialfromconsole', 'edgedevicedetails', 'tlsdetails', 'managementevent', 'insightdetails',
     ]);
   });
 });

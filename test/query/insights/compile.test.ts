@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { duckdb, getDialect } from '../../../src/query/dialect.js';
+import { duckdb, getDialect, onlyCapturingGroup } from '../../../src/query/dialect.js';
 import { compileInsights, eventsSource, flowsSource, globToRegex, numberNamedGroups } from '../../../src/query/insights/index.js';
 import type { Store } from '../../../src/store/index.js';
 import { loadStore, valuesOf } from '../fixture-store.js';
@@ -45,6 +45,11 @@ describe('compileInsights on flows', () => {
     // Text sorts in Insights' natural order: 42.… before 182.… (the reference orders with naturalCompare).
     ['parse @message "* * * * * * * *" as v, acct, eni, src, dst, sp, dp, rest | filter dp = "22" | stats count(*) as c by src | sort src',
       "SELECT srcaddr, count(*) FROM flows WHERE dstport = 22 GROUP BY 1", 'natural'],
+    // All 14 fields of a v2 message: more than the 9 groups DuckDB's regexp_extract takes by index.
+    ['parse @message "* * * * * * * * * * * * * *" as ver, acct, eni, src, dst, sp, dp, proto, pkts, byts, st, en, act, status | filter act = "REJECT" | stats count(*) as c, count_distinct(dp) as ports by status | sort status',
+      "SELECT log_status, count(*), count(DISTINCT dstport) FROM flows WHERE action = 'REJECT' GROUP BY 1 ORDER BY 1"],
+    ['parse @message /^(?<v>\\S+) (?<a>\\S+) (?<i>\\S+) (?<s>\\S+) (?<d>\\S+) (?<sp>\\S+) (?<dp>\\S+) (?<p>\\S+) (?<pk>\\S+) (?<b>\\S+) (?<st>\\S+) (?<en>\\S+) (?<act>\\S+) (?<ls>\\S+)$/ | filter act = "ACCEPT" | stats count(*) as c by ls | sort ls',
+      "SELECT log_status, count(*) FROM flows WHERE action = 'ACCEPT' GROUP BY 1 ORDER BY 1"],
     ['parse @message /eni-(?<eni>\\w+) (?<src>[0-9.]+) / | filter ispresent(src) | stats count(*) as c by eni | sort eni',
       "SELECT substr(interface_id, 5), count(*) FROM flows WHERE srcaddr LIKE '%.%' GROUP BY 1 ORDER BY 1"],
     ['filter action = "ACCEPT" | sort bytes desc | limit 3 | stats sum(bytes) as top3',
@@ -97,6 +102,12 @@ describe('compileInsights on other engines', () => {
 });
 
 describe('parse helpers', () => {
+  it('keeps one capturing group for engines that refer to groups 1-9 only', () => {
+    expect(onlyCapturingGroup('(a)(?:b)(?<n>c)[(]\\(d(e)', 3)).toBe('(?:a)(?:b)(?:c)[(]\\(d(e)');
+    expect(onlyCapturingGroup('(a)(?:b)(?<n>c)[(]\\(d(e)', 2)).toBe('(?:a)(?:b)(c)[(]\\(d(?:e)');
+    expect(onlyCapturingGroup('[]()](x)', 1)).toBe('[]()](x)');
+  });
+
   it('turns a glob into lazy groups and a greedy last group', () => {
     expect(globToRegex('[*] * The error was: *')).toBe('\\[(.*?)\\] (.*?) The error was: (.*)');
     expect(globToRegex('a*b')).toBe('a(.*?)b');
