@@ -1,28 +1,43 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sqlLiteral } from '../store/sql-text.js';
-import { renderDot, renderGraphJson, renderGraphml, renderHypergraph } from './exports.js';
+import { renderDot, renderGraphJson, renderGraphml, renderVisNetwork } from './exports.js';
+import { renderHypergraphCsv } from './hypergraph.js';
+import type { Hypergraph } from './hypergraph.js';
 import type { ExportFormat } from './exports.js';
 import type { FlowGraph } from './types.js';
 
-/** Renders a text export (json, graphml, dot). */
-export function renderExport(graph: FlowGraph, format: 'json' | 'graphml' | 'dot'): string {
-  return format === 'json' ? renderGraphJson(graph) : format === 'graphml' ? renderGraphml(graph) : renderDot(graph);
+/** The exports written as one text (to standard output or a file). */
+export type TextExportFormat = 'json' | 'graphml' | 'dot' | 'vis';
+
+/** Renders a text export (json, graphml, dot, vis). */
+export function renderExport(graph: FlowGraph, format: TextExportFormat): string {
+  switch (format) {
+    case 'json':
+      return renderGraphJson(graph);
+    case 'graphml':
+      return renderGraphml(graph);
+    case 'dot':
+      return renderDot(graph);
+    case 'vis':
+      return renderVisNetwork(graph);
+  }
 }
 
-/** Writes an export to `out`: a file, or for `hypergraph` a folder with events.csv, entities.csv and edges.csv. Returns the paths written. */
-export async function writeExport(graph: FlowGraph, format: ExportFormat, out: string): Promise<string[]> {
-  if (format === 'hypergraph') {
-    await mkdir(out, { recursive: true });
-    const tables = renderHypergraph(graph);
-    const paths: string[] = [];
-    for (const name of ['events', 'entities', 'edges'] as const) {
-      const path = join(out, `${name}.csv`);
-      await writeFile(path, tables[name]);
-      paths.push(path);
-    }
-    return paths;
+/** Writes pygraphistry's hypergraph tables into the folder `out`: events.csv, entities.csv, edges.csv, nodes.csv. Returns the paths. */
+export async function writeHypergraph(hypergraph: Hypergraph, out: string): Promise<string[]> {
+  await mkdir(out, { recursive: true });
+  const paths: string[] = [];
+  for (const name of ['events', 'entities', 'edges', 'nodes'] as const) {
+    const path = join(out, `${name}.csv`);
+    await writeFile(path, renderHypergraphCsv(hypergraph[name]));
+    paths.push(path);
   }
+  return paths;
+}
+
+/** Writes a graph export to the file `out` (the hypergraph has its own writer, writeHypergraph). Returns the paths written. */
+export async function writeExport(graph: FlowGraph, format: Exclude<ExportFormat, 'hypergraph'>, out: string): Promise<string[]> {
   if (format === 'parquet') {
     await writeEdgesParquet(graph, out);
     return [out];
