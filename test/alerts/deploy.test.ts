@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildDeployPlan, parseDeployRules, parseRules } from '../../src/alerts/index.js';
+import { buildDeployPlan, loadDeployRules, parseDeployRules, parseRules } from '../../src/alerts/index.js';
 import { runFlowlens } from '../helpers/cli.js';
 import { useTestAwsEnv } from '../sources/helpers/s3-server.js';
 import { startFakeCloudWatch } from './fake-cloudwatch.js';
@@ -344,6 +344,17 @@ describe('alerts export', () => {
 });
 
 describe('buildDeployPlan', () => {
+  it('plans examples/rules.yaml: two filters, the SSH alarm, and the rest local with reasons', async () => {
+    const plan = buildDeployPlan(await loadDeployRules('examples/rules.yaml'), { topicName: 'vpc-alarms' });
+    expect(plan.filters.map((f) => f.params.filterName)).toEqual(['dest-port-22-rejects', 'rejects-by-source']);
+    expect(plan.alarms.map((a) => a.params.AlarmName)).toEqual(['SSH-rejects']);
+    expect(plan.notDeployable.map((n) => n.name)).toEqual([
+      'scanner', 'SSHBruteForce', 'RDPBruteForce', 'PortProbeUnprotectedPort', 'Portscan', 'PortSweep', 'NetworkPortUnusual', 'TrafficVolumeUnusual', 'rejected-flows-spike',
+    ]);
+    expect(plan.notDeployable.every((n) => n.reason.length > 0 && n.hint)).toBe(true);
+    expect(plan.warnings).toEqual([expect.stringContaining('metric filter "rejects-by-source": dimension srcaddr takes srcaddr values')]);
+  });
+
   it('deploys the parameters the local evaluation reads', () => {
     const deploy = parseDeployRules(RULES, 'rules.yaml');
     const plan = buildDeployPlan(deploy);

@@ -20,6 +20,7 @@ export interface DeployReport {
   topicArn?: string | undefined;
   calls: DeployCall[];
   notDeployable: NotDeployable[];
+  warnings: string[];
 }
 
 /** Options of deployAlerts: the log group, the AWS connection, and whether to only list the calls. */
@@ -60,7 +61,7 @@ export function planDeployCalls(plan: DeployPlan, logGroup: string | undefined, 
  */
 export async function deployAlerts(plan: DeployPlan, options: DeployOptions): Promise<DeployReport> {
   const dry = planDeployCalls(plan, options.logGroup);
-  if (options.dryRun) return { dryRun: true, calls: dry, notDeployable: plan.notDeployable };
+  if (options.dryRun) return { dryRun: true, calls: dry, notDeployable: plan.notDeployable, warnings: plan.warnings };
   const settings = await buildAwsClientConfig(options.aws, { maxAttempts: 3, retryMode: 'standard' });
   const [{ SNSClient, CreateTopicCommand }, { CloudWatchLogsClient, PutMetricFilterCommand }, { CloudWatchClient, PutMetricAlarmCommand }] = await Promise.all([
     import('@aws-sdk/client-sns'),
@@ -98,7 +99,7 @@ export async function deployAlerts(plan: DeployPlan, options: DeployOptions): Pr
     logs.destroy();
     cloudwatch.destroy();
   }
-  return { dryRun: false, topicArn, calls: done, notDeployable: plan.notDeployable };
+  return { dryRun: false, topicArn, calls: done, notDeployable: plan.notDeployable, warnings: plan.warnings };
 }
 
 /** The number of calls that did not succeed. */

@@ -85,6 +85,8 @@ export interface DeployPlan {
   /** The SNS topic CreateTopic makes (or returns, when it exists), from --topic-name. */
   createTopic?: string | undefined;
   notDeployable: NotDeployable[];
+  /** Deployable, but worth a second look (costs, limits). */
+  warnings: string[];
 }
 
 /** Which SNS topic the alarms notify: an existing ARN, a name to create or reuse, or the rules file's SNS notifiers. */
@@ -125,6 +127,7 @@ const ACTION_LIST: Record<AlarmState, keyof AlarmActionLists> = { ALARM: 'AlarmA
 export function buildDeployPlan({ rules, input }: DeployRules, options: PlanOptions = {}): DeployPlan {
   checkTopicOptions(options);
   const notDeployable: NotDeployable[] = [];
+  const warnings: string[] = [];
   const filters: PlannedFilter[] = [];
   const skippedFilters = new Set<string>();
   for (const filter of input.metricFilters) {
@@ -132,7 +135,10 @@ export function buildDeployPlan({ rules, input }: DeployRules, options: PlanOpti
     if (problem) {
       notDeployable.push({ kind: 'metricFilter', name: filter.filterName, ...problem });
       skippedFilters.add(filter.filterName);
-    } else filters.push({ logGroupName: filter.logGroupName, params: filterParams(filter) });
+    } else {
+      filters.push({ logGroupName: filter.logGroupName, params: filterParams(filter) });
+      warnings.push(...addressDimensionWarnings(filter, rules));
+    }
   }
   const written = new Map(input.alarms.map((alarm) => [alarm.alarmName, alarm]));
   const topics = alarmTopics(rules.notify, options);
@@ -148,7 +154,7 @@ export function buildDeployPlan({ rules, input }: DeployRules, options: PlanOpti
     alarms.push({ params: alarmParams(alarm, source), actions: alarmActions(alarm.alarmName, source, topics), filterNames });
   }
   for (const detection of rules.detections) notDeployable.push({ kind: 'detection', name: detection.name, ...detectionReason(detection.type) });
-  return { file: rules.file, filters, alarms, createTopic: options.topicArn ? undefined : options.topicName, notDeployable };
+  return { file: rules.file, filters, alarms, createTopic: options.topicArn ? undefined : options.topicName, notDeployable, warnings };
 }
 
 /** The log group a planned filter goes on: --log-group, else the filter's own logGroupName. */
@@ -200,6 +206,17 @@ function filterProblem(filter: MetricFilterInput): Omit<NotDeployable, 'kind' | 
     }
   }
   return undefined;
+}
+
+const ADDRESS_COLUMNS = new Set(['srcaddr', 'dstaddr', 'pkt_srcaddr', 'pkt_dstaddr']);
+
+// CloudWatch bills each dimension value as a custom metric and disables a metric filter that makes 1000
+// distinct name/value pairs (PutMetricFilter, MetricTransformation.dimensions): addresses get there fast.
+function addressDimensionWarnings(filter: MetricFilterInput, rules: Rules): string[] {
+  const metric = rules.metrics.find((m) => m.filterName === filter.filterName);
+  return Object.entries(metric?.dimensions ?? {})
+    .filter(([, column]) => ADDRESS_COLUMNS.has(column))
+    .map(([name, column]) => `metric filter "${filter.filterName}": dimension ${name} takes ${column} values; CloudWatch bills each value as a custom metric and disables the filter at 1000 distinct values`);
 }
 
 function alarmProblem(alarm: AlarmRule, filterNames: string[], skipped: ReadonlySet<string>): Omit<NotDeployable, 'kind' | 'name'> | undefined {

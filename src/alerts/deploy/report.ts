@@ -8,9 +8,12 @@ export function renderDeployReport(report: DeployReport): string {
   return lines.length > 0 ? `${lines.join('\n')}\n` : 'nothing to deploy\n';
 }
 
-/** The rules that stay local, one line each with the reason and a hint, for standard error. */
-export function renderNotDeployable(items: readonly NotDeployable[]): string {
-  return items.map((item) => `not deployable: ${item.kind} "${item.name}": ${item.reason}${item.hint ? ` (${item.hint})` : ''}\n`).join('');
+/** The rules that stay local, one line each with the reason and a hint, then any warnings, for standard error. */
+export function renderNotDeployable(items: readonly NotDeployable[], warnings: readonly string[] = []): string {
+  return [
+    ...items.map((item) => `not deployable: ${item.kind} "${item.name}": ${item.reason}${item.hint ? ` (${item.hint})` : ''}\n`),
+    ...warnings.map((warning) => `warning: ${warning}\n`),
+  ].join('');
 }
 
 function callTarget(call: DeployCall): string {

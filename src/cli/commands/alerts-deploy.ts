@@ -36,7 +36,7 @@ export function registerAlertsDeploy(alerts: Command, context: CliContext): void
       const deploy = await import('../../alerts/index.js');
       const plan = deploy.buildDeployPlan(await deploy.loadDeployRules(options.rules), { topicArn: options.topicArn, topicName: options.topicName });
       const text = deploy.renderDeployExport(plan, options.format as 'cloudformation', { logGroup: options.logGroup });
-      const notes = deploy.renderNotDeployable(plan.notDeployable);
+      const notes = deploy.renderNotDeployable(plan.notDeployable, plan.warnings);
       if (notes) writeErr(context, notes);
       await writeOut(context, text);
     });
@@ -60,7 +60,7 @@ export function registerAlertsDeploy(alerts: Command, context: CliContext): void
       if (options.dryRun || options.format === 'json') {
         await writeOut(context, `${JSON.stringify(report, null, 2)}\n`);
       } else {
-        const notes = deploy.renderNotDeployable(report.notDeployable);
+        const notes = deploy.renderNotDeployable(report.notDeployable, report.warnings);
         if (notes) writeErr(context, notes);
         await writeOut(context, deploy.renderDeployReport(report));
       }
