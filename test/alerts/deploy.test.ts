@@ -222,6 +222,22 @@ describe('alerts deploy', () => {
     expect(aws.calls).toHaveLength(4);
   });
 
+  it('stops at the first call when there are no AWS credentials', async () => {
+    aws = await startFakeCloudWatch({ logGroups: [LOG_GROUP] });
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    try {
+      const run = await runFlowlens(deployArgs(aws.endpoint));
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('no AWS credentials for PutMetricFilter');
+      expect(run.stderr).toContain('pass --profile');
+      expect(aws.calls).toEqual([]);
+    } finally {
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: saved.id, AWS_SECRET_ACCESS_KEY: saved.secret });
+    }
+  });
+
   it('refuses a filter without a log group, and two topic options, as usage errors', async () => {
     const noGroup = await runFlowlens(['alerts', 'deploy', '--rules', rules, '--dry-run']);
     expect(noGroup.code).toBe(2);
@@ -303,16 +319,16 @@ describe('alerts export', () => {
     expect(run.stdout).toContain(
       [
         'resource "aws_cloudwatch_log_metric_filter" "accepted-bytes" {',
-        '  name = "accepted-bytes"',
-        `  pattern = "${BYTES_PATTERN.replaceAll('"', '\\"')}"`,
+        '  name           = "accepted-bytes"',
+        `  pattern        = "${BYTES_PATTERN.replaceAll('"', '\\"')}"`,
         '  log_group_name = "/vpc/flow-logs"',
         '',
         '  metric_transformation {',
-        '    name = "Bytes"',
-        '    namespace = "VPC Flow Logs"',
-        '    value = "$bytes"',
+        '    name       = "Bytes"',
+        '    namespace  = "VPC Flow Logs"',
+        '    value      = "$bytes"',
         '    dimensions = { "eni" = "$eni" }',
-        '    unit = "Bytes"',
+        '    unit       = "Bytes"',
         '  }',
         '}',
       ].join('\n'),
@@ -320,20 +336,20 @@ describe('alerts export', () => {
     expect(run.stdout).toContain(
       [
         'resource "aws_cloudwatch_metric_alarm" "big-flows" {',
-        '  alarm_name = "big-flows"',
-        '  metric_name = "Bytes"',
-        '  namespace = "VPC Flow Logs"',
-        '  extended_statistic = "p99"',
-        '  dimensions = { "eni" = "eni-0a1b2c3d" }',
-        '  period = 300',
-        '  evaluation_periods = 2',
-        '  datapoints_to_alarm = 2',
-        '  threshold = 1000000',
-        '  comparison_operator = "GreaterThanThreshold"',
-        '  treat_missing_data = "missing"',
+        '  alarm_name                            = "big-flows"',
+        '  metric_name                           = "Bytes"',
+        '  namespace                             = "VPC Flow Logs"',
+        '  extended_statistic                    = "p99"',
+        '  dimensions                            = { "eni" = "eni-0a1b2c3d" }',
+        '  period                                = 300',
+        '  evaluation_periods                    = 2',
+        '  datapoints_to_alarm                   = 2',
+        '  threshold                             = 1000000',
+        '  comparison_operator                   = "GreaterThanThreshold"',
+        '  treat_missing_data                    = "missing"',
         '  evaluate_low_sample_count_percentiles = "ignore"',
-        '  alarm_actions = ["arn:aws:sns:us-east-1:123456789012:pager", aws_sns_topic.flowlens-alarms.arn]',
-        '  ok_actions = [aws_sns_topic.flowlens-alarms.arn]',
+        '  alarm_actions                         = ["arn:aws:sns:us-east-1:123456789012:pager", aws_sns_topic.flowlens-alarms.arn]',
+        '  ok_actions                            = [aws_sns_topic.flowlens-alarms.arn]',
         '',
         '  depends_on = [aws_cloudwatch_log_metric_filter.accepted-bytes]',
         '}',

@@ -113,6 +113,13 @@ async function attempt(call: DeployCall, run: () => Promise<unknown>): Promise<v
     call.status = 'ok';
   } catch (error) {
     if (error instanceof FlowlensError) throw error;
+    // Without credentials every call would fail the same way: stop at the first.
+    if ((error as { name?: string } | null)?.name === 'CredentialsProviderError') {
+      throw new FlowlensError('aws-credentials', `no AWS credentials for ${call.operation}: ${(error as Error).message}`, {
+        hint: 'set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run aws configure or aws sso login, or pass --profile',
+        cause: error,
+      });
+    }
     const shape = (typeof error === 'object' && error !== null ? error : {}) as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const name = shape.name ?? 'Error';
     const status = shape.$metadata?.httpStatusCode;
@@ -129,6 +136,5 @@ function errorHint(call: DeployCall, name: string, status: number | undefined): 
   }
   if (name === 'ResourceNotFoundException') return `no log group ${String(call.input.logGroupName)} in this region: check --log-group and --region`;
   if (name === 'LimitExceededException') return 'a log group takes at most 100 metric filters; delete unused ones';
-  if (/CredentialsProviderError/.test(name)) return 'set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run aws configure or aws sso login, or pass --profile';
   return undefined;
 }

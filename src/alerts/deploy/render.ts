@@ -180,8 +180,25 @@ function actionLists(actions: AlarmActionLists, resolve: (ref: ActionRef) => unk
   return out;
 }
 
+// Laid out as `terraform fmt` does: two-space indents, the `=` of consecutive one-line arguments aligned.
 function block(header: string, lines: string[]): string {
-  return [`${header} {`, ...lines.map((line) => (line === '' ? '' : `  ${line}`)), '}'].join('\n');
+  const aligned = [...lines];
+  for (let start = 0; start < aligned.length; ) {
+    let end = start;
+    while (end < aligned.length && isArgument(aligned[end] ?? '')) end++;
+    const width = Math.max(0, ...aligned.slice(start, end).map((line) => line.indexOf(' = ')));
+    for (let i = start; i < end; i++) {
+      const line = aligned[i] ?? '';
+      const at = line.indexOf(' = ');
+      aligned[i] = `${line.slice(0, at).padEnd(width)}${line.slice(at)}`;
+    }
+    start = end === start ? start + 1 : end;
+  }
+  return [`${header} {`, ...aligned.map((line) => (line === '' ? '' : `  ${line}`)), '}'].join('\n');
+}
+
+function isArgument(line: string): boolean {
+  return /^[a-z_]+ = /.test(line);
 }
 
 function attr(name: string, value: string): string {
