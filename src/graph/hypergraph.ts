@@ -42,7 +42,11 @@ export interface Hypergraph {
   entityTypes: string[];
   events: HypergraphTable;
   entities: HypergraphTable;
-  edges: HypergraphTable;
+  /** The edges (built on first read: there are up to one per event and entity pair). */
+  readonly edges: HypergraphTable;
+  /** The edge rows one at a time, for writers that stream them. */
+  edgeRows(): Iterable<HypergraphRow>;
+  edgeCount: number;
   nodes: HypergraphTable;
   /** The edge columns Graphistry binds as source and destination. */
   source: string;
@@ -104,32 +108,11 @@ export function hypergraphFromEvents(input: HypergraphTable, entityTypes: readon
       if (!entities.has(nodeID)) entities.set(nodeID, { ...blank(entityColumns), [column]: value, nodeTitle: String(value), type: column, category: column, nodeID });
     }
   }
-  const edges: HypergraphRow[] = [];
-  let edgeColumns: string[];
-  if (direct) {
-    edgeColumns = [...eventColumns, 'edgeType', 'src', 'dst'];
-    // direct_edgelist_shape: each entity type to every type after it; pairs visited in sorted order.
-    const shape = new Map(entityTypes.map((type, i) => [type, entityTypes.slice(i + 1)]));
-    for (const first of [...shape.keys()].sort()) {
-      for (const second of [...(shape.get(first) ?? [])].sort()) {
-        for (const event of events) {
-          const a = event[first];
-          const b = event[second];
-          if (a === null || a === undefined || b === null || b === undefined) continue;
-          edges.push({ ...event, edgeType: `${first}::${second}`, src: `${first}::${String(a)}`, dst: `${second}::${String(b)}` });
-        }
-      }
-    }
-  } else {
-    edgeColumns = [...eventColumns, 'edgeType', 'attribID'];
-    for (const column of [...entityTypes].sort()) {
-      for (const event of events) {
-        const value = event[column];
-        if (value === null || value === undefined) continue;
-        edges.push({ ...event, edgeType: column, attribID: `${column}::${String(value)}` });
-      }
-    }
-  }
+  const edgeColumns = [...eventColumns, ...(direct ? ['edgeType', 'src', 'dst'] : ['edgeType', 'attribID'])];
+  const edgeRows = direct ? () => directEdges(events, entityTypes) : () => eventEdges(events, entityTypes);
+  const present = (event: HypergraphRow, column: string): boolean => event[column] !== null && event[column] !== undefined;
+  const pairs = direct ? entityTypes.flatMap((a, i) => entityTypes.slice(i + 1).map((b) => [a, b])) : entityTypes.map((a) => [a]);
+  const edgeCount = pairs.reduce((sum, pair) => sum + events.filter((event) => pair.every((column) => present(event, column))).length, 0);
   const entityRows = [...entities.values()];
   const eventNodes = direct ? [] : events.map((event): HypergraphRow => ({ ...event, nodeTitle: String(event.EventID), type: 'EventID', category: 'event', nodeID: String(event.EventID) }));
   return {
@@ -137,7 +120,9 @@ export function hypergraphFromEvents(input: HypergraphTable, entityTypes: readon
     entityTypes: [...entityTypes],
     events: { columns: eventColumns, rows: events },
     entities: { columns: entityColumns, rows: entityRows },
-    edges: { columns: edgeColumns, rows: edges },
+    edges: lazyTable(edgeColumns, edgeRows),
+    edgeRows,
+    edgeCount,
     nodes: { columns: direct ? entityColumns : [...new Set([...entityColumns, ...eventColumns])], rows: [...entityRows, ...eventNodes] },
     source: direct ? 'src' : 'attribID',
     destination: direct ? 'dst' : 'EventID',
@@ -146,11 +131,53 @@ export function hypergraphFromEvents(input: HypergraphTable, entityTypes: readon
 
 /** A table as CSV (header row; null as an empty cell, as pandas writes NaN). */
 export function renderHypergraphCsv(table: HypergraphTable): string {
-  const quote = (value: unknown): string => {
-    const text = value === undefined || value === null ? '' : String(value);
-    return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  return `${[table.columns.join(','), ...table.rows.map((row) => renderCsvRow(table.columns, row))].join('\n')}\n`;
+}
+
+/** One CSV line (without the line break) of a row, cells in `columns` order. */
+export function renderCsvRow(columns: readonly string[], row: HypergraphRow): string {
+  return columns.map((c) => csvCell(row[c])).join(',');
+}
+
+function csvCell(value: unknown): string {
+  const text = value === undefined || value === null ? '' : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+// direct_edgelist_shape: each entity type to every type after it; pairs visited in sorted order, then events.
+function* directEdges(events: readonly HypergraphRow[], entityTypes: readonly string[]): Generator<HypergraphRow> {
+  const shape = new Map(entityTypes.map((type, i) => [type, entityTypes.slice(i + 1)]));
+  for (const first of [...shape.keys()].sort()) {
+    for (const second of [...(shape.get(first) ?? [])].sort()) {
+      for (const event of events) {
+        const a = event[first];
+        const b = event[second];
+        if (a === null || a === undefined || b === null || b === undefined) continue;
+        yield { ...event, edgeType: `${first}::${second}`, src: `${first}::${String(a)}`, dst: `${second}::${String(b)}` };
+      }
+    }
+  }
+}
+
+// format_hyperedges: one edge per (sorted) entity column and event, from the value's node to the event's.
+function* eventEdges(events: readonly HypergraphRow[], entityTypes: readonly string[]): Generator<HypergraphRow> {
+  for (const column of [...entityTypes].sort()) {
+    for (const event of events) {
+      const value = event[column];
+      if (value === null || value === undefined) continue;
+      yield { ...event, edgeType: column, attribID: `${column}::${String(value)}` };
+    }
+  }
+}
+
+function lazyTable(columns: string[], rows: () => Iterable<HypergraphRow>): HypergraphTable {
+  let built: HypergraphRow[] | undefined;
+  return {
+    columns,
+    get rows(): HypergraphRow[] {
+      return (built ??= [...rows()]);
+    },
   };
-  return `${[table.columns.join(','), ...table.rows.map((row) => table.columns.map((c) => quote(row[c])).join(','))].join('\n')}\n`;
 }
 
 function blank(columns: readonly string[]): HypergraphRow {

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHypergraph, hypergraphFromEvents, parseEntityTypes } from '../../src/graph/index.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildHypergraph, hypergraphFromEvents, parseEntityTypes, renderHypergraphCsv, writeHypergraph } from '../../src/graph/index.js';
 import type { Hypergraph, HypergraphRow } from '../../src/graph/index.js';
 import type { Store } from '../../src/store/index.js';
 import { fixtureRecords, fixtureStore } from './fixture.js';
@@ -71,6 +74,7 @@ describe('hypergraphFromEvents', () => {
       ['EventID::2', 'EventID::2', 'event'],
     ]);
     expect([hg.source, hg.destination]).toEqual(['attribID', 'EventID']);
+    expect(hg.edgeCount).toBe(6);
     expectClosed(hg);
   });
 });
@@ -117,6 +121,16 @@ describe('buildHypergraph', () => {
     ]);
     // 5 entity types: 4+3+2+1 = 10 pairs per event, all values present in the fixture.
     expect(hg.edges.rows).toHaveLength(10 * groups.size);
+    expect(hg.edgeCount).toBe(hg.edges.rows.length);
+    // The streamed edges.csv is the table's CSV.
+    const dir = mkdtempSync(join(tmpdir(), 'flowlens-hg-'));
+    try {
+      await writeHypergraph(hg, dir);
+      expect(readFileSync(join(dir, 'edges.csv'), 'utf8')).toBe(renderHypergraphCsv(hg.edges));
+      expect(readFileSync(join(dir, 'nodes.csv'), 'utf8')).toBe(renderHypergraphCsv(hg.nodes));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const distinct = (get: (r: (typeof fixtureRecords extends () => (infer R)[] ? R : never)) => unknown) => new Set(fixtureRecords().map(get)).size;
     expect(hg.entities.rows).toHaveLength(distinct((r) => r.srcaddr) + distinct((r) => r.dstaddr) + distinct((r) => r.dstport) + distinct((r) => r.interface_id) + distinct((r) => r.action));
     expectClosed(hg);

@@ -117,7 +117,7 @@ async function hypergraphAction(context: CliContext, sources: string[], options:
   try {
     const hypergraph = await graph.buildHypergraph(data.store, { where: data.where, protocols, ports, pseudonymizer, entities, direct: options.direct });
     if (options.export === 'hypergraph' && options.out) writeErr(context, `wrote ${(await graph.writeHypergraph(hypergraph, options.out)).join(', ')}`);
-    writeErr(context, `hypergraph: ${hypergraph.events.rows.length} events, ${hypergraph.entities.rows.length} entities, ${hypergraph.edges.rows.length} edges`);
+    writeErr(context, `hypergraph: ${hypergraph.events.rows.length} events, ${hypergraph.entities.rows.length} entities, ${hypergraph.edgeCount} edges`);
     if (settings) await writeOut(context, `${(await graph.uploadHypergraph(hypergraph, settings, { name: options.graphistryName })).url}\n`);
   } finally {
     data.close();
