@@ -1,5 +1,5 @@
 import { FlowlensError, UsageError } from '../records/index.js';
-import type { Hypergraph, HypergraphTable } from './hypergraph.js';
+import type { Hypergraph, HypergraphRow } from './hypergraph.js';
 
 /** Where and as whom to upload: a Graphistry server and a username/password or a personal key (id and secret). */
 export interface GraphistrySettings {
@@ -78,12 +78,18 @@ export async function uploadHypergraph(hypergraph: Hypergraph, settings: Graphis
   const url = new URL(settings.server);
   const protocol = url.protocol.replace(':', '');
   const base = `${url.protocol}//${url.host}`;
-  const fetchChecked = checkedFetch(base);
-  return quietly(async () => {
+  const cells = hypergraph.edgeCount * hypergraph.edges.columns.length + hypergraph.nodes.rows.length * hypergraph.nodes.columns.length;
+  if (cells > MAX_UPLOAD_CELLS) {
+    throw new UsageError(`the hypergraph has ${cells} cells (${hypergraph.edgeCount} edges), more than the ${MAX_UPLOAD_CELLS} a JSON upload takes`, {
+      hint: 'narrow the selection (--action, --start/--end, --protocol, --port) or pick fewer --entities; --export hypergraph --out DIR writes any size',
+    });
+  }
+  const session = createSession(base);
+  return quietly(session, async () => {
     const client =
       settings.username !== undefined && settings.password !== undefined
-        ? new Client(settings.username, settings.password, settings.org, protocol, url.host, base, fetchChecked, undefined, 'flowlens')
-        : new ClientPKey(settings.keyId ?? '', settings.keySecret ?? '', settings.org, protocol, url.host, base, fetchChecked, undefined, 'flowlens');
+        ? new Client(settings.username, settings.password, settings.org, protocol, url.host, base, session.fetch, undefined, 'flowlens')
+        : new ClientPKey(settings.keyId ?? '', settings.keySecret ?? '', settings.org, protocol, url.host, base, session.fetch, undefined, 'flowlens');
     const edgeTitle = hypergraph.edges.columns.includes('bytes_sum') ? { edge_title: 'bytes_sum' } : {};
     const dataset = new Dataset(
       {
@@ -92,7 +98,7 @@ export async function uploadHypergraph(hypergraph: Hypergraph, settings: Graphis
         edge_encodings: { bindings: { source: hypergraph.source, destination: hypergraph.destination, ...edgeTitle } },
         metadata: {},
       },
-      new EdgeFile(columnar(hypergraph.edges), 'json', 'edges'),
+      new EdgeFile(columnar({ columns: hypergraph.edges.columns, rows: hypergraph.edgeRows() }), 'json', 'edges'),
       new NodeFile(columnar(hypergraph.nodes), 'json', 'nodes'),
     );
     try {
@@ -109,24 +115,45 @@ export async function uploadHypergraph(hypergraph: Hypergraph, settings: Graphis
   });
 }
 
-/** A table in Graphistry's columnar JSON: `{column: [values…]}`. */
-export function columnar(table: HypergraphTable): Record<string, (string | number | null)[]> {
-  return Object.fromEntries(table.columns.map((column) => [column, table.rows.map((row) => row[column] ?? null)]));
+/** A table in Graphistry's columnar JSON: `{column: [values…]}` (rows read once, so a generator will do). */
+export function columnar(table: { columns: readonly string[]; rows: Iterable<HypergraphRow> }): Record<string, (string | number | null)[]> {
+  const out: Record<string, (string | number | null)[]> = Object.fromEntries(table.columns.map((column) => [column, []]));
+  for (const row of table.rows) for (const column of table.columns) out[column]?.push(row[column] ?? null);
+  return out;
+}
+
+/** The most cells (rows × columns of the edge and node tables) one JSON upload carries. */
+export const MAX_UPLOAD_CELLS = 10_000_000;
+
+interface UploadSession {
+  fetch: typeof fetch;
+  /** Aborts the requests in flight and refuses new ones. */
+  abort(): void;
+  /** Resolves once no request is in flight. */
+  settled(): Promise<void>;
 }
 
 // The upload client returns whatever the server sent; a refused login or upload becomes one error naming the
-// path and HTTP status (never the request, which holds the password, key or token).
-function checkedFetch(base: string): typeof fetch {
-  return async (input, init) => {
+// path and HTTP status (never the request, which holds the password, key or token). The client uploads the two
+// files in parallel, so after one fails the other is aborted and awaited before the console comes back.
+function createSession(base: string): UploadSession {
+  const controller = new AbortController();
+  let pending = 0;
+  const idle: (() => void)[] = [];
+  const fetchChecked: typeof fetch = async (input, init) => {
+    if (controller.signal.aborted) throw new FlowlensError('graphistry-upload-failed', 'upload stopped');
     const target = String(input);
+    pending++;
     let response: Response;
     try {
-      response = await fetch(input, init);
+      response = await fetch(input, { ...init, signal: controller.signal });
     } catch (error) {
       throw new FlowlensError('graphistry-unreachable', `cannot reach Graphistry at ${base}: ${(error as Error).message}`, {
         hint: 'check --graphistry-server (or FLOWLENS_GRAPHISTRY_SERVER) and the network',
         cause: error,
       });
+    } finally {
+      if (--pending === 0) for (const resolve of idle.splice(0)) resolve();
     }
     if (!response.ok) {
       const path = target.startsWith(base) ? target.slice(base.length) : new URL(target).pathname;
@@ -137,17 +164,26 @@ function checkedFetch(base: string): typeof fetch {
     }
     return response;
   };
+  return {
+    fetch: fetchChecked,
+    abort: () => controller.abort(),
+    settled: () => (pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => void idle.push(resolve))),
+  };
 }
 
 // The upload client logs every request with console.debug, password and token included; nothing of it may
-// reach the terminal, so its console output is dropped for the duration of the upload.
-async function quietly<T>(run: () => Promise<T>): Promise<T> {
+// reach the terminal, so its console output is dropped until its last request has ended.
+async function quietly<T>(session: UploadSession, run: () => Promise<T>): Promise<T> {
   const saved = { debug: console.debug, info: console.info, warn: console.warn, error: console.error, log: console.log };
   const drop = (): void => undefined;
   Object.assign(console, { debug: drop, info: drop, warn: drop, error: drop, log: drop });
   try {
     return await run();
   } finally {
+    session.abort();
+    await session.settled();
+    // Let the other file's chain reach its next (refused) request before the console returns.
+    await new Promise((resolve) => setImmediate(resolve));
     Object.assign(console, saved);
   }
 }

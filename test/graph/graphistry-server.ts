@@ -22,8 +22,14 @@ export interface FakeGraphistry {
 /** The account the fake accepts: a username/password and a personal key. */
 export const GRAPHISTRY_ACCOUNT = { username: 'analyst', password: 'pw-s3cret', keyId: 'key-1', keySecret: 'ks-s3cret', token: 'jwt-token-xyz' };
 
+/** Failures to stage: paths answered with HTTP 500, and a delay before answering every other file upload. */
+export interface FakeGraphistryOptions {
+  fail?: RegExp;
+  uploadDelayMs?: number;
+}
+
 /** Starts the fake on 127.0.0.1: wrong credentials get 401, requests without the token get 403. */
-export async function startFakeGraphistry(): Promise<FakeGraphistry> {
+export async function startFakeGraphistry(options: FakeGraphistryOptions = {}): Promise<FakeGraphistry> {
   const requests: GraphistryRequest[] = [];
   const files = new Map<string, { type: string; kind: unknown; data: unknown }>();
   const datasets = new Map<string, Record<string, unknown>>();
@@ -50,6 +56,7 @@ export async function startFakeGraphistry(): Promise<FakeGraphistry> {
         return ok ? send(200, { token: GRAPHISTRY_ACCOUNT.token }) : send(401, { detail: 'Invalid personal key' });
       }
       if (authorization !== `Bearer ${GRAPHISTRY_ACCOUNT.token}`) return send(403, { detail: 'Authentication credentials were not provided.' });
+      if (options.fail?.test(path)) return send(500, { detail: 'Internal server error' });
       if (path === '/api/v2/files/') {
         const id = `file-${files.size + 1}`;
         files.set(id, { type: String(body.file_type), kind: body.name, data: undefined });
@@ -59,6 +66,7 @@ export async function startFakeGraphistry(): Promise<FakeGraphistry> {
       if (upload?.[1] && files.has(upload[1])) {
         const file = files.get(upload[1]);
         if (file) file.data = body;
+        if (options.uploadDelayMs) return void setTimeout(() => send(200, { is_uploaded: true, is_valid: true }), options.uploadDelayMs);
         return send(200, { is_uploaded: true, is_valid: true });
       }
       if (path === '/api/v2/upload/datasets/') {

@@ -90,6 +90,28 @@ describe('graph --upload graphistry', () => {
     expect(fake.datasets.size).toBe(0);
   });
 
+  it('stops cleanly when one file upload fails while the other is in flight (no console output, no dataset)', async () => {
+    const fake = (graphistry = await startFakeGraphistry({ fail: /^\/api\/v2\/upload\/files\/file-1$/, uploadDelayMs: 200 }));
+    const run = await runFlowlens(['graph', flows, '--upload', 'graphistry', '--graphistry-server', fake.server], {
+      env: { FLOWLENS_GRAPHISTRY_USERNAME: GRAPHISTRY_ACCOUNT.username, FLOWLENS_GRAPHISTRY_PASSWORD: GRAPHISTRY_ACCOUNT.password },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('answered HTTP 500 to /api/v2/upload/files/file-1');
+    expect(fake.datasets.size).toBe(0);
+    // Past the delayed answer to the other file: the test setup fails the test on any console output, so the
+    // client's debug log (with the token) must have stayed quiet after the command returned too.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(fake.datasets.size).toBe(0);
+  });
+
+  it('refuses an upload too large for JSON before logging in', async () => {
+    const { uploadHypergraph, MAX_UPLOAD_CELLS } = await import('../../src/graph/index.js');
+    const fake = (graphistry = await startFakeGraphistry());
+    const huge = { ...expected, edgeCount: MAX_UPLOAD_CELLS };
+    await expect(uploadHypergraph(huge, { server: fake.server, keyId: 'a', keySecret: 'b' })).rejects.toThrow(/more than the 10000000 a JSON upload takes/);
+    expect(fake.requests).toEqual([]);
+  });
+
   it('exits 2 without an account, and 1 when the server is unreachable', async () => {
     const none = await runFlowlens(['graph', flows, '--upload', 'graphistry'], { env: {} });
     expect(none.code).toBe(2);
