@@ -18,3 +18,4 @@ export * from './tail-source.js';
 export * from './watch-state.js';
 export * from './watch.js';
 export * from './render.js';
+export * from './deploy/index.js';

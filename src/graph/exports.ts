@@ -1,7 +1,7 @@
 import type { FlowGraph, GraphEdge, GraphNode } from './types.js';
 
 /** The export formats of `flowlens graph`. */
-export const EXPORT_FORMATS = ['json', 'graphml', 'dot', 'hypergraph', 'parquet'] as const;
+export const EXPORT_FORMATS = ['json', 'graphml', 'dot', 'vis', 'hypergraph', 'parquet'] as const;
 /** One export format. */
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
@@ -68,42 +68,48 @@ export function renderDot(graph: FlowGraph): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Graphistry-style hypergraph tables, as `hypergraph(edges_df, entity_types=['src_ip', 'dest_ip'], direct=True)` produces them. */
-export interface HypergraphTables {
-  events: string;
-  entities: string;
-  edges: string;
+/** A vis-network node: `new vis.DataSet(nodes)` takes it as it is. */
+export interface VisNode {
+  id: string;
+  label: string;
+  /** Scales the node (vis-network `scaling`): the node's total of the graph's weight measure. */
+  value: number;
+  /** The node kind, for vis-network `groups` styling. */
+  group: string;
+  title: string;
 }
 
-const EVENT_COLUMNS = ['EventID', 'src_ip', 'dest_ip', 'flows', 'bytes', 'packets', 'accepted', 'rejected', 'port_count', 'ports', 'protocols', 'first_seen', 'last_seen'] as const;
-const ENTITY_COLUMNS = ['src_ip', 'dest_ip', 'nodeTitle', 'EventID', 'type', 'category', 'nodeID'] as const;
-const HYPER_EDGE_COLUMNS = [...EVENT_COLUMNS, 'edgeType', 'src', 'dst'] as const;
+/** A vis-network edge: `from`/`to` node ids, `value` (width scaling), `title` (tooltip text). */
+export interface VisEdge {
+  id: string;
+  from: string;
+  to: string;
+  value: number;
+  title: string;
+  arrows: 'to';
+  /** Red for edges with only rejected flows, orange for mixed (the blog's wish: rejected traffic in red). */
+  color?: { color: string };
+}
 
-/** Renders the events (one per graph edge), entities (`src_ip::…`, `dest_ip::…`) and direct edges tables as CSV. */
-export function renderHypergraph(graph: FlowGraph): HypergraphTables {
-  const events = graph.edges.map((edge, i) => ({
-    EventID: `EventID::${i}`, src_ip: edge.source, dest_ip: edge.target, flows: edge.flows, bytes: edge.bytes, packets: edge.packets,
-    accepted: edge.accepted, rejected: edge.rejected, port_count: edge.portCount, ports: edge.ports.join(','),
-    protocols: edge.protocols.join(','), first_seen: edge.firstSeen, last_seen: edge.lastSeen,
+/** The graph in vis-network's own shape `{nodes: [{id, label, value, group}], edges: [{from, to, value, title}]}`. */
+export function renderVisNetwork(graph: FlowGraph): string {
+  const nodes: VisNode[] = graph.nodes.map((node) => ({
+    id: node.id,
+    label: node.id,
+    value: node[graph.weight],
+    group: node.kind,
+    title: `${node.id} (${node.kind}): ${node.flows} flows, ${node.bytes} bytes, ${node.packets} packets${node.rejected ? `, ${node.rejected} rejected` : ''}`,
   }));
-  const entities = new Map<string, Record<string, unknown>>();
-  for (const column of ['src_ip', 'dest_ip'] as const) {
-    for (const event of events) {
-      const value = event[column];
-      const nodeID = `${column}::${value}`;
-      if (!entities.has(nodeID)) entities.set(nodeID, { [column]: value, nodeTitle: value, EventID: '', type: column, category: column, nodeID });
-    }
-  }
-  const edges = events.map((event) => ({ ...event, edgeType: 'src_ip::dest_ip', src: `src_ip::${event.src_ip}`, dst: `dest_ip::${event.dest_ip}` }));
-  return { events: csv(EVENT_COLUMNS, events), entities: csv(ENTITY_COLUMNS, [...entities.values()]), edges: csv(HYPER_EDGE_COLUMNS, edges) };
-}
-
-function csv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
-  const quote = (value: unknown): string => {
-    const text = value === undefined || value === null ? '' : String(value);
-    return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-  };
-  return `${[columns.join(','), ...rows.map((row) => columns.map((c) => quote(row[c])).join(','))].join('\n')}\n`;
+  const edges: VisEdge[] = graph.edges.map((edge, i) => ({
+    id: `e${i}`,
+    from: edge.source,
+    to: edge.target,
+    value: edge.weight,
+    title: `${edge.source} -> ${edge.target}: ${edge.flows} flows, ${edge.bytes} bytes, ${edge.packets} packets${edge.ports.length ? `; ports ${edge.ports.join(', ')}` : ''}${edge.rejected ? `; ${edge.rejected} rejected` : ''}`,
+    arrows: 'to',
+    ...(edge.rejected > 0 ? { color: { color: edge.accepted === 0 ? 'red' : 'orange' } } : {}),
+  }));
+  return `${JSON.stringify({ nodes, edges }, null, 2)}\n`;
 }
 
 function cell(value: unknown): string {

@@ -13,3 +13,5 @@ export * from './write-export.js';
 export * from './filters.js';
 export * from './details.js';
 export * from './detail-types.js';
+export * from './hypergraph.js';
+export * from './graphistry-upload.js';

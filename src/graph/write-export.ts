@@ -1,28 +1,67 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sqlLiteral } from '../store/sql-text.js';
-import { renderDot, renderGraphJson, renderGraphml, renderHypergraph } from './exports.js';
+import { renderDot, renderGraphJson, renderGraphml, renderVisNetwork } from './exports.js';
+import { renderCsvRow, renderHypergraphCsv } from './hypergraph.js';
+import type { Hypergraph, HypergraphRow } from './hypergraph.js';
 import type { ExportFormat } from './exports.js';
 import type { FlowGraph } from './types.js';
 
-/** Renders a text export (json, graphml, dot). */
-export function renderExport(graph: FlowGraph, format: 'json' | 'graphml' | 'dot'): string {
-  return format === 'json' ? renderGraphJson(graph) : format === 'graphml' ? renderGraphml(graph) : renderDot(graph);
+/** The exports written as one text (to standard output or a file). */
+export type TextExportFormat = 'json' | 'graphml' | 'dot' | 'vis';
+
+/** Renders a text export (json, graphml, dot, vis). */
+export function renderExport(graph: FlowGraph, format: TextExportFormat): string {
+  switch (format) {
+    case 'json':
+      return renderGraphJson(graph);
+    case 'graphml':
+      return renderGraphml(graph);
+    case 'dot':
+      return renderDot(graph);
+    case 'vis':
+      return renderVisNetwork(graph);
+  }
 }
 
-/** Writes an export to `out`: a file, or for `hypergraph` a folder with events.csv, entities.csv and edges.csv. Returns the paths written. */
-export async function writeExport(graph: FlowGraph, format: ExportFormat, out: string): Promise<string[]> {
-  if (format === 'hypergraph') {
-    await mkdir(out, { recursive: true });
-    const tables = renderHypergraph(graph);
-    const paths: string[] = [];
-    for (const name of ['events', 'entities', 'edges'] as const) {
-      const path = join(out, `${name}.csv`);
-      await writeFile(path, tables[name]);
-      paths.push(path);
-    }
-    return paths;
+/**
+ * Writes pygraphistry's hypergraph tables into the folder `out`: events.csv, entities.csv, edges.csv, nodes.csv
+ * (the edges, up to one per event and entity pair, streamed a block of lines at a time). Returns the paths.
+ */
+export async function writeHypergraph(hypergraph: Hypergraph, out: string): Promise<string[]> {
+  await mkdir(out, { recursive: true });
+  const path = (name: string): string => join(out, `${name}.csv`);
+  await writeFile(path('events'), renderHypergraphCsv(hypergraph.events));
+  await writeFile(path('entities'), renderHypergraphCsv(hypergraph.entities));
+  await writeLines(path('edges'), hypergraph.edges.columns, hypergraph.edgeRows());
+  await writeFile(path('nodes'), renderHypergraphCsv(hypergraph.nodes));
+  return ['events', 'entities', 'edges', 'nodes'].map(path);
+}
+
+async function writeLines(path: string, columns: readonly string[], rows: Iterable<HypergraphRow>): Promise<void> {
+  const stream = createWriteStream(path);
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('finish', resolve);
+    stream.on('error', reject);
+  });
+  let block = [columns.join(',')];
+  const flush = async (): Promise<void> => {
+    if (!stream.write(`${block.join('\n')}\n`)) await once(stream, 'drain');
+    block = [];
+  };
+  for (const row of rows) {
+    block.push(renderCsvRow(columns, row));
+    if (block.length >= 4096) await flush();
   }
+  if (block.length > 0) await flush();
+  stream.end();
+  await done;
+}
+
+/** Writes a graph export to the file `out` (the hypergraph has its own writer, writeHypergraph). Returns the paths written. */
+export async function writeExport(graph: FlowGraph, format: Exclude<ExportFormat, 'hypergraph'>, out: string): Promise<string[]> {
   if (format === 'parquet') {
     await writeEdgesParquet(graph, out);
     return [out];

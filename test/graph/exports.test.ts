@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGraph, renderDot, renderGraphJson, renderGraphml, renderHypergraph, writeExport } from '../../src/graph/index.js';
+import { DataSet } from 'vis-data';
+import { buildGraph, renderDot, renderGraphJson, renderGraphml, renderVisNetwork, writeExport } from '../../src/graph/index.js';
 import type { FlowGraph } from '../../src/graph/index.js';
 import { Store } from '../../src/store/index.js';
 import { fixtureStore } from './fixture.js';
@@ -18,16 +19,6 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'flowlens-graph-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Splits simple CSV (the exports quote only cells with commas or quotes). */
-function parseCsv(text: string): Record<string, string>[] {
-  const [header = '', ...lines] = text.trimEnd().split('\n');
-  const columns = header.split(',');
-  return lines.map((line) => {
-    const cells = [...line.matchAll(/("([^"]|"")*"|[^,]*)(,|$)/g)].map((m) => (m[1] ?? '').replace(/^"|"$/g, '').replaceAll('""', '"'));
-    return Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? '']));
-  });
-}
 
 describe('graph exports', () => {
   it('renders JSON {nodes, edges} with the blog edge shape {src, dst, count} plus attributes', () => {
@@ -68,28 +59,28 @@ describe('graph exports', () => {
     expect(dot).toMatch(/"internet" -> "10\.0\.2\.20" \[[^\]]*color=red\]/);
   });
 
-  it('renders hypergraph tables with Graphistry columns: EventID, entities nodeID "src_ip::…", direct edges src/dst', () => {
-    const tables = renderHypergraph(graph);
-    const events = parseCsv(tables.events);
-    const entities = parseCsv(tables.entities);
-    const edges = parseCsv(tables.edges);
-    expect(Object.keys(events[0] ?? {})).toEqual(['EventID', 'src_ip', 'dest_ip', 'flows', 'bytes', 'packets', 'accepted', 'rejected', 'port_count', 'ports', 'protocols', 'first_seen', 'last_seen']);
-    expect(Object.keys(entities[0] ?? {})).toEqual(['src_ip', 'dest_ip', 'nodeTitle', 'EventID', 'type', 'category', 'nodeID']);
-    expect(Object.keys(edges[0] ?? {})).toEqual([...Object.keys(events[0] ?? {}), 'edgeType', 'src', 'dst']);
-    expect(events).toHaveLength(graph.edges.length);
-    expect(edges).toHaveLength(graph.edges.length);
-    const sources = new Set(graph.edges.map((e) => e.source));
-    const targets = new Set(graph.edges.map((e) => e.target));
-    expect(entities).toHaveLength(sources.size + targets.size);
-    expect(edges[0]).toMatchObject({ EventID: 'EventID::0', edgeType: 'src_ip::dest_ip', src: `src_ip::${graph.edges[0]?.source}`, dst: `dest_ip::${graph.edges[0]?.target}` });
-    const nodeIds = new Set(entities.map((e) => e.nodeID));
-    expect(edges.every((e) => nodeIds.has(e.src ?? '') && nodeIds.has(e.dst ?? ''))).toBe(true);
+  it("renders vis-network's shape, which vis-data's DataSet loads with unique ids and edges between known nodes", () => {
+    const data = JSON.parse(renderVisNetwork(graph)) as { nodes: Record<string, unknown>[]; edges: Record<string, unknown>[] };
+    // DataSet throws on a repeated id, as vis-network's own data layer does.
+    const nodes = new DataSet(data.nodes as { id: string }[]);
+    const edges = new DataSet(data.edges as { id: string; from: string; to: string }[]);
+    expect(nodes.length).toBe(graph.nodes.length);
+    expect(edges.length).toBe(graph.edges.length);
+    const ids = new Set(nodes.getIds());
+    expect(edges.get().every((e) => ids.has(e.from) && ids.has(e.to))).toBe(true);
+    for (const node of data.nodes) expect(Object.keys(node)).toEqual(['id', 'label', 'value', 'group', 'title']);
+    const first = graph.edges[0];
+    expect(data.edges[0]).toMatchObject({ from: first?.source, to: first?.target, value: first?.weight, arrows: 'to' });
+    expect(String(data.edges[0]?.title)).toContain(`${first?.flows} flows`);
+    const internet = data.nodes.find((n) => n.id === 'internet');
+    expect(internet).toMatchObject({ label: 'internet', group: 'internet', value: graph.nodes.find((n) => n.id === 'internet')?.flows });
+    // Rejected-only edges are red, as the blog wanted.
+    const rejectedOnly = graph.edges.findIndex((e) => e.rejected > 0 && e.accepted === 0);
+    expect(rejectedOnly).toBeGreaterThanOrEqual(0);
+    expect(data.edges[rejectedOnly]?.color).toEqual({ color: 'red' });
   });
 
-  it('writes hypergraph tables into a folder and the edge table as Parquet', async () => {
-    const paths = await writeExport(graph, 'hypergraph', join(dir, 'hyper'));
-    expect(paths.map((p) => p.split('/').pop())).toEqual(['events.csv', 'entities.csv', 'edges.csv']);
-    expect(readFileSync(join(dir, 'hyper', 'edges.csv'), 'utf8')).toContain('src_ip::internet');
+  it('writes the edge table as Parquet', async () => {
     const parquet = join(dir, 'edges.parquet');
     await writeExport(graph, 'parquet', parquet);
     const store = await Store.memory();

@@ -40,7 +40,7 @@ describe('flowlens graph', () => {
   it('writes hypergraph CSVs into --out and Parquet to a file', async () => {
     const hyper = await runFlowlens(['graph', flows, '--export', 'hypergraph', '--out', join(dir, 'hg')]);
     expect(hyper.code).toBe(0);
-    expect(readdirSync(join(dir, 'hg')).sort()).toEqual(['edges.csv', 'entities.csv', 'events.csv']);
+    expect(readdirSync(join(dir, 'hg')).sort()).toEqual(['edges.csv', 'entities.csv', 'events.csv', 'nodes.csv']);
     const parquet = await runFlowlens(['graph', flows, '--export', 'parquet', '--out', join(dir, 'edges.parquet')]);
     expect(parquet.code).toBe(0);
     expect(readFileSync(join(dir, 'edges.parquet')).subarray(0, 4).toString()).toBe('PAR1');

@@ -4,6 +4,7 @@ import { writeErr, writeOut } from '../context.js';
 import { openData } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import type { ReadingOptions } from '../options.js';
+import { registerAlertsDeploy } from './alerts-deploy.js';
 
 interface AlertsRunOptions extends ReadingOptions {
   rules: string;
@@ -66,4 +67,5 @@ export function registerAlerts(program: Command, context: CliContext): void {
       const { loadRulesFile, renderRulesSummary } = await import('../../alerts/index.js');
       await writeOut(context, renderRulesSummary(await loadRulesFile(options.rules)));
     });
+  registerAlertsDeploy(alerts, context);
 }

@@ -26,6 +26,16 @@ export interface GraphCommandOptions extends ReadingOptions {
   key?: string;
   export: string;
   out?: string;
+  entities?: string;
+  direct: boolean;
+  upload?: string;
+  graphistryServer?: string;
+  graphistryUsername?: string;
+  graphistryPassword?: string;
+  graphistryKeyId?: string;
+  graphistryKeySecret?: string;
+  graphistryOrg?: string;
+  graphistryName?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -48,14 +58,25 @@ export function registerGraph(program: Command, context: CliContext): void {
     .addOption(new Option('--weight <measure>', 'edge weight for --top and --min-weight').choices(['flows', 'bytes', 'packets']).default('flows'))
     .option('--pseudonymize', 'replace addresses by keyed, prefix-preserving pseudonyms (names are kept)')
     .option('--key <key>', 'pseudonymization key (default: $FLOWLENS_PSEUDONYM_KEY)')
-    .addOption(new Option('--export <format>', 'export format').choices(['json', 'graphml', 'dot', 'hypergraph', 'parquet']).default('json'))
+    .addOption(new Option('--export <format>', 'export format').choices(['json', 'graphml', 'dot', 'vis', 'hypergraph', 'parquet']).default('json'))
     .option('-o, --out <path>', 'write here (a folder for hypergraph) instead of standard output')
+    .option('--entities <list>', 'hypergraph entity types (flow fields), e.g. srcaddr,dstaddr,dstport,interface-id,action', 'srcaddr,dstaddr')
+    .option('--no-direct', 'hypergraph with one node per event (Graphistry hypergraph(direct=False))')
+    .addOption(new Option('--upload <service>', 'upload the hypergraph and print the visualization URL').choices(['graphistry']))
+    .option('--graphistry-server <url>', 'Graphistry server (default: $FLOWLENS_GRAPHISTRY_SERVER, else https://hub.graphistry.com)')
+    .option('--graphistry-username <name>', 'Graphistry username (default: $FLOWLENS_GRAPHISTRY_USERNAME)')
+    .option('--graphistry-password <password>', 'Graphistry password (default: $FLOWLENS_GRAPHISTRY_PASSWORD; prefer the variable)')
+    .option('--graphistry-key-id <id>', 'Graphistry personal key id (default: $FLOWLENS_GRAPHISTRY_KEY_ID)')
+    .option('--graphistry-key-secret <secret>', 'Graphistry personal key secret (default: $FLOWLENS_GRAPHISTRY_KEY_SECRET)')
+    .option('--graphistry-org <org>', 'Graphistry organization (default: $FLOWLENS_GRAPHISTRY_ORG)')
+    .option('--graphistry-name <name>', 'name of the uploaded dataset')
     .action(async (sources: string[], options: GraphCommandOptions) => {
       const graph = await import('../../graph/index.js');
-      const format = options.export as 'json' | 'graphml' | 'dot' | 'hypergraph' | 'parquet';
-      if ((format === 'hypergraph' || format === 'parquet') && !options.out) {
+      const format = options.export as 'json' | 'graphml' | 'dot' | 'vis' | 'hypergraph' | 'parquet';
+      if ((format === 'hypergraph' || format === 'parquet') && !options.out && !options.upload) {
         throw new UsageError(`--export ${format} writes files: give --out PATH`);
       }
+      if (format === 'hypergraph' || options.upload) return hypergraphAction(context, sources, options);
       const buildOptions = await graphOptionsFrom(options, context);
       const liveScope = options.enisLive === undefined ? undefined : graph.parseLiveEniScope(options.enisLive);
       const data = await openData(context, sources, options, parseSelection(options));
@@ -66,9 +87,9 @@ export function registerGraph(program: Command, context: CliContext): void {
         }
         const built = await graph.buildGraph(data.store, { ...buildOptions, where: data.where });
         if (!options.out) {
-          await writeOut(context, graph.renderExport(built, format as 'json' | 'graphml' | 'dot'));
+          await writeOut(context, graph.renderExport(built, format as 'json' | 'graphml' | 'dot' | 'vis'));
         } else {
-          const paths = await graph.writeExport(built, format, options.out);
+          const paths = await graph.writeExport(built, format as 'json' | 'graphml' | 'dot' | 'vis' | 'parquet', options.out);
           writeErr(context, `wrote ${paths.join(', ')}`);
         }
         writeErr(context, `graph: ${built.nodes.length} nodes, ${built.edges.length} edges (of ${built.totalEdges}) from ${built.records} flow records`);
@@ -76,6 +97,31 @@ export function registerGraph(program: Command, context: CliContext): void {
         data.close();
       }
     });
+}
+
+/**
+ * `--export hypergraph` and `--upload graphistry`: the notebook's hypergraph of the selected flows, written as
+ * CSV tables into --out and/or uploaded with the visualization URL printed.
+ */
+async function hypergraphAction(context: CliContext, sources: string[], options: GraphCommandOptions): Promise<void> {
+  const graph = await import('../../graph/index.js');
+  const settings = options.upload
+    ? graph.resolveGraphistrySettings(
+        { server: options.graphistryServer, username: options.graphistryUsername, password: options.graphistryPassword, keyId: options.graphistryKeyId, keySecret: options.graphistryKeySecret, org: options.graphistryOrg },
+        context.env,
+      )
+    : undefined;
+  const { protocols, ports, pseudonymizer } = await graphOptionsFrom(options, context);
+  const entities = graph.parseEntityTypes(options.entities ?? 'srcaddr,dstaddr');
+  const data = await openData(context, sources, options, parseSelection(options));
+  try {
+    const hypergraph = await graph.buildHypergraph(data.store, { where: data.where, protocols, ports, pseudonymizer, entities, direct: options.direct });
+    if (options.export === 'hypergraph' && options.out) writeErr(context, `wrote ${(await graph.writeHypergraph(hypergraph, options.out)).join(', ')}`);
+    writeErr(context, `hypergraph: ${hypergraph.events.rows.length} events, ${hypergraph.entities.rows.length} entities, ${hypergraph.edgeCount} edges`);
+    if (settings) await writeOut(context, `${(await graph.uploadHypergraph(hypergraph, settings, { name: options.graphistryName })).url}\n`);
+  } finally {
+    data.close();
+  }
 }
 
 /** Names ENIs live (`--enis-live`) from the selected flows' VPCs or ENIs, noting on stderr how many interfaces AWS described. */
