@@ -2,6 +2,7 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { FlowlensError, QueryError } from '../records/index.js';
 import type { CappedQueryResult, Store } from '../store/index.js';
+import type { TableResult } from '../query/run-sql.js';
 import { HttpError } from './errors.js';
 import type { ChartKind, QueryRequest, QueryResponse, ReportsResponse } from './protocol.js';
 import { parseParams } from './params.js';
@@ -51,16 +52,9 @@ export interface QueryRouteOptions {
  */
 export function registerQueryRoutes(app: Hono, options: QueryRouteOptions): void {
   app.get('/api/reports', async (c) => {
-    const { REPORTS } = await import('../reports/index.js');
+    const { listReports } = await import('../reports/run-report.js');
     const body: ReportsResponse = {
-      reports: REPORTS.map((r) => ({
-        name: r.name,
-        description: r.description,
-        chart: REPORT_CHARTS[r.name] ?? 'table',
-        defaultLimit: r.defaultLimit ?? null,
-        params: r.params.map((p) => ({ name: p.name, description: p.description, default: p.default ?? null })),
-        origin: r.origin ?? null,
-      })),
+      reports: listReports().map(({ logType, ...r }) => ({ ...r, logType, chart: REPORT_CHARTS[r.name] ?? 'table' })),
     };
     return c.json(body);
   });
@@ -111,31 +105,24 @@ async function runRequest(options: QueryRouteOptions, request: QueryRequest): Pr
     return { result: value, sql: value.sql, elapsedMs };
   }
 
-  const { selectionToSql } = await import('../query/selection.js');
-  const { duckdb } = await import('../query/dialect.js');
-  const { dialectForStore } = await import('../query/store-dialect.js');
-  const where = await selectionToSql({ start: request.start, end: request.end });
-  let build: (dialect: typeof duckdb) => { sql: string; columns?: string[] };
+  // Reports and Insights run through the same functions as the CLI and library users (runReport, runInsights).
+  const selection = { start: request.start, end: request.end };
+  let run: () => Promise<TableResult>;
   if (request.language === 'insights') {
-    const { compileInsights, flowsSource } = await import('../query/insights/index.js');
+    const { compileInsightsQuery, runInsights } = await import('../query/insights/run-insights.js');
     const text = required(request.text, 'text', 'a Logs Insights query, e.g. stats count(*) by srcAddr');
-    build = (dialect) => compileInsights(text, { dialect, source: flowsSource({ where: where === 'TRUE' ? undefined : where }) });
+    await compileInsightsQuery(text, { selection });
+    run = () => runInsights(store, text, { selection, maxRows: cap });
   } else {
-    const { REPORTS, buildReportSql } = await import('../reports/index.js');
+    const { reportSql, runReport } = await import('../reports/run-report.js');
     const name = required(request.report, 'report', 'a report name from GET /api/reports, e.g. top-talkers');
-    const report = REPORTS.find((r) => r.name === name);
-    if (!report) throw new QueryError('unknown-report', `unknown report "${name}"`, { hint: `reports: ${REPORTS.map((r) => r.name).join(', ')} (GET /api/reports)` });
-    build = (dialect) => ({ sql: buildReportSql(report, { dialect, table: 'flows', where, limit: request.limit, params: request.params ?? {} }) });
+    const options = { selection, limit: request.limit, params: request.params ?? {}, maxRows: cap };
+    await reportSql(name, options);
+    run = () => runReport(store, name, options);
   }
-  build(duckdb);
-  const { value, elapsedMs } = await timed(async () => {
-    // On a store with up-to-date rollups, reports and Insights `stats` read them, as the CLI does (same rows).
-    const compiled = build(await dialectForStore(store));
-    return { compiled, result: await store.queryCapped(compiled.sql, cap) };
-  });
-  const { compiled, result } = value;
-  const columns = compiled.columns && compiled.columns.length === result.columns.length ? compiled.columns : result.columns;
-  return { result: { ...result, columns }, sql: compiled.sql, elapsedMs };
+  const { value, elapsedMs } = await timed(run);
+  const { sql, ...result } = value;
+  return { result: { ...result, rows: value.rows.map((row) => value.columns.map((column) => row[column])) }, sql, elapsedMs };
 }
 
 /** Reads and validates the JSON body; a bad one is a 400 'bad-request' naming the field. */
