@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import { FlowlensError, QueryError } from '../records/index.js';
+import { FlowlensError, QueryError, toJsonValue } from '../records/index.js';
 import type { CappedQueryResult, Store } from '../store/index.js';
 import type { TableResult } from '../query/run-sql.js';
 import { HttpError } from './errors.js';
@@ -71,7 +71,7 @@ export function registerQueryRoutes(app: Hono, options: QueryRouteOptions): void
       const { result, sql, elapsedMs } = await runRequest(options, request);
       const body: QueryResponse = {
         columns: result.columns.map((name, i) => ({ name, type: result.types[i] ?? 'UNKNOWN' })),
-        rows: result.rows.map((row) => row.map(toJsonValue)),
+        rows: result.rows.map((row) => row.map((value, i) => toJsonValue(value, result.types[i]))),
         rowCount: result.rows.length,
         truncated: result.truncated,
         elapsedMs,
@@ -138,16 +138,5 @@ async function readRequest(c: Context): Promise<QueryRequest> {
 
 function required(value: string | undefined, field: string, what: string): string {
   if (value === undefined || value.trim() === '') throw new FlowlensError('bad-request', `field ${field} is required for this language`, { hint: `give ${what}` });
-  return value;
-}
-
-/** A DuckDB value as JSON can carry it: big integers as text, blobs as hex, nested values converted too. */
-function toJsonValue(value: unknown): unknown {
-  if (typeof value === 'bigint') return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(toJsonValue);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonValue(v)]));
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return value;
 }
