@@ -1,3 +1,5 @@
+import { IPV4_MAPPED_BASE as IPV4_MAPPED_BASE_BIGINT } from '../sql/ipv4-mapped.js';
+
 /**
  * SQL helper macros available in every query: address tests and Presto/Athena-compatible functions.
  * Each statement starts with `CREATE MACRO` (after one `SET TimeZone`); the store creates them as temporary macros per connection,
@@ -70,7 +72,7 @@ export const MACRO_DOCS: readonly { name: string; signature: string; description
   { name: 'cardinality', signature: 'cardinality(list)', description: 'Presto: number of elements of a list' },
 ];
 
-const IPV4_MAPPED_BASE = '281470681743360'; // 0xffff00000000: ::ffff:0:0/96
+const IPV4_MAPPED_BASE = String(IPV4_MAPPED_BASE_BIGINT);
 
 /** An IPv4 number as the UHUGEINT literal of its ::ffff:0:0/96 mapping. */
 function mapped(v4: number): string {
