@@ -61,7 +61,7 @@ async function readsText(context: CliContext, query: string, sources: readonly s
   const { parseInsights } = await import('../../query/insights/index.js');
   parseInsights(query);
   const { resolveSource } = await import('../../sources/index.js');
-  const { looksLikeText } = await import('../text-events.js');
+  const { looksLikeText } = await import('../../store/text-events.js');
   const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptionsFrom(options, context))));
   if (!(await looksLikeText(sources, resolved, logFormatFrom(options)))) return false;
   writeErr(context, 'log type: text (the first lines are no flow records; pass --log-type vpc to read them as flow logs)');
@@ -81,7 +81,7 @@ async function runOnText(context: CliContext, query: string, sources: readonly s
     return;
   }
   if (run.engine !== 'duckdb') return runOnRemoteEngine(context, compiled.sql, options);
-  const { loadTextEvents } = await import('../text-events.js');
+  const { loadTextEvents } = await import('../../store/text-events.js');
   const { Store } = await import('../../store/index.js');
   const { resolveSource } = await import('../../sources/index.js');
   const store = await Store.memory();

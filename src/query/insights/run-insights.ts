@@ -9,13 +9,12 @@ import { selectionToSql } from '../selection.js';
 import type { RecordSelection } from '../selection.js';
 import { dialectForStore } from '../store-dialect.js';
 import type { Store } from '../../store/database.js';
+import { TEXT_EVENTS_TABLE } from '../../store/text-events.js';
 import { compileInsights } from './compiler.js';
 import type { CompiledInsights } from './compiler.js';
 import { eventsSource, flowsSource } from './fields.js';
 import { logTableSource, logTimeWhere } from './log-sources.js';
 
-/** The table plain-text events are loaded into (`timestamp` epoch ms, `message`). */
-export const TEXT_EVENTS_TABLE = 'events';
 
 /** What an Insights query reads and how: the records selected, the log it queries, the engine and table it is written for. */
 export interface InsightsRunOptions {
