@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import {
   runSql,
   toJsonRow,
 } from '../../src/index.js';
+import * as api from '../../src/index.js';
 import type { FlowRecord, IngestProgress, Store } from '../../src/index.js';
 
 const ACCOUNT = '123456789010';
@@ -128,5 +129,14 @@ describe('a store through the API', () => {
   it('matches raw flow lines with a filter pattern', () => {
     const rejected = filterPatternMatcher('[..., action = "REJECT", status]');
     expect(FLOWS.map(line).filter(rejected)).toHaveLength(2);
+  });
+});
+
+describe('the public API', () => {
+  it('is documented export by export in docs/api.md', () => {
+    const docs = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
+    const undocumented = Object.keys(api).filter((name) => !docs.includes(`\`${name}`));
+    expect(undocumented).toEqual([]);
+    expect(Object.keys(api).length).toBeGreaterThan(40);
   });
 });
