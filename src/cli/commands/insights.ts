@@ -7,6 +7,7 @@ import type { ReadingOptions, Selection } from '../options.js';
 import { UsageError } from '../../records/index.js';
 import { addEngineOptions, addRemoteEngineOptions, runOnRemoteEngine } from '../remote-engines.js';
 import type { RemoteEngineOptions } from '../remote-engines.js';
+import type { QueryEngine } from '../../query/run-sql.js';
 import { printTable } from './table-command.js';
 import { addLogTypeOption, checkLogSelection, logTableTypeFrom } from '../log-types.js';
 import type { LogTypeOptions } from '../log-types.js';
@@ -32,7 +33,7 @@ export function registerInsights(program: Command, context: CliContext): void {
       // --log-type s3-access|cloudtrail queries that table: fields by column name, @timestamp its request/event time.
       const logTable = logTableTypeFrom(options);
       checkLogSelection(logTable, selection);
-      const run = { selection, logType: logTable?.name, engine: (options.engine ?? 'duckdb') as 'duckdb', table: options.table, tableFormat: options.tableFormat };
+      const run = { selection, logType: logTable?.name, engine: (options.engine ?? 'duckdb') as QueryEngine, table: options.table, tableFormat: options.tableFormat };
       // Compiling first reports syntax errors before any file is read.
       const compiled = await compileInsightsQuery(query, run);
       if (options.explain) {
@@ -74,7 +75,7 @@ async function runOnText(context: CliContext, query: string, sources: readonly s
     throw new UsageError(`${selection.action !== undefined ? '--action' : '--filter-pattern'} applies to flow logs, not text events`, { hint: "filter in the query instead: filter @message like /ERROR/" });
   }
   const { compileInsightsQuery, runInsights } = await import('../../query/insights/run-insights.js');
-  const run = { selection, logType: 'text' as const, engine: (options.engine ?? 'duckdb') as 'duckdb', table: options.table };
+  const run = { selection, logType: 'text' as const, engine: (options.engine ?? 'duckdb') as QueryEngine, table: options.table };
   const compiled = await compileInsightsQuery(query, run);
   if (options.explain) {
     await writeOut(context, `${compiled.sql}\n`);

@@ -8,6 +8,7 @@ import { openData } from '../data.js';
 import { addReadingOptions, parseSelection, parsePositiveInt } from '../options.js';
 import { addEngineOptions, addRemoteEngineOptions, runOnRemoteEngine } from '../remote-engines.js';
 import type { RemoteEngineOptions } from '../remote-engines.js';
+import type { QueryEngine } from '../../query/run-sql.js';
 import type { ReadingOptions } from '../options.js';
 import { printTable } from './table-command.js';
 
@@ -50,7 +51,7 @@ export function registerReport(program: Command, context: CliContext): void {
       const selection = parseSelection(options);
       const run = {
         selection,
-        engine: (options.engine ?? 'duckdb') as 'duckdb',
+        engine: (options.engine ?? 'duckdb') as QueryEngine,
         table: options.table,
         tableFormat: options.tableFormat,
         limit: options.limit === undefined ? undefined : parsePositiveInt(options.limit, '--limit', 1),
