@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { UsageError } from '../records/index.js';
+import { findField, toColumnName, UsageError } from '../records/index.js';
 import type { OutputFormat } from './render.js';
 import { parseTimeOption } from './time.js';
 
@@ -81,4 +81,14 @@ export function parsePositiveInt(value: string | undefined, option: string, fall
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${option} "${value}" is not a positive integer`);
   return n;
+}
+
+/** Parses --fields into snake_case column names, refusing unknown fields. */
+export function parseFieldList(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(',').map((name) => {
+    const field = findField(name.trim());
+    if (!field) throw new UsageError(`--fields: unknown field "${name.trim()}"`, { hint: 'run `flowlens fields` to list field names' });
+    return toColumnName(field.name);
+  });
 }

@@ -1,9 +1,8 @@
 import ipaddr from 'ipaddr.js';
 import { addressToBigInt } from '../records/index.js';
+import { IPV4_MAPPED_BASE, IPV4_MAPPED_END } from '../sql/ipv4-mapped.js';
 
-/** Base of IPv4-mapped IPv6 addresses (::ffff:0:0/96), as the store keeps IPv4 addresses. */
-export const IPV4_MAPPED_BASE = 0xffff00000000n;
-const IPV4_MAPPED_END = IPV4_MAPPED_BASE + 0xffffffffn;
+export { IPV4_MAPPED_BASE };
 
 /** True when a 128-bit address number is an IPv4 address mapped into ::ffff:0:0/96. */
 export function isMappedIPv4(value: bigint): boolean {

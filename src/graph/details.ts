@@ -1,4 +1,5 @@
 import type { Store } from '../store/index.js';
+import { addressRangeSql } from '../sql/addresses.js';
 import { sqlLiteral } from '../store/sql-text.js';
 import { cidrBounds, parseCidr } from './address-text.js';
 import type { GraphScope } from './graph-sql.js';
@@ -110,7 +111,7 @@ export async function searchNodes(store: Store, query: string, scope: GraphScope
       low = p.reveal(low) & ~hostMask;
       high = low | hostMask;
     }
-    condition = (side) => `${side}_ip BETWEEN ${low}::UHUGEINT AND ${high}::UHUGEINT`;
+    condition = (side) => addressRangeSql(`${side}_ip`, low, high);
   } else if (!p && /^[0-9a-f.:]+$/i.test(q)) {
     condition = (side) => `starts_with(${side}addr, ${sqlLiteral(q)})`;
   } else {

@@ -2,7 +2,7 @@ import { cidrRange } from '../records/index.js';
 import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
 import { rollupCondition, rollupTablesFor } from '../store/rollups.js';
 import type { FlowRollups } from '../store/rollups.js';
-import { IPV4_MAPPED_BASE } from './address-text.js';
+import { addressRangeSql, IPV4_MAPPED_BASE, IPV4_MAPPED_END, isPrivateNumberSql } from '../sql/addresses.js';
 import type { NameTable } from './names.js';
 import type { EdgeWeight, NodeMode, PublicMode } from './types.js';
 
@@ -30,7 +30,6 @@ export interface EdgeLimits {
 }
 
 // Private ranges as isPrivateAddress (src/records) defines them: RFC 1918, loopback, link-local, CGNAT, IPv6 ULA/link-local/loopback.
-const PRIVATE_CIDRS = ['10.0.0.0/8', '127.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10', 'fc00::/7', 'fe80::/10', '::1/128'];
 
 /**
  * The WITH clause shared by graph, details and search queries: `graph_keyed` has `source`/`target` node ids and
@@ -180,10 +179,7 @@ export function flowCondition(scope: GraphScope): string {
 
 /** SQL condition: the 128-bit address expression is in a private range. */
 export function isPrivateSql(ip: string): string {
-  return `(${PRIVATE_CIDRS.map((cidr) => {
-    const { low, high } = cidrRange(cidr);
-    return `${ip} BETWEEN ${low}::UHUGEINT AND ${high}::UHUGEINT`;
-  }).join(' OR ')})`;
+  return isPrivateNumberSql(ip);
 }
 
 function sideKey(side: 'src' | 'dst', named: string, eni: string, mode: NodeMode, publicMode: PublicMode): { key: string; kind: string } {
@@ -208,7 +204,7 @@ function modeValue(side: 'src' | 'dst', mode: NodeMode): [string, string] {
       return [`CASE WHEN ${port} IS NULL THEN ${addr} WHEN contains(${addr}, ':') THEN '[' || ${addr} || ']:' || ${port} ELSE ${addr} || ':' || ${port} END`,
         `CASE WHEN ${port} IS NULL THEN 'address' ELSE 'endpoint' END`];
     case 'subnet':
-      return [`CASE WHEN ${ip} BETWEEN ${IPV4_MAPPED_BASE}::UHUGEINT AND ${IPV4_MAPPED_BASE + 0xffffffffn}::UHUGEINT THEN ${v4Network(ip, mode.prefix)} ELSE ${v6Network(ip, mode.prefix6)} END`, `'subnet'`];
+      return [`CASE WHEN ${addressRangeSql(ip, IPV4_MAPPED_BASE, IPV4_MAPPED_END)} THEN ${v4Network(ip, mode.prefix)} ELSE ${v6Network(ip, mode.prefix6)} END`, `'subnet'`];
     default:
       return [addr, `'address'`];
   }

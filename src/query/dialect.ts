@@ -1,4 +1,5 @@
 import { cidrRange, parseIPv4, QueryError } from '../records/index.js';
+import { addressRangeSql, PRIVATE_CIDRS } from '../sql/addresses.js';
 import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
 import type { FlowRollups } from '../store/rollups.js';
 
@@ -119,18 +120,8 @@ export interface FirstRowPerKey {
   orderBy: string;
 }
 
-/** The private ranges isPrivateAddress tests, as documented by src/records/address.ts. */
-export const PRIVATE_CIDRS: readonly string[] = [
-  '10.0.0.0/8',
-  '172.16.0.0/12',
-  '192.168.0.0/16',
-  '127.0.0.0/8',
-  '169.254.0.0/16',
-  '100.64.0.0/10',
-  'fc00::/7',
-  'fe80::/10',
-  '::1/128',
-];
+/** The private ranges isPrivateAddress tests (defined with the other SQL primitives in src/sql). */
+export { PRIVATE_CIDRS };
 
 const NUMERIC_COLUMNS: Record<string, string> = { srcaddr: 'src_ip', dstaddr: 'dst_ip' };
 
@@ -360,13 +351,13 @@ export class DuckDbDialect extends BaseDialect {
     const parsed = this.checkFamily(cidr, family);
     if (!parsed) return 'FALSE';
     // IPv4 is stored mapped into ::ffff:0:0/96, so an IPv4 CIDR is a range of that block.
-    return `(${this.quoteIdentifier(numeric)} BETWEEN ${parsed.low}::UHUGEINT AND ${parsed.high}::UHUGEINT)`;
+    return `(${addressRangeSql(this.quoteIdentifier(numeric), parsed.low, parsed.high)})`;
   }
 
   textInCidr(expr: string, cidr: string, family: AddressFamily = 'any'): string {
     const parsed = this.checkFamily(cidr, family);
     if (!parsed) return 'FALSE';
-    return `coalesce(ip_to_number(${expr}) BETWEEN ${parsed.low}::UHUGEINT AND ${parsed.high}::UHUGEINT, FALSE)`;
+    return `coalesce(${addressRangeSql(`ip_to_number(${expr})`, parsed.low, parsed.high)}, FALSE)`;
   }
 
   isValidAddress(expr: string, family: AddressFamily): string {

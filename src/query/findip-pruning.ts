@@ -1,5 +1,6 @@
 import type { Store } from '../store/database.js';
 import { readRollups } from '../store/rollups.js';
+import { addressInRangesSql } from '../sql/addresses.js';
 import { sqlLiteral } from '../store/sql-text.js';
 
 /** Where one side (source or destination) of findip can look: the units holding it, and its address texts when few. */
@@ -29,7 +30,7 @@ export const MAX_FINDIP_TEXTS = 64;
 export async function readFindipPruning(store: Store, ranges: readonly { low: bigint; high: bigint }[]): Promise<FindipPruning | undefined> {
   const rollups = await readRollups(store);
   if (!rollups || ranges.length === 0) return undefined;
-  const inRange = (ip: string): string => ranges.map(({ low, high }) => `${ip} BETWEEN ${sqlLiteral(low)}::UHUGEINT AND ${sqlLiteral(high)}::UHUGEINT`).join(' OR ');
+  const inRange = (ip: string): string => addressInRangesSql(ip, ranges);
   // Which texts spell the ranges' addresses: from the whole-store pairs when they are current (a row per key, no
   // hours), so that the hourly table is then searched by text, which is far cheaper than testing 128-bit numbers
   // (20M records: 95 ms a side).

@@ -1,3 +1,4 @@
+import { addressInRangesSql, addressRangeSql } from '../sql/addresses.js';
 import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
 import type { FindipPruning, FindipSide } from './findip-pruning.js';
 
@@ -12,10 +13,7 @@ export function ipsetSql(where: string): string {
 
 /** SQL condition: source or destination inside any of the 128-bit ranges. */
 export function findipSql(ranges: readonly { low: bigint; high: bigint }[]): string {
-  const tests = ranges.map(({ low, high }) => {
-    const bounds = `${sqlLiteral(low)}::UHUGEINT AND ${sqlLiteral(high)}::UHUGEINT`;
-    return `src_ip BETWEEN ${bounds} OR dst_ip BETWEEN ${bounds}`;
-  });
+  const tests = ranges.map(({ low, high }) => `${addressRangeSql('src_ip', low, high)} OR ${addressRangeSql('dst_ip', low, high)}`);
   return tests.join(' OR ') || 'FALSE';
 }
 
@@ -27,8 +25,7 @@ export function findipSql(ranges: readonly { low: bigint; high: bigint }[]): str
  * compares the address text when the ranges hold few addresses; a side no unit holds is left out.
  */
 export function findipFlowsSql(where: string, ranges: readonly { low: bigint; high: bigint }[], pruning?: FindipPruning): string {
-  const inRanges = (column: string): string =>
-    ranges.map(({ low, high }) => `${column} BETWEEN ${sqlLiteral(low)}::UHUGEINT AND ${sqlLiteral(high)}::UHUGEINT`).join(' OR ') || 'FALSE';
+  const inRanges = (column: string): string => addressInRangesSql(column, ranges);
   const test = (ip: string, addr: string, side: FindipSide | undefined): string => {
     if (!side) return inRanges(ip);
     const units = `${quoteIdentifier('unit_id')} IN (${side.units.map((u) => sqlLiteral(u)).join(', ')})`;

@@ -1,6 +1,5 @@
 import ipaddr from 'ipaddr.js';
-
-const IPV4_MAPPED_BASE = 0xffff00000000n;
+import { IPV4_MAPPED_BASE } from '../sql/ipv4-mapped.js';
 
 /** Parses dotted-quad IPv4 text to its 32-bit value, or -1 when the text is not a valid IPv4 address. */
 export function parseIPv4(text: string): number {

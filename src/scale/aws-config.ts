@@ -14,12 +14,12 @@ export interface AwsOptions {
 export type AwsClientConfig = SourceClientConfig & { region: string; forcePathStyle?: boolean };
 
 /**
- * Builds the client configuration with the sources' builder (credential chain, `--profile`, `--endpoint-url`);
- * the region falls back to $AWS_REGION, $AWS_DEFAULT_REGION, then us-east-1.
+ * Builds the client configuration with the sources' builder (credential chain, `--profile`, `--endpoint-url`, the
+ * region as the AWS CLI finds it); us-east-1 when nothing names a region.
  */
 export async function buildAwsClientConfig(options: AwsOptions, env: Record<string, string | undefined> = process.env): Promise<AwsClientConfig> {
-  const shared = await buildSourceClientConfig(options, { maxAttempts: 6, retryMode: 'standard' });
-  const region = shared.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const shared = await buildSourceClientConfig(options, { maxAttempts: 6, retryMode: 'standard' }, env);
+  const region = shared.region ?? 'us-east-1';
   // Self-hosted S3 endpoints seldom resolve bucket subdomains.
   return shared.endpoint === undefined ? { ...shared, region } : { ...shared, region, forcePathStyle: true };
 }

@@ -255,9 +255,11 @@ export interface ReportInfo {
   params: { name: string; description: string; default: string | number | null }[];
   /** Where the report comes from (a seed, an AWS sample query), when known. */
   origin: string | null;
+  /** The log the report reads: flow logs, or the S3 access / CloudTrail table of the store. */
+  logType: 'vpc' | 's3-access' | 'cloudtrail';
 }
 
-/** GET /api/reports: the flow-log reports POST /api/query can run. */
+/** GET /api/reports: every built-in report POST /api/query can run (those `flowlens report --list` shows, but costs). */
 export interface ReportsResponse {
   reports: ReportInfo[];
 }

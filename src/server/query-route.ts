@@ -1,7 +1,9 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import { FlowlensError, QueryError } from '../records/index.js';
+import { FlowlensError, QueryError, toJsonValue } from '../records/index.js';
 import type { CappedQueryResult, SqlSandbox, Store } from '../store/index.js';
+import type { TableResult } from '../query/run-sql.js';
+import { dialectForStore } from '../query/store-dialect.js';
 import { HttpError } from './errors.js';
 import type { ChartKind, QueryRequest, QueryResponse, ReportsResponse } from './protocol.js';
 import { parseParams } from './params.js';
@@ -59,16 +61,9 @@ export interface QueryRouteOptions {
  */
 export function registerQueryRoutes(app: Hono, options: QueryRouteOptions): void {
   app.get('/api/reports', async (c) => {
-    const { REPORTS } = await import('../reports/index.js');
+    const { listReports } = await import('../reports/run-report.js');
     const body: ReportsResponse = {
-      reports: REPORTS.map((r) => ({
-        name: r.name,
-        description: r.description,
-        chart: REPORT_CHARTS[r.name] ?? 'table',
-        defaultLimit: r.defaultLimit ?? null,
-        params: r.params.map((p) => ({ name: p.name, description: p.description, default: p.default ?? null })),
-        origin: r.origin ?? null,
-      })),
+      reports: listReports().map(({ logType, ...r }) => ({ ...r, logType, chart: REPORT_CHARTS[r.name] ?? 'table' })),
     };
     return c.json(body);
   });
@@ -85,7 +80,7 @@ export function registerQueryRoutes(app: Hono, options: QueryRouteOptions): void
       const { result, sql, elapsedMs } = await runRequest(options, request, c.req.raw.signal);
       const body: QueryResponse = {
         columns: result.columns.map((name, i) => ({ name, type: result.types[i] ?? 'UNKNOWN' })),
-        rows: result.rows.map((row) => row.map(toJsonValue)),
+        rows: result.rows.map((row) => row.map((value, i) => toJsonValue(value, result.types[i]))),
         rowCount: result.rows.length,
         truncated: result.truncated,
         elapsedMs,
@@ -127,28 +122,27 @@ async function runRequest(options: QueryRouteOptions, request: QueryRequest, cli
     return { result: value, sql: value.sql, elapsedMs };
   }
 
-  const { selectionToSql } = await import('../query/selection.js');
-  const { duckdb } = await import('../query/dialect.js');
-  const { dialectForStore } = await import('../query/store-dialect.js');
-  const where = await selectionToSql({ start: request.start, end: request.end });
-  let build: (dialect: typeof duckdb) => { sql: string; columns?: string[] };
+  // Reports and Insights run through the same functions as the CLI and library users (runReport, runInsights), on
+  // the sandbox under the same time limit; the store's dialect (its rollups when up to date) is read in the queue.
+  const selection = { start: request.start, end: request.end };
+  let run: (sandbox: SqlSandbox, signal: AbortSignal) => Promise<TableResult>;
   if (request.language === 'insights') {
-    const { compileInsights, flowsSource } = await import('../query/insights/index.js');
+    const { compileInsightsQuery, runInsights } = await import('../query/insights/run-insights.js');
     const text = required(request.text, 'text', 'a Logs Insights query, e.g. stats count(*) by srcAddr');
-    build = (dialect) => compileInsights(text, { dialect, source: flowsSource({ where: where === 'TRUE' ? undefined : where }) });
+    await compileInsightsQuery(text, { selection });
+    const dialect = await queue(() => dialectForStore(store));
+    run = (sandbox, signal) => runInsights(store, text, { selection, maxRows: cap, sandbox, signal, dialect });
   } else {
-    const { REPORTS, buildReportSql } = await import('../reports/index.js');
+    const { reportSql, runReport } = await import('../reports/run-report.js');
     const name = required(request.report, 'report', 'a report name from GET /api/reports, e.g. top-talkers');
-    const report = REPORTS.find((r) => r.name === name);
-    if (!report) throw new QueryError('unknown-report', `unknown report "${name}"`, { hint: `reports: ${REPORTS.map((r) => r.name).join(', ')} (GET /api/reports)` });
-    build = (dialect) => ({ sql: buildReportSql(report, { dialect, table: 'flows', where, limit: request.limit, params: request.params ?? {} }) });
+    const reportOptions = { selection, limit: request.limit, params: request.params ?? {}, maxRows: cap };
+    await reportSql(name, reportOptions);
+    const dialect = await queue(() => dialectForStore(store));
+    run = (sandbox, signal) => runReport(store, name, { ...reportOptions, sandbox, signal, dialect });
   }
-  build(duckdb);
-  // On a store with up-to-date rollups, reports and Insights `stats` read them, as the CLI does (same rows).
-  const compiled = build(await queue(() => dialectForStore(store)));
-  const { value: result, elapsedMs } = await limited((sandbox, signal) => runUserSqlCapped(sandbox, compiled.sql, cap, { signal, hint: 'the query compiled to the SQL shown; see docs/queries.md' }));
-  const columns = compiled.columns && compiled.columns.length === result.columns.length ? compiled.columns : result.columns;
-  return { result: { ...result, columns }, sql: compiled.sql, elapsedMs };
+  const { value, elapsedMs } = await limited(run);
+  const { sql, ...result } = value;
+  return { result: { ...result, rows: value.rows.map((row) => value.columns.map((column) => row[column])) }, sql, elapsedMs };
 }
 
 function timeoutError(timeoutMs: number): QueryError {
@@ -170,16 +164,5 @@ async function readRequest(c: Context): Promise<QueryRequest> {
 
 function required(value: string | undefined, field: string, what: string): string {
   if (value === undefined || value.trim() === '') throw new FlowlensError('bad-request', `field ${field} is required for this language`, { hint: `give ${what}` });
-  return value;
-}
-
-/** A DuckDB value as JSON can carry it: big integers as text, blobs as hex, nested values converted too. */
-function toJsonValue(value: unknown): unknown {
-  if (typeof value === 'bigint') return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(toJsonValue);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonValue(v)]));
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return value;
 }

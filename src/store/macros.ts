@@ -1,3 +1,6 @@
+import { isPrivateNumberSql } from '../sql/addresses.js';
+import { IPV4_MAPPED_BASE as IPV4_MAPPED_BASE_BIGINT } from '../sql/ipv4-mapped.js';
+
 /**
  * SQL helper macros available in every query: address tests and Presto/Athena-compatible functions.
  * Each statement starts with `CREATE MACRO` (after one `SET TimeZone`); the store creates them as temporary macros per connection,
@@ -70,12 +73,7 @@ export const MACRO_DOCS: readonly { name: string; signature: string; description
   { name: 'cardinality', signature: 'cardinality(list)', description: 'Presto: number of elements of a list' },
 ];
 
-const IPV4_MAPPED_BASE = '281470681743360'; // 0xffff00000000: ::ffff:0:0/96
-
-/** An IPv4 number as the UHUGEINT literal of its ::ffff:0:0/96 mapping. */
-function mapped(v4: number): string {
-  return `${BigInt(IPV4_MAPPED_BASE) + BigInt(v4)}::UHUGEINT`;
-}
+const IPV4_MAPPED_BASE = String(IPV4_MAPPED_BASE_BIGINT);
 
 const ADDRESS_MACROS: readonly string[] = [
   // IPv4 text → integer; NULL for IPv6 or non-addresses.
@@ -115,13 +113,8 @@ const ADDRESS_MACROS: readonly string[] = [
   // An IPv4 CIDR only matches IPv4 text and an IPv6 CIDR only IPv6 text (::ffff:0:0/96 is the IPv4 encoding).
   `CREATE MACRO ip_in_cidr(a, c) AS coalesce(contains(a, ':') = contains(c, ':') AND
       list_transform([cidr_range(c)], r -> ip_to_number(a) BETWEEN r[1] AND r[2])[1], FALSE)`,
-  `CREATE MACRO is_private_ip(a) AS coalesce(list_transform([ip_to_number(a)], n ->
-      n BETWEEN 334965454937798799971759379190646833152::UHUGEINT AND 337623910929368631717566993311207522303::UHUGEINT
-      OR n BETWEEN 338288524927261089654018896841347694592::UHUGEINT AND 338620831926207318622244848606417780735::UHUGEINT
-      OR n = 1::UHUGEINT
-      OR n BETWEEN ${mapped(167772160)} AND ${mapped(184549375)} OR n BETWEEN ${mapped(2886729728)} AND ${mapped(2887778303)}
-      OR n BETWEEN ${mapped(3232235520)} AND ${mapped(3232301055)} OR n BETWEEN ${mapped(2130706432)} AND ${mapped(2147483647)}
-      OR n BETWEEN ${mapped(2851995648)} AND ${mapped(2852061183)} OR n BETWEEN ${mapped(1681915904)} AND ${mapped(1686110207)})[1], FALSE)`,
+  // The same ranges as isPrivateAddress and every other private test (src/sql/addresses.ts).
+  `CREATE MACRO is_private_ip(a) AS coalesce(list_transform([ip_to_number(a)], n -> ${isPrivateNumberSql('n')})[1], FALSE)`,
   `CREATE MACRO is_public_ip(a) AS ip_to_number(a) IS NOT NULL AND NOT is_private_ip(a)`,
 ];
 

@@ -1,16 +1,2 @@
-/** Quotes an SQL identifier (table or column name) for DuckDB, Trino and ClickHouse-compatible dialects. */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** Renders a JS value as an SQL literal: strings quoted and escaped, numbers and bigints as is, null as NULL. */
-export function sqlLiteral(value: string | number | bigint | boolean | null): string {
-  if (value === null) return 'NULL';
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as an SQL literal`);
-    return String(value);
-  }
-  if (typeof value === 'bigint') return value.toString();
-  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-  return `'${value.replaceAll("'", "''")}'`;
-}
+// The quoting helpers live in src/sql (the SQL primitives); this path stays for the store's callers.
+export { quoteIdentifier, sqlLiteral } from '../sql/quote.js';

@@ -2,9 +2,11 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { addressToBigInt, parseIPv4 } from '../records/index.js';
 import type { FieldValue } from '../records/index.js';
+import { IPV4_MAPPED_BASE as IPV4_MAPPED_BASE_BIGINT } from '../sql/ipv4-mapped.js';
 import type { LogFormat, RowMeta } from '../parse/index.js';
 
-const IPV4_MAPPED_BASE = 281470681743360; // 0xffff00000000 (::ffff:0:0/96); + any IPv4 stays below 2^53
+// ::ffff:0:0/96 as a number: the base plus any IPv4 address stays below 2^53.
+const IPV4_MAPPED_BASE = Number(IPV4_MAPPED_BASE_BIGINT);
 const CHUNK_ROWS = 200_000;
 const BUFFER_BYTES = 8 * 1024 * 1024;
 // Sort key of a row whose srcaddr is not IPv4 (IPv6, missing): after every IPv4 source, in arrival order.

@@ -106,6 +106,13 @@ describe('flowlens ingest and database commands', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/read-only/);
   });
+
+  it('refuses selection options it cannot apply to SQL, naming the condition to write instead (exit 2)', async () => {
+    const run = await runFlowlens(['query', 'SELECT count(*) FROM flows', '--db', db, '--action', 'REJECT', '--start', '1700000000']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('do not apply to `flowlens query`');
+    expect(run.stderr).toContain(`"start" >= 1700000000 AND action = 'REJECT'`);
+  });
 });
 
 describe('usage errors', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTextEvents, looksLikeText, TEXT_EVENTS_TABLE } from '../../src/cli/text-events.js';
+import { loadTextEvents, looksLikeText, TEXT_EVENTS_TABLE } from '../../src/store/text-events.js';
 import { resolveSource } from '../../src/sources/index.js';
 import { Store } from '../../src/store/index.js';
 import { fixturePath } from '../query/fixture-store.js';

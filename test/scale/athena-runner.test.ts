@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { QueryError } from '../../src/records/index.js';
@@ -129,6 +132,24 @@ describe('athenaCost', () => {
 });
 
 describe('flowlens athena query', () => {
+  it.each([
+    ["the profile's region from the config file", ['--profile', 'analytics'], {}, 'eu-west-3'],
+    ["the default profile's region", [], {}, 'ap-northeast-1'],
+    ['AWS_DEFAULT_REGION over the config file', ['--profile', 'analytics'], { AWS_DEFAULT_REGION: 'eu-south-1' }, 'eu-south-1'],
+    ['--region over everything', ['--profile', 'analytics', '--region', 'us-west-2'], { AWS_REGION: 'eu-south-1' }, 'us-west-2'],
+  ])('signs for %s, with --endpoint-url too (as the AWS CLI chooses the region)', async (_name, args, env, region) => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowlens-athena-config-'));
+    const config = join(dir, 'config');
+    writeFileSync(config, '[default]\nregion = ap-northeast-1\n\n[profile analytics]\nregion = eu-west-3\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = secret\n');
+    const before = fake.calls.length;
+    const run = await runFlowlens(['athena', 'query', 'SELECT top', '--workgroup', 'wg', '--endpoint-url', fake.endpoint, '--format', 'ndjson', ...args], {
+      env: { AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), ...env },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const regions = new Set(fake.calls.slice(before).map((call) => call.region));
+    expect([...regions]).toEqual([region]);
+  });
+
   it('prints the rows, then the data scanned and its cost', async () => {
     const run = await runFlowlens(['athena', 'query', 'SELECT top', '--workgroup', 'wg', '--endpoint-url', fake.endpoint, '--format', 'ndjson'], {
       env: { AWS_REGION: 'us-east-1' },

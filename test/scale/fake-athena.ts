@@ -18,6 +18,8 @@ export interface FakeQuery {
 export interface FakeCall {
   target: string;
   body: Record<string, unknown>;
+  /** The region the request was signed for (from the SigV4 credential scope). */
+  region: string | undefined;
 }
 
 /** A loopback server speaking Athena's JSON 1.1 protocol (X-Amz-Target: AmazonAthena.*) for the scripted queries. */
@@ -31,7 +33,8 @@ export async function startFakeAthena(queries: Record<string, FakeQuery>, workgr
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '').replace('AmazonAthena.', '');
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-      calls.push({ target, body });
+      const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+      calls.push({ target, body, region });
       const reply = (status: number, payload: unknown): void => {
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify(payload));

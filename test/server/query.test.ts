@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPseudonymizer } from '../../src/graph/index.js';
 import { addressToBigInt } from '../../src/records/index.js';
-import { REPORTS } from '../../src/reports/index.js';
+import { fileURLToPath } from 'node:url';
+import { LOG_REPORTS, REPORTS } from '../../src/reports/index.js';
+import { resolveSource } from '../../src/sources/index.js';
+import { ingestSources, Store as StoreClass } from '../../src/store/index.js';
 import { createApp, MAX_QUERY_ROWS } from '../../src/server/index.js';
 import type { ErrorResponse, QueryRequest, QueryResponse, ReportsResponse } from '../../src/server/index.js';
 import type { Store } from '../../src/store/index.js';
@@ -40,11 +43,13 @@ function countBy<T>(items: T[], key: (item: T) => string): [string, number][] {
 }
 
 describe('GET /api/reports', () => {
-  it('lists every flow-log report with a description and the chart it suits', async () => {
+  it('lists every report the CLI offers, S3 access and CloudTrail ones too, with a description and the chart it suits', async () => {
     const response = await app.request('/api/reports');
     expect(response.status).toBe(200);
     const { reports } = (await response.json()) as ReportsResponse;
-    expect(reports.map((r) => r.name)).toEqual(REPORTS.map((r) => r.name));
+    expect(reports.map((r) => r.name)).toEqual([...REPORTS, ...LOG_REPORTS].map((r) => r.name));
+    expect(reports.find((r) => r.name === 's3-top-downloaders')).toMatchObject({ logType: 's3-access', chart: 'table' });
+    expect(reports.find((r) => r.name === 'cloudtrail-s3-by-identity')?.logType).toBe('cloudtrail');
     expect(reports.find((r) => r.name === 'top-talkers')).toMatchObject({ chart: 'bar', defaultLimit: 50 });
     expect(reports.find((r) => r.name === 'ssh-rejects')?.chart).toBe('time');
     expect(reports.find((r) => r.name === 'subnet-top-bytes')?.params).toEqual([expect.objectContaining({ name: 'cidr', default: null })]);
@@ -62,11 +67,12 @@ describe('POST /api/query', () => {
     expect(result.elapsedMs).toBeGreaterThanOrEqual(0);
   });
 
-  it('returns 128-bit integers past 2^53 as decimal text, smaller ones as numbers', async () => {
-    const result = await query({ language: 'sql', text: "SELECT srcaddr, src_ip, ip_to_number('2001:db8::1') AS v6 FROM flows WHERE srcaddr IS NOT NULL LIMIT 1" });
-    const [srcaddr, srcIp, v6] = result.rows[0] as [string, number, string];
+  it('returns every 128-bit integer (src_ip, IPv4 ones too) as exact decimal text, 64-bit ones as numbers', async () => {
+    const result = await query({ language: 'sql', text: "SELECT srcaddr, src_ip, ip_to_number('2001:db8::1') AS v6, bytes FROM flows WHERE srcaddr IS NOT NULL LIMIT 1" });
+    const [srcaddr, srcIp, v6, bytes] = result.rows[0] as [string, string, string, number];
     expect(result.columns[1]?.type).toBe('UHUGEINT');
-    expect(BigInt(srcIp)).toBe(addressToBigInt(srcaddr));
+    expect(srcIp).toBe(String(addressToBigInt(srcaddr)));
+    expect(typeof bytes).toBe('number');
     expect(v6).toBe(String(addressToBigInt('2001:db8::1')));
   });
 
@@ -162,5 +168,29 @@ describe('POST /api/query', () => {
       expect(error.hint).toContain('--pseudonymize');
     }
     expect((await pseudo.request('/api/reports')).status).toBe(200);
+  });
+});
+
+describe('POST /api/query on S3 access logs', () => {
+  it('runs the S3 access reports as `flowlens report` does, the window on the request time', async () => {
+    const logs = await StoreClass.memory();
+    try {
+      const file = fileURLToPath(new URL('../fixtures/s3-access/downloads-2021-12.log', import.meta.url));
+      await ingestSources(logs, [await resolveSource(file, {})], { logType: 'auto' });
+      const target = createApp({ store: logs });
+      const window = { start: Date.parse('2021-12-01T00:00:00Z') / 1000, end: Date.parse('2021-12-05T00:00:00Z') / 1000 };
+      const response = await post({ language: 'report', report: 's3-top-downloaders', ...window }, target);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as QueryResponse;
+      expect(body.columns.map((c) => c.name)).toEqual(['remoteip', 'objectbytes', 'bytessent', 'requests']);
+      expect(body.rows).toEqual([
+        ['203.0.113.10', 73400320, 53477376, 2],
+        ['198.51.100.7', 10485760, 10485760, 1],
+        ['192.0.2.44', 4096, 4339, 2],
+      ]);
+      expect(body.sql).toContain('s3_access');
+    } finally {
+      logs.close();
+    }
   });
 });

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { openData } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
+import { parseFieldList } from '../options.js';
 import type { ReadingOptions } from '../options.js';
-import { parseFieldList } from './print.js';
 import { printTable } from './table-command.js';
 
 /** `flowlens aggregate [SOURCE...]`: flows grouped by 5-tuple (or --by keys) with packet/byte statistics. */

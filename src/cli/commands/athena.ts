@@ -5,8 +5,8 @@ import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../context.js';
 import { logFormatFrom } from '../data.js';
 import { splitList } from '../options.js';
-import { printTable } from './table-command.js';
-import type { AwsCliOptions } from './scale-shared.js';
+import { runOnAthena } from '../remote-engines.js';
+import type { AthenaCliOptions } from '../remote-engines.js';
 import { addAwsOptions, nestedCommand } from './scale-shared.js';
 
 interface DdlOptions {
@@ -21,15 +21,6 @@ interface DdlOptions {
   endYear?: string;
   accounts?: string;
   regions?: string;
-}
-
-/** Options of commands that run SQL on Athena. */
-export interface AthenaCliOptions extends AwsCliOptions {
-  workgroup?: string;
-  output?: string;
-  database?: string;
-  catalog?: string;
-  format?: string;
 }
 
 const PLACEHOLDER_LOCATION = 's3://amzn-s3-demo-bucket/prefix/';
@@ -93,23 +84,3 @@ export function addAthenaOptions(command: Command): Command {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'ndjson', 'csv']).default('table'));
 }
 
-/** Runs SQL on Athena, prints the rows, then data scanned and cost on stderr. */
-export async function runOnAthena(context: CliContext, sql: string, options: AthenaCliOptions): Promise<void> {
-  const scale = await import('../../scale/index.js');
-  const { AthenaClient } = await import('@aws-sdk/client-athena');
-  const client = new AthenaClient(await scale.buildAwsClientConfig(options, context.env));
-  try {
-    const result = await scale.runAthenaQuery(client, {
-      sql,
-      workgroup: options.workgroup,
-      database: options.database,
-      catalog: options.catalog,
-      outputLocation: options.output,
-    });
-    await printTable(context, result, options.format);
-    writeErr(context, `athena: query ${result.queryExecutionId}, ${result.rows.length} rows, ${result.stats.totalExecutionTimeMs} ms`);
-    writeErr(context, scale.renderCostLine(result.cost));
-  } finally {
-    client.destroy();
-  }
-}

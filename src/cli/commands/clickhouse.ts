@@ -1,22 +1,13 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliContext } from '../context.js';
-import { writeErr, writeOut } from '../context.js';
+import { writeOut } from '../context.js';
 import { openData } from '../data.js';
 import type { ReadingOptions } from '../options.js';
 import { addReadingOptions, parsePositiveInt } from '../options.js';
-import { printTable } from './table-command.js';
+import { connectOptions, DEFAULT_CLICKHOUSE_DATABASE, runOnClickHouse } from '../remote-engines.js';
+import type { ClickHouseCliOptions } from '../remote-engines.js';
 import { nestedCommand } from './scale-shared.js';
-
-/** Connection options of the ClickHouse commands. */
-export interface ClickHouseCliOptions {
-  url?: string;
-  clickhouseUrl?: string;
-  database?: string;
-  table?: string;
-  user?: string;
-  password?: string;
-}
 
 interface SchemaOptions extends ClickHouseCliOptions {
   print?: boolean;
@@ -27,9 +18,6 @@ interface SchemaOptions extends ClickHouseCliOptions {
 interface LoadOptions extends ClickHouseCliOptions, ReadingOptions {
   batchRows?: string;
 }
-
-/** The default ClickHouse database flowlens creates. */
-export const DEFAULT_CLICKHOUSE_DATABASE = 'flowlens';
 
 /** `flowlens clickhouse schema|load|query`: a MergeTree table, bulk loads from the store, and SQL on ClickHouse. */
 export function registerClickHouse(program: Command, context: CliContext): void {
@@ -102,27 +90,3 @@ export function addConnection(command: Command): Command {
     .option('--password <password>', 'ClickHouse password (default: $CLICKHOUSE_PASSWORD or empty)');
 }
 
-/** Connection settings from options and environment. */
-export function connectOptions(options: ClickHouseCliOptions, context: CliContext, useDatabase = true) {
-  return {
-    url: options.clickhouseUrl ?? options.url ?? context.env.FLOWLENS_CLICKHOUSE_URL,
-    // Commands that create the database first connect without it (they name tables in full).
-    database: useDatabase ? (options.database ?? DEFAULT_CLICKHOUSE_DATABASE) : undefined,
-    username: options.user,
-    password: options.password ?? context.env.CLICKHOUSE_PASSWORD,
-  };
-}
-
-/** Runs SQL on ClickHouse and prints the rows; the query time goes to stderr. */
-export async function runOnClickHouse(context: CliContext, sql: string, options: ClickHouseCliOptions & { format?: string }): Promise<void> {
-  const scale = await import('../../scale/index.js');
-  const connection = await scale.connectClickHouse(connectOptions(options, context));
-  try {
-    const started = performance.now();
-    const result = await scale.runClickHouseQuery(connection.client, sql);
-    await printTable(context, result, options.format);
-    writeErr(context, `clickhouse: ${result.rows.length} rows in ${((performance.now() - started) / 1000).toFixed(3)} s`);
-  } finally {
-    await connection.close();
-  }
-}

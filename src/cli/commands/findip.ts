@@ -4,9 +4,9 @@ import type { CliContext } from '../context.js';
 import { openData } from '../data.js';
 import type { OpenedData } from '../data.js';
 import { addReadingOptions, parsePositiveInt, parseSelection } from '../options.js';
+import { parseFieldList } from '../options.js';
 import type { ReadingOptions } from '../options.js';
 import type { OutputFormat } from '../render.js';
-import { parseFieldList } from './print.js';
 
 /** `flowlens findip IP... --in SOURCE`: every flow whose source or destination is one of the addresses or CIDRs. */
 export function registerFindip(program: Command, context: CliContext): void {

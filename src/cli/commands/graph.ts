@@ -6,8 +6,7 @@ import { openData } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import type { ReadingOptions } from '../options.js';
 import { UsageError } from '../../records/index.js';
-import type { LiveEniScope, NameTable } from '../../graph/index.js';
-import type { Store } from '../../store/index.js';
+import { lookUpEnis } from '../live-enis.js';
 
 /** Options of `flowlens graph` beyond the common reading options. */
 export interface GraphCommandOptions extends ReadingOptions {
@@ -122,22 +121,6 @@ async function hypergraphAction(context: CliContext, sources: string[], options:
   } finally {
     data.close();
   }
-}
-
-/** Names ENIs live (`--enis-live`) from the selected flows' VPCs or ENIs, noting on stderr how many interfaces AWS described. */
-export async function lookUpEnis(
-  context: CliContext,
-  store: Store,
-  scope: LiveEniScope,
-  options: Pick<ReadingOptions, 'profile' | 'region' | 'endpointUrl'>,
-  where?: string,
-): Promise<NameTable> {
-  const { loadLiveNetworkInterfaces } = await import('../../graph/index.js');
-  const aws = { profile: options.profile, region: options.region, endpointUrl: options.endpointUrl };
-  const live = await loadLiveNetworkInterfaces(store, scope, aws, where);
-  const filter = live.scope.filter ? ` (filter ${live.scope.filter}: ${live.scope.values?.length ?? 0} values)` : ' (all in the region)';
-  writeErr(context, `enis: ${live.interfaces} network interfaces described${filter}, ${live.names.enis.size} named`);
-  return live.names;
 }
 
 /** Turns command options into buildGraph options (node mode, names, filters, thresholds, pseudonymizer). */

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../context.js';
 import { logFormatFrom, openData, sourceOptionsFrom } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import type { ReadingOptions, Selection } from '../options.js';
 import { UsageError } from '../../records/index.js';
-import { addRemoteEngineOptions, defaultTableFor, remoteSelectionSql, runOnRemoteEngine } from './engines.js';
-import type { RemoteEngineOptions } from './engines.js';
-import type { QueryResult, Store } from '../../store/index.js';
+import { addEngineOptions, addRemoteEngineOptions, runOnRemoteEngine } from '../remote-engines.js';
+import type { RemoteEngineOptions } from '../remote-engines.js';
+import type { QueryEngine } from '../../query/run-sql.js';
+import type { SqlSandbox, Store } from '../../store/index.js';
+import type { TableResult } from '../../query/run-sql.js';
 import { printTable } from './table-command.js';
 import { addLogTypeOption, checkLogSelection, logTableTypeFrom } from '../log-types.js';
 import type { LogTypeOptions } from '../log-types.js';
@@ -20,54 +21,32 @@ export interface InsightsOptions extends ReadingOptions, LogTypeOptions, Omit<Re
   table?: string;
 }
 
-/** Adds `--engine` and `--table`: which SQL dialect `--explain`/`--sql` print (running is DuckDB's, for now). */
-export function addEngineOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--engine <engine>', 'SQL dialect to write: duckdb, athena (Trino) or clickhouse').choices(['duckdb', 'athena', 'trino', 'clickhouse']).default('duckdb'))
-    .option('--table <name>', 'table the SQL reads (default: flows)');
-}
-
-/** `flowlens insights QUERY [SOURCE...]`: a CloudWatch Logs Insights query, compiled to SQL. */
+/** `flowlens insights QUERY [SOURCE...]`: a CloudWatch Logs Insights query, compiled and run by runInsights (src/query/insights/run-insights.ts). */
 export function registerInsights(program: Command, context: CliContext): void {
   const command = program.command('insights').argument('<query>', "a Logs Insights query, e.g. 'filter action=\"REJECT\" | stats count(*) by srcAddr'").argument('[source...]', 'sources (default: the database)');
   addLogTypeOption(addRemoteEngineOptions(addEngineOptions(addReadingOptions(command))), { choices: ['text'], help: ', or any text (one event per line)' })
     .description('run a CloudWatch Logs Insights query on flow records (compiled to SQL; see docs/queries.md)')
     .option('--explain', 'print the SQL the query compiles to, without running it')
     .action(async (query: string, sources: string[], options: InsightsOptions) => {
-      const { compileInsights, flowsSource, logTableSource, logTimeWhere } = await import('../../query/insights/index.js');
-      const { getDialect } = await import('../../query/dialect.js');
-      const { selectionToSql } = await import('../../query/selection.js');
+      const { compileInsightsQuery, runInsights } = await import('../../query/insights/run-insights.js');
       const selection = parseSelection(options);
       // Plain-text SOURCEs (--log-type text, or files whose first lines are no flow records) are generic events.
       if (await readsText(context, query, sources, options)) return runOnText(context, query, sources, options, selection);
       // --log-type s3-access|cloudtrail queries that table: fields by column name, @timestamp its request/event time.
       const logTable = logTableTypeFrom(options);
       checkLogSelection(logTable, selection);
-      const engine = (options.engine ?? 'duckdb') as Parameters<typeof getDialect>[0];
-      const where = engine === 'duckdb' ? await selectionToSql(selection) : remoteSelectionSql(String(engine), selection, options.tableFormat);
-      const table = options.table ?? (logTable ? undefined : defaultTableFor(engine, options.tableFormat));
+      const run = { selection, logType: logTable?.name, engine: (options.engine ?? 'duckdb') as QueryEngine, table: options.table, tableFormat: options.tableFormat };
       // Compiling first reports syntax errors before any file is read.
-      const compile = (condition: string, dialect = getDialect(engine)): ReturnType<typeof compileInsights> =>
-        compileInsights(query, {
-          dialect,
-          source: logTable
-            ? logTableSource(logTable, { table: options.table, where: logTimeWhere(logTable, selection, getDialect(engine)) })
-            : flowsSource({ table, where: condition === 'TRUE' || condition === '1 = 1' ? undefined : condition }),
-        });
-      const compiled = compile(where);
+      const compiled = await compileInsightsQuery(query, run);
       if (options.explain) {
         await writeOut(context, `${compiled.sql}\n`);
         return;
       }
       // Athena and ClickHouse run the compiled query where the data is (see docs/scale-out.md).
-      if (engine !== 'duckdb') return runOnRemoteEngine(context, compiled.sql, options);
+      if (run.engine !== 'duckdb') return runOnRemoteEngine(context, compiled.sql, options);
       const data = await openData(context, sources, options, selection);
       try {
-        // On a store with up-to-date rollups, `stats` over rollup keys reads them (same rows, far fewer of them).
-        const { dialectForStore } = await import('../../query/store-dialect.js');
-        const sql = compile(data.where, await dialectForStore(data.store)).sql;
-        const result = await runSandboxed(data.store, sql);
-        await printTable(context, { columns: compiled.columns, rows: result.rows }, options.format);
+        await printTable(context, await runSandboxed(data.store, (sandbox) => runInsights(data.store, query, { ...run, sandbox })), options.format);
       } finally {
         data.close();
       }
@@ -85,7 +64,7 @@ async function readsText(context: CliContext, query: string, sources: readonly s
   const { parseInsights } = await import('../../query/insights/index.js');
   parseInsights(query);
   const { resolveSource } = await import('../../sources/index.js');
-  const { looksLikeText } = await import('../text-events.js');
+  const { looksLikeText } = await import('../../store/text-events.js');
   const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptionsFrom(options, context))));
   if (!(await looksLikeText(sources, resolved, logFormatFrom(options)))) return false;
   writeErr(context, 'log type: text (the first lines are no flow records; pass --log-type vpc to read them as flow logs)');
@@ -97,42 +76,33 @@ async function runOnText(context: CliContext, query: string, sources: readonly s
   if (selection.action !== undefined || selection.filterPattern !== undefined) {
     throw new UsageError(`${selection.action !== undefined ? '--action' : '--filter-pattern'} applies to flow logs, not text events`, { hint: "filter in the query instead: filter @message like /ERROR/" });
   }
-  const { compileInsights, eventsSource } = await import('../../query/insights/index.js');
-  const { getDialect } = await import('../../query/dialect.js');
-  const { TEXT_EVENTS_TABLE, loadTextEvents } = await import('../text-events.js');
-  const dialect = getDialect((options.engine ?? 'duckdb') as Parameters<typeof getDialect>[0]);
-  const time = dialect.quoteIdentifier('timestamp');
-  const window = [
-    ...(selection.start !== undefined ? [`r.${time} >= ${Math.round(selection.start * 1000)}`] : []),
-    ...(selection.end !== undefined ? [`r.${time} < ${Math.round(selection.end * 1000)}`] : []),
-  ];
-  const source = { ...eventsSource(options.table ?? TEXT_EVENTS_TABLE), where: window.length ? window.join(' AND ') : undefined };
-  const compiled = compileInsights(query, { dialect, source });
+  const { compileInsightsQuery, runInsights } = await import('../../query/insights/run-insights.js');
+  const run = { selection, logType: 'text' as const, engine: (options.engine ?? 'duckdb') as QueryEngine, table: options.table };
+  const compiled = await compileInsightsQuery(query, run);
   if (options.explain) {
     await writeOut(context, `${compiled.sql}\n`);
     return;
   }
-  if (dialect.name !== 'duckdb') return runOnRemoteEngine(context, compiled.sql, options);
+  if (run.engine !== 'duckdb') return runOnRemoteEngine(context, compiled.sql, options);
+  const { loadTextEvents } = await import('../../store/text-events.js');
   const { Store } = await import('../../store/index.js');
   const { resolveSource } = await import('../../sources/index.js');
   const store = await Store.memory();
   try {
     const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptionsFrom(options, context))));
     await loadTextEvents(store, resolved);
-    const result = await runSandboxed(store, compiled.sql);
-    await printTable(context, { columns: compiled.columns, rows: result.rows }, options.format);
+    await printTable(context, await runSandboxed(store, (sandbox) => runInsights(store, query, { ...run, sandbox })), options.format);
   } finally {
     store.close();
   }
 }
 
-/** Runs compiled SQL as user SQL: checked by DuckDB's parser, in the sandbox (no files, settings locked), after loading. */
-async function runSandboxed(store: Store, sql: string): Promise<QueryResult> {
-  const { runUserSql } = await import('../../query/user-sql.js');
+/** Runs an Insights query as user SQL: checked by DuckDB's parser, in the sandbox (no files, settings locked), after loading. */
+async function runSandboxed(store: Store, run: (sandbox: SqlSandbox) => Promise<TableResult>): Promise<TableResult> {
   const { SqlSandbox } = await import('../../store/index.js');
   const sandbox = await SqlSandbox.open(store);
   try {
-    return await runUserSql(sandbox, sql, { hint: 'see docs/queries.md for the Logs Insights commands flowlens supports; --explain prints the SQL' });
+    return await run(sandbox);
   } finally {
     await sandbox.close();
   }

@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { LogFormat } from '../../parse/index.js';
 import { formatIssue } from '../../parse/index.js';
-import { findField, ParseError, toColumnName, UsageError } from '../../records/index.js';
+import { ParseError, UsageError } from '../../records/index.js';
 import type { CliContext } from '../context.js';
 import { writeErr } from '../context.js';
 import { createNoticePrinter, logFormatFrom, openData, sourceOptionsFrom } from '../data.js';
-import { addReadingOptions, parseSelection } from '../options.js';
+import { addReadingOptions, parseFieldList, parseSelection } from '../options.js';
 import type { ReadingOptions } from '../options.js';
 import { createIssueReporter } from '../progress.js';
 import {
@@ -56,16 +56,6 @@ export function registerPrint(program: Command, context: CliContext): void {
       }
       await printer.finish();
     });
-}
-
-/** Parses --fields into snake_case column names, refusing unknown fields. */
-export function parseFieldList(text: string | undefined): string[] | undefined {
-  if (text === undefined) return undefined;
-  return text.split(',').map((name) => {
-    const field = findField(name.trim());
-    if (!field) throw new UsageError(`--fields: unknown field "${name.trim()}"`, { hint: 'run `flowlens fields` to list field names' });
-    return toColumnName(field.name);
-  });
 }
 
 async function printFromDatabase(context: CliContext, options: PrintOptions, selection: ReturnType<typeof parseSelection>, printer: RecordPrinter, limit: number): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { UsageError } from '../../records/index.js';
 import type { CliContext } from '../context.js';
 import { openData } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
@@ -13,11 +14,19 @@ export function registerQuery(program: Command, context: CliContext): void {
     .addOption(new Option('--sql-only', 'print the SQL that would run and exit').hideHelp())
     .option('--table-alias <name=target>', 'let your Athena table name (db.table) stand for flows, s3_access or cloudtrail; repeatable', (v: string, all: string[] = []) => [...all, v])
     .action(async (sql: string, sources: string[], options: ReadingOptions & { tableAlias?: string[] }) => {
+      const selection = parseSelection(options);
+      // The SQL names its own tables, so a selection cannot be applied to it: say so instead of ignoring it.
+      if (selection.start !== undefined || selection.end !== undefined || selection.action !== undefined || selection.filterPattern !== undefined) {
+        const { selectionToSql } = await import('../../query/selection.js');
+        throw new UsageError('--start, --end, --action and --filter-pattern do not apply to `flowlens query`: the SQL chooses its rows', {
+          hint: `write the condition in the SQL instead, e.g. … FROM flows WHERE ${await selectionToSql(selection)}`,
+        });
+      }
       const { runUserSql } = await import('../../query/user-sql.js');
       const { SqlSandbox } = await import('../../store/index.js');
       const { parseTableAliases, stripDatabaseQualifiers, tableAliasStatements } = await import('../../query/table-aliases.js');
       const aliases = parseTableAliases(options.tableAlias ?? []);
-      const data = await openData(context, sources, options, parseSelection(options));
+      const data = await openData(context, sources, options, selection);
       try {
         // The SQL runs in the sandbox: the database read-only, no files, no extensions, settings locked.
         const sandbox = await SqlSandbox.open(data.store, { setup: tableAliasStatements(aliases) });

@@ -2,20 +2,20 @@ import type { Command } from 'commander';
 import { UsageError } from '../../records/index.js';
 import type { CliContext } from '../context.js';
 import { writeOut } from '../context.js';
+import { addCostOptions, runCostsReport } from '../costs-report.js';
+import type { CostsOptions } from '../costs-report.js';
 import { openData } from '../data.js';
 import { addReadingOptions, parseSelection, parsePositiveInt } from '../options.js';
-import { addRemoteEngineOptions, defaultTableFor, remoteSelectionSql, runOnRemoteEngine } from './engines.js';
-import type { RemoteEngineOptions } from './engines.js';
-import { addEngineOptions } from './insights.js';
-import type { InsightsOptions } from './insights.js';
-import { addCostOptions, runCostsReport } from './costs.js';
-import type { CostsOptions } from './costs.js';
+import { addEngineOptions, addRemoteEngineOptions, runOnRemoteEngine } from '../remote-engines.js';
+import type { RemoteEngineOptions } from '../remote-engines.js';
+import type { QueryEngine } from '../../query/run-sql.js';
+import type { ReadingOptions } from '../options.js';
 import { printTable } from './table-command.js';
 
 const COSTS_DESCRIPTION = 'data-transfer charges flow logs explain (NAT processing, cross-AZ, internet, inter-region) with USD estimates';
 
 /** Options of `flowlens report`. */
-export interface ReportOptions extends InsightsOptions, Omit<RemoteEngineOptions, 'format'>, Omit<CostsOptions, keyof InsightsOptions> {
+export interface ReportOptions extends ReadingOptions, Omit<RemoteEngineOptions, 'format'>, Omit<CostsOptions, keyof ReadingOptions> {
   list?: boolean;
   sql?: boolean;
   limit?: string;
@@ -23,8 +23,8 @@ export interface ReportOptions extends InsightsOptions, Omit<RemoteEngineOptions
 }
 
 /**
- * `flowlens report NAME [SOURCE...]`: a named report (top-talkers, rejected-sources, …). The SQL comes from
- * src/reports for the chosen --engine; --sql prints it. It runs on the local DuckDB store, or on Athena / ClickHouse.
+ * `flowlens report NAME [SOURCE...]`: a named report (top-talkers, rejected-sources, …), run by runReport
+ * (src/reports/run-report.ts) on the local store, or written by reportSql for Athena / ClickHouse; --sql prints it.
  */
 export function registerReport(program: Command, context: CliContext): void {
   const command = program.command('report').argument('[name]', 'report name (see --list)').argument('[source...]', 'sources (default: the database)');
@@ -35,12 +35,12 @@ export function registerReport(program: Command, context: CliContext): void {
     .option('-n, --limit <n>', 'rows to show (default: the report’s own)')
     .option('-p, --param <name=value...>', 'report parameter, e.g. --param cidr=10.0.1.0/24 (see --list)')
     .action(async (name: string | undefined, sources: string[], options: ReportOptions) => {
-      const { REPORTS, LOG_REPORTS, buildReportSql, findReport } = await import('../../reports/index.js');
+      const { listReports, reportSql, runReport } = await import('../../reports/run-report.js');
       if (options.list || name === undefined) {
-        const rows = [...REPORTS, ...LOG_REPORTS].map((r) => ({
+        const rows = listReports().map((r) => ({
           name: r.name,
           description: r.description,
-          params: r.params.map((p) => `${p.name}${p.default === undefined ? '' : `=${p.default}`}`).join(' '),
+          params: r.params.map((p) => `${p.name}${p.default === null ? '' : `=${p.default}`}`).join(' '),
         }));
         rows.push({ name: 'costs', description: COSTS_DESCRIPTION, params: '--prices --interfaces --subnets --ip-ranges --aws-region --by' });
         await printTable(context, { columns: ['name', 'description', 'params'], rows }, options.format);
@@ -48,33 +48,26 @@ export function registerReport(program: Command, context: CliContext): void {
       }
       // The cost report is more than one SQL result (lines, recommendations, unattributed): its own runner.
       if (name === 'costs') return runCostsReport(context, sources, options);
-      const report = findReport(name);
-      const { findLogTableType } = await import('../../parse/index.js');
-      const { logTimeWhere } = await import('../../query/insights/index.js');
-      const { getDialect } = await import('../../query/dialect.js');
-      const { selectionToSql } = await import('../../query/selection.js');
       const selection = parseSelection(options);
-      const engine = (options.engine ?? 'duckdb') as Parameters<typeof getDialect>[0];
-      const limit = options.limit === undefined ? undefined : parsePositiveInt(options.limit, '--limit', 1);
-      const params = parseParams(options.param);
-      // S3 access and CloudTrail reports read their table; --start/--end apply to its request or event time.
-      const logTable = report.logType ? findLogTableType(report.logType) : undefined;
-      const logWhere = logTable ? (logTimeWhere(logTable, selection, getDialect(engine)) ?? 'TRUE') : undefined;
-      const table = options.table ?? logTable?.table ?? defaultTableFor(engine, options.tableFormat);
-      const build = (where: string, dialect = getDialect(engine)): string => buildReportSql(report, { dialect, table, where: logWhere ?? where, limit, params });
-      const sql = build(engine === 'duckdb' ? await selectionToSql(selection) : remoteSelectionSql(String(engine), selection, options.tableFormat));
+      const run = {
+        selection,
+        engine: (options.engine ?? 'duckdb') as QueryEngine,
+        table: options.table,
+        tableFormat: options.tableFormat,
+        limit: options.limit === undefined ? undefined : parsePositiveInt(options.limit, '--limit', 1),
+        params: parseParams(options.param),
+      };
+      // Checks the name and parameters (and writes the SQL) before any SOURCE is read.
+      const sql = await reportSql(name, run);
       if (options.sql) {
         await writeOut(context, `${sql}\n`);
         return;
       }
       // Athena and ClickHouse run the report where the data is (see docs/scale-out.md).
-      if (engine !== 'duckdb') return runOnRemoteEngine(context, sql, options);
+      if (run.engine !== 'duckdb') return runOnRemoteEngine(context, sql, options);
       const data = await openData(context, sources, options, selection);
       try {
-        // On a store with up-to-date rollups, reports whose grouping allows read them (same rows; docs/query-speed.md).
-        const { dialectForStore } = await import('../../query/store-dialect.js');
-        const result = await data.store.query(build(data.where, await dialectForStore(data.store)));
-        await printTable(context, result, options.format);
+        await printTable(context, await runReport(data.store, name, run), options.format);
       } finally {
         data.close();
       }

@@ -20,6 +20,6 @@ export interface AwsCliOptions {
 export function addAwsOptions(command: Command): Command {
   return command
     .option('--profile <name>', 'AWS profile (default: the SDK credential chain)')
-    .option('--region <region>', 'AWS region (default: $AWS_REGION, else us-east-1)')
+    .option('--region <region>', "AWS region (default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's region in ~/.aws/config, else us-east-1)")
     .option('--endpoint-url <url>', 'an S3- or Athena-compatible endpoint');
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../context.js';
 import { openData } from '../data.js';
-import { lookUpEnis } from './graph.js';
+import { lookUpEnis } from '../live-enis.js';
 import { parsePositiveInt } from '../options.js';
 import type { ReadingOptions } from '../options.js';
 import { UsageError } from '../../records/index.js';

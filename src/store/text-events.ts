@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { LogFormat } from '../parse/index.js';
 import { detectLogType, parseFlowLogText, readLineBatches } from '../parse/index.js';
 import type { Source } from '../sources/index.js';
-import type { Store } from '../store/index.js';
+import type { Store } from './database.js';
 
 /** The table plain-text SOURCEs load into: one row per non-empty line. */
 export const TEXT_EVENTS_TABLE = 'events';

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../records/index.js';
-import type { CliContext } from '../context.js';
-import { writeOut } from '../context.js';
-import { openData } from '../data.js';
-import type { ReadingOptions } from '../options.js';
-import { parseSelection } from '../options.js';
-import { renderTable } from '../render.js';
-import type { OutputFormat } from '../render.js';
+import { UsageError } from '../records/index.js';
+import type { CliContext } from './context.js';
+import { writeOut } from './context.js';
+import { openData } from './data.js';
+import type { ReadingOptions } from './options.js';
+import { parseSelection } from './options.js';
+import { renderTable } from './render.js';
+import type { OutputFormat } from './render.js';
 
 /** Options of `flowlens report costs`. */
 export interface CostsOptions extends ReadingOptions {
@@ -33,7 +33,7 @@ export function addCostOptions(command: Command): Command {
 export async function runCostsReport(context: CliContext, sources: readonly string[], options: CostsOptions): Promise<void> {
   const grouping = options.by ?? 'subnet';
   if (!['subnet', 'eni', 'instance', 'service'].includes(grouping)) throw new UsageError(`--by "${grouping}" is not subnet, eni, instance or service`);
-  const costs = await import('../../costs/index.js');
+  const costs = await import('../costs/index.js');
   const prices = costs.loadPrices(options.prices);
   const data = await openData(context, sources, options, parseSelection(options));
   try {
