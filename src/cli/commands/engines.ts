@@ -7,11 +7,20 @@ import type { AthenaCliOptions } from './athena.js';
 import { runOnAthena } from './athena.js';
 import { runOnClickHouse } from './clickhouse.js';
 
+/** The Athena table's layout: Parquet export (year/month/day), AWS text with account/region/day partitions, or text with year/month/day ones. */
+export type TableFormat = 'parquet' | 'text' | 'text-ymd';
+
+/** Account and region values for the text table's aws_account/aws_region partitions (--accounts, --regions). */
+export interface PartitionValues {
+  accounts?: readonly string[] | undefined;
+  regions?: readonly string[] | undefined;
+}
+
 /** Options that say where a report or Insights query runs when --engine is athena or clickhouse. */
 export interface RemoteEngineOptions extends AthenaCliOptions {
   engine?: string;
   table?: string;
-  tableFormat?: 'parquet' | 'text';
+  tableFormat?: TableFormat;
   clickhouseUrl?: string;
 }
 
@@ -23,22 +32,26 @@ export function addRemoteEngineOptions(command: Command): Command {
     .option('--database <name>', 'athena: Glue database; clickhouse: database (default: flowlens)')
     .option('--catalog <name>', 'athena: data catalog (default: AwsDataCatalog)')
     .addOption(
-      new Option('--table-format <format>', 'athena: layout of --table, so --start/--end also prune partitions').choices(['parquet', 'text']).default('parquet'),
+      new Option('--table-format <format>', 'athena: layout of --table (as `athena ddl` made it), so --start/--end also prune partitions')
+        .choices(['parquet', 'text', 'text-ymd'])
+        .default('parquet'),
     )
     .option('--clickhouse-url <url>', 'clickhouse: HTTP endpoint (default: $FLOWLENS_CLICKHOUSE_URL or http://127.0.0.1:8123)');
 }
 
 /** The table a report reads on each engine when --table is not given: the store's, the Athena DDL's, the ClickHouse schema's. */
-export function defaultTableFor(engine: string | undefined, tableFormat: 'parquet' | 'text' = 'parquet'): string {
-  if (engine === 'athena' || engine === 'trino') return tableFormat === 'text' ? 'vpc_flow_logs' : 'vpc_flow_logs_parquet';
+export function defaultTableFor(engine: string | undefined, tableFormat: TableFormat = 'parquet'): string {
+  if (engine === 'athena' || engine === 'trino') return tableFormat === 'parquet' ? 'vpc_flow_logs_parquet' : 'vpc_flow_logs';
   return 'flows';
 }
 
 /**
  * The selection as SQL every engine runs (no DuckDB macros, no TRUE literal, which old ClickHouse lacks). On Athena
- * the time window also constrains the partition columns, so only the days it covers are read (and paid for).
+ * the time window also constrains the partition columns, so only the days it covers are read (and paid for); on the
+ * text table the account and region partitions are always named (an injected partition accepts only equality
+ * predicates, and at least one must be present).
  */
-export function remoteSelectionSql(engine: string, selection: Selection, tableFormat: 'parquet' | 'text' = 'parquet'): string {
+export function remoteSelectionSql(engine: string, selection: Selection, tableFormat: TableFormat = 'parquet', partitions: PartitionValues = {}): string {
   if (selection.filterPattern !== undefined) {
     throw new UsageError(`--filter-pattern runs on the local store only, not with --engine ${engine}`, {
       hint: 'filter with the report parameters, --start/--end/--action, or an Insights `filter` instead',
@@ -48,7 +61,9 @@ export function remoteSelectionSql(engine: string, selection: Selection, tableFo
   if (selection.start !== undefined) parts.push(`"start" >= ${Math.trunc(selection.start)}`);
   if (selection.end !== undefined) parts.push(`"start" < ${Math.trunc(selection.end)}`);
   if (selection.action !== undefined) parts.push(`"action" = '${selection.action}'`);
-  if ((engine === 'athena' || engine === 'trino') && (selection.start !== undefined || selection.end !== undefined)) {
+  const athena = engine === 'athena' || engine === 'trino';
+  if (athena && tableFormat === 'text') parts.push(...accountRegionCondition(partitions));
+  if (athena && (selection.start !== undefined || selection.end !== undefined)) {
     parts.push(partitionCondition(selection, tableFormat));
   }
   return parts.length > 0 ? parts.join(' AND ') : '1 = 1';
@@ -67,7 +82,18 @@ export async function runOnRemoteEngine(context: CliContext, sql: string, option
   throw new UsageError(`unknown engine ${options.engine}`);
 }
 
-function partitionCondition(selection: Selection, tableFormat: 'parquet' | 'text'): string {
+function accountRegionCondition(partitions: PartitionValues): string[] {
+  const { accounts, regions } = partitions;
+  if (!accounts?.length || !regions?.length) {
+    throw new UsageError('--table-format text needs --accounts and --regions: the table is partitioned by account and region', {
+      hint: 'name them (Athena reads only their folders; an injected partition must be named), or use a table made with `athena ddl --partition-layout year-month-day` and --table-format text-ymd',
+    });
+  }
+  const list = (values: readonly string[]): string => values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ');
+  return [`"aws_account" IN (${list(accounts)})`, `"aws_region" IN (${list(regions)})`];
+}
+
+function partitionCondition(selection: Selection, tableFormat: TableFormat): string {
   const day = (epoch: number, sep: string): string => new Date(epoch * 1000).toISOString().slice(0, 10).replaceAll('-', sep);
   // Partition values are zero-padded text, so comparing them as strings orders them by time.
   const column = tableFormat === 'text' ? '"day"' : 'concat("year", "month", "day")';

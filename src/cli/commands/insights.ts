@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../context.js';
 import { logFormatFrom, openData, sourceOptionsFrom } from '../data.js';
-import { addReadingOptions, parseSelection } from '../options.js';
+import { addReadingOptions, parseSelection, splitList } from '../options.js';
 import type { ReadingOptions, Selection } from '../options.js';
 import { UsageError } from '../../records/index.js';
 import { addRemoteEngineOptions, defaultTableFor, remoteSelectionSql, runOnRemoteEngine } from './engines.js';
@@ -43,7 +43,7 @@ export function registerInsights(program: Command, context: CliContext): void {
       const logTable = logTableTypeFrom(options);
       checkLogSelection(logTable, selection);
       const engine = (options.engine ?? 'duckdb') as Parameters<typeof getDialect>[0];
-      const where = engine === 'duckdb' ? await selectionToSql(selection) : remoteSelectionSql(String(engine), selection, options.tableFormat);
+      const where = engine === 'duckdb' ? await selectionToSql(selection) : remoteSelectionSql(String(engine), selection, options.tableFormat, { accounts: splitList(options.accounts), regions: splitList(options.regions) });
       const table = options.table ?? (logTable ? undefined : defaultTableFor(engine, options.tableFormat));
       // Compiling first reports syntax errors before any file is read.
       const compile = (condition: string, dialect = getDialect(engine)): ReturnType<typeof compileInsights> =>

@@ -3,7 +3,7 @@ import { UsageError } from '../../records/index.js';
 import type { CliContext } from '../context.js';
 import { writeOut } from '../context.js';
 import { openData } from '../data.js';
-import { addReadingOptions, parseSelection, parsePositiveInt } from '../options.js';
+import { addReadingOptions, parseSelection, parsePositiveInt, splitList } from '../options.js';
 import { addRemoteEngineOptions, defaultTableFor, remoteSelectionSql, runOnRemoteEngine } from './engines.js';
 import type { RemoteEngineOptions } from './engines.js';
 import { addEngineOptions } from './insights.js';
@@ -62,7 +62,7 @@ export function registerReport(program: Command, context: CliContext): void {
       const logWhere = logTable ? (logTimeWhere(logTable, selection, getDialect(engine)) ?? 'TRUE') : undefined;
       const table = options.table ?? logTable?.table ?? defaultTableFor(engine, options.tableFormat);
       const build = (where: string, dialect = getDialect(engine)): string => buildReportSql(report, { dialect, table, where: logWhere ?? where, limit, params });
-      const sql = build(engine === 'duckdb' ? await selectionToSql(selection) : remoteSelectionSql(String(engine), selection, options.tableFormat));
+      const sql = build(engine === 'duckdb' ? await selectionToSql(selection) : remoteSelectionSql(String(engine), selection, options.tableFormat, { accounts: splitList(options.accounts), regions: splitList(options.regions) }));
       if (options.sql) {
         await writeOut(context, `${sql}\n`);
         return;
