@@ -1,3 +1,4 @@
+import type { TableFormat } from '../query/remote-selection.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from '../records/index.js';
@@ -32,7 +33,7 @@ export const DEFAULT_CLICKHOUSE_DATABASE = 'flowlens';
 export interface RemoteEngineOptions extends AthenaCliOptions {
   engine?: string;
   table?: string;
-  tableFormat?: 'parquet' | 'text';
+  tableFormat?: TableFormat;
   clickhouseUrl?: string;
 }
 
@@ -51,7 +52,9 @@ export function addRemoteEngineOptions(command: Command): Command {
     .option('--database <name>', 'athena: Glue database; clickhouse: database (default: flowlens)')
     .option('--catalog <name>', 'athena: data catalog (default: AwsDataCatalog)')
     .addOption(
-      new Option('--table-format <format>', 'athena: layout of --table, so --start/--end also prune partitions').choices(['parquet', 'text']).default('parquet'),
+      new Option('--table-format <format>', 'athena: layout of --table (as `athena ddl` made it), so --start/--end also prune partitions')
+        .choices(['parquet', 'text', 'text-ymd'])
+        .default('parquet'),
     )
     .option('--clickhouse-url <url>', 'clickhouse: HTTP endpoint (default: $FLOWLENS_CLICKHOUSE_URL or http://127.0.0.1:8123)');
 }

@@ -1,20 +1,28 @@
 import { UsageError } from '../records/index.js';
 import type { RecordSelection } from './selection.js';
 
-/** How an Athena table of flow logs is laid out: flowlens's Parquet export or AWS's text delivery. */
-export type TableFormat = 'parquet' | 'text';
+/** The Athena table's layout: Parquet export (year/month/day), AWS text with account/region/day partitions, or text with year/month/day ones. */
+export type TableFormat = 'parquet' | 'text' | 'text-ymd';
+
+/** Account and region values for the text table's aws_account/aws_region partitions (--accounts, --regions). */
+export interface PartitionValues {
+  accounts?: readonly string[] | undefined;
+  regions?: readonly string[] | undefined;
+}
 
 /** The table a report or Insights query reads on each engine when none is named: the store's, the Athena DDL's, the ClickHouse schema's. */
 export function defaultTableFor(engine: string | undefined, tableFormat: TableFormat = 'parquet'): string {
-  if (engine === 'athena' || engine === 'trino') return tableFormat === 'text' ? 'vpc_flow_logs' : 'vpc_flow_logs_parquet';
+  if (engine === 'athena' || engine === 'trino') return tableFormat === 'parquet' ? 'vpc_flow_logs_parquet' : 'vpc_flow_logs';
   return 'flows';
 }
 
 /**
  * The selection as SQL every engine runs (no DuckDB macros, no TRUE literal, which old ClickHouse lacks). On Athena
- * the time window also constrains the partition columns, so only the days it covers are read (and paid for).
+ * the time window also constrains the partition columns, so only the days it covers are read (and paid for); on the
+ * text table the account and region partitions are always named (an injected partition accepts only equality
+ * predicates, and at least one must be present).
  */
-export function remoteSelectionSql(engine: string, selection: RecordSelection, tableFormat: TableFormat = 'parquet'): string {
+export function remoteSelectionSql(engine: string, selection: RecordSelection, tableFormat: TableFormat = 'parquet', partitions: PartitionValues = {}): string {
   if (selection.filterPattern !== undefined) {
     throw new UsageError(`--filter-pattern runs on the local store only, not with --engine ${engine}`, {
       hint: 'filter with the report parameters, --start/--end/--action, or an Insights `filter` instead',
@@ -24,10 +32,23 @@ export function remoteSelectionSql(engine: string, selection: RecordSelection, t
   if (selection.start !== undefined) parts.push(`"start" >= ${Math.trunc(selection.start)}`);
   if (selection.end !== undefined) parts.push(`"start" < ${Math.trunc(selection.end)}`);
   if (selection.action !== undefined) parts.push(`"action" = '${selection.action === 'REJECT' ? 'REJECT' : 'ACCEPT'}'`);
-  if ((engine === 'athena' || engine === 'trino') && (selection.start !== undefined || selection.end !== undefined)) {
+  const athena = engine === 'athena' || engine === 'trino';
+  if (athena && tableFormat === 'text') parts.push(...accountRegionCondition(partitions));
+  if (athena && (selection.start !== undefined || selection.end !== undefined)) {
     parts.push(partitionCondition(selection, tableFormat));
   }
   return parts.length > 0 ? parts.join(' AND ') : '1 = 1';
+}
+
+function accountRegionCondition(partitions: PartitionValues): string[] {
+  const { accounts, regions } = partitions;
+  if (!accounts?.length || !regions?.length) {
+    throw new UsageError('--table-format text needs --accounts and --regions: the table is partitioned by account and region', {
+      hint: 'name them (Athena reads only their folders; an injected partition must be named), or use a table made with `athena ddl --partition-layout year-month-day` and --table-format text-ymd',
+    });
+  }
+  const list = (values: readonly string[]): string => values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ');
+  return [`"aws_account" IN (${list(accounts)})`, `"aws_region" IN (${list(regions)})`];
 }
 
 function partitionCondition(selection: RecordSelection, tableFormat: TableFormat): string {

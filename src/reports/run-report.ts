@@ -3,7 +3,7 @@ import { getDialect } from '../query/dialect.js';
 import type { SqlDialect } from '../query/dialect.js';
 import { logTimeWhere } from '../query/insights/index.js';
 import { defaultTableFor, remoteSelectionSql } from '../query/remote-selection.js';
-import type { TableFormat } from '../query/remote-selection.js';
+import type { PartitionValues, TableFormat } from '../query/remote-selection.js';
 import { runGeneratedSql } from '../query/run-sql.js';
 import type { GeneratedSqlRun, QueryEngine, TableResult } from '../query/run-sql.js';
 import { selectionToSql } from '../query/selection.js';
@@ -26,6 +26,8 @@ export interface RunReportOptions extends GeneratedSqlRun {
   table?: string | undefined;
   /** Athena: layout of the table, so the time window also prunes partitions. */
   tableFormat?: TableFormat | undefined;
+  /** Athena text tables: the accounts and regions their injected partitions are read for. */
+  partitions?: PartitionValues | undefined;
   /** At most this many rows are read; `truncated` tells when more existed. */
   maxRows?: number | undefined;
 }
@@ -86,7 +88,7 @@ async function planReport(name: string, options: RunReportOptions): Promise<Repo
     ? (logTimeWhere(logTable, selection, getDialect(engine)) ?? 'TRUE')
     : engine === 'duckdb'
       ? await selectionToSql(selection)
-      : remoteSelectionSql(engine, selection, options.tableFormat);
+      : remoteSelectionSql(engine, selection, options.tableFormat, options.partitions);
   return {
     report,
     where,

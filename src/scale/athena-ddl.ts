@@ -37,7 +37,15 @@ export interface FlowLogTableOptions {
   /** Text layout: account ids and regions to project; without them the partition is `injected` (queries must name it). */
   accounts?: readonly string[] | undefined;
   regions?: readonly string[] | undefined;
+  /**
+   * Text: `account-region-day` (default; one table over every account and region) or `year-month-day` (one table per
+   * account and region, partitioned like the seeds' and the Athena console's daily tables).
+   */
+  layout?: TextPartitionLayout | undefined;
 }
+
+/** How a text flow-log table is partitioned (see FlowLogTableOptions.layout). */
+export type TextPartitionLayout = 'account-region-day' | 'year-month-day';
 
 /** The default first projected day: VPC Flow Logs to S3 were launched in 2018; older data is rare. */
 export const DEFAULT_START_DATE = '2018/01/01';
@@ -60,6 +68,7 @@ const PARQUET_STORAGE = [
  * (Athena User Guide, "Create and query a table for Amazon VPC flow logs using partition projection").
  */
 export function buildTextFlowLogTable(options: FlowLogTableOptions): AthenaTableSpec {
+  if (options.layout === 'year-month-day') return buildDailyTextTable(options);
   const location = withTrailingSlash(checkS3(options.location));
   const startDate = checkDate(options.startDate ?? DEFAULT_START_DATE);
   const properties: Record<string, string> = {
@@ -86,6 +95,45 @@ export function buildTextFlowLogTable(options: FlowLogTableOptions): AthenaTable
     ],
     storage: TEXT_STORAGE,
     location,
+    properties,
+  };
+}
+
+/**
+ * The text table of one account and region partitioned by year, month and day (integer projection, two-digit month
+ * and day), over AWSLogs/{account}/vpcflowlogs/{region}/yyyy/MM/dd/: every predicate on the partitions works, so
+ * `year='2021' AND month='12' AND day='04'` and flowlens's date ranges both prune.
+ */
+function buildDailyTextTable(options: FlowLogTableOptions): AthenaTableSpec {
+  const [account, region] = [options.accounts ?? [], options.regions ?? []];
+  if (account.length !== 1 || region.length !== 1) {
+    throw new UsageError('--partition-layout year-month-day makes a table for one account and one region: pass one --accounts and one --regions value', {
+      hint: 'make one table per account and region, or use the default account-region-day layout for all of them',
+    });
+  }
+  const base = `${withTrailingSlash(checkS3(options.location))}AWSLogs/${account[0]}/vpcflowlogs/${region[0]}/`;
+  const startYear = Number(checkDate(options.startDate ?? DEFAULT_START_DATE).slice(0, 4));
+  const endYear = options.endYear ?? new Date().getUTCFullYear() + 5;
+  const properties: Record<string, string> = {
+    'skip.header.line.count': '1',
+    'projection.enabled': 'true',
+    'projection.year.type': 'integer',
+    'projection.year.range': `${startYear},${endYear}`,
+    'projection.month.type': 'integer',
+    'projection.month.range': '1,12',
+    'projection.month.digits': '2',
+    'projection.day.type': 'integer',
+    'projection.day.range': '1,31',
+    'projection.day.digits': '2',
+    'storage.location.template': `${base}\${year}/\${month}/\${day}`,
+  };
+  return {
+    database: options.database,
+    table: options.table ?? 'vpc_flow_logs',
+    columns: options.columns.map((c) => ({ name: c.name, type: c.athenaType })),
+    partitions: ['year', 'month', 'day'].map((name) => ({ name, type: 'string' })),
+    storage: TEXT_STORAGE,
+    location: base,
     properties,
   };
 }

@@ -11,6 +11,8 @@ export interface AwsLogTableOptions {
   startDate?: string | undefined;
   accounts?: readonly string[] | undefined;
   regions?: readonly string[] | undefined;
+  /** S3 access logs: `date-based` delivery (default, partitioned) or `flat` (simple prefix: every object under it). */
+  layout?: 'date-based' | 'flat' | undefined;
 }
 
 // Amazon S3 User Guide, "Amazon S3 server access log format": one space-separated record per request,
@@ -32,10 +34,15 @@ const S3_ACCESS_LOG_REGEX =
 /**
  * The S3 server access log table for date-based partitioned delivery
  * ([prefix][SourceAccountId]/[SourceRegion]/[SourceBucket]/[YYYY]/[MM]/[DD]/), with partition projection;
- * `location` is the destination prefix. Source bucket and account are injected (name them in WHERE).
+ * `location` is the destination prefix. Source bucket and account are injected (name them in WHERE). With layout
+ * `flat` (simple delivery, `[prefix]YYYY-mm-DD-HH-MM-SS-UniqueString`) the table has no partitions and reads the prefix.
  */
 export function buildS3AccessLogTable(options: AwsLogTableOptions): AthenaTableSpec {
   const location = prefix(options.location);
+  if (options.layout === 'flat') {
+    // Simple (non-date-based) delivery writes every object straight under the prefix: no partitions to project.
+    return { ...buildS3AccessLogTable({ ...options, layout: undefined }), partitions: [], location, properties: {} };
+  }
   return {
     database: options.database,
     table: options.table ?? 's3_access_logs',

@@ -182,7 +182,7 @@ describe('flowlens report --engine athena', () => {
   });
 
   it('prunes by the text table\'s day partition', async () => {
-    const run = await runFlowlens(['report', 'top-talkers', '--engine', 'athena', '--table-format', 'text', '--start', '2024-05-01T00:00:00Z', '--sql']);
+    const run = await runFlowlens(['report', 'top-talkers', '--engine', 'athena', '--table-format', 'text', '--accounts', '111122223333', '--regions', 'us-east-1', '--start', '2024-05-01T00:00:00Z', '--sql']);
     expect(run.stdout).toContain(`FROM "vpc_flow_logs"`);
     expect(run.stdout).toContain(`"day" >= '2024/05/01'`);
   });

@@ -41,7 +41,11 @@ export function registerAthena(program: Command, context: CliContext): void {
     .option('--end-year <year>', 'parquet: last projected year (default: this year + 5)')
     .option('--accounts <ids>', 'account ids to project (comma-separated; default: injected, name it in WHERE)')
     .option('--regions <names>', 'regions to project (comma-separated; default: injected)')
-    .action(async (options: DdlOptions) => {
+    .addOption(
+      new Option('--partition-layout <layout>', 'text: account-region-day (default) or year-month-day (one account and region); s3-access: date-based (default) or flat')
+        .choices(['account-region-day', 'year-month-day', 'date-based', 'flat']),
+    )
+    .action(async (options: DdlOptions & { partitionLayout?: string }) => {
       const scale = await import('../../scale/index.js');
       if (options.location === undefined) writeErr(context, `note: no --location given; replace ${PLACEHOLDER_LOCATION} with your bucket and prefix`);
       const common = {
@@ -52,8 +56,11 @@ export function registerAthena(program: Command, context: CliContext): void {
         accounts: splitList(options.accounts),
         regions: splitList(options.regions),
       };
+      const layout = options.partitionLayout;
+      const fits = layout === undefined || (options.logType === 's3-access' ? ['date-based', 'flat'] : options.logType === 'vpc' && options.format === 'text' ? ['account-region-day', 'year-month-day'] : []).includes(layout);
+      if (!fits) throw new UsageError(`--partition-layout ${layout} does not apply to --log-type ${options.logType} --format ${options.format}`, { hint: 'text flow logs: account-region-day or year-month-day; s3-access: date-based or flat' });
       let spec;
-      if (options.logType === 's3-access') spec = scale.buildS3AccessLogTable(common);
+      if (options.logType === 's3-access') spec = scale.buildS3AccessLogTable({ ...common, layout: layout as 'date-based' | 'flat' | undefined });
       else if (options.logType === 'cloudtrail') spec = scale.buildCloudTrailTable(common);
       else {
         const format = logFormatFrom(options);
@@ -61,7 +68,7 @@ export function registerAthena(program: Command, context: CliContext): void {
         const columns = format ? scale.parquetColumnsFor(format.columns) : [...fallback];
         const endYear = options.endYear === undefined ? undefined : Number(options.endYear);
         if (endYear !== undefined && !Number.isInteger(endYear)) throw new UsageError(`--end-year "${options.endYear}" is not a year`);
-        const flowOptions = { ...common, columns, partition: options.partition, endYear };
+        const flowOptions = { ...common, columns, partition: options.partition, endYear, layout: layout as 'account-region-day' | 'year-month-day' | undefined };
         spec = options.format === 'parquet' ? scale.buildParquetFlowLogTable(flowOptions) : scale.buildTextFlowLogTable(flowOptions);
       }
       await writeOut(context, scale.renderCreateTable(spec));

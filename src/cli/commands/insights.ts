@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../context.js';
 import { logFormatFrom, openData, sourceOptionsFrom } from '../data.js';
-import { addReadingOptions, parseSelection } from '../options.js';
+import { addReadingOptions, parseSelection, splitList } from '../options.js';
 import type { ReadingOptions, Selection } from '../options.js';
 import { UsageError } from '../../records/index.js';
 import { addEngineOptions, addRemoteEngineOptions, runOnRemoteEngine } from '../remote-engines.js';
@@ -35,7 +35,7 @@ export function registerInsights(program: Command, context: CliContext): void {
       // --log-type s3-access|cloudtrail queries that table: fields by column name, @timestamp its request/event time.
       const logTable = logTableTypeFrom(options);
       checkLogSelection(logTable, selection);
-      const run = { selection, logType: logTable?.name, engine: (options.engine ?? 'duckdb') as QueryEngine, table: options.table, tableFormat: options.tableFormat };
+      const run = { selection, logType: logTable?.name, engine: (options.engine ?? 'duckdb') as QueryEngine, table: options.table, tableFormat: options.tableFormat, partitions: { accounts: splitList(options.accounts), regions: splitList(options.regions) } };
       // Compiling first reports syntax errors before any file is read.
       const compiled = await compileInsightsQuery(query, run);
       if (options.explain) {

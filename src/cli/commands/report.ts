@@ -5,7 +5,7 @@ import { writeOut } from '../context.js';
 import { addCostOptions, runCostsReport } from '../costs-report.js';
 import type { CostsOptions } from '../costs-report.js';
 import { openData } from '../data.js';
-import { addReadingOptions, parseSelection, parsePositiveInt } from '../options.js';
+import { addReadingOptions, parseSelection, parsePositiveInt, splitList } from '../options.js';
 import { addEngineOptions, addRemoteEngineOptions, runOnRemoteEngine } from '../remote-engines.js';
 import type { RemoteEngineOptions } from '../remote-engines.js';
 import type { QueryEngine } from '../../query/run-sql.js';
@@ -54,6 +54,7 @@ export function registerReport(program: Command, context: CliContext): void {
         engine: (options.engine ?? 'duckdb') as QueryEngine,
         table: options.table,
         tableFormat: options.tableFormat,
+        partitions: { accounts: splitList(options.accounts), regions: splitList(options.regions) },
         limit: options.limit === undefined ? undefined : parsePositiveInt(options.limit, '--limit', 1),
         params: parseParams(options.param),
       };

@@ -2,7 +2,7 @@ import { findLogTableType } from '../../parse/index.js';
 import { getDialect } from '../dialect.js';
 import type { SqlDialect } from '../dialect.js';
 import { defaultTableFor, remoteSelectionSql } from '../remote-selection.js';
-import type { TableFormat } from '../remote-selection.js';
+import type { PartitionValues, TableFormat } from '../remote-selection.js';
 import { runGeneratedSql } from '../run-sql.js';
 import type { GeneratedSqlRun, QueryEngine, TableResult } from '../run-sql.js';
 import { selectionToSql } from '../selection.js';
@@ -27,6 +27,8 @@ export interface InsightsRunOptions extends GeneratedSqlRun {
   table?: string | undefined;
   /** Athena: layout of the table, so the time window also prunes partitions. */
   tableFormat?: TableFormat | undefined;
+  /** Athena text tables: the accounts and regions their injected partitions are read for. */
+  partitions?: PartitionValues | undefined;
   /** At most this many rows are read; `truncated` tells when more existed. */
   maxRows?: number | undefined;
 }
@@ -34,7 +36,7 @@ export interface InsightsRunOptions extends GeneratedSqlRun {
 /** Compiles a Logs Insights query to SQL for the options' engine (syntax errors throw QueryError before anything is read). */
 export async function compileInsightsQuery(query: string, options: InsightsRunOptions = {}): Promise<CompiledInsights> {
   const engine = options.engine ?? 'duckdb';
-  const where = engine === 'duckdb' || isLogTable(options.logType) ? await selectionToSql(flowOnly(options)) : remoteSelectionSql(engine, options.selection ?? {}, options.tableFormat);
+  const where = engine === 'duckdb' || isLogTable(options.logType) ? await selectionToSql(flowOnly(options)) : remoteSelectionSql(engine, options.selection ?? {}, options.tableFormat, options.partitions);
   return compileFor(query, options, where, getDialect(engine));
 }
 
