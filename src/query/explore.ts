@@ -5,13 +5,9 @@ import type { FlowRollups } from '../store/rollups.js';
 import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
 import { duckdb } from './dialect.js';
 import { compileInsightsFilter, flowsSource } from './insights/index.js';
+import type { ExploreDimension, ExploreMetric, ExploreOptions, ExploreResult, ExploreRow } from './explore-types.js';
 
-/** A dimension the explorer groups by: a flows column, its label and its DuckDB type. */
-export interface ExploreDimension {
-  id: string;
-  label: string;
-  type: 'VARCHAR' | 'INTEGER';
-}
+export type { ExploreDimension, ExploreMetric, ExploreOptions, ExploreResult, ExploreRow } from './explore-types.js';
 
 /** The dimensions the explorer may group by (an allow-list: nothing else reaches SQL as an identifier). */
 export const EXPLORE_DIMENSIONS: readonly ExploreDimension[] = [
@@ -34,56 +30,11 @@ export const EXPLORE_DIMENSIONS: readonly ExploreDimension[] = [
   { id: 'region', label: 'region', type: 'VARCHAR' },
 ];
 
-/** What the explorer measures: bytes, packets or flow records. */
-export type ExploreMetric = 'bytes' | 'packets' | 'flows';
-
 /** The metrics the explorer offers. */
 export const EXPLORE_METRICS: readonly ExploreMetric[] = ['bytes', 'packets', 'flows'];
 
 /** Bucket widths the time series may use (seconds): the smallest giving at most `points` buckets wins. */
 const BUCKETS = [60, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 604_800];
-
-/** An explorer question: up to three dimensions, a metric, a time range on `start`, an Insights filter and the top N. */
-export interface ExploreOptions {
-  dimensions: string[];
-  metric: ExploreMetric;
-  /** Epoch seconds, on each record's `start`; end exclusive. */
-  start?: number | undefined;
-  end?: number | undefined;
-  /** An Insights filter expression (`dstPort = 443 and action = "REJECT"`). */
-  filter?: string | undefined;
-  /** How many top groups get their own series (1–50, default 10); the rest is "other". */
-  limit?: number | undefined;
-  /** At most this many time buckets (10–500, default 120). */
-  points?: number | undefined;
-}
-
-/** One top group: its dimension values (in the order asked) and its metric total. */
-export interface ExploreRow {
-  key: (string | number | null)[];
-  value: number;
-}
-
-/** The explorer's answer: the top groups, the total and "other", and a stacked series (top groups, then other). */
-export interface ExploreResult {
-  dimensions: string[];
-  metric: ExploreMetric;
-  /** The time range the series covers (epoch seconds, end exclusive); null when no record matches. */
-  range: { start: number; end: number } | null;
-  bucketSeconds: number;
-  rows: ExploreRow[];
-  total: number;
-  /** The metric summed over every group that is not in `rows`. */
-  other: number;
-  /** How many groups there are in all. */
-  groups: number;
-  /** Bucket starts, and per top group (then "other") the metric per bucket. */
-  series: { t: number[]; values: number[][] };
-  /** Which tables answered: the hourly/whole-store rollups or the records. */
-  source: { top: 'rollups' | 'flows'; series: 'rollups' | 'flows' };
-  /** The statements that ran, in order. */
-  sql: string[];
-}
 
 /** Every column a rollup row keys on (besides unit and hour). */
 const ROLLUP_COLUMNS = new Set(ROLLUP_KEYS.ports);

@@ -7,7 +7,7 @@ import type { EdgeDetails, NodeDetails, SearchHit, TrafficBucket } from '../grap
 import type { EdgeWeight, NodeKind, PublicMode } from '../graph/types.js';
 import type { Finding } from '../alerts/types.js';
 import type { CostCategory, CostGrouping, CostLine } from '../costs/cost-types.js';
-import type { ExploreDimension, ExploreMetric, ExploreResult } from '../query/explore.js';
+import type { ExploreDimension, ExploreMetric, ExploreResult, ExploreRow } from '../query/explore-types.js';
 
 export type { EdgeDetails, FlowRow, NodeDetails, PeerTraffic, PortTraffic, SearchHit, TrafficBucket, TrafficTotals } from '../graph/detail-types.js';
 export type { EdgeWeight, NodeKind, PublicMode } from '../graph/types.js';
@@ -267,6 +267,8 @@ export interface ReportsResponse {
 export type ExploreDimensionDto = ExploreDimension;
 /** What the Explore tab measures. */
 export type ExploreMetricDto = ExploreMetric;
+/** One top group of an Explore answer. */
+export type ExploreRowDto = ExploreRow;
 
 /** GET /api/explore/dimensions: the dimensions holding values in this store, the metrics, and the records' time range. */
 export interface ExploreDimensionsResponse {

@@ -1,5 +1,6 @@
 import type {
-  AlertsQuery, AlertsResponse, CostsQuery, CostsResponse, EdgeResponse, ErrorResponse, GraphQuery, GraphResponse, HistogramResponse, InfoResponse,
+  AlertsQuery, AlertsResponse, CostsQuery, CostsResponse, EdgeResponse, ErrorResponse, ExploreDimensionsResponse, ExploreRequest, ExploreResponse, GraphQuery,
+  GraphResponse, HistogramResponse, InfoResponse,
   NodeResponse, QueryRequest, QueryResponse, ReportsResponse, SearchResponse,
 } from '../../src/server/protocol.js';
 
@@ -61,4 +62,6 @@ export const api = {
   query: (request: QueryRequest) => post<QueryResponse>('query', request),
   costs: (query: CostsQuery) => get<CostsResponse>('costs', query),
   alerts: (query: AlertsQuery) => get<AlertsResponse>('alerts', query),
+  exploreDimensions: () => get<ExploreDimensionsResponse>('explore/dimensions', {}),
+  explore: (request: ExploreRequest) => post<ExploreResponse>('explore', request),
 };

@@ -3,6 +3,7 @@ import type { GraphQuery, GraphResponse, InfoResponse } from '../../src/server/p
 import { api, ApiError, errorText } from './api.js';
 import { setupAlerts } from './alerts-tab.js';
 import { setupCosts } from './costs.js';
+import { setupExplore } from './explore-tab.js';
 import { renderEdgeDetails, renderNodeDetails } from './details.js';
 import { esc, formatCount, formatTime } from './format.js';
 import { GraphView } from './graph-view.js';
@@ -251,6 +252,7 @@ async function start(): Promise<void> {
 
 setupCosts(() => state.window);
 setupQueryTab(() => state.window, () => state.info);
+setupExplore();
 const alerts = setupAlerts({ window: () => state.window, pseudonymize: () => ($('f-pseudo') as HTMLInputElement).checked, select: (id) => void selectAddress(id) });
 
 /** Shows an address from the Alerts tab on the graph; a public address grouped into "internet" needs its own node first. */
