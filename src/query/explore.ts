@@ -36,6 +36,9 @@ export const EXPLORE_METRICS: readonly ExploreMetric[] = ['bytes', 'packets', 'f
 /** Bucket widths the time series may use (seconds): the smallest giving at most `points` buckets wins. */
 const BUCKETS = [60, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 604_800];
 
+/** Dimensions with few distinct values (interfaces, subnets, directions…), grouped per bucket in one scan. */
+const FEW_VALUES = new Set(['protocol', 'action', 'interface_id', 'subnet_id', 'vpc_id', 'instance_id', 'az_id', 'flow_direction', 'traffic_path', 'pkt_src_aws_service', 'pkt_dst_aws_service', 'account_id', 'region']);
+
 /** Every column a rollup row keys on (besides unit and hour). */
 const ROLLUP_COLUMNS = new Set(ROLLUP_KEYS.ports);
 
@@ -74,7 +77,14 @@ export async function exploreFlows(store: Store, options: ExploreOptions): Promi
   const keys = dimensions.map((d, i) => `r.${quoteIdentifier(d.id)} AS d${i}`).join(', ');
   const order = dimensions.map((_, i) => `d${i} NULLS LAST`).join(', ');
   const groupBy = dimensions.map((_, i) => String(i + 1)).join(', ');
-  const topFrom = topSource ?? { table: 'flows', where: recordWhere, time: 'r."start"' };
+  const records: Relation = { table: 'flows', where: recordWhere, time: 'r."start"' };
+  if (!topSource && !seriesSource && dimensions.every((d) => FEW_VALUES.has(d.id))) {
+    // Few groups per bucket: one scan of the records answers the top groups and the series together.
+    const answer = range ? await oneScan(store, { dimensions, metric: options.metric, from: records, bucketSeconds, limit, sql }) : { rows: [], total: 0, groups: 0, series: { t: [], values: [] } };
+    const other = Math.max(0, answer.total - answer.rows.reduce((sum, r) => sum + r.value, 0));
+    return { dimensions: dimensions.map((d) => d.id), metric: options.metric, range, bucketSeconds, ...answer, other, source: { top: 'flows', series: 'flows' }, sql };
+  }
+  const topFrom = topSource ?? records;
   // One pass over the groups for the top rows, the total and the group count (a window over all groups costs twice that).
   const topSql = `WITH g AS (
   SELECT ${keys}, ${metricSql(options.metric, topSource !== undefined)} AS v FROM ${topFrom.table} AS r WHERE ${joinWhere(topFrom.where)} GROUP BY ${groupBy}
@@ -87,7 +97,7 @@ ORDER BY v DESC, ${order}`;
   const total = Number(top.rows[0]?.total ?? 0);
   const groups = Number(top.rows[0]?.groups ?? 0);
 
-  const seriesFrom = seriesSource ?? { table: 'flows', where: recordWhere, time: 'r."start"' };
+  const seriesFrom = seriesSource ?? records;
   const series = range && rows.length > 0 ? await bucketSeries(store, { dimensions, rows, metric: options.metric, from: seriesFrom, rollups: seriesSource !== undefined, bucketSeconds, sql }) : { t: [], values: [] };
   return {
     dimensions: dimensions.map((d) => d.id),
@@ -132,16 +142,60 @@ SELECT (${q.from.time} - ((${q.from.time} % ${b}) + ${b}) % ${b}) AS t, coalesce
 FROM ${q.from.table} AS r LEFT JOIN top ON ${on}
 WHERE ${joinWhere(q.from.where)} GROUP BY 1, 2 ORDER BY 1, 2`;
   q.sql.push(sql);
-  const result = await store.query(sql);
-  const times = [...new Set(result.rows.map((r) => Number(r.t)))].sort((a, c) => a - c);
+  return toSeries((await store.query(sql)).rows, q.rows.length, b);
+}
+
+/**
+ * The top groups, total, group count and series in one statement: the records grouped by bucket and dimensions once
+ * (materialized), then summed per group for the ranking. For dimensions with few values, where the grouped rows are few.
+ */
+async function oneScan(
+  store: Store,
+  q: { dimensions: ExploreDimension[]; metric: ExploreMetric; from: Relation; bucketSeconds: number; limit: number; sql: string[] },
+): Promise<{ rows: ExploreRow[]; total: number; groups: number; series: { t: number[]; values: number[][] } }> {
+  const b = q.bucketSeconds;
+  const ds = q.dimensions.map((_, i) => `d${i}`);
+  const keys = q.dimensions.map((d, i) => `r.${quoteIdentifier(d.id)} AS d${i}`).join(', ');
+  const order = ds.map((d) => `${d} NULLS LAST`).join(', ');
+  const on = ds.map((d) => `g.${d} IS NOT DISTINCT FROM top.${d}`).join(' AND ');
+  const sql = `WITH g AS MATERIALIZED (
+  SELECT (${q.from.time} - ((${q.from.time} % ${b}) + ${b}) % ${b}) AS t, ${keys}, ${metricSql(q.metric, false)} AS v
+  FROM ${q.from.table} AS r WHERE ${joinWhere(q.from.where)} GROUP BY ${ds.map((_, i) => String(i + 2)).join(', ')}, 1
+), k AS (SELECT ${ds.join(', ')}, sum(v) AS v FROM g GROUP BY ${ds.join(', ')}),
+top AS (SELECT ${ds.join(', ')}, row_number() OVER (ORDER BY v DESC, ${order}) AS rank FROM k QUALIFY rank <= ${q.limit}),
+n AS (SELECT count(*) AS "groups" FROM k)
+SELECT g.t, coalesce(top.rank, 0) AS rank, ${ds.map((d) => `any_value(top.${d}) AS ${d}`).join(', ')}, sum(g.v) AS v, any_value(n."groups") AS "groups"
+FROM g LEFT JOIN top ON ${on} CROSS JOIN n GROUP BY 1, 2 ORDER BY 1, 2`;
+  q.sql.push(sql);
+  const result = (await store.query(sql)).rows;
+  const byRank = new Map<number, ExploreRow>();
+  for (const row of result) {
+    const rank = Number(row.rank);
+    if (rank === 0) continue;
+    const group = byRank.get(rank) ?? { key: q.dimensions.map((d, i) => toKey(row[`d${i}`], d)), value: 0 };
+    group.value += Number(row.v ?? 0);
+    byRank.set(rank, group);
+  }
+  const rows = [...byRank.entries()].sort((a, c) => a[0] - c[0]).map(([, row]) => row);
+  const total = result.reduce((sum, row) => sum + Number(row.v ?? 0), 0);
+  // Ranks are renumbered 1..n in case a rank has no row (cannot happen, but the series must line up with rows).
+  const renumber = new Map([...byRank.keys()].sort((a, c) => a - c).map((rank, i) => [rank, i + 1]));
+  const renumbered = result.map((row) => ({ ...row, rank: Number(row.rank) === 0 ? 0 : (renumber.get(Number(row.rank)) ?? 0) }));
+  return { rows, total, groups: Number(result[0]?.groups ?? 0), series: toSeries(renumbered, rows.length, b) };
+}
+
+/** Rows of (t, rank, v) as a series per rank (rank 0, "other", last), with every bucket from the first to the last. */
+function toSeries(result: Record<string, unknown>[], count: number, b: number): { t: number[]; values: number[][] } {
+  const times = [...new Set(result.map((r) => Number(r.t)))].sort((a, c) => a - c);
+  if (times.length === 0) return { t: [], values: [] };
   // Every bucket between the first and the last, so gaps show as zero rather than as a line across them.
   const t: number[] = [];
   if (times.length > 0) for (let at = times[0] as number; at <= (times[times.length - 1] as number); at += b) t.push(at);
   const index = new Map(t.map((at, i) => [at, i]));
-  const series = Array.from({ length: q.rows.length + 1 }, () => new Array<number>(t.length).fill(0));
-  for (const row of result.rows) {
+  const series = Array.from({ length: count + 1 }, () => new Array<number>(t.length).fill(0));
+  for (const row of result) {
     const rank = Number(row.rank);
-    const line = series[rank === 0 ? q.rows.length : rank - 1];
+    const line = series[rank === 0 ? count : rank - 1];
     const at = index.get(Number(row.t));
     if (line && at !== undefined) line[at] = Number(row.v ?? 0);
   }

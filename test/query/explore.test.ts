@@ -118,6 +118,8 @@ describe('exploreFlows', () => {
     expect(result.rows).toEqual([]);
     expect(result.total).toBe(0);
     expect(result.series).toEqual({ t: [], values: [] });
+    const few = await exploreFlows(store, { dimensions: ['interface_id'], metric: 'flows', filter: `interfaceId = "eni-1' OR '1'='1"` });
+    expect({ rows: few.rows, total: few.total, groups: few.groups, series: few.series }).toEqual({ rows: [], total: 0, groups: 0, series: { t: [], values: [] } });
   });
 
   it.each([
