@@ -107,6 +107,16 @@ describe('exploreFlows', () => {
     expect(byDirection.total).toBe(data.filter((r) => r.flow_direction === 'ingress' && r.bytes > 50_000).length);
   });
 
+  it.each([
+    'action = "REJECT" and dstPort in [22, 3389]',
+    'isIpv4InSubnet(srcAddr, "10.0.0.0/16") and not isIpv4InSubnet(dstAddr, "10.0.0.0/16")',
+    'flowDirection = "egress" and bytes > 50000',
+    'dstAddr like /^10\\.0\\.2/ or protocol = 17',
+  ])('runs the documented filter %s', async (filter) => {
+    const result = await exploreFlows(store, { dimensions: ['dstport', 'action'], metric: 'flows', filter });
+    expect(result.total).toBeGreaterThan(0);
+  });
+
   it('leaves NODATA records out', async () => {
     const result = await exploreFlows(store, { dimensions: ['subnet_id'], metric: 'flows', limit: 50 });
     expect(result.rows.map((r) => r.key[0])).not.toContain('subnet-09');

@@ -17,15 +17,23 @@ interface SankeyNode {
  * An SVG sankey of the top groups over two or three dimensions: one column of nodes per dimension (height ∝ the
  * metric), and a ribbon per pair of neighbouring values. `label` names a dimension value; `format` a metric value.
  */
-export function renderSankey(rows: readonly ExploreRow[], columns: readonly string[], label: (column: number, value: unknown) => string, format: (value: number) => string, width: number): string {
+export function renderSankey(
+  rows: readonly ExploreRow[],
+  columns: readonly string[],
+  label: (column: number, value: unknown) => string,
+  format: (value: number) => string,
+  color: (row: number) => string,
+  width: number,
+): string {
   const height = 380;
   const nodeWidth = 12;
   const gap = 6;
   const top = 22;
   const nodes = new Map<string, SankeyNode>();
-  const links = new Map<string, { source: SankeyNode; target: SankeyNode; value: number }>();
-  const rowsWithValue = rows.filter((r) => r.value > 0);
-  for (const row of rowsWithValue) {
+  // A ribbon takes the colour of the biggest group through it (the group's own colour with two dimensions).
+  const links = new Map<string, { source: SankeyNode; target: SankeyNode; value: number; color: string }>();
+  for (const [index, row] of rows.entries()) {
+    if (row.value <= 0) continue;
     const path = row.key.map((value, column) => {
       const id = `${column}\u0000${String(value)}`;
       const node = nodes.get(id) ?? { id, column, label: label(column, value), value: 0, y: 0, height: 0, outY: 0, inY: 0 };
@@ -37,7 +45,7 @@ export function renderSankey(rows: readonly ExploreRow[], columns: readonly stri
       const source = path[i] as SankeyNode;
       const target = path[i + 1] as SankeyNode;
       const id = `${source.id}\u0001${target.id}`;
-      const link = links.get(id) ?? { source, target, value: 0 };
+      const link = links.get(id) ?? { source, target, value: 0, color: color(index) };
       link.value += row.value;
       links.set(id, link);
     }
@@ -78,7 +86,7 @@ export function renderSankey(rows: readonly ExploreRow[], columns: readonly stri
     const x1 = x(link.target.column);
     const mid = (x0 + x1) / 2;
     const d = `M${x0},${y0}C${mid},${y0} ${mid},${y1} ${x1},${y1}L${x1},${y1 + h}C${mid},${y1 + h} ${mid},${y0 + h} ${x0},${y0 + h}Z`;
-    return `<path class="ribbon" d="${d}" data-value="${link.value}"><title>${esc(link.source.label)} → ${esc(link.target.label)}: ${esc(format(link.value))}</title></path>`;
+    return `<path class="ribbon" d="${d}" fill="${link.color}" data-value="${link.value}"><title>${esc(link.source.label)} → ${esc(link.target.label)}: ${esc(format(link.value))}</title></path>`;
   });
   const drawn = [...nodes.values()].map((node) => {
     const nx = x(node.column);

@@ -141,7 +141,7 @@ export function setupExplore(): void {
 <tfoot><tr><td></td><td colspan="${names.length}">total</td><td class="num">${esc(formatValue(response.total))}</td><td class="num">${response.total > 0 ? '100 %' : '–'}</td></tr></tfoot></table>`;
 
     sankey.innerHTML = state.dimensions.length >= 2 && response.rows.length > 0
-      ? `<h3>Sankey of the top ${response.rows.length} groups</h3>${renderSankey(response.rows, names, (c, v) => labelOf(state.dimensions[c] ?? '', v), formatValue, width)}`
+      ? `<h3>Sankey of the top ${response.rows.length} groups</h3>${renderSankey(response.rows, names, (c, v) => labelOf(state.dimensions[c] ?? '', v), formatValue, groupColor, width)}`
       : '<p class="muted">Pick two or three dimensions for a sankey.</p>';
   };
 
