@@ -86,6 +86,10 @@ describe.skipIf(!HAS_CHROMIUM)(`Explore tab in headless Chromium${SKIP_REASON}`,
     expect(await sankey.locator('path.ribbon').count()).toBe(expected.rows.length);
     expect(new URL(page.url()).hash).toBe('#explore?dims=srcaddr%2Cdstaddr&metric=bytes&range=all&limit=10');
     await page.screenshot({ path: screenshotPath('explore.png') });
+    // "other" can dwarf the top groups: unticked, the series holds the top groups only.
+    await page.locator('[data-testid=explore-other]').uncheck();
+    await expect.poll(() => page.locator('[data-testid=explore-chart] .u-legend .u-series').count()).toBe(1 + expected.rows.length);
+    expect(new URL(page.url()).hash).toContain('other=0');
   });
 
   it('re-queries with three dimensions, another metric and a filter, and keeps the view in the URL', async () => {
@@ -118,6 +122,7 @@ describe.skipIf(!HAS_CHROMIUM)(`Explore tab in headless Chromium${SKIP_REASON}`,
     expect(await other.locator('[data-testid=explore-dim-2]').inputValue()).toBe('action');
     expect(await other.locator('[data-testid=explore-metric]').inputValue()).toBe('flows');
     expect(await other.locator('[data-testid=explore-filter]').inputValue()).toBe('flowDirection = "ingress" and protocol = 6');
+    expect(await other.locator('[data-testid=explore-other]').isChecked()).toBe(false);
     expect(await tableRows(other)).toEqual(rows);
     await other.close();
   });

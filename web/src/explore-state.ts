@@ -20,10 +20,12 @@ export interface ExploreState {
   to?: number | undefined;
   filter: string;
   limit: number;
+  /** Whether the series stacks "other" on top of the top groups (it can dwarf them). */
+  other: boolean;
 }
 
 /** The view the tab opens with when the URL holds none. */
-export const DEFAULT_STATE: ExploreState = { dimensions: ['srcaddr', 'dstaddr'], metric: 'bytes', range: 'all', filter: '', limit: 10 };
+export const DEFAULT_STATE: ExploreState = { dimensions: ['srcaddr', 'dstaddr'], metric: 'bytes', range: 'all', filter: '', limit: 10, other: true };
 
 const METRICS: readonly ExploreMetricDto[] = ['bytes', 'packets', 'flows'];
 
@@ -39,6 +41,7 @@ export function stateToHash(state: ExploreState): string {
   }
   if (state.filter) params.set('filter', state.filter);
   params.set('limit', String(state.limit));
+  if (!state.other) params.set('other', '0');
   return `#explore?${params.toString()}`;
 }
 
@@ -59,6 +62,7 @@ export function stateFromHash(hash: string): ExploreState | undefined {
     to: time('to'),
     filter: params.get('filter') ?? '',
     limit: Number.isInteger(limit) && limit >= 1 && limit <= 50 ? limit : DEFAULT_STATE.limit,
+    other: params.get('other') !== '0',
   };
 }
 

@@ -36,6 +36,7 @@ export function setupExplore(): void {
   const to = $<HTMLInputElement>('explore-to');
   const filter = $<HTMLInputElement>('explore-filter');
   const limit = $<HTMLInputElement>('explore-limit');
+  const showOther = $<HTMLInputElement>('explore-other');
   const status = $('explore-status');
   const errorBox = $('explore-error');
   const chart = $('explore-chart');
@@ -62,6 +63,7 @@ export function setupExplore(): void {
     to: fromInput(to.value),
     filter: filter.value.trim(),
     limit: Math.min(50, Math.max(1, Math.trunc(Number(limit.value)) || DEFAULT_STATE.limit)),
+    other: showOther.checked,
   });
 
   const writeState = (state: ExploreState): void => {
@@ -78,6 +80,7 @@ export function setupExplore(): void {
     to.value = toInput(state.to);
     filter.value = state.filter;
     limit.value = String(state.limit);
+    showOther.checked = state.other;
     showCustom();
   };
 
@@ -125,7 +128,7 @@ export function setupExplore(): void {
     if (response.rows.length === 0) {
       chart.innerHTML = '<p class="muted" data-testid="explore-empty">No traffic matches this view.</p>';
     } else {
-      plot = drawSeries(chart, response, response.rows.map((r) => keyLabel(r.key)), width, formatValue);
+      plot = drawSeries(chart, response, response.rows.map((r) => keyLabel(r.key)), width, formatValue, state.other);
     }
 
     const share = (v: number): string => (response.total > 0 ? `${((100 * v) / response.total).toFixed(1)} %` : '–');
@@ -180,6 +183,14 @@ export function setupExplore(): void {
     void run();
   });
   csv.addEventListener('click', download);
+  // Showing or hiding "other" only redraws.
+  showOther.addEventListener('change', () => {
+    if (!last) return;
+    const state = { ...last.state, other: showOther.checked };
+    last = { state, response: last.response };
+    history.replaceState(null, '', `${location.pathname}${location.search}${stateToHash(state)}`);
+    render(state, last.response);
+  });
   // A shared link opens the tab with its view.
   if (stateFromHash(location.hash)) toggle(true);
   window.addEventListener('hashchange', () => {
@@ -192,8 +203,9 @@ export function setupExplore(): void {
 }
 
 /** The stacked series: one band per top group (in the table's colours) and "other" on top, in uPlot. */
-function drawSeries(container: HTMLElement, response: ExploreResponse, labels: string[], width: number, format: (v: number) => string): uPlot {
-  const { t, values } = response.series;
+function drawSeries(container: HTMLElement, response: ExploreResponse, labels: string[], width: number, format: (v: number) => string, withOther: boolean): uPlot {
+  const t = response.series.t;
+  const values = withOther ? response.series.values : response.series.values.slice(0, labels.length);
   // Each band is drawn as the running sum up to it, filled from the previous sum (uPlot's bands).
   const stacked: number[][] = [];
   let running = new Array<number>(t.length).fill(0);
@@ -201,7 +213,7 @@ function drawSeries(container: HTMLElement, response: ExploreResponse, labels: s
     running = running.map((v, i) => v + (line[i] ?? 0));
     stacked.push(running);
   }
-  const names = [...labels, 'other'];
+  const names = withOther ? [...labels, 'other'] : labels;
   const series: uPlot.Series[] = [{}];
   const bands: uPlot.Band[] = [];
   names.forEach((name, i) => {
@@ -238,6 +250,7 @@ function panelHtml(): string {
   <label data-role="custom" hidden>from (UTC) <input type="datetime-local" data-testid="explore-from" /></label>
   <label data-role="custom" hidden>to <input type="datetime-local" data-testid="explore-to" /></label>
   <label>top <input type="number" min="1" max="50" data-testid="explore-limit" /></label>
+  <label class="check"><input type="checkbox" data-testid="explore-other" /> other in chart</label>
   <label class="filter">filter (Insights expression) <input data-testid="explore-filter" placeholder='action = "REJECT" and dstPort in [22, 3389]' spellcheck="false" /></label>
   <button type="submit" data-testid="explore-run">Run</button>
   <button type="button" data-testid="explore-csv" disabled>Download CSV</button>
