@@ -1,8 +1,8 @@
 import type {
-  AlertsQuery, AlertsResponse, CostsQuery, CostsResponse, EdgeResponse, ErrorResponse, ExploreDimensionsResponse, ExploreRequest, ExploreResponse, GraphQuery,
-  GraphResponse, HistogramResponse, InfoResponse,
+  AlertsQuery, AlertsResponse, CostsQuery, CostsResponse, EdgeResponse, ErrorResponse, GraphQuery, GraphResponse, HistogramResponse, InfoResponse,
   NodeResponse, QueryRequest, QueryResponse, ReportsResponse, SearchResponse,
 } from '../../src/server/protocol.js';
+import type { ExploreDimensionsResponse, ExploreRequest, ExploreResponse } from '../../src/server/protocol.js';
 
 /** An API error with the server's code and hint. */
 export class ApiError extends Error {
