@@ -11,6 +11,7 @@ import { revealNodeId } from '../graph/pseudonymize-graph.js';
 import type { Rules } from '../alerts/index.js';
 import { registerAlertRoutes } from './alerts-route.js';
 import { registerCostRoutes } from './costs-route.js';
+import { registerExploreRoutes } from './explore-route.js';
 import { registerQueryRoutes } from './query-route.js';
 import { errorResponse, notFound } from './errors.js';
 import { jsonBodyGuard, sameOriginGuard } from './guards.js';
@@ -144,6 +145,7 @@ export function createApp(options: AppOptions): Hono {
   registerCostRoutes(app, { store, queue: exclusive });
   registerAlertRoutes(app, { store, queue: exclusive, rules: options.rules, pseudonymizer: options.pseudonymizer, alwaysPseudonymize: options.alwaysPseudonymize });
   registerQueryRoutes(app, { store, queue: exclusive, alwaysPseudonymize: options.alwaysPseudonymize, sandbox: sandboxFor(options), timeoutMs: options.queryTimeoutMs });
+  registerExploreRoutes(app, { store, queue: exclusive, alwaysPseudonymize: options.alwaysPseudonymize });
 
   app.all('/api/*', () => {
     throw notFound('no such API endpoint', 'the API has /api/info, /api/graph, /api/histogram, /api/node, /api/edge, /api/search, /api/costs, /api/alerts, /api/reports and POST /api/query');

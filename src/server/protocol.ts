@@ -7,6 +7,7 @@ import type { EdgeDetails, NodeDetails, SearchHit, TrafficBucket } from '../grap
 import type { EdgeWeight, NodeKind, PublicMode } from '../graph/types.js';
 import type { Finding } from '../alerts/types.js';
 import type { CostCategory, CostGrouping, CostLine } from '../costs/cost-types.js';
+import type { ExploreDimension, ExploreMetric, ExploreResult, ExploreRow } from '../query/explore-types.js';
 
 export type { EdgeDetails, FlowRow, NodeDetails, PeerTraffic, PortTraffic, SearchHit, TrafficBucket, TrafficTotals } from '../graph/detail-types.js';
 export type { EdgeWeight, NodeKind, PublicMode } from '../graph/types.js';
@@ -263,3 +264,35 @@ export interface ReportInfo {
 export interface ReportsResponse {
   reports: ReportInfo[];
 }
+
+/** A dimension the Explore tab can group by (mirrors src/query/explore ExploreDimension). */
+export type ExploreDimensionDto = ExploreDimension;
+/** What the Explore tab measures. */
+export type ExploreMetricDto = ExploreMetric;
+/** One top group of an Explore answer. */
+export type ExploreRowDto = ExploreRow;
+
+/** GET /api/explore/dimensions: the dimensions holding values in this store, the metrics, and the records' time range. */
+export interface ExploreDimensionsResponse {
+  dimensions: ExploreDimensionDto[];
+  metrics: ExploreMetricDto[];
+  timeRange: { min: number | null; max: number | null };
+}
+
+/**
+ * Body of POST /api/explore: one to three dimensions (ids from /api/explore/dimensions), a metric, an optional time
+ * range (epoch seconds on `start`, end exclusive), an Insights filter expression, the top N (1–50) and at most
+ * `points` time buckets (10–500).
+ */
+export interface ExploreRequest {
+  dimensions: string[];
+  metric: ExploreMetricDto;
+  start?: number;
+  end?: number;
+  filter?: string;
+  limit?: number;
+  points?: number;
+}
+
+/** POST /api/explore: the top groups, total and other, the stacked series, which tables answered, and the time taken. */
+export type ExploreResponse = ExploreResult & { elapsedMs: number };

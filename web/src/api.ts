@@ -2,6 +2,7 @@ import type {
   AlertsQuery, AlertsResponse, CostsQuery, CostsResponse, EdgeResponse, ErrorResponse, GraphQuery, GraphResponse, HistogramResponse, InfoResponse,
   NodeResponse, QueryRequest, QueryResponse, ReportsResponse, SearchResponse,
 } from '../../src/server/protocol.js';
+import type { ExploreDimensionsResponse, ExploreRequest, ExploreResponse } from '../../src/server/protocol.js';
 
 /** An API error with the server's code and hint. */
 export class ApiError extends Error {
@@ -61,4 +62,6 @@ export const api = {
   query: (request: QueryRequest) => post<QueryResponse>('query', request),
   costs: (query: CostsQuery) => get<CostsResponse>('costs', query),
   alerts: (query: AlertsQuery) => get<AlertsResponse>('alerts', query),
+  exploreDimensions: () => get<ExploreDimensionsResponse>('explore/dimensions', {}),
+  explore: (request: ExploreRequest) => post<ExploreResponse>('explore', request),
 };

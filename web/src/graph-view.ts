@@ -3,6 +3,7 @@ import forceAtlas2 from 'graphology-layout-forceatlas2';
 import FA2Layout from 'graphology-layout-forceatlas2/worker';
 import Sigma from 'sigma';
 import type { GraphResponse, NodeDto } from '../../src/server/protocol.js';
+import { LabelPlacer } from './label-placer.js';
 
 const NODE_COLORS: Record<string, string> = {
   name: '#2563eb', eni: '#475569', internet: '#a855f7', address: '#475569', endpoint: '#475569', subnet: '#0d9488', unnamed: '#94a3b8',
@@ -17,9 +18,14 @@ export interface GraphViewEvents {
   node(id: string): void;
   edge(source: string, target: string): void;
   background(): void;
+  /** The layout started (true) or stopped (false). */
+  layout?(running: boolean): void;
 }
 
-/** The WebGL graph (sigma.js) with a ForceAtlas2 layout running in a web worker. */
+/**
+ * The WebGL graph (sigma.js) with a ForceAtlas2 layout running in a web worker, which can be paused and resumed;
+ * nodes can be dragged (a dragged node stays where it is dropped) and labels never overlap.
+ */
 export class GraphView {
   readonly graph = new Graph({ type: 'directed', multi: false, allowSelfLoops: false });
   private renderer: Sigma | undefined;
@@ -28,6 +34,9 @@ export class GraphView {
   private highlighted: string | undefined;
   private layoutGraph: Graph | undefined;
   private pendingEdges: [string, string, Record<string, unknown>][] = [];
+  private dragged: string | undefined;
+  private dragMoved = false;
+  private readonly labels = new LabelPlacer();
   layoutRunning = false;
   /** Worker rounds of the current layout run. */
   layoutRounds = 0;
@@ -39,8 +48,8 @@ export class GraphView {
 
   /** Replaces the drawn graph; keeps positions of nodes that stay, so re-filtering doesn't scramble the picture. */
   show(data: GraphResponse): void {
-    const previous = new Map<string, { x: number; y: number }>();
-    this.graph.forEachNode((id, attrs) => previous.set(id, { x: attrs.x as number, y: attrs.y as number }));
+    const previous = new Map<string, { x: number; y: number; fixed?: true }>();
+    this.graph.forEachNode((id, attrs) => previous.set(id, { x: attrs.x as number, y: attrs.y as number, ...(attrs.fixed ? { fixed: true as const } : {}) }));
     this.stopLayout();
     this.graph.clear();
     this.pendingEdges = [];
@@ -93,10 +102,23 @@ export class GraphView {
     return this.renderer.graphToViewport({ x: attrs.x as number, y: attrs.y as number });
   }
 
-  /** Stops the layout (the browser tests call it to click a still node); deferred edges are drawn then. */
+  /** Labels drawn in the last frame with their boxes (the browser tests check they don't overlap). */
+  get drawnLabels(): { node: string; box: { x: number; y: number; width: number; height: number } }[] {
+    return this.labels.drawn;
+  }
+
+  /**
+   * Stops the layout (the pause button, a drag, a new graph; the browser tests call it to click a still node);
+   * deferred edges are drawn then. Safe to call from inside the layout's own update event.
+   */
   stopLayout(): void {
     if (this.layoutTimer !== undefined) window.clearTimeout(this.layoutTimer);
-    this.layout?.kill();
+    const layout = this.layout;
+    const wasRunning = this.layoutRunning;
+    // stop() first, kill() on the next task: the supervisor's message handler is still running when a round's
+    // update event stops the layout, and kill() would null the matrices it writes to next.
+    layout?.stop();
+    if (layout) window.setTimeout(() => layout.kill(), 0);
     this.layout = undefined;
     if (this.layoutGraph) this.copyPositions(this.layoutGraph);
     this.layoutGraph?.removeAllListeners();
@@ -106,6 +128,17 @@ export class GraphView {
       for (const [source, target, attributes] of this.pendingEdges) this.graph.addDirectedEdge(source, target, attributes);
       this.pendingEdges = [];
     }
+    if (wasRunning) this.events.layout?.(false);
+  }
+
+  /** Runs the layout again from the drawn positions (dragged nodes stay pinned); returns whether it runs. */
+  resumeLayout(): boolean {
+    if (this.layoutRunning || this.graph.order < 2) return this.layoutRunning;
+    const layoutGraph = new Graph({ type: 'directed', multi: false, allowSelfLoops: false });
+    this.graph.forEachNode((id, a) => layoutGraph.addNode(id, { x: a.x, y: a.y, size: a.size, ...(a.fixed ? { fixed: true } : {}) }));
+    this.graph.forEachEdge((_edge, a, source, target) => layoutGraph.addDirectedEdge(source, target, { size: a.size }));
+    this.startLayout(layoutGraph, false);
+    return this.layoutRunning;
   }
 
   /** Runs ForceAtlas2 in a worker on a copy of the graph and copies positions to the drawn graph at most once a frame. */
@@ -122,7 +155,7 @@ export class GraphView {
     layoutGraph.on('eachNodeAttributesUpdated', () => {
       this.layoutRounds++;
       if (this.layoutRounds >= rounds) {
-        this.stopLayout();
+        if (this.layoutGraph === layoutGraph) this.stopLayout();
         return;
       }
       frame ??= window.requestAnimationFrame(() => {
@@ -132,6 +165,7 @@ export class GraphView {
     });
     this.layout.start();
     this.layoutRunning = true;
+    this.events.layout?.(true);
     this.layoutTimer = window.setTimeout(() => this.stopLayout(), 60_000 + order * 10);
   }
 
@@ -147,6 +181,7 @@ export class GraphView {
   private ensureRenderer(edges: number): void {
     const edgeEvents = edges <= 20_000;
     if (this.renderer) {
+      this.renderer.setCustomBBox(null);
       this.renderer.setSetting('enableEdgeEvents', edgeEvents);
       this.renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
       this.renderer.refresh();
@@ -162,14 +197,62 @@ export class GraphView {
       defaultEdgeType: 'line',
       hideEdgesOnMove: edges > 30_000,
       minEdgeThickness: 0.6,
-      nodeReducer: (node, data) => (node === this.highlighted ? { ...data, highlighted: true, forceLabel: true, zIndex: 2 } : data),
+      labelGridCellSize: 80,
+      defaultDrawNodeLabel: this.labels.draw,
+      nodeReducer: (node, data) => (node === this.highlighted || node === this.dragged ? { ...data, highlighted: true, forceLabel: true, zIndex: 2 } : data),
     });
-    this.renderer.on('clickNode', ({ node }) => this.events.node(node));
-    this.renderer.on('clickEdge', ({ edge }) => this.events.edge(this.graph.source(edge), this.graph.target(edge)));
-    this.renderer.on('clickStage', () => {
+    const renderer = this.renderer;
+    const labelContext = renderer.getCanvases().labels?.getContext('2d');
+    renderer.on('beforeRender', () => this.labels.reset());
+    renderer.on('afterRender', () => {
+      if (labelContext) this.labels.flush(labelContext);
+    });
+    // A click that ends a drag is not a click on the node or the stage.
+    const clicked = (): boolean => {
+      const dragged = this.dragMoved;
+      this.dragMoved = false;
+      return !dragged;
+    };
+    renderer.on('clickNode', ({ node }) => {
+      if (clicked()) this.events.node(node);
+    });
+    renderer.on('clickEdge', ({ edge }) => {
+      if (clicked()) this.events.edge(this.graph.source(edge), this.graph.target(edge));
+    });
+    renderer.on('clickStage', () => {
+      if (!clicked()) return;
       this.highlighted = undefined;
       this.events.background();
     });
+    this.enableDragging(renderer);
+  }
+
+  /** Sigma's drag-and-drop pattern: a node follows the mouse while the button is down and stays pinned where dropped. */
+  private enableDragging(renderer: Sigma): void {
+    renderer.on('downNode', ({ node }) => {
+      this.stopLayout();
+      this.dragged = node;
+      this.dragMoved = false;
+      // Keep the frame still while a node moves, or the whole picture would rescale under the mouse.
+      if (!renderer.getCustomBBox()) renderer.setCustomBBox(renderer.getBBox());
+    });
+    renderer.on('moveBody', ({ event }) => {
+      if (this.dragged === undefined || !this.graph.hasNode(this.dragged)) return;
+      const position = renderer.viewportToGraph(event);
+      this.graph.mergeNodeAttributes(this.dragged, { x: position.x, y: position.y, fixed: true });
+      this.dragMoved = true;
+      event.preventSigmaDefault();
+      event.original.preventDefault();
+      event.original.stopPropagation();
+    });
+    const release = (): void => {
+      this.dragged = undefined;
+    };
+    renderer.on('downStage', () => {
+      this.dragMoved = false;
+    });
+    renderer.on('upNode', release);
+    renderer.on('upStage', release);
   }
 }
 

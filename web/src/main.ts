@@ -3,6 +3,7 @@ import type { GraphQuery, GraphResponse, InfoResponse } from '../../src/server/p
 import { api, ApiError, errorText } from './api.js';
 import { setupAlerts } from './alerts-tab.js';
 import { setupCosts } from './costs.js';
+import { setupExplore } from './explore-tab.js';
 import { renderEdgeDetails, renderNodeDetails } from './details.js';
 import { esc, formatCount, formatTime } from './format.js';
 import { GraphView } from './graph-view.js';
@@ -11,11 +12,21 @@ import { Timeline } from './timeline.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
-const state: { query: GraphQuery; window: { start: number; end: number } | undefined; info: InfoResponse | undefined; graph: GraphResponse | undefined } = {
+/** What the details panel shows, so a filter change can show it again for the new filters. */
+type Selection = { kind: 'node'; id: string } | { kind: 'edge'; source: string; target: string };
+
+const state: {
+  query: GraphQuery;
+  window: { start: number; end: number } | undefined;
+  info: InfoResponse | undefined;
+  graph: GraphResponse | undefined;
+  selection: Selection | undefined;
+} = {
   query: {},
   window: undefined,
   info: undefined,
   graph: undefined,
+  selection: undefined,
 };
 let requestSerial = 0;
 
@@ -24,6 +35,15 @@ const view = new GraphView($('graph'), {
   node: (id) => void showNode(id),
   edge: (source, target) => void showEdge(source, target),
   background: () => hideDetails(),
+  layout: (running) => {
+    const button = $('layout-toggle');
+    button.textContent = running ? 'pause layout' : 'run layout';
+    button.classList.toggle('running', running);
+  },
+});
+$('layout-toggle').addEventListener('click', () => {
+  if (view.layoutRunning) view.stopLayout();
+  else view.resumeLayout();
 });
 const timeline = new Timeline($('chart'), (window) => {
   state.window = window;
@@ -77,6 +97,7 @@ async function refresh(options: { histogram: boolean } = { histogram: true }): P
     if (histogram) timeline.render(histogram, state.window);
     $('window').textContent = state.window ? `${formatTime(state.window.start)} – ${formatTime(state.window.end)}` : '';
     $('clear-window').hidden = !state.window;
+    void refreshDetails();
   } catch (error) {
     if (serial !== requestSerial) return;
     showError(error);
@@ -96,23 +117,39 @@ function showError(error: unknown): void {
   window.setTimeout(() => $('status').classList.remove('error'), 4000);
 }
 
+let detailsSerial = 0;
+
 async function showNode(id: string): Promise<void> {
   view.focus(id);
-  openDetails('<p class="muted">loading…</p>');
-  try {
-    openDetails(renderNodeDetails(await api.node(state.query, id)));
-  } catch (error) {
-    openDetails(`<p class="error">${esc(error instanceof Error ? error.message : error)}</p>`);
-  }
+  await showDetails({ kind: 'node', id });
 }
 
 async function showEdge(source: string, target: string): Promise<void> {
-  openDetails('<p class="muted">loading…</p>');
+  await showDetails({ kind: 'edge', source, target });
+}
+
+/** Loads and shows the details of a node or an edge for the current filters; a newer request wins. */
+async function showDetails(selection: Selection, options: { loading: boolean } = { loading: true }): Promise<void> {
+  const serial = ++detailsSerial;
+  state.selection = selection;
+  if (options.loading) openDetails('<p class="muted">loading…</p>');
+  details.dataset.loading = '1';
   try {
-    openDetails(renderEdgeDetails(await api.edge(state.query, source, target)));
+    const html = selection.kind === 'node'
+      ? renderNodeDetails(await api.node(state.query, selection.id))
+      : renderEdgeDetails(await api.edge(state.query, selection.source, selection.target));
+    if (serial === detailsSerial) openDetails(html);
   } catch (error) {
-    openDetails(`<p class="error">${esc(error instanceof Error ? error.message : error)}</p>`);
+    if (serial === detailsSerial) openDetails(`<header><button class="close" data-close>×</button></header><p class="error">${esc(errorText(error))}</p>`);
+  } finally {
+    if (serial === detailsSerial) delete details.dataset.loading;
   }
+}
+
+/** Shows the open details panel again for the filters just applied (its totals, peers and flows depend on them). */
+async function refreshDetails(): Promise<void> {
+  if (details.hidden || !state.selection) return;
+  await showDetails(state.selection, { loading: false });
 }
 
 function openDetails(html: string): void {
@@ -122,6 +159,8 @@ function openDetails(html: string): void {
 
 function hideDetails(): void {
   details.hidden = true;
+  state.selection = undefined;
+  detailsSerial++;
 }
 
 details.addEventListener('click', (event) => {
@@ -162,6 +201,18 @@ function setupSearch(): void {
     event.preventDefault();
     void run();
   });
+  // The dropdown floats over everything: close it when a tab opens, on Escape and on a click elsewhere.
+  const close = (): void => {
+    window.clearTimeout(timer);
+    results.hidden = true;
+  };
+  document.addEventListener('flowlens:tab', close);
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') close();
+  });
+  document.addEventListener('click', (event) => {
+    if (!$('search-form').contains(event.target as Node)) close();
+  });
   results.addEventListener('click', (event) => {
     const hit = (event.target as HTMLElement).closest<HTMLElement>('[data-hit]');
     if (!hit?.dataset.hit) return;
@@ -201,6 +252,7 @@ async function start(): Promise<void> {
 
 setupCosts(() => state.window);
 setupQueryTab(() => state.window, () => state.info);
+setupExplore();
 const alerts = setupAlerts({ window: () => state.window, pseudonymize: () => ($('f-pseudo') as HTMLInputElement).checked, select: (id) => void selectAddress(id) });
 
 /** Shows an address from the Alerts tab on the graph; a public address grouped into "internet" needs its own node first. */

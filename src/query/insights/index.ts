@@ -1,5 +1,7 @@
 export type { BinaryOp, Command, Expr, InsightsQuery, NamedExpr } from './ast.js';
-export { parseInsights, periodMillis } from './parser.js';
+export { parseInsights, parseInsightsExpression, periodMillis } from './parser.js';
+export { compileInsightsFilter } from './filter.js';
+export type { CompiledFilter } from './filter.js';
 export { tokenize } from './tokens.js';
 export type { Token, TokenKind } from './tokens.js';
 export { compileInsights, DEFAULT_LIMIT } from './compiler.js';

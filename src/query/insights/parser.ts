@@ -29,6 +29,11 @@ export function parseInsights(text: string): InsightsQuery {
   return new Parser(text).parseQuery();
 }
 
+/** Parses one Insights expression, as written after `filter` (`action = "REJECT" and dstPort in [22, 3389]`). */
+export function parseInsightsExpression(text: string): Expr {
+  return new Parser(text).parseStandaloneExpr();
+}
+
 /** Milliseconds of a period such as `5m` or `1h`. */
 export function periodMillis(text: string): number {
   const match = /^(\d+(?:\.\d+)?)([a-z]+)$/.exec(text);
@@ -56,6 +61,13 @@ class Parser {
       if (!this.acceptOp('|')) throw this.error(`expected "|" before the next command, found ${describe(next)}`);
     }
     return { text: this.text, commands };
+  }
+
+  parseStandaloneExpr(): Expr {
+    if (this.peek().kind === 'eof') throw this.error('empty expression: expected a condition such as action = "REJECT"');
+    const expr = this.parseExpr();
+    if (this.peek().kind !== 'eof') throw this.error(`expected the end of the expression, found ${describe(this.peek())}`);
+    return expr;
   }
 
   private parseCommand(): Command | undefined {
