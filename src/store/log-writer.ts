@@ -4,7 +4,8 @@ import type { Store } from './database.js';
 import { LOG_TABLES } from './log-schema.js';
 import { quoteIdentifier } from './sql-text.js';
 
-const FLUSH_ROWS = 100_000;
+// CloudTrail rows carry large JSON documents: staged rows are moved every 20,000 so the appender's buffer stays small.
+const FLUSH_ROWS = 20_000;
 
 type AppendValue = (appender: DuckDBAppender, value: LogValue) => void;
 

@@ -157,7 +157,7 @@ describe('ingest of many small objects from a folder', () => {
 
 describe('ingest of more S3 access log rows than one staging batch', () => {
   it('moves every row in batches and stores each exactly once', async () => {
-    // 100,000 rows is the staging table's batch: 130,000 rows over 40 objects cross it inside a unit and between units.
+    // 130,000 rows over 40 objects cross the staging table's batch (20,000 rows) many times, inside units and between them.
     const out = join(folder, 'many-rows');
     const written = await writeAwsLogs({ kind: 's3-access', records: 130_000, seed: 9, start: START, hours: 40, out });
     const db = join(folder, 'many-rows.duckdb');
