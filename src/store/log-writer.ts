@@ -4,7 +4,8 @@ import type { Store } from './database.js';
 import { LOG_TABLES } from './log-schema.js';
 import { quoteIdentifier } from './sql-text.js';
 
-const FLUSH_ROWS = 100_000;
+// CloudTrail rows carry large JSON documents: staged rows are moved every 20,000 so the appender's buffer stays small.
+const FLUSH_ROWS = 20_000;
 
 type AppendValue = (appender: DuckDBAppender, value: LogValue) => void;
 
@@ -67,21 +68,14 @@ export class LogStager {
 
   /** Creates staging tables for new types, appends their rows, and flushes large batches. */
   async settle(): Promise<void> {
-    if (this.backlog.length > 0) {
-      const backlog = this.backlog;
-      this.backlog = [];
-      for (const { type, unitId, values } of backlog) {
-        if (!this.stagings.has(type)) await this.createStaging(type);
-        this.row(type, unitId, values);
-      }
-    }
+    await this.drainBacklog();
     // Below DuckDB's own appender flush (100 chunks of 2048 rows), so rows only reach the connection here.
     if (this.pending >= FLUSH_ROWS) await this.flush();
   }
 
   /** Moves every staged row into the log tables. */
   async flush(): Promise<void> {
-    await this.settle();
+    await this.drainBacklog();
     for (const staging of this.stagings.values()) {
       if (staging.rows === 0) continue;
       staging.appender.flushSync();
@@ -113,6 +107,17 @@ export class LogStager {
     this.stagings.clear();
     this.backlog = [];
     this.pending = 0;
+  }
+
+  // Creates the staging tables rows of new types wait for, and appends those rows.
+  private async drainBacklog(): Promise<void> {
+    if (this.backlog.length === 0) return;
+    const backlog = this.backlog;
+    this.backlog = [];
+    for (const { type, unitId, values } of backlog) {
+      if (!this.stagings.has(type)) await this.createStaging(type);
+      this.row(type, unitId, values);
+    }
   }
 
   private async createStaging(type: LogTableType): Promise<void> {

@@ -118,6 +118,51 @@ describe('temporary files of interrupted ingests', () => {
   }, 60_000);
 });
 
+describe('ingest killed with SIGKILL part way, then run again', () => {
+  it('ends with every record of every object stored exactly once', async () => {
+    const data = join(dir, 'data');
+    const { writeAwsLogs } = await import('../../src/generate/index.js');
+    const written = await writeAwsLogs({ kind: 's3-access', records: 4000, seed: 5, start: 1714521600, hours: 600, out: data });
+    const db = join(dir, 'store.duckdb');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin/flowlens.ts'), 'ingest', data, '--db', db], {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: dir },
+      stdio: 'ignore',
+    });
+    // Killed once it has started loading (its temporary folder exists), wherever it then is.
+    const started = (): boolean => readdirSync(dir).some((name) => name.startsWith(`flowlens-ingest-${child.pid}-`));
+    for (let i = 0; i < 300 && !started() && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    // The next run looks for leftovers in its own TMPDIR: the same folder.
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = dir;
+    let run;
+    try {
+      run = await runFlowlens(['ingest', data, '--db', db, '--format', 'json']);
+    } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+    }
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout) as { units: number; skippedUnits: number };
+    expect(summary.units + summary.skippedUnits).toBe(written.objects.length);
+    // The killed run's temporary folder is gone too.
+    expect(readdirSync(dir).filter((name) => name.startsWith(`flowlens-ingest-${child.pid}-`))).toEqual([]);
+    const check = await runFlowlens([
+      'query',
+      'SELECT (SELECT count(*) FROM s3_access) AS n, (SELECT count(*) FROM ingest_units) AS units, (SELECT count(*) FROM (SELECT requestid FROM s3_access GROUP BY requestid HAVING count(*) > 1)) AS repeated',
+      '--db',
+      db,
+      '--format',
+      'ndjson',
+    ]);
+    expect(parseNdjson(check.stdout)[0]).toEqual({ n: written.records, units: written.objects.length, repeated: 0 });
+  }, 60_000);
+});
+
 describe('explainDiskError', () => {
   it('names the path and the setting to change when the device is full', () => {
     let enospc: unknown;

@@ -155,6 +155,19 @@ describe('ingest of many small objects from a folder', () => {
   }, 60_000);
 });
 
+describe('ingest of more S3 access log rows than one staging batch', () => {
+  it('moves every row in batches and stores each exactly once', async () => {
+    // 130,000 rows over 40 objects cross the staging table's batch (20,000 rows) many times, inside units and between them.
+    const out = join(folder, 'many-rows');
+    const written = await writeAwsLogs({ kind: 's3-access', records: 130_000, seed: 9, start: START, hours: 40, out });
+    const db = join(folder, 'many-rows.duckdb');
+    const run = await runFlowlens(['ingest', out, '--db', db, '--format', 'json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ units: written.objects.length, records: 130_000, badLines: 0 });
+    expect(await counts(db, 's3_access')).toEqual({ rows: 130_000, units: written.objects.length, ledger: 130_000, mismatched: 0 });
+  }, 120_000);
+});
+
 describe('ingest of many small objects from S3 (test S3 server)', () => {
   let server: TestS3Server;
   let restoreEnv: () => void;
