@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../records/index.js';
 import type { CliContext } from './context.js';
-import { writeOut } from './context.js';
+import { writeErr, writeOut } from './context.js';
 import { openData } from './data.js';
 import type { ReadingOptions } from './options.js';
 import { parseSelection } from './options.js';
@@ -53,7 +53,7 @@ export async function runCostsReport(context: CliContext, sources: readonly stri
     }
     const columns = ['category', 'group', 'peer_service', 'gib', 'usd', 'gib_per_day', 'usd_per_month'];
     await writeOut(context, renderTable({ columns, rows: report.lines }, format));
-    if (format !== 'table') return;
+    // What the numbers rest on goes to stderr in every text format, so a CSV or TSV on stdout stays data only.
     const notes = [
       '',
       `window: ${report.days} days; prices: ${report.prices.source}`,
@@ -63,7 +63,7 @@ export async function runCostsReport(context: CliContext, sources: readonly stri
       'caveats:',
       ...report.caveats.map((c) => `  - ${c}`),
     ];
-    await writeOut(context, `${notes.join('\n')}\n`);
+    writeErr(context, notes.join('\n'));
   } finally {
     data.close();
   }

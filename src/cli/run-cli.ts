@@ -3,6 +3,8 @@ import type { Readable, Writable } from 'node:stream';
 import { FlowlensError, formatError, UsageError } from '../records/index.js';
 import { COMMANDS } from './commands/index.js';
 import type { CliContext } from './context.js';
+import { addHelpExamples } from './help-examples.js';
+import { packageVersion } from './package-version.js';
 
 /** What runCli needs from the process: arguments (without node and script), streams and environment. */
 export interface RunCliOptions {
@@ -26,7 +28,7 @@ export async function runCli(options: RunCliOptions): Promise<number> {
   };
   const program = new Command('flowlens')
     .description('Turn AWS VPC Flow Logs into answers: parse, store, query, graph, alert.')
-    .version('0.1.0')
+    .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -34,6 +36,7 @@ export async function runCli(options: RunCliOptions): Promise<number> {
       writeErr: (text) => options.stderr.write(text),
     });
   for (const register of COMMANDS) register(program, context);
+  addHelpExamples(program);
   for (const command of program.commands) command.exitOverride().configureOutput({
     writeOut: (text) => options.stdout.write(text),
     writeErr: (text) => options.stderr.write(text),

@@ -1,4 +1,4 @@
-import { ALL_FIELDS, DEFAULT_FORMAT, findField, ParseError, toColumnName } from '../records/index.js';
+import { ALL_FIELDS, closestName, DEFAULT_FORMAT, findField, ParseError, toColumnName } from '../records/index.js';
 import type { FieldDefinition } from '../records/index.js';
 
 /** A record format: the ordered fields of each line, with their snake_case column names. */
@@ -104,36 +104,5 @@ export function detectHeader(tokens: readonly string[]): LogFormat | null {
 
 /** The known field name closest to a misspelt one (edit distance at most a third of its length, at least 2), if any. */
 export function closestFieldName(name: string): string | undefined {
-  const wanted = name.toLowerCase().replaceAll('_', '-');
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(wanted.length / 3)) + 1;
-  for (const field of ALL_FIELDS) {
-    const distance = editDistance(wanted, field.name);
-    if (distance < bestDistance) {
-      best = field.name;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-// Optimal string alignment distance: insertions, deletions, substitutions and adjacent transpositions cost 1.
-function editDistance(a: string, b: string): number {
-  const rows: number[][] = [];
-  for (let i = 0; i <= a.length; i++) {
-    rows.push([i]);
-    for (let j = 1; j <= b.length; j++) {
-      if (i === 0) {
-        (rows[0] as number[])[j] = j;
-        continue;
-      }
-      const row = rows[i] as number[];
-      const previous = rows[i - 1] as number[];
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let value = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, ((rows[i - 2] as number[])[j - 2] as number) + 1);
-      row[j] = value;
-    }
-  }
-  return (rows[a.length] as number[])[b.length] as number;
+  return closestName(name.replaceAll('_', '-'), ALL_FIELDS.map((field) => field.name));
 }

@@ -5,3 +5,4 @@ export { VPC_FIELDS, TRANSIT_GATEWAY_FIELDS } from './field-list.js';
 export * from './address.js';
 export * from './redact.js';
 export * from './json-value.js';
+export { closestName } from './closest-name.js';

@@ -1,4 +1,4 @@
-import { QueryError } from '../records/index.js';
+import { closestName, QueryError } from '../records/index.js';
 import { byteStats, rejectedSources, skippedRecords, subnetTopBytes, topBytes, topPackets, udpSources } from './insights-reports.js';
 import { interfaces, internetEgress, portScans, protocols, rdpRejects, rejectsByWeekday, sshRejects, topTalkers } from './sql-reports.js';
 import type { ReportContext, ReportDefinition } from './types.js';
@@ -32,7 +32,9 @@ export { LOG_REPORTS };
 export function findReport(name: string): ReportDefinition {
   const report = REPORTS.find((r) => r.name === name) ?? LOG_REPORTS.find((r) => r.name === name);
   if (!report) {
-    throw new QueryError('unknown-report', `unknown report "${name}"`, { hint: `reports: ${[...REPORTS, ...LOG_REPORTS].map((r) => r.name).join(', ')} (flowlens report --list)` });
+    const names = [...REPORTS, ...LOG_REPORTS].map((r) => r.name);
+    const suggestion = closestName(name, names);
+    throw new QueryError('unknown-report', `unknown report "${name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, { hint: `reports: ${names.join(', ')} (flowlens report --list)` });
   }
   return report;
 }

@@ -89,14 +89,20 @@ describe('buildCostReport', () => {
 });
 
 describe('flowlens report costs / suggest security-groups (CLI)', () => {
-  it('prints the cost table, recommendations and caveats, and JSON for pipes', async () => {
+  it('prints the cost table on stdout, recommendations and caveats on stderr, and JSON for pipes', async () => {
     const { runFlowlens } = await import('../helpers/cli.js');
     writeFileSync(join(dir, 'flows.log'), `${HEADER}\n${INSTANCE_RECORDS.join('\n')}\n`);
     const run = await runFlowlens(['report', 'costs', join(dir, 'flows.log')]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/gateway-endpoint-candidate\s+subnet-a\s+S3\s+10\s+0\.45/);
-    expect(run.stdout).toContain('a S3 gateway endpoint would save ~$13.50/month');
-    expect(run.stdout).toContain('caveats:');
+    // Recommendations and caveats are notes for people: stderr, so stdout stays the table (or CSV) alone.
+    expect(run.stderr).toContain('a S3 gateway endpoint would save ~$13.50/month');
+    expect(run.stderr).toContain('caveats:');
+    expect(run.stdout).not.toContain('caveats:');
+    const csv = await runFlowlens(['report', 'costs', join(dir, 'flows.log'), '--format', 'csv']);
+    expect(csv.stdout.split('\n')[0]).toBe('category,group,peer_service,gib,usd,gib_per_day,usd_per_month');
+    expect(csv.stdout).not.toContain('caveats');
+    expect(csv.stderr).toContain('caveats:');
     const json = JSON.parse((await runFlowlens(['report', 'costs', join(dir, 'flows.log'), '--format', 'json', '--by', 'eni'])).stdout) as CostReport;
     expect(json.lines.find((l) => l.category === 'internet-egress')).toMatchObject({ group: 'eni-b', gib: 3 });
     const list = await runFlowlens(['report', '--list']);

@@ -4,6 +4,7 @@ import { registerAggregate } from './aggregate.js';
 import { registerAlerts } from './alerts.js';
 import { registerAthena } from './athena.js';
 import { registerClickHouse } from './clickhouse.js';
+import { registerCompletion } from './completion.js';
 import { registerEnis } from './enis.js';
 import { registerExport } from './export.js';
 import { registerFields } from './fields.js';
@@ -50,4 +51,5 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerAthena,
   registerClickHouse,
   registerGenerate,
+  registerCompletion,
 ];

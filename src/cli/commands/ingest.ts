@@ -10,10 +10,14 @@ import type { ReadingOptions } from '../options.js';
 import { createIssueReporter, createProgress, renderIngestSummary } from '../progress.js';
 import { addLogTypeOption, awsLogsServicesFor, checkLogSelection, createLogTypeAnnouncer, logSelectionPredicate, logTableTypeFrom, logTypeFrom } from '../log-types.js';
 import type { LogTypeOptions } from '../log-types.js';
+import { printTable } from './table-command.js';
 
 /** `flowlens ingest SOURCE...`: load flow logs into the database, once per file/object/event. */
 export function registerIngest(program: Command, context: CliContext): void {
-  addLogTypeOption(addReadingOptions(program.command('ingest').argument('<source...>', 'files, folders, - (stdin), s3://bucket/prefix, cwl://log-group')))
+  const command = addLogTypeOption(addReadingOptions(program.command('ingest').argument('<source...>', 'files, folders, - (stdin), s3://bucket/prefix, cwl://log-group')));
+  const db = command.options.find((o) => o.long === '--db');
+  if (db) db.description = 'database file to store the records in (default: $FLOWLENS_DB or ./flowlens.duckdb; created when missing)';
+  command
     .description('store flow logs in the DuckDB database; re-running adds no duplicates and resumes after an interruption')
     .option('--no-rollups', 'skip bringing the query rollups up to date (reports, Insights stats and the graph then read the raw records)')
     .action(async (sources: string[], options: ReadingOptions & LogTypeOptions & { rollups: boolean }) => {
@@ -94,6 +98,10 @@ export function registerIngest(program: Command, context: CliContext): void {
         issues.finish(summary.badLines);
         if (options.format === 'json' || options.format === 'ndjson') {
           await writeOut(context, `${JSON.stringify({ db: path, ...summary, ...(rollups ? { rollups } : {}) })}\n`);
+        } else if (options.format === 'csv') {
+          // One row, the same fields as the JSON summary (rollups flattened), for scripts that collect run statistics.
+          const row: Record<string, unknown> = { db: path, ...summary, rollup_units: rollups?.units ?? null, rollup_seconds: rollups?.seconds ?? null };
+          await printTable(context, { columns: Object.keys(row), rows: [row] }, 'csv');
         } else {
           writeErr(context, `${renderIngestSummary(summary)} → ${path}`);
           if (rollups && rollups.units > 0) writeErr(context, `query rollups updated for ${rollups.units} units in ${rollups.seconds.toFixed(2)} s`);

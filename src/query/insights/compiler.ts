@@ -1,3 +1,4 @@
+import { closestName } from '../../records/closest-name.js';
 import type { SqlDialect } from '../dialect.js';
 import type { Command, Expr, InsightsQuery, NamedExpr } from './ast.js';
 import { insightsError } from './errors.js';
@@ -418,29 +419,7 @@ function collectFieldNames(commands: readonly Command[]): Set<string> {
 
 /** The known name closest to a misspelt one (case-insensitive edit distance ≤ 2), if any. */
 function closest(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
+  return closestName(name, known, 2);
 }
 
 export type { ValueType };
