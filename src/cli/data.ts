@@ -16,6 +16,14 @@ export interface OpenedData {
   close(): void;
 }
 
+/** DuckDB memory settings from the environment: $FLOWLENS_MEMORY_LIMIT and $FLOWLENS_TEMP_DIR (see Store.open). */
+export function memoryOptionsFrom(context: CliContext): { memoryLimit?: string; tempDirectory?: string } {
+  const out: { memoryLimit?: string; tempDirectory?: string } = {};
+  if (context.env.FLOWLENS_MEMORY_LIMIT) out.memoryLimit = context.env.FLOWLENS_MEMORY_LIMIT;
+  if (context.env.FLOWLENS_TEMP_DIR) out.tempDirectory = context.env.FLOWLENS_TEMP_DIR;
+  return out;
+}
+
 /** Builds the options passed to sources from the command line. */
 export function sourceOptionsFrom(options: ReadingOptions, context: CliContext): SourceOptions {
   return {
@@ -54,13 +62,13 @@ export async function openData(context: CliContext, sources: readonly string[], 
         hint: 'name files, folders, -, s3:// or cwl:// sources, or run `flowlens ingest SOURCE` first (or pass --db PATH)',
       });
     }
-    const store = await Store.open(path, { readOnly: true });
+    const store = await Store.open(path, { readOnly: true, ...memoryOptionsFrom(context) });
     return { store, where, close: () => store.close() };
   }
   const { resolveSource } = await import('../sources/index.js');
   const sourceOptions = sourceOptionsFrom(options, context);
   const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptions)));
-  const store = await Store.memory();
+  const store = await Store.open(':memory:', memoryOptionsFrom(context));
   const progress = await createProgress(context, 'reading');
   sourceOptions.onStatus = (_source, message) => progress.note(message);
   const issues = createIssueReporter(context);

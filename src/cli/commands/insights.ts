@@ -8,7 +8,7 @@ import type { ReadingOptions, Selection } from '../options.js';
 import { UsageError } from '../../records/index.js';
 import { addRemoteEngineOptions, defaultTableFor, remoteSelectionSql, runOnRemoteEngine } from './engines.js';
 import type { RemoteEngineOptions } from './engines.js';
-import { printTable } from './table-command.js';
+import { printQuery } from './table-command.js';
 import { addLogTypeOption, checkLogSelection, logTableTypeFrom } from '../log-types.js';
 import type { LogTypeOptions } from '../log-types.js';
 
@@ -64,8 +64,7 @@ export function registerInsights(program: Command, context: CliContext): void {
       try {
         // On a store with up-to-date rollups, `stats` over rollup keys reads them (same rows, far fewer of them).
         const { dialectForStore } = await import('../../query/store-dialect.js');
-        const result = await data.store.query(compile(data.where, await dialectForStore(data.store)).sql);
-        await printTable(context, { columns: compiled.columns, rows: result.rows }, options.format);
+        await printQuery(context, data.store, compile(data.where, await dialectForStore(data.store)).sql, options.format, compiled.columns);
       } finally {
         data.close();
       }
@@ -117,8 +116,7 @@ async function runOnText(context: CliContext, query: string, sources: readonly s
   try {
     const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptionsFrom(options, context))));
     await loadTextEvents(store, resolved);
-    const result = await store.query(compiled.sql);
-    await printTable(context, { columns: compiled.columns, rows: result.rows }, options.format);
+    await printQuery(context, store, compiled.sql, options.format, compiled.columns);
   } finally {
     store.close();
   }

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { openData } from '../data.js';
-import { printTable } from './table-command.js';
+import { parsePositiveInt } from '../options.js';
+import { printQuery } from './table-command.js';
 
 /** `flowlens rejects`: the bad lines ingest kept aside, with file, line and reason. */
 export function registerRejects(program: Command, context: CliContext): void {
@@ -15,8 +16,7 @@ export function registerRejects(program: Command, context: CliContext): void {
     .action(async (options: { db?: string; limit: string; format: string }) => {
       const data = await openData(context, [], options, {});
       try {
-        const result = await data.store.query('SELECT source AS file, line, code, message, text FROM rejects ORDER BY unit_id, line LIMIT ?', [Number(options.limit)]);
-        await printTable(context, result, options.format);
+        await printQuery(context, data.store, `SELECT source AS file, line, code, message, text FROM rejects ORDER BY unit_id, line LIMIT ${parsePositiveInt(options.limit, '--limit', 100)}`, options.format);
       } finally {
         data.close();
       }

@@ -10,7 +10,7 @@ import { addEngineOptions } from './insights.js';
 import type { InsightsOptions } from './insights.js';
 import { addCostOptions, runCostsReport } from './costs.js';
 import type { CostsOptions } from './costs.js';
-import { printTable } from './table-command.js';
+import { printQuery, printTable } from './table-command.js';
 
 const COSTS_DESCRIPTION = 'data-transfer charges flow logs explain (NAT processing, cross-AZ, internet, inter-region) with USD estimates';
 
@@ -73,8 +73,7 @@ export function registerReport(program: Command, context: CliContext): void {
       try {
         // On a store with up-to-date rollups, reports whose grouping allows read them (same rows; docs/query-speed.md).
         const { dialectForStore } = await import('../../query/store-dialect.js');
-        const result = await data.store.query(build(data.where, await dialectForStore(data.store)));
-        await printTable(context, result, options.format);
+        await printQuery(context, data.store, build(data.where, await dialectForStore(data.store)), options.format);
       } finally {
         data.close();
       }

@@ -1,0 +1,139 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Store, storeMemorySettings } from '../../src/store/index.js';
+import { parseNdjson, runFlowlens } from '../helpers/cli.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const RECORDS = 60_000;
+let dir: string;
+let db: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'flowlens-stream-'));
+  db = join(dir, 'flows.duckdb');
+  const logs = join(dir, 'flows.log');
+  const generated = await runFlowlens(['generate', '--records', String(RECORDS), '--no-gzip']);
+  writeFileSync(logs, generated.stdout);
+  const ingest = await runFlowlens(['ingest', logs, '--db', db]);
+  expect(ingest.code).toBe(0);
+}, 120_000);
+
+interface ChildRun {
+  code: number | null;
+  stderr: string;
+  bytes: number;
+}
+
+/** Runs the CLI (bin/flowlens.ts) in a child process whose stdout is a pipe closed after the first bytes arrive, as `| head -1` does. */
+function runClosingEarly(args: string[]): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin/flowlens.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOWLENS_DB: db } });
+    let stderr = '';
+    let bytes = 0;
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stdout.once('data', (chunk: Buffer) => {
+      bytes = chunk.length;
+      child.stdout.destroy();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr, bytes }));
+  });
+}
+
+/** Runs the CLI in a child process with stdout going to `target`: a file, or a pipe read to the end. */
+function runToEnd(args: string[], target: 'file' | 'pipe'): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const file = join(dir, `out-${Math.random().toString(36).slice(2)}.txt`);
+    const fd = target === 'file' ? openSync(file, 'w') : undefined;
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin/flowlens.ts'), ...args], { cwd: ROOT, stdio: ['ignore', fd ?? 'pipe', 'pipe'], env: { ...process.env, FLOWLENS_DB: db } });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (fd !== undefined) closeSync(fd);
+      resolve({ code, stderr, stdout: fd !== undefined ? readFileSync(file, 'utf8') : Buffer.concat(out).toString('utf8') });
+    });
+  });
+}
+
+describe('output to a closed pipe', () => {
+  it.each([
+    ['print (table)', ['print']],
+    ['print --format ndjson (DuckDB writes the pipe)', ['print', '--format', 'ndjson']],
+    ['print --format text', ['print', '--format', 'text']],
+    ['query --format csv', ['query', 'SELECT * FROM flows', '--format', 'csv']],
+    ['query --format json', ['query', 'SELECT * FROM flows, range(3)', '--format', 'json']],
+    ['aggregate', ['aggregate', '--format', 'ndjson']],
+    ['findip', ['findip', '0.0.0.0/0', '--format', 'ndjson']],
+  ])('%s stops quietly with exit 0 when stdout closes', async (_name, args) => {
+    const run = await runClosingEarly(args);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.bytes).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('streamed output is whole', () => {
+  it('prints every record the same through a pipe, into a file and to an in-process stream', async () => {
+    const args = ['print', '--format', 'ndjson'];
+    const inProcess = await runFlowlens([...args, '--db', db]);
+    expect(parseNdjson(inProcess.stdout)).toHaveLength(RECORDS);
+    const pipe = await runToEnd(args, 'pipe');
+    const file = await runToEnd(args, 'file');
+    expect(pipe.code).toBe(0);
+    expect(file.code).toBe(0);
+    expect(pipe.stdout).toBe(inProcess.stdout);
+    expect(file.stdout).toBe(inProcess.stdout);
+  }, 120_000);
+
+  it('writes json as one array, with 128-bit addresses as exact strings', async () => {
+    const run = await runFlowlens(['query', "SELECT srcaddr, src_ip, 340282366920938463463374607431768211455::UHUGEINT AS top FROM flows LIMIT 3", '--format', 'json', '--db', db]);
+    expect(run.code).toBe(0);
+    const rows = JSON.parse(run.stdout) as { srcaddr: string; src_ip: string; top: string }[];
+    expect(rows).toHaveLength(3);
+    expect(rows[0]!.top).toBe('340282366920938463463374607431768211455');
+    expect(typeof rows[0]!.src_ip).toBe('string');
+  });
+});
+
+describe('bounded memory', () => {
+  it('gives every store a memory_limit and a temp_directory, from the environment when set', async () => {
+    const store = await Store.open(db, { readOnly: true, memoryLimit: '100MB', tempDirectory: join(dir, 'spill') });
+    try {
+      expect(await store.scalar("SELECT current_setting('memory_limit')")).toBe('95.3 MiB');
+      expect(await store.scalar("SELECT current_setting('temp_directory')")).toBe(join(dir, 'spill'));
+    } finally {
+      store.close();
+    }
+    const memory = await Store.memory();
+    try {
+      expect(await memory.scalar("SELECT current_setting('memory_limit')")).toBe('244.1 MiB');
+      expect(String(await memory.scalar("SELECT current_setting('temp_directory')"))).toMatch(/flowlens-duckdb-\d+$/);
+    } finally {
+      memory.close();
+    }
+    expect(storeMemorySettings('/data/x.duckdb', {}, { FLOWLENS_MEMORY_LIMIT: '1GB' })).toEqual({ memory_limit: '1GB', temp_directory: '/data/x.duckdb.tmp' });
+    expect(storeMemorySettings('/data/x.duckdb', { readOnly: true }, { FLOWLENS_TEMP_DIR: '/scratch' })).toEqual({ memory_limit: '256MB', temp_directory: '/scratch' });
+  });
+
+  it('applies FLOWLENS_MEMORY_LIMIT to the database commands read, and to SOURCEs loaded in memory', async () => {
+    const sql = "SELECT current_setting('memory_limit') AS m";
+    const fromDb = await runFlowlens(['query', sql, '--db', db, '--format', 'csv'], { env: { FLOWLENS_MEMORY_LIMIT: '300MB' } });
+    expect(fromDb.stdout).toBe('m\n286.1 MiB\n');
+    const logs = join(dir, 'flows.log');
+    const fromSource = await runFlowlens(['query', sql, logs, '--format', 'csv'], { env: { FLOWLENS_MEMORY_LIMIT: '200MB' } });
+    expect(fromSource.stdout).toBe('m\n190.7 MiB\n');
+  }, 60_000);
+
+  it('names the setting when the memory limit is not one DuckDB takes', async () => {
+    const run = await runFlowlens(['query', 'SELECT 1', '--db', db], { env: { FLOWLENS_MEMORY_LIMIT: 'lots' } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('FLOWLENS_MEMORY_LIMIT');
+  });
+});
+
