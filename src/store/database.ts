@@ -48,7 +48,7 @@ export interface OpenStoreOptions {
 }
 
 /** The memory_limit every store gets unless told otherwise: big sorts and aggregations spill instead of growing. */
-export const DEFAULT_MEMORY_LIMIT = '256MB';
+export const DEFAULT_MEMORY_LIMIT = '256MiB';
 
 /**
  * The DuckDB settings bounding a store's memory: memory_limit, and temp_directory for what spills (next to a

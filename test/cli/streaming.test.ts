@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Store, storeMemorySettings } from '../../src/store/index.js';
 import { parseNdjson, runFlowlens } from '../helpers/cli.js';
+import { V2_HEADER } from '../helpers/temp-store.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const RECORDS = 60_000;
@@ -112,13 +113,13 @@ describe('bounded memory', () => {
     }
     const memory = await Store.memory();
     try {
-      expect(await memory.scalar("SELECT current_setting('memory_limit')")).toBe('244.1 MiB');
+      expect(await memory.scalar("SELECT current_setting('memory_limit')")).toBe('256.0 MiB');
       expect(String(await memory.scalar("SELECT current_setting('temp_directory')"))).toMatch(/flowlens-duckdb-\d+$/);
     } finally {
       memory.close();
     }
     expect(storeMemorySettings('/data/x.duckdb', {}, { FLOWLENS_MEMORY_LIMIT: '1GB' })).toEqual({ memory_limit: '1GB', temp_directory: '/data/x.duckdb.tmp' });
-    expect(storeMemorySettings('/data/x.duckdb', { readOnly: true }, { FLOWLENS_TEMP_DIR: '/scratch' })).toEqual({ memory_limit: '256MB', temp_directory: '/scratch' });
+    expect(storeMemorySettings('/data/x.duckdb', { readOnly: true }, { FLOWLENS_TEMP_DIR: '/scratch' })).toEqual({ memory_limit: '256MiB', temp_directory: '/scratch' });
   });
 
   it('applies FLOWLENS_MEMORY_LIMIT to the database commands read, and to SOURCEs loaded in memory', async () => {
@@ -137,3 +138,20 @@ describe('bounded memory', () => {
   });
 });
 
+
+describe('over-long lines', () => {
+  it('keeps an excerpt of a 3 MB bad line in rejects, with the whole length', async () => {
+    const path = join(dir, 'long.log');
+    const good = '2 123456789012 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1714521600 1714521660 ACCEPT OK';
+    writeFileSync(path, `${V2_HEADER}\n${good}\n2 ${'x'.repeat(3_000_000)}\n${good}\n`);
+    const longDb = join(dir, 'long.duckdb');
+    const ingest = await runFlowlens(['ingest', path, '--db', longDb]);
+    expect(ingest.code).toBe(0);
+    expect(ingest.stderr.length).toBeLessThan(2000);
+    const run = await runFlowlens(['rejects', '--db', longDb, '--format', 'ndjson']);
+    const [reject] = parseNdjson(run.stdout) as { line: number; text: string; text_length: number }[];
+    expect(reject).toMatchObject({ line: 3, text_length: 3_000_002 });
+    expect(reject!.text).toHaveLength(1000);
+    expect(reject!.text.endsWith('…')).toBe(true);
+  }, 60_000);
+});

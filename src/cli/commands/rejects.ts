@@ -16,7 +16,11 @@ export function registerRejects(program: Command, context: CliContext): void {
     .action(async (options: { db?: string; limit: string; format: string }) => {
       const data = await openData(context, [], options, {});
       try {
-        await printQuery(context, data.store, `SELECT source AS file, line, code, message, text FROM rejects ORDER BY unit_id, line LIMIT ${parsePositiveInt(options.limit, '--limit', 100)}`, options.format);
+        const limit = parsePositiveInt(options.limit, '--limit', 100);
+        // text is an excerpt of a long line; text_length its whole length (computed for stores made before the column).
+        const kept = Number(await data.store.scalar("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'rejects' AND column_name = 'text_length'")) > 0;
+        const length = kept ? 'coalesce(text_length, length(text))' : 'length(text)';
+        await printQuery(context, data.store, `SELECT source AS file, line, code, message, text, ${length} AS text_length FROM rejects ORDER BY unit_id, line LIMIT ${limit}`, options.format);
       } finally {
         data.close();
       }
