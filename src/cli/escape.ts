@@ -12,3 +12,8 @@ const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 export function escapeControl(text: string): string {
   return CONTROL.test(text) ? text.replace(CONTROLS, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`) : text;
 }
+
+/** escapeControl for text of several lines rendered elsewhere (reports): line breaks stay, every other control character is escaped. */
+export function escapeControlLines(text: string): string {
+  return CONTROL.test(text) ? text.split('\n').map(escapeControl).join('\n') : text;
+}

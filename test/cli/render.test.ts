@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
-import { escapeControl } from '../../src/cli/escape.js';
+import { escapeControl, escapeControlLines } from '../../src/cli/escape.js';
 import { formatBytes, formatHuman, humanKindOf } from '../../src/cli/human.js';
 import { RowWriter, TABLE_SAMPLE_ROWS } from '../../src/cli/record-printer.js';
 import { layoutTable, renderJsonObject, renderTable, renderTableHeader, renderTableRows } from '../../src/cli/render.js';
@@ -135,5 +135,12 @@ describe('RowWriter', () => {
     await writer.rows([['eni-0123456789abcdef0', '123456789012', 'ACCEPT']]);
     await writer.finish();
     expect(out.text().split('\n').every((line) => line.length <= 30)).toBe(true);
+  });
+});
+
+describe('escapeControlLines', () => {
+  it('keeps line breaks and escapes every other control character', () => {
+    expect(escapeControlLines('alarm  eni-\x1b[31m\nnext\x07 line\n')).toBe('alarm  eni-\\x1b[31m\nnext\\x07 line\n');
+    expect(escapeControlLines('plain\ntext\n')).toBe('plain\ntext\n');
   });
 });
