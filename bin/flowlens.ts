@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { runCli } from '../src/cli/run-cli.js';
 
+// A closed stdout (`| head`) is an 'error' event: the CLI sees the stream closed and stops quietly.
+process.stdout.on('error', () => undefined);
 // The only place that exits the process: the CLI itself returns an exit code.
 const code = await runCli({
   argv: process.argv.slice(2),
@@ -10,5 +12,4 @@ const code = await runCli({
   env: process.env,
   interactive: Boolean(process.stderr.isTTY),
 });
-process.stdout.on('error', () => undefined);
 process.exitCode = code;

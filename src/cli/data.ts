@@ -16,6 +16,14 @@ export interface OpenedData {
   close(): void;
 }
 
+/** DuckDB memory settings from the environment: $FLOWLENS_MEMORY_LIMIT and $FLOWLENS_TEMP_DIR (see Store.open). */
+export function memoryOptionsFrom(context: CliContext): { memoryLimit?: string; tempDirectory?: string } {
+  const out: { memoryLimit?: string; tempDirectory?: string } = {};
+  if (context.env.FLOWLENS_MEMORY_LIMIT) out.memoryLimit = context.env.FLOWLENS_MEMORY_LIMIT;
+  if (context.env.FLOWLENS_TEMP_DIR) out.tempDirectory = context.env.FLOWLENS_TEMP_DIR;
+  return out;
+}
+
 /** Builds the options passed to sources from the command line. */
 export function sourceOptionsFrom(options: ReadingOptions, context: CliContext): SourceOptions {
   return {
@@ -65,13 +73,32 @@ export async function openData(context: CliContext, sources: readonly string[], 
         hint: 'name files, folders, -, s3:// or cwl:// sources, or run `flowlens ingest SOURCE` first (or pass --db PATH)',
       });
     }
-    const store = await Store.open(path, { readOnly: true });
+    const store = await Store.open(path, { readOnly: true, ...memoryOptionsFrom(context) });
     return { store, where, close: () => store.close() };
   }
   const { resolveSource } = await import('../sources/index.js');
   const sourceOptions = sourceOptionsFrom(options, context);
   const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptions)));
-  const store = await Store.memory();
+  // A scratch database file rather than ':memory:': DuckDB can evict the loaded table's blocks to it, so reading
+  // SOURCEs of any size stays within memory_limit.
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const folder = mkdtempSync(join(context.env.FLOWLENS_TEMP_DIR || tmpdir(), 'flowlens-sources-'));
+  let store: Store;
+  try {
+    store = await Store.open(join(folder, 'sources.duckdb'), memoryOptionsFrom(context));
+  } catch (error) {
+    rmSync(folder, { recursive: true, force: true });
+    throw error;
+  }
+  const close = (): void => {
+    try {
+      store.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  };
   const progress = await createProgress(context, 'reading');
   sourceOptions.onStatus = (_source, message) => progress.note(message);
   const issues = createIssueReporter(context);
@@ -95,8 +122,8 @@ export async function openData(context: CliContext, sources: readonly string[], 
     if (summary.badLines > 0) writeErr(context, `warning: ${summary.badLines} bad lines skipped (use \`flowlens ingest\` to keep them in the rejects table)`);
   } catch (error) {
     progress.stop();
-    store.close();
+    close();
     throw error;
   }
-  return { store, where, close: () => store.close() };
+  return { store, where, close };
 }

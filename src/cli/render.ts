@@ -1,3 +1,7 @@
+import { escapeControl } from './escape.js';
+import { formatHuman, humanKindOf } from './human.js';
+import type { HumanKind } from './human.js';
+
 /** Output formats every tabular command supports. */
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'text';
 
@@ -8,109 +12,195 @@ export interface Table {
   rows: readonly object[];
 }
 
+/** How a table is laid out for people: the terminal width it must fit (undefined: no limit). */
+export interface TableOptions {
+  width?: number | undefined;
+}
+
 /** Renders a table in the chosen format (table for people; json, ndjson, csv and text for pipes). */
-export function renderTable(table: Table, format: OutputFormat): string {
+export function renderTable(table: Table, format: OutputFormat, options: TableOptions = {}): string {
+  const rows = table.rows.map((row) => table.columns.map((c) => cell(row, c)));
   switch (format) {
     case 'json':
-      return `${stringifyJson(table.rows.map((row) => pick(row, table.columns)), 2)}\n`;
+      return rows.length === 0 ? '[]\n' : `[\n${rows.map((row) => `  ${renderJsonObject(table.columns, row)}`).join(',\n')}\n]\n`;
     case 'ndjson':
-      return renderNdjsonRows(table.rows, table.columns);
+      return rows.map((row) => `${renderJsonObject(table.columns, row)}\n`).join('');
     case 'csv':
-      return renderCsv(table, true);
+      return renderCsvLine(table.columns) + rows.map(renderCsvLine).join('');
     case 'text':
-      return renderTextRows(table.rows, table.columns);
-    default:
-      return renderAligned(table, computeWidths(table));
+      return rows.map(renderTextLine).join('');
+    default: {
+      const layout = layoutTable(table.columns, rows, options.width);
+      return renderTableHeader(layout) + renderTableRows(layout, rows) + renderTableFooter(layout);
+    }
   }
 }
 
-/** One JSON object per line, keys in column order, bigints as exact numbers. */
-export function renderNdjsonRows(rows: readonly object[], columns: readonly string[]): string {
-  let out = '';
-  for (const row of rows) out += `${stringifyJson(pick(row, columns))}\n`;
-  return out;
-}
-
-/** Space-separated values with `-` for null: the flow-log line layout, so grep and awk keep working. */
-export function renderTextRows(rows: readonly object[], columns: readonly string[]): string {
-  let out = '';
-  for (const row of rows) out += `${columns.map((c) => formatCell(cell(row, c), '-')).join(' ')}\n`;
-  return out;
-}
-
-/** CSV (RFC 4180 quoting), optionally with the header row. */
-export function renderCsv(table: Table, header: boolean): string {
-  const lines = header ? [table.columns.map(csvCell).join(',')] : [];
-  for (const row of table.rows) lines.push(table.columns.map((c) => csvCell(formatCell(cell(row, c), ''))).join(','));
-  return lines.length ? `${lines.join('\n')}\n` : '';
-}
-
-/** Column widths for an aligned table: the widest of the header and the cells. */
-export function computeWidths(table: Table): number[] {
-  return table.columns.map((column) =>
-    table.rows.reduce((width: number, row) => Math.max(width, formatCell(cell(row, column), '-').length), column.length),
-  );
-}
-
-/** An aligned text table (numbers right-aligned), with a header unless `header` is false. */
-export function renderAligned(table: Table, widths: readonly number[], header = true): string {
-  const lines: string[] = [];
-  if (header) {
-    lines.push(table.columns.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
-    lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
+/** One JSON object in column order, exactly: integers keep every digit, `quoted` columns (128-bit) become strings. */
+export function renderJsonObject(columns: readonly string[], values: readonly unknown[], quoted?: readonly boolean[]): string {
+  let out = '{';
+  for (let i = 0; i < columns.length; i++) {
+    out += `${i === 0 ? '' : ','}${JSON.stringify(columns[i])}:${jsonValue(values[i], quoted?.[i] === true)}`;
   }
-  for (const row of table.rows) {
-    lines.push(
-      table.columns
-        .map((c, i) => {
-          const value = cell(row, c);
-          const text = formatCell(value, '-');
-          const width = widths[i] ?? 0;
-          return typeof value === 'number' || typeof value === 'bigint' ? text.padStart(width) : text.padEnd(width);
-        })
-        .join('  ')
-        .trimEnd(),
-    );
-  }
-  return lines.length ? `${lines.join('\n')}\n` : '';
+  return `${out}}`;
+}
+
+/**
+ * True for the DuckDB type written as JSON strings: UHUGEINT, the 128-bit addresses (src_ip, dst_ip) that JSON
+ * readers would round as doubles. Other integers (sums are HUGEINT) stay numbers, written with every digit.
+ */
+export function isQuotedJsonType(type: string): boolean {
+  return type === 'UHUGEINT';
+}
+
+/** A CSV line (RFC 4180 quoting) with its newline; null as an empty field. */
+export function renderCsvLine(values: readonly unknown[]): string {
+  return `${values.map((value) => csvCell(formatCell(value, ''))).join(',')}\n`;
+}
+
+/** A text line: space-separated values, `-` for null, control characters escaped (the flow-log line layout). */
+export function renderTextLine(values: readonly unknown[]): string {
+  return `${values.map((value) => escapeControl(formatCell(value, '-'))).join(' ')}\n`;
 }
 
 /** The text of one cell: null/undefined as `missing`, objects as JSON. */
 export function formatCell(value: unknown, missing: string): string {
   if (value === null || value === undefined) return missing;
-  if (typeof value === 'object') return stringifyJson(value);
+  if (typeof value === 'object') return JSON.stringify(value, jsonReplacer);
   return String(value);
 }
 
-/** JSON.stringify replacer writing bigints as numbers (rounded beyond 2^53: use stringifyJson for exact digits). */
+/** JSON.stringify replacer writing bigints as numbers when exact, else as strings of their digits. */
 export function jsonReplacer(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? Number(value) : value;
+  if (typeof value !== 'bigint') return value;
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : String(value);
 }
 
-// A marker no JSON string can contain unescaped: bigints are written as markers, then the markers as bare digits.
-const BIGINT_MARK = `\u0000bigint${process.pid}:`;
-const BIGINT_MARKS = new RegExp(`"\\\\u0000bigint${process.pid}:(-?\\d+)"`, 'g');
-
-/** JSON text with bigints as exact numbers (64-bit counters beyond 2^53 keep every digit). */
-export function stringifyJson(value: unknown, indent?: number): string {
-  let marked = false;
-  const text = JSON.stringify(
-    value,
-    (_key, v: unknown) => {
-      if (typeof v !== 'bigint') return v;
-      if (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)) return Number(v);
-      marked = true;
-      return `${BIGINT_MARK}${v}`;
-    },
-    indent,
-  );
-  return marked ? text.replace(BIGINT_MARKS, '$1') : text;
+/** Where a table's columns go: which are shown (in order, `-1` for the `…` of hidden ones), their widths and kinds. */
+export interface TableLayout {
+  readonly names: readonly string[];
+  readonly shown: readonly number[];
+  readonly widths: readonly number[];
+  readonly kinds: readonly HumanKind[];
+  /** How many columns were left out to fit the width. */
+  readonly hidden: number;
+  readonly width: number | undefined;
 }
 
-function pick(row: object, columns: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const column of columns) out[column] = cell(row, column) ?? null;
+/** The narrowest a cell is cut to (with `…`) before columns are dropped. */
+const MIN_CELL = 8;
+const GAP = 2;
+const ELLIPSIS = '…';
+
+/**
+ * Lays a table out from a sample of its rows: each column as wide as its widest cell, then, when the total passes
+ * `width`, wide columns cut down evenly (cells end in `…`) and, if even that does not fit, columns dropped from the
+ * middle (first and last kept, a `…` column where they were) as DuckDB's box renderer does.
+ */
+export function layoutTable(names: readonly string[], sample: readonly (readonly unknown[])[], width?: number): TableLayout {
+  const kinds = names.map(humanKindOf);
+  const natural = names.map((name, i) => sample.reduce((w: number, row) => Math.max(w, tableCellText(kinds[i], row[i]).length), escapeControl(name).length));
+  const all = names.map((_, i) => i);
+  if (width === undefined || fits(natural, all, width)) return { names, shown: all, widths: natural, kinds, hidden: 0, width };
+  let shown = all;
+  if (!fits(natural.map((w) => Math.min(w, MIN_CELL)), all, width)) shown = keepEnds(natural, width);
+  const cap = largestCap(shown.map((i) => (i < 0 ? 1 : (natural[i] ?? 0))), width);
+  const widths = names.map((_, i) => Math.min(natural[i] ?? 0, cap));
+  return { names, shown, widths, kinds, hidden: names.length - shown.filter((i) => i >= 0).length, width };
+}
+
+/** The header and rule lines of a laid-out table. */
+export function renderTableHeader(layout: TableLayout): string {
+  const header = layout.shown.map((i) => (i < 0 ? ELLIPSIS : fit(escapeControl(layout.names[i] ?? ''), layout.widths[i] ?? 0).padEnd(layout.widths[i] ?? 0)));
+  const rule = layout.shown.map((i) => (i < 0 ? ELLIPSIS : '-'.repeat(layout.widths[i] ?? 0)));
+  return `${header.join('  ').trimEnd()}\n${rule.join('  ')}\n`;
+}
+
+/** Rows of a laid-out table: numbers right-aligned, human units, control characters escaped, long cells cut with `…`. */
+export function renderTableRows(layout: TableLayout, rows: readonly (readonly unknown[])[]): string {
+  let out = '';
+  for (const row of rows) {
+    let line = '';
+    for (let k = 0; k < layout.shown.length; k++) {
+      const i = layout.shown[k] ?? 0;
+      if (k > 0) line += '  ';
+      if (i < 0) {
+        line += ELLIPSIS;
+        continue;
+      }
+      const value = row[i];
+      const width = layout.widths[i] ?? 0;
+      // Cut to the width only when fitting a terminal; else a cell wider than the sample's overflows.
+      const text = layout.width === undefined ? tableCellText(layout.kinds[i], value) : fit(tableCellText(layout.kinds[i], value), width);
+      line += typeof value === 'number' || typeof value === 'bigint' ? text.padStart(width) : text.padEnd(width);
+    }
+    out += `${line.trimEnd()}\n`;
+  }
   return out;
+}
+
+/** The note under a table whose columns did not all fit; empty when none were hidden. */
+export function renderTableFooter(layout: TableLayout): string {
+  if (layout.hidden === 0) return '';
+  return `(${layout.hidden} of ${layout.names.length} columns hidden to fit ${layout.width} characters)\n`;
+}
+
+/** A cell as a table shows it: human units for its kind, `-` for null, control characters escaped. */
+export function tableCellText(kind: HumanKind, value: unknown): string {
+  return escapeControl(formatHuman(kind, value) ?? formatCell(value, '-'));
+}
+
+function jsonValue(value: unknown, quoted: boolean): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'bigint':
+      return quoted ? `"${value}"` : String(value);
+    case 'number':
+      return quoted && Number.isFinite(value) ? `"${value}"` : JSON.stringify(value);
+    case 'string': {
+      // Upper-case hex in \u escapes (\u001B), as DuckDB's to_json writes them, so both renderings agree byte for byte.
+      const text = JSON.stringify(value);
+      return text.includes('\\u00') ? text.replace(/\\\\|\\u00[0-9a-f]{2}/g, (escape) => `${escape.slice(0, 2)}${escape.slice(2).toUpperCase()}`) : text;
+    }
+    default:
+      return JSON.stringify(value, jsonReplacer) ?? 'null';
+  }
+}
+
+function fits(widths: readonly number[], shown: readonly number[], width: number): boolean {
+  return shown.reduce((sum, i) => sum + (i < 0 ? 1 : (widths[i] ?? 0)), 0) + GAP * (shown.length - 1) <= width;
+}
+
+/** The first and last columns, alternately, as many as fit at MIN_CELL each with a `…` column between. */
+function keepEnds(natural: readonly number[], width: number): number[] {
+  const left: number[] = [];
+  const right: number[] = [];
+  let used = 1;
+  let lo = 0;
+  let hi = natural.length - 1;
+  for (let turn = 0; lo <= hi; turn++) {
+    const i = turn % 2 === 0 ? lo : hi;
+    const need = Math.min(natural[i] ?? 0, MIN_CELL) + GAP;
+    if (used + need > width) break;
+    used += need;
+    if (turn % 2 === 0) left.push(lo++);
+    else right.unshift(hi--);
+  }
+  if (left.length === 0) left.push(lo++);
+  if (lo > hi) return [...left, ...right];
+  return [...left, -1, ...right];
+}
+
+/** The widest cap on column widths that fits `width` (at least MIN_CELL). */
+function largestCap(widths: readonly number[], width: number): number {
+  const room = width - GAP * (widths.length - 1);
+  let cap = Math.max(...widths, MIN_CELL);
+  while (cap > MIN_CELL && widths.reduce((sum, w) => sum + Math.min(w, cap), 0) > room) cap--;
+  return cap;
+}
+
+function fit(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}${ELLIPSIS}` : text;
 }
 
 function cell(row: object, column: string): unknown {

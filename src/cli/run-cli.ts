@@ -5,6 +5,7 @@ import { COMMANDS } from './commands/index.js';
 import type { CliContext } from './context.js';
 import { addHelpExamples } from './help-examples.js';
 import { packageVersion } from './package-version.js';
+import { OutputClosedError } from './context.js';
 
 /** What runCli needs from the process: arguments (without node and script), streams and environment. */
 export interface RunCliOptions {
@@ -54,6 +55,8 @@ export async function runCli(options: RunCliOptions): Promise<number> {
 const USER_INPUT_CODES = new Set(['read-only', 'syntax', 'unknown-field', 'bad-regex', 'bad-cidr', 'unsupported', 'unsupported-pattern', 'unknown-report', 'bad-format', 'duplicate-field', 'empty-format', 'rules-invalid', 'rules-not-found']);
 
 function handleError(error: unknown, context: CliContext): number {
+  // The reader of stdout went away (`| head`): not a failure, nothing to say.
+  if (error instanceof OutputClosedError) return context.exitCode;
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
     if (error.code === 'commander.executeSubCommandAsync') return 0;

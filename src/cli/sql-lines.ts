@@ -1,17 +1,17 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '../store/database.js';
 import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
 import type { CliContext } from './context.js';
-import { writeOut } from './context.js';
-import { renderAligned, renderCsv } from './render.js';
+import { OutputClosedError, writeOut } from './context.js';
+import { renderCsvLine } from './render.js';
 import type { OutputFormat } from './render.js';
 
-/** A result column rendered by SQL: its name and whether DuckDB holds it as an integer or as text. */
+/** A result column rendered by SQL: its name and whether DuckDB holds it as an integer (UHUGEINT addresses: `huge`) or as text. */
 export interface LineColumn {
   name: string;
-  kind: 'integer' | 'text';
+  kind: 'integer' | 'huge' | 'text';
 }
 
 /** What one pass over the rows tells before printing: the columns with values, table widths, and whether SQL can render them. */
@@ -27,7 +27,8 @@ export interface LineProfile {
 /** The LineColumn kinds of DuckDB types; undefined for a type SQL rendering does not handle (lists, timestamps, …). */
 export function lineColumnKind(type: string): LineColumn['kind'] | undefined {
   if (type === 'VARCHAR') return 'text';
-  return ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT'].includes(type) ? 'integer' : undefined;
+  if (type === 'UHUGEINT') return 'huge';
+  return ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT'].includes(type) ? 'integer' : undefined;
 }
 
 /** SQL of one pass over `from` that profiles the columns for printing in `format` (see LineProfile). */
@@ -35,25 +36,24 @@ export function lineProfileSql(from: string, columns: readonly LineColumn[], for
   const probes = columns.flatMap((column, i) => {
     const c = quoteIdentifier(column.name);
     const out = [`count(${c}) > 0 AS p${i}`];
-    if (format === 'table') out.push(`max(length(${cellText(column)})) AS w${i}`);
-    // JS pads by UTF-16 units and SQL by characters: they agree on ASCII.
-    if (column.kind === 'text' && format === 'table') out.push(`coalesce(bool_and(strlen(${c}) = length(${c})), TRUE) AS r${i}`);
+    if (format === 'table') out.push(`max(length(${column.kind === 'integer' ? `CAST(${c} AS VARCHAR)` : c})) AS w${i}`);
     return out;
   });
   return `SELECT ${probes.join(', ')} FROM ${from} AS f`;
 }
 
-/** Reads a LineProfile (lineProfileSql) for the rows of `from`. */
+/**
+ * Reads a LineProfile (lineProfileSql) for the rows of `from`. A table is never renderable by SQL: tables for
+ * people show human units, fit the terminal and escape control characters, which the RowWriter does.
+ */
 export async function readLineProfile(store: Store, from: string, columns: readonly LineColumn[], format: OutputFormat): Promise<LineProfile> {
   const row = (await store.query(lineProfileSql(from, columns, format))).rows[0] ?? {};
   const widths = new Map<string, number>();
-  let renderable = true;
   const present = columns.filter((column, i) => {
     widths.set(column.name, Math.max(column.name.length, Number(row[`w${i}`] ?? 0)));
-    if (row[`r${i}`] === false) renderable = false;
     return row[`p${i}`] === true;
   });
-  return { present: present.map((c) => c.name), widths, renderable };
+  return { present: present.map((c) => c.name), widths, renderable: format !== 'table' };
 }
 
 const PRESENT_SAMPLE_ROWS = 2048;
@@ -78,85 +78,92 @@ export async function readPresentColumns(store: Store, from: string, columns: re
 
 /**
  * SQL expression of one output line (without its newline) in `format`, the same text the JS renderers write for the
- * row (renderNdjsonRows, renderCsv, renderTextRows, renderAligned with `widths`; json as ndjson lines). So a large
- * result is formatted by DuckDB's threads and crosses into JS as one string a row instead of one value a cell.
+ * row (renderJsonObject, renderCsvLine, renderTextLine; json as ndjson lines). So a large result is formatted by
+ * DuckDB's threads and crosses into JS as one string a row instead of one value a cell. Tables are not rendered by
+ * SQL (see readLineProfile).
  */
-export function lineSql(columns: readonly LineColumn[], format: OutputFormat, widths?: ReadonlyMap<string, number>): string {
+export function lineSql(columns: readonly LineColumn[], format: Exclude<OutputFormat, 'table'>): string {
   switch (format) {
     case 'ndjson':
     case 'json':
-      // DuckDB's JSON matches JSON.stringify but for a few lines fixJsonLine repairs.
-      return `to_json({${columns.map((c) => `${sqlLiteral(c.name)}: ${quoteIdentifier(c.name)}`).join(', ')}})`;
+      // DuckDB's JSON matches renderJsonObject but for the \u escapes fixJsonLine repairs.
+      // 128-bit integers as strings, as renderJsonObject writes them: JSON readers hold numbers as doubles.
+      return `to_json({${columns.map((c) => `${sqlLiteral(c.name)}: ${c.kind === 'huge' ? `CAST(${quoteIdentifier(c.name)} AS VARCHAR)` : quoteIdentifier(c.name)}`).join(', ')}})`;
     case 'csv':
       return concat(columns.map((c) => csvCellSql(c)), "','");
-    case 'text':
+    default:
       return concat(columns.map((c) => cellText(c)), "' '");
-    default: {
-      const cells = columns.map((column) => {
-        const width = widths?.get(column.name) ?? column.name.length;
-        const c = quoteIdentifier(column.name);
-        // Numbers right-aligned, text and the `-` of a missing value left-aligned, as renderAligned does.
-        return column.kind === 'integer'
-          ? `CASE WHEN ${c} IS NULL THEN rpad('-', ${width}, ' ') ELSE lpad(CAST(${c} AS VARCHAR), ${width}, ' ') END`
-          : `rpad(coalesce(${c}, '-'), ${width}, ' ')`;
-      });
-      // trimEnd of renderAligned: ASCII whitespace (readLineProfile sends non-ASCII tables to JS).
-      return `rtrim(${concat(cells, "'  '")}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))`;
-    }
   }
 }
 
 /**
- * A JSON line of DuckDB's as the JS renderers write the row (stringifyJson: integers exact, whatever their size).
- * They differ only for a \u escape DuckDB writes in upper case (\u000B): lower-cased here, unless the backslash is
- * itself escaped.
+ * Prints rows as lines that DuckDB renders (lineSql), with each format's header and footer; not tables (see
+ * readLineProfile). Where stdout is a pipe or a device, DuckDB writes the lines to it itself (COPY, on its own
+ * threads, as they are produced); into a file, DuckDB writes a temporary file that is copied to stdout in large
+ * blocks; any other stream (and json, whose lines need separators) gets the lines chunk by chunk. No JS value is
+ * made per cell. A closed stdout ends the work with OutputClosedError.
  */
-export function fixJsonLine(line: string): string {
-  return line.includes('\\u00') ? line.replace(/(?<!\\)((?:\\\\)*)\\u00([0-9A-F]{2})/g, (_match, lead: string, hex: string) => `${lead}\\u00${hex.toLowerCase()}`) : line;
-}
-
-/**
- * Prints rows as lines that DuckDB renders (lineSql), with each format's header and footer. Every format but json
- * has DuckDB write the lines to a temporary file (COPY, on its own threads) that is then copied to stdout in large
- * blocks: no JS string is made per row (3 µs a row through the client API: 2.4 s for 800,000 rows). json, whose
- * lines need separators, streams the rows as strings.
- */
-export async function printSqlLines(context: CliContext, store: Store, query: string, columns: readonly LineColumn[], format: OutputFormat, widths?: ReadonlyMap<string, number>): Promise<void> {
-  const names = columns.map((c) => c.name);
-  const header = format === 'table' ? renderAligned({ columns: names, rows: [] }, names.map((n) => widths?.get(n) ?? n.length)) : format === 'csv' ? renderCsv({ columns: names, rows: [] }, true) : '';
-  let lines = `SELECT ${lineSql(columns, format, widths)} AS line FROM (${query}) AS q`;
+export async function printSqlLines(context: CliContext, store: Store, query: string, columns: readonly LineColumn[], format: OutputFormat): Promise<void> {
+  if (format === 'table') throw new Error('printSqlLines does not print tables');
+  const header = format === 'csv' ? renderCsvLine(columns.map((c) => c.name)) : '';
+  const lines = `SELECT ${lineSql(columns, format)} AS line FROM (${query}) AS q`;
+  const copyOptions = `(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t', NULLSTR '', USE_TMP_FILE false)`;
   if (format === 'json') {
     let first = true;
     for await (const batch of store.streamText(lines)) {
-      await writeOut(context, `${first ? '[\n' : ',\n'}  ${batch.map(fixJsonLine).join(',\n  ')}`);
+      await writeOut(context, `${first ? '[\n' : ',\n'}  ${batch.join(',\n  ')}`);
       first = false;
     }
     await writeOut(context, first ? '[]\n' : '\n]\n');
     return;
   }
-  if (format === 'ndjson') {
-    // A line fixJsonLine would change (a \u00 escape) is rare: DuckDB marks it with a leading
-    // \x01 byte (never raw in JSON), so the copy looks for one byte instead of parsing every line.
-    const flag = `contains(j, '\\u00')`;
-    lines = `SELECT CASE WHEN ${flag} THEN chr(1) || j ELSE j END AS line FROM (SELECT CAST(${lineSql(columns, format, widths)} AS VARCHAR) AS j, * FROM (${query}) AS q) AS m`;
+  const target = stdoutKind(context);
+  if (target === 'stream') {
+    await writeOut(context, header);
+    for await (const batch of store.streamText(lines)) await writeOut(context, `${batch.join('\n')}\n`);
+    return;
+  }
+  if (target === 'pipe') {
+    await writeOut(context, header);
+    try {
+      // One VARCHAR column, no quoting or escaping: each line is written as it is, followed by a newline.
+      await store.run(`COPY (${lines}) TO '/dev/stdout' ${copyOptions}`);
+    } catch (error) {
+      if (/broken pipe|EPIPE/i.test((error as Error).message)) throw new OutputClosedError();
+      throw error;
+    }
+    return;
   }
   const folder = mkdtempSync(join(tmpdir(), 'flowlens-lines-'));
   try {
     const file = join(folder, 'lines.txt');
-    // One VARCHAR column, no quoting or escaping: each line is written as it is, followed by a newline.
-    await store.run(`COPY (${lines}) TO ${sqlLiteral(file)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t', NULLSTR '', USE_TMP_FILE false)`);
-    await copyLines(context, file, header, format === 'ndjson');
+    await store.run(`COPY (${lines}) TO ${sqlLiteral(file)} ${copyOptions}`);
+    await copyLines(context, file, header);
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
 }
 
 /**
- * Copies the lines of `file` to stdout (after `header`, when there is a line) through one reused buffer: a new 1 MiB
- * buffer per read costs a fresh mapping and its page faults. With `json`, a line marked with a leading \x01 byte
- * goes through fixJsonLine: only a block holding one becomes strings.
+ * Where stdout goes: the process's own pipe or device (DuckDB can open /dev/stdout and write there), a file (which
+ * DuckDB would truncate when opening it again), or a stream of this process (tests, embedding).
  */
-async function copyLines(context: CliContext, file: string, header: string, json: boolean): Promise<void> {
+function stdoutKind(context: CliContext): 'pipe' | 'file' | 'stream' {
+  const fd = (context.stdout as { fd?: unknown }).fd;
+  if (fd !== 1) return 'stream';
+  try {
+    const stat = fstatSync(1);
+    return stat.isFIFO() || stat.isCharacterDevice() ? 'pipe' : stat.isFile() ? 'file' : 'stream';
+  } catch {
+    return 'stream';
+  }
+}
+
+/**
+ * Copies the lines of `file` to stdout (after `header`, when there is a line) through one reused buffer: a new 1 MiB
+ * buffer per read costs a fresh mapping and its page faults.
+ */
+async function copyLines(context: CliContext, file: string, header: string): Promise<void> {
   const fd = openSync(file, 'r');
   try {
     let buffer = Buffer.allocUnsafe(COPY_BLOCK_BYTES);
@@ -175,15 +182,12 @@ async function copyLines(context: CliContext, file: string, header: string, json
       // Whole lines only (the last read takes the rest), so that a JSON line is never split.
       const end = read === 0 ? total : buffer.lastIndexOf(10, total - 1) + 1;
       if (end > 0) {
-        let bytes = buffer.subarray(0, end);
-        if (json && bytes.includes(1)) {
-          bytes = Buffer.from(bytes.toString('utf8').split('\n').map((line) => (line.charCodeAt(0) === 1 ? fixJsonLine(line.slice(1)) : line)).join('\n'));
-        }
+        const bytes = buffer.subarray(0, end);
         if (!wroteHeader) {
           await writeOut(context, header);
           wroteHeader = true;
         }
-        if (context.stdout.destroyed || !(await writeWhole(context, bytes))) return;
+        if (!(await writeWhole(context, bytes))) throw new OutputClosedError();
       }
       buffer.copy(buffer, 0, end, total);
       kept = total - end;
@@ -222,16 +226,21 @@ async function writeWhole(context: CliContext, bytes: Buffer): Promise<boolean> 
   return !context.stdout.destroyed;
 }
 
-/** A cell as renderTextRows/renderAligned write it: the value's text, `-` when missing. */
+/** A cell as renderTextLine writes it: the value's text with control characters escaped (escapeControl), `-` when missing. */
 function cellText(column: LineColumn): string {
   const c = quoteIdentifier(column.name);
-  return column.kind === 'integer' ? `coalesce(CAST(${c} AS VARCHAR), '-')` : `coalesce(${c}, '-')`;
+  if (column.kind !== 'text') return `coalesce(CAST(${c} AS VARCHAR), '-')`;
+  const escaped = `array_to_string(list_transform(string_split(${c}, ''), ch -> CASE WHEN regexp_matches(ch, ${CONTROL_CLASS}) THEN '\\x' || lower(lpad(to_hex(unicode(ch)), 2, '0')) ELSE ch END), '')`;
+  return `CASE WHEN ${c} IS NULL THEN '-' WHEN regexp_matches(${c}, ${CONTROL_CLASS}) THEN ${escaped} ELSE ${c} END`;
 }
+
+/** The characters escapeControl escapes, as an RE2 class in a SQL literal. */
+const CONTROL_CLASS = "'[\\x00-\\x1f\\x7f-\\x9f]'";
 
 /** A CSV cell as renderCsv writes it: empty when missing, quoted when it holds a quote, comma or line break. */
 function csvCellSql(column: LineColumn): string {
   const c = quoteIdentifier(column.name);
-  if (column.kind === 'integer') return `coalesce(CAST(${c} AS VARCHAR), '')`;
+  if (column.kind !== 'text') return `coalesce(CAST(${c} AS VARCHAR), '')`;
   const special = [`'"'`, `','`, 'chr(10)', 'chr(13)'].map((s) => `contains(${c}, ${s})`).join(' OR ');
   return `CASE WHEN ${c} IS NULL THEN '' WHEN ${special} THEN '"' || replace(${c}, '"', '""') || '"' ELSE ${c} END`;
 }

@@ -16,6 +16,17 @@ export interface ParseIssue {
   readonly field?: string;
   readonly message: string;
   readonly text: string;
+  /** The length of the whole line when `text` is only its excerpt (see excerptIssue). */
+  readonly textLength?: number;
+}
+
+/** The most characters of a bad line an issue keeps: a 50 MB line is kept as its first 1,000 characters and its length. */
+export const ISSUE_TEXT_MAX = 1000;
+
+/** The issue with its text cut to ISSUE_TEXT_MAX characters (ending in `…`) and the whole length recorded. */
+export function excerptIssue(issue: ParseIssue): ParseIssue {
+  if (issue.text.length <= ISSUE_TEXT_MAX) return issue;
+  return { ...issue, text: `${issue.text.slice(0, ISSUE_TEXT_MAX - 1)}…`, textLength: issue.textLength ?? issue.text.length };
 }
 
 /** Renders an issue as one line a user can act on: `file:line: message`. */

@@ -14,17 +14,30 @@ export interface ReadLinesOptions {
   onBytes?: ((bytes: number) => void) | undefined;
 }
 
-/** Reads a text stream (gzip detected by its magic bytes) as batches of lines; a corrupt gzip throws SourceError after the good lines. */
+/** The most characters of one line readLineBatches keeps: the rest of a longer line is skipped and `…` marks the cut. */
+export const MAX_LINE_CHARS = 1 << 20;
+
+/**
+ * Reads a text stream (gzip detected by its magic bytes) as batches of lines; a corrupt gzip throws SourceError after
+ * the good lines. A line longer than MAX_LINE_CHARS is cut (it cannot be a record), so one huge line costs bounded
+ * memory and time.
+ */
 export async function* readLineBatches(input: Readable, options: ReadLinesOptions): AsyncGenerator<LineBatch> {
   const stream = await maybeGunzip(input, options);
-  let carry = '';
+  const carry = new LineCarry();
   let lineNumber = 1;
   const decoder = new TextDecoder('utf-8');
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const text = carry + decoder.decode(chunk, { stream: true });
-      const lines = text.split('\n');
-      carry = lines.pop() ?? '';
+      const decoded = decoder.decode(chunk, { stream: true });
+      // A chunk inside one long line is only kept (up to the cap), never joined and split again.
+      if (!decoded.includes('\n')) {
+        carry.add(decoded);
+        continue;
+      }
+      // The rest of a line already cut is skipped up to its end.
+      const lines = (carry.cut ? carry.take() + decoded.slice(decoded.indexOf('\n')) : carry.take() + decoded).split('\n');
+      carry.add(lines.pop() ?? '');
       if (lines.length === 0) continue;
       stripCarriageReturns(lines);
       yield { lines, firstLine: lineNumber };
@@ -34,13 +47,39 @@ export async function* readLineBatches(input: Readable, options: ReadLinesOption
     // A source that gave up on a transfer (S3 access denied, retries exhausted) fails the unit instead.
     if (error instanceof FlowlensError) throw error;
     // The partial last line is not a record: it goes with the error, never to the parser.
-    throw new TruncatedInputError(options.name, lineNumber, carry, error);
+    throw new TruncatedInputError(options.name, lineNumber, carry.take(), error);
   }
-  const rest = carry + decoder.decode();
+  carry.add(decoder.decode());
+  const rest = carry.take();
   if (rest.length > 0) {
     const lines = [rest];
     stripCarriageReturns(lines);
     yield { lines, firstLine: lineNumber };
+  }
+}
+
+/** The start of a line split over chunks, kept as parts up to MAX_LINE_CHARS (then cut, ending in `…`). */
+class LineCarry {
+  private parts: string[] = [];
+  private length = 0;
+
+  /** True once the line passed MAX_LINE_CHARS. */
+  get cut(): boolean {
+    return this.length > MAX_LINE_CHARS;
+  }
+
+  add(text: string): void {
+    if (text.length === 0) return;
+    if (this.length < MAX_LINE_CHARS) this.parts.push(text.length + this.length > MAX_LINE_CHARS ? text.slice(0, MAX_LINE_CHARS - this.length) : text);
+    this.length += text.length;
+  }
+
+  take(): string {
+    const text = this.parts.join('');
+    const cut = this.length > MAX_LINE_CHARS;
+    this.parts = [];
+    this.length = 0;
+    return cut ? `${text}…` : text;
   }
 }
 

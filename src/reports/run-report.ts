@@ -66,9 +66,15 @@ export async function reportSql(name: string, options: RunReportOptions = {}): P
  */
 export async function runReport(store: Store, name: string, options: RunReportOptions = {}): Promise<TableResult> {
   if ((options.engine ?? 'duckdb') !== 'duckdb') throw new TypeError('runReport runs on the DuckDB store; use reportSql for other engines');
+  return runGeneratedSql(store, await reportSqlForStore(store, name, options), options.maxRows, options);
+}
+
+/** The SQL a report runs on the store (for its dialect: the rollups when up to date), for callers that stream rows. */
+export async function reportSqlForStore(store: Store, name: string, options: RunReportOptions = {}): Promise<string> {
+  if ((options.engine ?? 'duckdb') !== 'duckdb') throw new TypeError('runReport runs on the DuckDB store; use reportSql for other engines');
   const plan = await planReport(name, options);
   plan.build(plan.where, getDialect('duckdb'));
-  return runGeneratedSql(store, plan.build(plan.where, options.dialect ?? (await dialectForStore(store))), options.maxRows, options);
+  return plan.build(plan.where, options.dialect ?? (await dialectForStore(store)));
 }
 
 interface ReportPlan {

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { FlowlensError, QueryError } from '../records/index.js';
@@ -30,10 +31,33 @@ export interface CappedQueryResult {
   truncated: boolean;
 }
 
+/** A query's rows as DuckDB produces them: the columns and their types first, then arrays of rows chunk by chunk. */
+export interface RowStream extends AsyncIterable<unknown[][]> {
+  readonly columns: string[];
+  readonly types: string[];
+}
+
 /** Options for opening a store: read-only for queries, and DuckDB settings such as threads. */
 export interface OpenStoreOptions {
   readOnly?: boolean;
   threads?: number;
+  /** DuckDB's memory_limit (e.g. `384MB`); default $FLOWLENS_MEMORY_LIMIT, else DEFAULT_MEMORY_LIMIT. */
+  memoryLimit?: string;
+  /** Where DuckDB spills work that does not fit memory_limit; default $FLOWLENS_TEMP_DIR, else see storeTempDirectory. */
+  tempDirectory?: string;
+}
+
+/** The memory_limit every store gets unless told otherwise: big sorts and aggregations spill instead of growing. */
+export const DEFAULT_MEMORY_LIMIT = '256MiB';
+
+/**
+ * The DuckDB settings bounding a store's memory: memory_limit, and temp_directory for what spills (next to a
+ * writable database file as `<db>.tmp`, else a per-process folder under the system temporary folder).
+ */
+export function storeMemorySettings(path: string, options: OpenStoreOptions = {}, env: Record<string, string | undefined> = process.env): Record<string, string> {
+  const memoryLimit = options.memoryLimit ?? (env.FLOWLENS_MEMORY_LIMIT || DEFAULT_MEMORY_LIMIT);
+  const own = path !== ':memory:' && !options.readOnly ? `${resolve(path)}.tmp` : join(tmpdir(), `flowlens-duckdb-${process.pid}`);
+  return { memory_limit: memoryLimit, temp_directory: options.tempDirectory ?? (env.FLOWLENS_TEMP_DIR || own) };
 }
 
 /** The embedded DuckDB store: one database file (or ':memory:') with the flows schema. */
@@ -47,7 +71,7 @@ export class Store {
   /** Opens (creating when missing, unless read-only) the database at `path` and ensures the schema. */
   static async open(path: string, options: OpenStoreOptions = {}): Promise<Store> {
     if (path !== ':memory:' && !options.readOnly) mkdirSync(dirname(resolve(path)), { recursive: true });
-    const settings: Record<string, string> = {};
+    const settings: Record<string, string> = storeMemorySettings(path, options);
     if (options.readOnly) settings.access_mode = 'READ_ONLY';
     if (options.threads) settings.threads = String(options.threads);
     let instance: DuckDBInstance;
@@ -55,7 +79,9 @@ export class Store {
       instance = await DuckDBInstance.create(path, settings);
     } catch (error) {
       throw new FlowlensError('db-open', `cannot open database ${path}: ${(error as Error).message}`, {
-        hint: openFailureHint((error as Error).message, options.readOnly === true),
+        hint: /memory_limit|temp_directory|memory limit|set config/i.test((error as Error).message)
+          ? `check FLOWLENS_MEMORY_LIMIT (now ${settings.memory_limit}; e.g. 512MB or 2GB) and FLOWLENS_TEMP_DIR`
+          : openFailureHint((error as Error).message, options.readOnly === true),
         cause: error,
       });
     }
@@ -74,9 +100,9 @@ export class Store {
     return this.instance.connect();
   }
 
-  /** Opens a fresh in-memory store (used when commands run straight on a SOURCE). */
-  static memory(): Promise<Store> {
-    return Store.open(':memory:');
+  /** Opens a fresh in-memory store (used when commands run straight on a SOURCE); it spills to its temp_directory. */
+  static memory(options: Pick<OpenStoreOptions, 'memoryLimit' | 'tempDirectory'> = {}): Promise<Store> {
+    return Store.open(':memory:', options);
   }
 
   /** Runs a statement without reading results. */
@@ -112,6 +138,35 @@ export class Store {
     }
     const rows = reader.getRowsJS().slice(0, maxRows).map((row) => row.map(normalizeValue));
     return { columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows, truncated: reader.currentRowCount > maxRows };
+  }
+
+  /**
+   * Starts a query and returns its rows as a stream of chunks (plain JS values as `query` gives them, rows as arrays
+   * in column order so duplicate names stay apart). Stopping the iteration early ends the query.
+   */
+  async streamRows(sql: string, params?: DuckDBValue[]): Promise<RowStream> {
+    let result;
+    try {
+      result = await this.connection.stream(sql, params);
+    } catch (error) {
+      throw new QueryError('sql', (error as Error).message, { sql, cause: error });
+    }
+    const source = result;
+    return {
+      columns: source.columnNames(),
+      types: source.columnTypes().map((t) => t.toString()),
+      async *[Symbol.asyncIterator]() {
+        try {
+          for await (const chunk of source.yieldRowsJs()) {
+            const rows = chunk as unknown[][];
+            for (const row of rows) for (let i = 0; i < row.length; i++) row[i] = normalizeValue(row[i]);
+            yield rows;
+          }
+        } catch (error) {
+          throw new QueryError('sql', (error as Error).message, { sql, cause: error });
+        }
+      },
+    };
   }
 
   /** Streams a query's rows in batches, for results too large to hold. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
-import { decodeLogUnit, formatIssue } from '../parse/index.js';
+import { decodeLogUnit, excerptIssue, formatIssue } from '../parse/index.js';
 import type { LogFormat, LogTypeChoice, LogTypeName, ParseIssue, RowMeta } from '../parse/index.js';
 import { ParseError, SourceError } from '../records/index.js';
 import type { FieldValue } from '../records/index.js';
@@ -193,7 +193,7 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
         },
         issue(issue) {
           if (options.strict) throw new ParseError('bad-line', formatIssue(issue), { hint: 'remove --strict to count and keep bad lines aside instead' });
-          rejects.push(issue);
+          rejects.push(excerptIssue(issue));
           options.onIssue?.(issue);
         },
         notice: (message: string) => options.onNotice?.(message),
@@ -337,6 +337,7 @@ async function writeRejects(store: Store, unitId: number, rejects: readonly Pars
     else appender.appendVarchar(issue.field);
     appender.appendVarchar(issue.message);
     appender.appendVarchar(issue.text);
+    appender.appendBigInt(BigInt(issue.textLength ?? issue.text.length));
     appender.endRow();
   }
   appender.closeSync();

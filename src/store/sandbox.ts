@@ -1,6 +1,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { FlowlensError, QueryError } from '../records/index.js';
+import { storeMemorySettings } from './database.js';
 import type { Store } from './database.js';
 import { macroStatements } from './macros.js';
 
@@ -61,7 +62,7 @@ export class SqlSandbox {
     }
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(store.path, { access_mode: 'READ_ONLY', ...SANDBOX_SETTINGS });
+      instance = await DuckDBInstance.create(store.path, { access_mode: 'READ_ONLY', ...storeMemorySettings(store.path, { readOnly: true }), ...SANDBOX_SETTINGS });
     } catch (error) {
       throw new FlowlensError('db-open', `cannot open database ${store.path} read-only for queries: ${(error as Error).message}`, {
         hint: 'another flowlens process may hold the database for writing (an ingest); wait for it to finish',

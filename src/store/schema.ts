@@ -78,8 +78,11 @@ export function schemaStatements(): string[] {
   code VARCHAR,
   field VARCHAR,
   message VARCHAR,
-  text VARCHAR
+  text VARCHAR,
+  text_length BIGINT
 )`,
+    // text holds at most an excerpt of a long line; text_length its whole length (stores made before it lack it).
+    'ALTER TABLE rejects ADD COLUMN IF NOT EXISTS text_length BIGINT',
     'CREATE TABLE IF NOT EXISTS ingest_cursors (source VARCHAR PRIMARY KEY, cursor VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL)',
     ...logSchemaStatements(),
   ];

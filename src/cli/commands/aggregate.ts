@@ -4,7 +4,7 @@ import { openData } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import { parseFieldList } from '../options.js';
 import type { ReadingOptions } from '../options.js';
-import { printTable } from './table-command.js';
+import { printQuery } from './table-command.js';
 
 /** `flowlens aggregate [SOURCE...]`: flows grouped by 5-tuple (or --by keys) with packet/byte statistics. */
 export function registerAggregate(program: Command, context: CliContext): void {
@@ -18,8 +18,7 @@ export function registerAggregate(program: Command, context: CliContext): void {
       try {
         const { aggregateSql } = await import('../../query/flow-queries.js');
         const limit = options.limit === undefined ? undefined : Number(options.limit);
-        const result = await data.store.query(aggregateSql(keys, data.where, limit));
-        await printTable(context, result, options.format);
+        await printQuery(context, data.store, aggregateSql(keys, data.where, limit), options.format);
       } finally {
         data.close();
       }

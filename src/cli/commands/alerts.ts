@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { writeErr, writeOut } from '../context.js';
+import { escapeControlLines } from '../escape.js';
 import { openData } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import type { ReadingOptions } from '../options.js';
@@ -40,7 +41,8 @@ export function registerAlerts(program: Command, context: CliContext): void {
           const json = { range: report.range, alarms: report.alarms.map(toJsonEvent), findings: report.findings.map(toJsonEvent), states: report.states };
           await writeOut(context, `${JSON.stringify(json, null, 2)}\n`);
         } else {
-          await writeOut(context, renderAlertsReport(report, rules));
+          // Samples quote log values: escaped for the terminal like every table.
+          await writeOut(context, escapeControlLines(renderAlertsReport(report, rules)));
         }
         if (options.notify) {
           const aws = { profile: options.profile, region: options.region, endpointUrl: options.endpointUrl };

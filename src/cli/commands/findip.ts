@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { cidrRange, UsageError } from '../../records/index.js';
+import type { LineColumn } from '../sql-lines.js';
 import type { CliContext } from '../context.js';
 import { openData } from '../data.js';
 import type { OpenedData } from '../data.js';
@@ -58,16 +59,16 @@ async function printFindip(
   const { findipFlowsSql } = await import('../../query/flow-queries.js');
   const { readFindipPruning } = await import('../../query/findip-pruning.js');
   const { applySettings, FLOW_COLUMNS, quoteIdentifier, readStoredColumns } = await import('../../store/index.js');
-  const { lineColumnKind, printSqlLines, readLineProfile, readPresentColumns } = await import('../sql-lines.js');
+  const { lineColumnKind, printSqlLines, readPresentColumns } = await import('../sql-lines.js');
   const { ALL_COLUMNS } = await import('../../records/index.js');
   const store = data.store;
   const pruning = await readFindipPruning(store, ranges);
   const stored = await readStoredColumns(store);
   const wanted = options.fields ?? ALL_COLUMNS.filter((c) => stored.has(c));
   const types = new Map(FLOW_COLUMNS.map((c) => [c.name, c.type]));
-  const lineColumns = (names: readonly string[]): { name: string; kind: 'integer' | 'text' }[] | undefined => {
+  const lineColumns = (names: readonly string[]): LineColumn[] | undefined => {
     const out = names.map((name) => ({ name, kind: lineColumnKind(types.get(name) ?? '') }));
-    return out.every((c) => c.kind !== undefined) ? (out as { name: string; kind: 'integer' | 'text' }[]) : undefined;
+    return out.every((c) => c.kind !== undefined) ? (out as LineColumn[]) : undefined;
   };
   let found = findipFlowsSql(data.where, ranges, pruning);
   // Few rows (the rollups tell how many) are gathered first; many rows are printed straight from the flows table,
@@ -103,13 +104,11 @@ async function printFindip(
       columns = present.length > 0 ? present : ALL_COLUMNS.slice(0, 14);
     }
     const selected = lineColumns(columns);
-    // A table needs its widths first: one pass over the printed rows, which also tells whether SQL pads like JS.
-    const profile = selected && options.format === 'table' ? await readLineProfile(store, options.limit === undefined ? found : `(${ordered('*')})`, selected, 'table') : undefined;
-    if (selected && (profile?.renderable ?? true)) {
-      await printSqlLines(context, store, ordered(selected.map((c) => quoteIdentifier(c.name)).join(', ')), selected, options.format, profile?.widths);
+    // Tables for people (human units, fitted to the terminal) are rendered by the RowWriter, the rest by DuckDB.
+    if (selected && options.format !== 'table') {
+      await printSqlLines(context, store, ordered(selected.map((c) => quoteIdentifier(c.name)).join(', ')), selected, options.format);
       return;
     }
-    // Values SQL cannot render as JS does (see readLineProfile): rows as JS objects through the RecordPrinter.
     const { RecordPrinter } = await import('../record-printer.js');
     const printer = new RecordPrinter(context, options.format, options.fields);
     for await (const batch of store.stream(ordered(columns.map(quoteIdentifier).join(', ')))) await printer.rows(columns, batch);

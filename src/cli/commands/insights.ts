@@ -8,9 +8,10 @@ import { UsageError } from '../../records/index.js';
 import { addEngineOptions, addRemoteEngineOptions, runOnRemoteEngine } from '../remote-engines.js';
 import type { RemoteEngineOptions } from '../remote-engines.js';
 import type { QueryEngine } from '../../query/run-sql.js';
-import type { SqlSandbox, Store } from '../../store/index.js';
-import type { TableResult } from '../../query/run-sql.js';
-import { printTable } from './table-command.js';
+import type { InsightsRunOptions } from '../../query/insights/run-insights.js';
+import type { RowStream, Store } from '../../store/index.js';
+import { printRowStream } from '../record-printer.js';
+import type { OutputFormat } from '../render.js';
 import { addLogTypeOption, checkLogSelection, logTableTypeFrom } from '../log-types.js';
 import type { LogTypeOptions } from '../log-types.js';
 
@@ -28,7 +29,7 @@ export function registerInsights(program: Command, context: CliContext): void {
     .description('run a CloudWatch Logs Insights query on flow records (compiled to SQL; see docs/queries.md)')
     .option('--explain', 'print the SQL the query compiles to, without running it')
     .action(async (query: string, sources: string[], options: InsightsOptions) => {
-      const { compileInsightsQuery, runInsights } = await import('../../query/insights/run-insights.js');
+      const { compileInsightsQuery } = await import('../../query/insights/run-insights.js');
       const selection = parseSelection(options);
       // Plain-text SOURCEs (--log-type text, or files whose first lines are no flow records) are generic events.
       if (await readsText(context, query, sources, options)) return runOnText(context, query, sources, options, selection);
@@ -46,7 +47,7 @@ export function registerInsights(program: Command, context: CliContext): void {
       if (run.engine !== 'duckdb') return runOnRemoteEngine(context, compiled.sql, options);
       const data = await openData(context, sources, options, selection);
       try {
-        await printTable(context, await runSandboxed(data.store, (sandbox) => runInsights(data.store, query, { ...run, sandbox })), options.format);
+        await printSandboxed(context, data.store, query, run, options.format);
       } finally {
         data.close();
       }
@@ -76,7 +77,7 @@ async function runOnText(context: CliContext, query: string, sources: readonly s
   if (selection.action !== undefined || selection.filterPattern !== undefined) {
     throw new UsageError(`${selection.action !== undefined ? '--action' : '--filter-pattern'} applies to flow logs, not text events`, { hint: "filter in the query instead: filter @message like /ERROR/" });
   }
-  const { compileInsightsQuery, runInsights } = await import('../../query/insights/run-insights.js');
+  const { compileInsightsQuery } = await import('../../query/insights/run-insights.js');
   const run = { selection, logType: 'text' as const, engine: (options.engine ?? 'duckdb') as QueryEngine, table: options.table };
   const compiled = await compileInsightsQuery(query, run);
   if (options.explain) {
@@ -91,19 +92,31 @@ async function runOnText(context: CliContext, query: string, sources: readonly s
   try {
     const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptionsFrom(options, context))));
     await loadTextEvents(store, resolved);
-    await printTable(context, await runSandboxed(store, (sandbox) => runInsights(store, query, { ...run, sandbox })), options.format);
+    await printSandboxed(context, store, query, run, options.format);
   } finally {
     store.close();
   }
 }
 
-/** Runs an Insights query as user SQL: checked by DuckDB's parser, in the sandbox (no files, settings locked), after loading. */
-async function runSandboxed(store: Store, run: (sandbox: SqlSandbox) => Promise<TableResult>): Promise<TableResult> {
+/**
+ * Runs an Insights query as user SQL and prints its rows as they come: checked by DuckDB's parser, in the sandbox
+ * (no files, settings locked), after loading.
+ */
+async function printSandboxed(context: CliContext, store: Store, query: string, run: InsightsRunOptions, format: string | undefined): Promise<void> {
+  const { insightsSqlForStore } = await import('../../query/insights/run-insights.js');
+  const { streamUserSql } = await import('../../query/user-sql-stream.js');
   const { SqlSandbox } = await import('../../store/index.js');
+  const compiled = await insightsSqlForStore(store, query, run);
   const sandbox = await SqlSandbox.open(store);
   try {
-    return await run(sandbox);
+    const hint = 'see docs/queries.md for the Logs Insights commands flowlens supports; --explain prints the SQL';
+    await streamUserSql(sandbox, compiled.sql, (stream) => printRowStream(context, renameColumns(stream, compiled.columns), (format ?? 'table') as OutputFormat), { hint });
   } finally {
     await sandbox.close();
   }
+}
+
+/** The stream with Insights' own column names (by position) when the SQL's result has as many columns. */
+function renameColumns(stream: RowStream, columns: readonly string[]): RowStream {
+  return columns.length === stream.columns.length ? { columns: [...columns], types: stream.types, [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator]() } : stream;
 }

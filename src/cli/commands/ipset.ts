@@ -3,7 +3,7 @@ import type { CliContext } from '../context.js';
 import { openData } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import type { ReadingOptions } from '../options.js';
-import { printTable } from './table-command.js';
+import { printQuery } from './table-command.js';
 
 /** `flowlens ipset [SOURCE...]`: the unique addresses seen, as flowlogs_reader's ipset. */
 export function registerIpset(program: Command, context: CliContext): void {
@@ -13,8 +13,7 @@ export function registerIpset(program: Command, context: CliContext): void {
       const data = await openData(context, sources, options, parseSelection(options));
       try {
         const { ipsetSql } = await import('../../query/flow-queries.js');
-        const result = await data.store.query(ipsetSql(data.where));
-        await printTable(context, { columns: ['address'], rows: result.rows }, options.format);
+        await printQuery(context, data.store, ipsetSql(data.where), options.format, ['address']);
       } finally {
         data.close();
       }

@@ -49,12 +49,13 @@ export function registerPrint(program: Command, context: CliContext): void {
       const printer = new RecordPrinter(context, options.format as OutputFormat, fields);
       if (sources.length === 0 && logTable) {
         await printLogsFromDatabase(context, logTable, options, selection, printer, limit);
+        await printer.finish();
       } else if (sources.length === 0) {
         await printFromDatabase(context, options, selection, printer, limit);
       } else {
         await printFromSources(context, sources, options, selection, printer, limit);
+        await printer.finish();
       }
-      await printer.finish();
     });
 }
 
@@ -65,7 +66,18 @@ async function printFromDatabase(context: CliContext, options: PrintOptions, sel
     const columns = printer.fields ?? (await presentFieldColumns(data.store, data.where));
     const { quoteIdentifier } = await import('../../store/index.js');
     const sql = `SELECT ${columns.map(quoteIdentifier).join(', ')} FROM flows WHERE ${data.where} ORDER BY "start", unit_id${Number.isFinite(limit) ? ` LIMIT ${limit}` : ''}`;
-    for await (const batch of data.store.stream(sql)) await printer.rows(columns, batch);
+    const format = options.format as OutputFormat;
+    if (format !== 'table') {
+      // Lines rendered by DuckDB and written as it produces them (every flows column is an integer or text).
+      const { FLOW_COLUMNS } = await import('../../store/index.js');
+      const { lineColumnKind, printSqlLines } = await import('../sql-lines.js');
+      const types = new Map(FLOW_COLUMNS.map((c) => [c.name, c.type]));
+      const lineColumns = columns.map((name) => ({ name, kind: lineColumnKind(types.get(name) ?? '') ?? 'text' }));
+      await printSqlLines(context, data.store, sql, lineColumns, format);
+      return;
+    }
+    for await (const rows of await data.store.streamRows(sql)) await printer.arrays(columns, rows);
+    await printer.finish();
   } finally {
     data.close();
   }

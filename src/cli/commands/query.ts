@@ -1,38 +1,37 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { UsageError } from '../../records/index.js';
 import type { CliContext } from '../context.js';
+import { writeOut } from '../context.js';
 import { openData } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import type { ReadingOptions } from '../options.js';
-import { printTable } from './table-command.js';
+import { printRowStream } from '../record-printer.js';
+import type { OutputFormat } from '../render.js';
 
 /** `flowlens query SQL [SOURCE...]`: read-only SQL on the flows table. */
 export function registerQuery(program: Command, context: CliContext): void {
   addReadingOptions(program.command('query').argument('<sql>', 'a SELECT statement').argument('[source...]', 'sources (default: the database)'))
-    .description('run read-only SQL on the `flows` table (and the Athena-style views); see README "Schema"')
+    .description('run read-only SQL on the `flows` table (and the Athena-style views); --start, --end, --action and --filter-pattern narrow what `flows` holds; see README "Schema"')
     .addOption(new Option('--sql-only', 'print the SQL that would run and exit').hideHelp())
     .option('--table-alias <name=target>', 'let your Athena table name (db.table) stand for flows, s3_access or cloudtrail; repeatable', (v: string, all: string[] = []) => [...all, v])
-    .action(async (sql: string, sources: string[], options: ReadingOptions & { tableAlias?: string[] }) => {
-      const selection = parseSelection(options);
-      // The SQL names its own tables, so a selection cannot be applied to it: say so instead of ignoring it.
-      if (selection.start !== undefined || selection.end !== undefined || selection.action !== undefined || selection.filterPattern !== undefined) {
-        const { selectionToSql } = await import('../../query/selection.js');
-        throw new UsageError('--start, --end, --action and --filter-pattern do not apply to `flowlens query`: the SQL chooses its rows', {
-          hint: `write the condition in the SQL instead, e.g. … FROM flows WHERE ${await selectionToSql(selection)}`,
-        });
-      }
-      const { runUserSql } = await import('../../query/user-sql.js');
-      const { SqlSandbox } = await import('../../store/index.js');
+    .action(async (sql: string, sources: string[], options: ReadingOptions & { tableAlias?: string[]; sqlOnly?: boolean }) => {
       const { parseTableAliases, stripDatabaseQualifiers, tableAliasStatements } = await import('../../query/table-aliases.js');
       const aliases = parseTableAliases(options.tableAlias ?? []);
-      const data = await openData(context, sources, options, selection);
+      const text = stripDatabaseQualifiers(sql, aliases);
+      if (options.sqlOnly) {
+        const { rewritePrestoFormats } = await import('../../query/presto-formats.js');
+        return writeOut(context, `${rewritePrestoFormats(text)}\n`);
+      }
+      const { restrictFlowsStatements, streamUserSql } = await import('../../query/user-sql-stream.js');
+      const { SqlSandbox } = await import('../../store/index.js');
+      const data = await openData(context, sources, options, parseSelection(options));
       try {
-        // The SQL runs in the sandbox: the database read-only, no files, no extensions, settings locked.
-        const sandbox = await SqlSandbox.open(data.store, { setup: tableAliasStatements(aliases) });
+        // The SQL runs in the sandbox (the database read-only, no files, no extensions, settings locked) on
+        // connections where `flows` holds only the selected records and the table aliases exist.
+        const setup = [...(await restrictFlowsStatements(data.store, data.where)), ...tableAliasStatements(aliases)];
+        const sandbox = await SqlSandbox.open(data.store, { setup });
         try {
-          const result = await runUserSql(sandbox, stripDatabaseQualifiers(sql, aliases));
-          await printTable(context, result, options.format);
+          await streamUserSql(sandbox, text, (stream) => printRowStream(context, stream, (options.format ?? 'table') as OutputFormat));
         } finally {
           await sandbox.close();
         }

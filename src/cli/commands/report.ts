@@ -10,7 +10,7 @@ import { addEngineOptions, addRemoteEngineOptions, runOnRemoteEngine } from '../
 import type { RemoteEngineOptions } from '../remote-engines.js';
 import type { QueryEngine } from '../../query/run-sql.js';
 import type { ReadingOptions } from '../options.js';
-import { printTable } from './table-command.js';
+import { printQuery, printTable } from './table-command.js';
 
 const COSTS_DESCRIPTION = 'data-transfer charges flow logs explain (NAT processing, cross-AZ, internet, inter-region) with USD estimates';
 
@@ -35,7 +35,7 @@ export function registerReport(program: Command, context: CliContext): void {
     .option('-n, --limit <n>', 'rows to show (default: the report’s own)')
     .option('-p, --param <name=value...>', 'report parameter, e.g. --param cidr=10.0.1.0/24 (see --list)')
     .action(async (name: string | undefined, sources: string[], options: ReportOptions) => {
-      const { listReports, reportSql, runReport } = await import('../../reports/run-report.js');
+      const { listReports, reportSql } = await import('../../reports/run-report.js');
       if (options.list || name === undefined) {
         const rows = listReports().map((r) => ({
           name: r.name,
@@ -68,7 +68,8 @@ export function registerReport(program: Command, context: CliContext): void {
       if (run.engine !== 'duckdb') return runOnRemoteEngine(context, sql, options);
       const data = await openData(context, sources, options, selection);
       try {
-        await printTable(context, await runReport(data.store, name, run), options.format);
+        const { reportSqlForStore } = await import('../../reports/run-report.js');
+        await printQuery(context, data.store, await reportSqlForStore(data.store, name, run), options.format);
       } finally {
         data.close();
       }

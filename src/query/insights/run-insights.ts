@@ -45,16 +45,24 @@ export async function compileInsightsQuery(query: string, options: InsightsRunOp
  * up to date), rows named as Insights names them.
  */
 export async function runInsights(store: Store, query: string, options: InsightsRunOptions = {}): Promise<TableResult> {
-  if ((options.engine ?? 'duckdb') !== 'duckdb') throw new TypeError('runInsights runs on the DuckDB store; use compileInsightsQuery for other engines');
-  const where = await selectionToSql(flowOnly(options));
-  const compiled = compileFor(query, options, where, getDialect('duckdb'));
-  const dialect = options.dialect ?? (await dialectForStore(store));
-  const sql = dialect === getDialect('duckdb') ? compiled.sql : compileFor(query, options, where, dialect).sql;
-  const result = await runGeneratedSql(store, sql, options.maxRows, options);
+  const compiled = await insightsSqlForStore(store, query, options);
+  const result = await runGeneratedSql(store, compiled.sql, options.maxRows, options);
   if (compiled.columns.length !== result.columns.length) return result;
   // Insights names the output columns (e.g. `count(*)`); rows are keyed by them.
   const rows = result.rows.map((row) => Object.fromEntries(compiled.columns.map((name, i) => [name, row[result.columns[i] ?? '']])));
   return { ...result, columns: compiled.columns, rows };
+}
+
+/**
+ * The SQL an Insights query runs on the store (for its dialect: `stats` over rollup keys reads the rollups when they
+ * are up to date) and the output column names, for callers that stream the rows themselves.
+ */
+export async function insightsSqlForStore(store: Store, query: string, options: InsightsRunOptions = {}): Promise<CompiledInsights> {
+  if ((options.engine ?? 'duckdb') !== 'duckdb') throw new TypeError('runInsights runs on the DuckDB store; use compileInsightsQuery for other engines');
+  const where = await selectionToSql(flowOnly(options));
+  const compiled = compileFor(query, options, where, getDialect('duckdb'));
+  const dialect = options.dialect ?? (await dialectForStore(store));
+  return dialect === getDialect('duckdb') ? compiled : { ...compileFor(query, options, where, dialect), columns: compiled.columns };
 }
 
 function compileFor(query: string, options: InsightsRunOptions, where: string, dialect: SqlDialect): CompiledInsights {

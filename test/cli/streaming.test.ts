@@ -1,0 +1,159 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Store, storeMemorySettings } from '../../src/store/index.js';
+import { parseNdjson, runFlowlens } from '../helpers/cli.js';
+import { V2_HEADER } from '../helpers/temp-store.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const RECORDS = 60_000;
+let dir: string;
+let db: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'flowlens-stream-'));
+  db = join(dir, 'flows.duckdb');
+  const logs = join(dir, 'flows.log');
+  const generated = await runFlowlens(['generate', '--records', String(RECORDS), '--no-gzip']);
+  writeFileSync(logs, generated.stdout);
+  const ingest = await runFlowlens(['ingest', logs, '--db', db]);
+  expect(ingest.code).toBe(0);
+}, 120_000);
+
+interface ChildRun {
+  code: number | null;
+  stderr: string;
+}
+
+/**
+ * Runs the CLI (bin/flowlens.ts) with its stdout a real pipe (a FIFO, as a shell makes) read by `head -c 1`, which
+ * closes it after the first byte as `| head -1` does; returns the CLI's own exit code and stderr.
+ */
+function runClosingEarly(args: string[]): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const script = '"$@" | head -c 1 > /dev/null; exit ${PIPESTATUS[0]}';
+    const child = spawn('bash', ['-c', script, 'flowlens', process.execPath, '--import', 'tsx', join(ROOT, 'bin/flowlens.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FLOWLENS_DB: db } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+/** Runs the CLI in a child process with stdout going to `target`: a file, or a pipe read to the end. */
+function runToEnd(args: string[], target: 'file' | 'pipe'): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const file = join(dir, `out-${Math.random().toString(36).slice(2)}.txt`);
+    const fd = target === 'file' ? openSync(file, 'w') : undefined;
+    // A pipe: the CLI's stdout is a FIFO that `cat` reads (DuckDB writes it itself); a file: the descriptor of one.
+    const command = [process.execPath, '--import', 'tsx', join(ROOT, 'bin/flowlens.ts'), ...args];
+    const child =
+      target === 'pipe'
+        ? spawn('bash', ['-c', '"$@" | cat; exit ${PIPESTATUS[0]}', 'flowlens', ...command], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOWLENS_DB: db } })
+        : spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ['ignore', fd, 'pipe'], env: { ...process.env, FLOWLENS_DB: db } });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (fd !== undefined) closeSync(fd);
+      resolve({ code, stderr, stdout: fd !== undefined ? readFileSync(file, 'utf8') : Buffer.concat(out).toString('utf8') });
+    });
+  });
+}
+
+describe('output to a closed pipe', () => {
+  it.each([
+    ['print (table)', ['print']],
+    ['print --format ndjson (DuckDB writes the pipe)', ['print', '--format', 'ndjson']],
+    ['print --format text', ['print', '--format', 'text']],
+    ['query --format csv', ['query', 'SELECT * FROM flows', '--format', 'csv']],
+    ['query --format json', ['query', 'SELECT * FROM flows, range(3)', '--format', 'json']],
+    ['aggregate', ['aggregate', '--format', 'ndjson']],
+    ['findip', ['findip', '0.0.0.0/0', '--format', 'ndjson']],
+  ])('%s stops quietly with exit 0 when stdout closes', async (_name, args) => {
+    const run = await runClosingEarly(args);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+  }, 60_000);
+});
+
+describe('streamed output is whole', () => {
+  it('prints every record the same through a pipe, into a file and to an in-process stream', async () => {
+    const args = ['print', '--format', 'ndjson'];
+    const inProcess = await runFlowlens([...args, '--db', db]);
+    expect(parseNdjson(inProcess.stdout)).toHaveLength(RECORDS);
+    const pipe = await runToEnd(args, 'pipe');
+    const file = await runToEnd(args, 'file');
+    expect(pipe.code).toBe(0);
+    expect(file.code).toBe(0);
+    expect(pipe.stdout).toBe(inProcess.stdout);
+    expect(file.stdout).toBe(inProcess.stdout);
+  }, 120_000);
+
+  it('writes json as one array, with 128-bit addresses as exact strings', async () => {
+    const run = await runFlowlens(['query', "SELECT srcaddr, src_ip, 340282366920938463463374607431768211455::UHUGEINT AS top FROM flows LIMIT 3", '--format', 'json', '--db', db]);
+    expect(run.code).toBe(0);
+    const rows = JSON.parse(run.stdout) as { srcaddr: string; src_ip: string; top: string }[];
+    expect(rows).toHaveLength(3);
+    expect(rows[0]!.top).toBe('340282366920938463463374607431768211455');
+    expect(typeof rows[0]!.src_ip).toBe('string');
+  });
+});
+
+describe('bounded memory', () => {
+  it('gives every store a memory_limit and a temp_directory, from the environment when set', async () => {
+    const store = await Store.open(db, { readOnly: true, memoryLimit: '100MB', tempDirectory: join(dir, 'spill') });
+    try {
+      expect(await store.scalar("SELECT current_setting('memory_limit')")).toBe('95.3 MiB');
+      expect(await store.scalar("SELECT current_setting('temp_directory')")).toBe(join(dir, 'spill'));
+    } finally {
+      store.close();
+    }
+    const memory = await Store.memory();
+    try {
+      expect(await memory.scalar("SELECT current_setting('memory_limit')")).toBe('256.0 MiB');
+      expect(String(await memory.scalar("SELECT current_setting('temp_directory')"))).toMatch(/flowlens-duckdb-\d+$/);
+    } finally {
+      memory.close();
+    }
+    expect(storeMemorySettings('/data/x.duckdb', {}, { FLOWLENS_MEMORY_LIMIT: '1GB' })).toEqual({ memory_limit: '1GB', temp_directory: '/data/x.duckdb.tmp' });
+    expect(storeMemorySettings('/data/x.duckdb', { readOnly: true }, { FLOWLENS_TEMP_DIR: '/scratch' })).toEqual({ memory_limit: '256MiB', temp_directory: '/scratch' });
+  });
+
+  it('applies FLOWLENS_MEMORY_LIMIT to the database commands read, and to the scratch database SOURCEs load into', async () => {
+    const sql = "SELECT current_setting('memory_limit') AS m";
+    const fromDb = await runFlowlens(['query', sql, '--db', db, '--format', 'csv'], { env: { FLOWLENS_MEMORY_LIMIT: '300MB' } });
+    expect(fromDb.stdout).toBe('m\n286.1 MiB\n');
+    const logs = join(dir, 'flows.log');
+    const fromSource = await runFlowlens(['query', sql, logs, '--format', 'csv'], { env: { FLOWLENS_MEMORY_LIMIT: '200MiB' } });
+    expect(fromSource.stdout).toBe('m\n200.0 MiB\n');
+  }, 60_000);
+
+  it('names the setting when the memory limit is not one DuckDB takes', async () => {
+    const run = await runFlowlens(['query', 'SELECT 1', '--db', db], { env: { FLOWLENS_MEMORY_LIMIT: 'lots' } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('FLOWLENS_MEMORY_LIMIT');
+  });
+});
+
+
+describe('over-long lines', () => {
+  it('keeps an excerpt of a 3 MB bad line in rejects, with the whole length', async () => {
+    const path = join(dir, 'long.log');
+    const good = '2 123456789012 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1714521600 1714521660 ACCEPT OK';
+    writeFileSync(path, `${V2_HEADER}\n${good}\n2 ${'x'.repeat(3_000_000)}\n${good}\n`);
+    const longDb = join(dir, 'long.duckdb');
+    const ingest = await runFlowlens(['ingest', path, '--db', longDb]);
+    expect(ingest.code).toBe(0);
+    expect(ingest.stderr.length).toBeLessThan(2000);
+    const run = await runFlowlens(['rejects', '--db', longDb, '--format', 'ndjson']);
+    const [reject] = parseNdjson(run.stdout) as { line: number; text: string; text_length: number }[];
+    expect(reject).toMatchObject({ line: 3, text_length: 3_000_002 });
+    expect(reject!.text).toHaveLength(1000);
+    expect(reject!.text.endsWith('…')).toBe(true);
+  }, 60_000);
+});
