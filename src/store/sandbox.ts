@@ -1,7 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { FlowlensError, QueryError } from '../records/index.js';
-import { storeMemorySettings } from './database.js';
 import type { Store } from './database.js';
 import { macroStatements } from './macros.js';
 
@@ -62,7 +61,9 @@ export class SqlSandbox {
     }
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(store.path, { access_mode: 'READ_ONLY', ...storeMemorySettings(store.path, { readOnly: true }), ...SANDBOX_SETTINGS });
+      // The same memory bound as the store's own instance, so big user queries spill instead of growing.
+      const bounds = { memory_limit: String(await store.scalar("SELECT current_setting('memory_limit')")), temp_directory: String(await store.scalar("SELECT current_setting('temp_directory')")) };
+      instance = await DuckDBInstance.create(store.path, { access_mode: 'READ_ONLY', ...bounds, ...SANDBOX_SETTINGS });
     } catch (error) {
       throw new FlowlensError('db-open', `cannot open database ${store.path} read-only for queries: ${(error as Error).message}`, {
         hint: 'another flowlens process may hold the database for writing (an ingest); wait for it to finish',

@@ -107,11 +107,13 @@ describe('flowlens ingest and database commands', () => {
     expect(run.stderr).toMatch(/read-only/);
   });
 
-  it('refuses selection options it cannot apply to SQL, naming the condition to write instead (exit 2)', async () => {
-    const run = await runFlowlens(['query', 'SELECT count(*) FROM flows', '--db', db, '--action', 'REJECT', '--start', '1700000000']);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('do not apply to `flowlens query`');
-    expect(run.stderr).toContain(`"start" >= 1700000000 AND action = 'REJECT'`);
+  it('narrows flows to the selection options for the SQL (the sandbox sees the TEMP flows view)', async () => {
+    const all = await runFlowlens(['query', 'SELECT count(*) AS n FROM flows', '--db', db, '--format', 'csv']);
+    const rejected = await runFlowlens(['query', 'SELECT count(*) AS n FROM flows', '--db', db, '--action', 'REJECT', '--format', 'csv']);
+    const expected = await runFlowlens(['query', "SELECT count(*) AS n FROM flows WHERE action = 'REJECT'", '--db', db, '--format', 'csv']);
+    expect(rejected.code).toBe(0);
+    expect(rejected.stdout).toBe(expected.stdout);
+    expect(rejected.stdout).not.toBe(all.stdout);
   });
 });
 
