@@ -168,7 +168,7 @@ GROUP BY window_start, srcaddr, dstaddr HAVING ${reconHaving(rule, 'count(DISTIN
 ORDER BY window_start, distinct_ports DESC, actor, target`;
     case 'PortSweep':
       return `${probesOf(scoped, inside, rule.internalActors, rule.ports ? ` AND dstport IN (${ports(rule.ports)})` : '')}
-SELECT window_start, srcaddr AS actor, dstport AS port, count(DISTINCT dstaddr) AS distinct_hosts, ${EVIDENCE}
+SELECT window_start, srcaddr AS actor, dstport AS port, count(DISTINCT dstaddr) AS distinct_hosts, bool_and(${isInsideSql('dstaddr', inside)}) AS targets_inside, ${EVIDENCE}
 FROM scoped_probes
 GROUP BY window_start, srcaddr, dstport HAVING ${reconHaving(rule, 'count(DISTINCT dstaddr)', pass.slow ? rule.slowMinHosts : rule.minHosts, rule.internalMinHosts, pass.width)}
 ORDER BY window_start, distinct_hosts DESC, actor, port`;
@@ -282,7 +282,8 @@ function toEvent(rule: ThresholdRule, row: Record<string, unknown>, inside: Insi
   const actor = String(row.actor);
   const target = row.target === undefined ? undefined : String(row.target);
   const port = row.port === undefined ? undefined : Number(row.port);
-  const direction = directionOf(actor, target, inside);
+  // A sweep has many targets: inside when all of them are.
+  const direction = directionOf(actor, target ?? (row.targets_inside === undefined ? undefined : row.targets_inside ? '10.0.0.0' : '0.0.0.0'), inside);
   const counts = countsOf(row);
   const severity = rule.severity ?? defaultSeverity(rule.type, direction);
   const windowStart = Number(row.window_start);
