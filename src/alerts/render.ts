@@ -137,6 +137,13 @@ export function renderRulesSummary(rules: Rules): string {
     );
   }
   for (const d of rules.detections) lines.push(`  detection ${d.name}: ${d.type}, ${formatDuration(d.type === 'Anomaly' ? d.period : d.window)} windows`);
+  if (rules.network.internalCidrs.length > 0 || Object.keys(rules.network.names).length > 0) {
+    lines.push(`  network: inside also ${[...rules.network.internalCidrs, ...Object.keys(rules.network.names)].join(', ')}`);
+  }
+  for (const sup of rules.suppressions) {
+    const criteria = [sup.type && `type ${[sup.type].flat().join(',')}`, sup.detection && `detection ${sup.detection}`, sup.actor && `actor ${sup.actor.join(',')}`, sup.target && `target ${sup.target.join(',')}`, sup.ports && `ports ${sup.ports.join(',')}`].filter(Boolean);
+    lines.push(`  suppression ${sup.name}: ${criteria.join(', ') || 'every finding'}`);
+  }
   for (const [i, n] of rules.notify.entries()) lines.push(`  notify ${n.name ?? `${n.type}-${i + 1}`}: ${n.type}${n.type === 'sns' ? ` ${n.topicArn}` : ''}`);
   return `${lines.join('\n')}\n`;
 }
