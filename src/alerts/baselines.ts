@@ -65,7 +65,44 @@ export async function runBehaviour(store: Store, rule: BehaviourRule, options: B
       events.push(toEvent(rule, row, options.inside, learning, { historyDays, threshold: 0, description }));
     }
   }
-  return events;
+  return foldLearning(events);
+}
+
+// Without a baseline, an address's first days would raise one finding per destination and window: they are folded
+// into one per address and day (and port), summing the evidence and counting the destinations.
+function foldLearning(events: FindingEvent[]): FindingEvent[] {
+  const folded = new Map<string, FindingEvent>();
+  const out: FindingEvent[] = [];
+  for (const event of events) {
+    if (!event.learning) {
+      out.push(event);
+      continue;
+    }
+    const key = JSON.stringify([event.detection, event.actor.address, event.target.ports ?? null, Math.floor(event.windowStart / DAY)]);
+    const first = folded.get(key);
+    if (!first) {
+      const copy = { ...event, counts: { ...event.counts, destinations: 1 } };
+      folded.set(key, copy);
+      out.push(copy);
+      continue;
+    }
+    for (const name of ['flows', 'packets', 'bytes', 'rejected', 'accepted']) first.counts[name] = (first.counts[name] ?? 0) + (event.counts[name] ?? 0);
+    first.counts.destinations = (first.counts.destinations ?? 1) + 1;
+    first.firstSeen = Math.min(first.firstSeen, event.firstSeen);
+    first.lastSeen = Math.max(first.lastSeen, event.lastSeen);
+    first.resource = { interfaceIds: [...new Set([...first.resource.interfaceIds, ...event.resource.interfaceIds])].sort(), instanceIds: [...new Set([...first.resource.instanceIds, ...event.resource.instanceIds])].sort() };
+  }
+  for (const event of folded.values()) {
+    const n = event.counts.destinations ?? 1;
+    if (n === 1) continue;
+    const day = new Date(Math.floor(event.windowStart / DAY) * DAY * 1000).toISOString().slice(0, 10);
+    const what =
+      event.type === 'Behavior:EC2/TrafficVolumeUnusual'
+        ? `sent ${formatBytes(event.counts.bytes ?? 0)} to ${n} outside addresses`
+        : `talked to ${n} outside addresses on unusual port ${event.target.ports?.[0]} (${event.counts.flows} flows, ${event.counts.bytes} bytes)`;
+    event.description = `${event.actor.address} ${what} on ${day}, ${event.target.address} first; ${event.baseline?.description ?? ''}`;
+  }
+  return out;
 }
 
 function scopeOf(rule: BehaviourRule, options: BehaviourOptions): { flows: string; window: string } {

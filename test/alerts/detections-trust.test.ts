@@ -35,6 +35,8 @@ function behaviourLines(): string[] {
     // 10:00: the CI runner fetches over git (9418).
     lines.push(flowLine({ src: '10.0.4.10', dst: '140.82.112.4', srcport: 51000, dstport: 9418, packets: 300, bytes: 200000, start: d0 + 10 * H + 30, action: 'ACCEPT' }));
   }
+  // Day 0, 11:00: the runner also fetches from a second git host.
+  lines.push(flowLine({ src: '10.0.4.10', dst: '140.82.112.5', srcport: 51500, dstport: 9418, packets: 100, bytes: 50000, start: T0 + 11 * H, action: 'ACCEPT' }));
   // Day 3, 14:00: 3 GB from the backup host to an address it never used, and the runner on port 4444.
   lines.push(flowLine({ src: '10.0.3.50', dst: '203.0.113.66', srcport: 52000, dstport: 443, packets: 2000000, bytes: 3 * GB, start: T0 + 3 * D + 14 * H + 30, action: 'ACCEPT' }));
   lines.push(flowLine({ src: '10.0.4.10', dst: '198.51.100.44', srcport: 52001, dstport: 4444, packets: 30, bytes: 3000, start: T0 + 3 * D + 15 * H, action: 'ACCEPT' }));
@@ -74,6 +76,9 @@ describe('behaviour detections learn from history', () => {
       [3, 4444, false],
     ]);
     expect(findings[2]?.description).toContain('port 4444/tcp not used by it on the 3 days before');
+    // In the learning period one finding per address, port and day, however many destinations.
+    expect(findings[0]?.counts).toMatchObject({ destinations: 2, flows: 2, bytes: 250000 });
+    expect(findings[0]?.description).toBe('10.0.4.10 talked to 2 outside addresses on unusual port 9418 (2 flows, 250000 bytes) on 2026-11-02, 140.82.112.4 first; learning period (0 of 2 days of history): compared with the list of common ports');
   });
 });
 
