@@ -1,6 +1,6 @@
 import type { Store } from '../store/index.js';
 import { FLOWS_TABLE, sqlLiteral } from '../store/index.js';
-import { directionOf, isInsideSql, PRIVATE_ONLY } from './address-sql.js';
+import { directionOf, isInside, isInsideSql, PRIVATE_ONLY } from './address-sql.js';
 import type { Inside } from './address-sql.js';
 import { describeBehaviour, runBehaviour, severityLabel } from './baselines.js';
 import type { DetectionRule } from './rules.js';
@@ -282,8 +282,8 @@ function toEvent(rule: ThresholdRule, row: Record<string, unknown>, inside: Insi
   const actor = String(row.actor);
   const target = row.target === undefined ? undefined : String(row.target);
   const port = row.port === undefined ? undefined : Number(row.port);
-  // A sweep has many targets: inside when all of them are.
-  const direction = directionOf(actor, target ?? (row.targets_inside === undefined ? undefined : row.targets_inside ? '10.0.0.0' : '0.0.0.0'), inside);
+  // A sweep has many targets: they are inside when all of them are.
+  const direction = row.targets_inside === undefined || row.targets_inside === null ? directionOf(actor, target, inside) : sweepDirection(isInside(actor, inside), Boolean(row.targets_inside));
   const counts = countsOf(row);
   const severity = rule.severity ?? defaultSeverity(rule.type, direction);
   const windowStart = Number(row.window_start);
@@ -307,6 +307,11 @@ function toEvent(rule: ThresholdRule, row: Record<string, unknown>, inside: Insi
   };
   if (pass.slow) finding.windowSeconds = pass.width;
   return withEvidence({ kind: 'finding', id: eventId(finding.type, rule.name, windowStart, actor, target ?? null, port ?? null), ...finding });
+}
+
+function sweepDirection(actorInside: boolean, targetsInside: boolean): Finding['direction'] {
+  if (actorInside) return targetsInside ? 'internal' : 'outbound';
+  return targetsInside ? 'inbound' : 'external';
 }
 
 /** Adds the evidence query of a finding: `flowlens findip` on the actor (the target when there are many actors) and the SQL. */
