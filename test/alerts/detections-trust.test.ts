@@ -204,3 +204,28 @@ suppressions:
     }
   });
 });
+
+describe('watch with suppression rules', () => {
+  it('notifies the findings a suppression rule does not match, and not the others', async () => {
+    const { watch } = await import('../../src/alerts/index.js');
+    const { Store } = await import('../../src/store/index.js');
+    const folder = await tempFolder();
+    const store = await Store.memory();
+    try {
+      const logs = join(folder.path, 'flows.log');
+      const lines: string[] = [];
+      for (let h = 1; h <= 30; h++) lines.push(flowLine({ src: '203.0.113.9', dst: `10.0.2.${h}`, srcport: 46000 + h, dstport: 23, start: T0 + h }));
+      for (let h = 1; h <= 30; h++) lines.push(flowLine({ src: '198.51.100.9', dst: `10.0.2.${h}`, srcport: 47000 + h, dstport: 6379, start: T0 + 60 + h }));
+      lines.push(flowLine({ src: '10.0.2.1', dst: '10.0.2.2', dstport: 80, start: T0 + 2 * H, action: 'ACCEPT' }));
+      await writeFile(logs, `${lines.join('\n')}\n`);
+      const rules = parseRules('detections:\n  - type: PortSweep\nsuppressions:\n  - name: pentest\n    actor: [203.0.113.0/24]\n');
+      const delivered: FindingEvent[] = [];
+      const notifier = { name: 'memory', accepts: () => true, notify: async (event: unknown) => void delivered.push(event as FindingEvent) };
+      await watch({ store, rules, sources: [{ kind: 'local', path: logs }], notifiers: [notifier], intervalMs: 1, maxCycles: 1, late: 0, clock: 'data' });
+      expect(delivered.map((e) => [e.type, e.actor.address])).toEqual([['Recon:EC2/PortSweep', '198.51.100.9']]);
+    } finally {
+      store.close();
+      await folder.cleanup();
+    }
+  });
+});
