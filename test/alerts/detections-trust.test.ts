@@ -229,3 +229,47 @@ describe('watch with suppression rules', () => {
     }
   });
 });
+
+describe('actionable anomalies and --interfaces', () => {
+  it('names the interface and the peers behind an anomaly; the top one is the actor', async () => {
+    const { runAnomaly } = await import('../../src/alerts/index.js');
+    const lines: string[] = [];
+    for (let p = 0; p < 12; p++) {
+      const rejected = 3 + (p % 3);
+      for (let i = 0; i < rejected; i++) lines.push(flowLine({ src: `198.51.100.${i + 1}`, dst: '10.0.1.10', dstport: 22, start: T0 + p * 300 + i, eni: 'eni-0web' }));
+    }
+    for (let i = 0; i < 60; i++) lines.push(flowLine({ src: '45.1.1.1', dst: '10.0.1.10', srcport: 30000 + i, dstport: 1000 + i, start: T0 + 10 * 300 + i, eni: 'eni-0web' }));
+    for (let i = 0; i < 20; i++) lines.push(flowLine({ src: `45.2.2.${i + 1}`, dst: '10.0.1.10', dstport: 22, start: T0 + 10 * 300 + i, eni: 'eni-0web' }));
+    const store = await storeWithLines(lines);
+    try {
+      const rules = parseRules('detections:\n  - type: Anomaly\n    name: reject-spike\n    metric: rejectedFlows\n    period: 5m');
+      const [event] = await runAnomaly(store, rules.detections[0] as Extract<DetectionRule, { type: 'Anomaly' }>, rules.metrics, { where: 'TRUE' });
+      expect(event).toMatchObject({ resource: { interfaceIds: ['eni-0web'] }, actor: { address: '45.1.1.1' }, counts: { value: 84 } });
+      expect(event?.peers?.[0]).toEqual({ address: '45.1.1.1', value: 60 });
+      expect(event?.peers).toHaveLength(5);
+      expect(event?.description).toContain('top sources: 45.1.1.1 (60)');
+      expect(event?.baseline?.description).toContain('over the 10 periods of 5m before');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('counts the addresses of --interfaces as inside', async () => {
+    const folder = await tempFolder();
+    try {
+      const logs = join(folder.path, 'flows.log');
+      const rulesFile = join(folder.path, 'rules.yaml');
+      const enis = join(folder.path, 'enis.json');
+      await writeFile(logs, `${Array.from({ length: 30 }, (_, h) => flowLine({ src: '54.10.0.5', dst: `10.0.2.${h + 1}`, srcport: 46000 + h, dstport: 22, start: T0 + h })).join('\n')}\n`);
+      await writeFile(rulesFile, 'detections:\n  - type: PortSweep\n');
+      await writeFile(enis, JSON.stringify({ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-0abc', PrivateIpAddress: '10.0.9.9', PrivateIpAddresses: [{ PrivateIpAddress: '10.0.9.9', Association: { PublicIp: '54.10.0.5' } }] }] }));
+      const plain = parseNdjson((await runFlowlens(['alerts', 'run', '--rules', rulesFile, logs, '--format', 'ndjson'])).stdout);
+      expect(plain.map((e) => e.type)).toEqual(['Recon:EC2/PortSweep']);
+      const run = await runFlowlens(['alerts', 'run', '--rules', rulesFile, logs, '--format', 'ndjson', '--interfaces', enis]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe('');
+    } finally {
+      await folder.cleanup();
+    }
+  });
+});
