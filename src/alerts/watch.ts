@@ -37,6 +37,8 @@ export interface WatchOptions {
   /** Evaluate nothing before this time (epoch seconds). */
   start?: number | undefined;
   format?: LogFormat | undefined;
+  /** Addresses of our own interfaces (from `--interfaces`), inside the VPC like the rules file's `network`. */
+  interfaceAddresses?: readonly string[] | undefined;
   signal?: AbortSignal | undefined;
   now?: (() => number) | undefined;
   onEvent?: ((event: AlertEvent) => void | Promise<void>) | undefined;
@@ -155,7 +157,7 @@ async function runDetections(options: WatchOptions, progress: WatchProgress, clo
     const before = Math.floor(closed / width) * width;
     const from = progress.detections[key]?.before ?? Math.floor(newFrom / width) * width;
     if (before <= from) continue;
-    const inside = insideOf(options.rules.network);
+    const inside = insideOf(options.rules.network, options.interfaceAddresses);
     const found =
       rule.type === 'Anomaly'
         ? await runAnomaly(options.store, rule, options.rules.metrics, { where: 'TRUE', from, before, inside })

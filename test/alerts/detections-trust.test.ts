@@ -223,6 +223,16 @@ describe('watch with suppression rules', () => {
       const notifier = { name: 'memory', accepts: () => true, notify: async (event: unknown) => void delivered.push(event as FindingEvent) };
       await watch({ store, rules, sources: [{ kind: 'local', path: logs }], notifiers: [notifier], intervalMs: 1, maxCycles: 1, late: 0, clock: 'data' });
       expect(delivered.map((e) => [e.type, e.actor.address])).toEqual([['Recon:EC2/PortSweep', '198.51.100.9']]);
+      // With that address among our interfaces' addresses, its sweep is by an inside actor: not reported.
+      const again: FindingEvent[] = [];
+      const other = await Store.memory();
+      try {
+        const notifier2 = { name: 'memory', accepts: () => true, notify: async (event: unknown) => void again.push(event as FindingEvent) };
+        await watch({ store: other, rules, sources: [{ kind: 'local', path: logs }], notifiers: [notifier2], intervalMs: 1, maxCycles: 1, late: 0, clock: 'data', interfaceAddresses: ['198.51.100.9'] });
+      } finally {
+        other.close();
+      }
+      expect(again).toEqual([]);
     } finally {
       store.close();
       await folder.cleanup();
