@@ -195,7 +195,7 @@ async function runDistributed(store: Store, rule: DistributedRule, options: Dete
     const windowStart = `((("start" - ${sqlLiteral(offset)}) // ${sqlLiteral(width)}) * ${sqlLiteral(width)} + ${sqlLiteral(offset)})`;
     const portKey = bruteForce ? 'dstport' : 'NULL::INTEGER';
     const perSource = bruteForce
-      ? `count(*) >= ${sqlLiteral(rule.minAttemptsPerSource)}`
+      ? `count(*) BETWEEN ${sqlLiteral(rule.minAttemptsPerSource)} AND ${sqlLiteral(rule.maxAttemptsPerSource)}`
       : `count(DISTINCT dstport) >= ${sqlLiteral(rule.minPortsPerSource)}`;
     const ended = [options.from !== undefined ? `window_start + ${sqlLiteral(width)} > ${sqlLiteral(options.from)}` : 'TRUE', options.before !== undefined ? `window_start + ${sqlLiteral(width)} <= ${sqlLiteral(options.before)}` : 'TRUE'];
     const sql = `WITH sources AS (
@@ -223,7 +223,9 @@ GROUP BY window_start, dstaddr, target_port HAVING count(DISTINCT srcaddr) >= ${
   for (const span of merged) {
     const scope = [...base, `dstaddr = ${sqlLiteral(span.target)}`, `"start" >= ${sqlLiteral(span.start)}`, `"start" < ${sqlLiteral(span.end)}`];
     if (span.port !== null) scope.push(`dstport = ${sqlLiteral(span.port)}`);
-    const perSource = bruteForce ? `count(*) >= ${sqlLiteral(rule.minAttemptsPerSource)}` : `count(DISTINCT dstport) >= ${sqlLiteral(rule.minPortsPerSource)}`;
+    const perSource = bruteForce
+      ? `count(*) BETWEEN ${sqlLiteral(rule.minAttemptsPerSource)} AND ${sqlLiteral(rule.maxAttemptsPerSource)}`
+      : `count(DISTINCT dstport) >= ${sqlLiteral(rule.minPortsPerSource)}`;
     const sql = `WITH s AS (
   SELECT srcaddr, count(*) AS attempts FROM ${FLOWS_TABLE} WHERE ${scope.join(' AND ')} GROUP BY srcaddr HAVING ${perSource}),
 f AS (SELECT * FROM ${FLOWS_TABLE} WHERE ${scope.join(' AND ')} AND srcaddr IN (SELECT srcaddr FROM s))

@@ -92,6 +92,8 @@ const detectionBase = {
 const distributed = {
   minSources: z.number().int().min(2).default(10),
   minAttemptsPerSource: z.number().int().min(1).default(2),
+  // A source with more attempts is a brute force of its own (SSHBruteForce's minAttempts is 20).
+  maxAttemptsPerSource: z.number().int().min(1).default(19),
   maxPacketsPerAttempt: z.number().int().min(1).default(40),
   topSources: z.number().int().min(1).default(10),
 };

@@ -120,6 +120,8 @@ describe('distributed attacks', () => {
     const lines: string[] = [];
     // 30 sources, 3 SSH tries each, spread over 6 hours, on one target.
     for (let s = 1; s <= 30; s++) for (let k = 0; k < 3; k++) lines.push(flowLine({ src: `198.18.${s}.7`, dst: '10.0.0.10', srcport: 40000 + s * 3 + k, dstport: 22, packets: 12, start: T0 + 2 * H + ((s * 677 + k * 4111) % (6 * H)), action: 'ACCEPT' }));
+    // One source with 25 tries in an hour on the same target: a brute force of its own.
+    for (let k = 0; k < 25; k++) lines.push(flowLine({ src: '45.9.9.9', dst: '10.0.0.10', srcport: 41000 + k, dstport: 22, packets: 12, start: T0 + 3 * H + k * 60, action: 'ACCEPT' }));
     // Background: 40 scanners with one try each on another host.
     for (let s = 1; s <= 40; s++) lines.push(flowLine({ src: `192.0.2.${s}`, dst: '10.0.0.11', srcport: 40000 + s, dstport: 22, start: T0 + s * 600 }));
     store = await storeWithLines(lines);
@@ -134,8 +136,9 @@ describe('distributed attacks', () => {
     expect(finding.actor.sources).toHaveLength(5);
     expect(finding.actor.sources?.every((s) => s.attempts === 3)).toBe(true);
     expect(finding.evidence?.command).toMatch(/^flowlens findip 10\.0\.0\.10 --start /);
-    // One source alone is not a brute force, and the background scanners are not a distributed one.
-    expect(await runDetection(store, detection('type: SSHBruteForce'), { where: 'TRUE' })).toEqual([]);
+    expect(finding.actor.sources?.map((s) => s.address)).not.toContain('45.9.9.9');
+    // The busy source is a brute force of its own; none of the 30 is, and the background scanners are not a distributed one.
+    expect((await runDetection(store, detection('type: SSHBruteForce'), { where: 'TRUE' })).map((f) => f.actor.address)).toEqual(['45.9.9.9']);
     expect(await runDetection(store, detection('type: SSHBruteForceDistributed\n    minSources: 31'), { where: 'TRUE' })).toEqual([]);
   });
 });
