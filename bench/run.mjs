@@ -9,6 +9,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fixed, listFiles, measure, rate, renderTable, repeat, run, totalBytes } from './lib.mjs';
 
+// `npm run bench -- --detections`: the detection benchmark instead (bench/detections.mjs).
+if (process.argv.includes('--detections')) {
+  process.argv.splice(process.argv.indexOf('--detections'), 1);
+  await import('./detections.mjs');
+  process.exit(process.exitCode ?? 0);
+}
+
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
 const { values: args } = parseArgs({

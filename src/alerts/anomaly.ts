@@ -1,7 +1,8 @@
 import { findField, toColumnName } from '../records/index.js';
 import type { Store } from '../store/index.js';
 import { FLOWS_TABLE, quoteIdentifier, sqlLiteral } from '../store/index.js';
-import { isPrivateSql } from './address-sql.js';
+import { isInsideSql, PRIVATE_ONLY } from './address-sql.js';
+import type { Inside } from './address-sql.js';
 import { severityLabel } from './detections.js';
 import { metricValuesSql } from './metric-sql.js';
 import type { DetectionRule, MetricDefinition } from './rules.js';
@@ -67,14 +68,14 @@ export async function runAnomaly(
   store: Store,
   rule: AnomalyRule,
   metrics: readonly MetricDefinition[],
-  options: { where: string; from?: number | undefined; before?: number | undefined },
+  options: { where: string; from?: number | undefined; before?: number | undefined; inside?: Inside | undefined },
 ): Promise<FindingEvent[]> {
   // Only the periods scored and their baselines are needed (new peers excepted: "new" needs all history).
   const lookback = options.from === undefined ? undefined : (Math.floor(options.from / rule.period) - rule.baselinePeriods) * rule.period;
   const window = [options.where];
   if (lookback !== undefined && rule.metric !== 'newPeers') window.push(`"start" >= ${sqlLiteral(lookback)}`);
   if (options.before !== undefined && rule.metric !== 'newPeers') window.push(`"start" < ${sqlLiteral(options.before)}`);
-  const { sql, by } = anomalySeriesSql(rule, metrics, window.map((w) => `(${w})`).join(' AND '));
+  const { sql, by } = anomalySeriesSql(rule, metrics, window.map((w) => `(${w})`).join(' AND '), options.inside);
   const result = await store.query(sql);
   const series = new Map<string, Map<number, number>>();
   for (const row of result.rows) {
@@ -88,14 +89,50 @@ export async function runAnomaly(
     before: options.before === undefined ? Infinity : Math.ceil(options.before / rule.period),
   };
   const events: FindingEvent[] = [];
+  const keys = new Map<FindingEvent, string>();
   for (const [key, values] of [...series].sort(([a], [b]) => a.localeCompare(b))) {
-    for (const score of scoreSeries(values, rule, only)) events.push(toEvent(rule, by, key, score));
+    for (const score of scoreSeries(values, rule, only)) {
+      const event = toEvent(rule, by, key, score);
+      keys.set(event, key);
+      events.push(event);
+    }
   }
-  return events.sort((a, b) => a.windowStart - b.windowStart || (b.counts.value ?? 0) - (a.counts.value ?? 0));
+  events.sort((a, b) => a.windowStart - b.windowStart || (b.counts.value ?? 0) - (a.counts.value ?? 0));
+  if (typeof rule.metric === 'string') {
+    const byName = rule.by ?? DEFAULT_BY[rule.metric];
+    const byField = byName === undefined || byName === 'none' ? undefined : findField(byName);
+    for (const event of events.slice(0, MAX_PEER_QUERIES)) await addPeers(store, rule, rule.metric, byField ? toColumnName(byField.name) : undefined, keys.get(event) ?? '', event, options);
+  }
+  return events;
+}
+
+// Anomalies whose contributing peers are looked up (one query each).
+const MAX_PEER_QUERIES = 200;
+const TOP_PEERS = 5;
+
+// Names the peers that made most of an anomaly's value in its period: the sources of rejected flows, else the
+// destinations (the other end when the series are addresses). The top one becomes the actor or the target.
+async function addPeers(store: Store, rule: AnomalyRule, metric: string, column: string | undefined, key: string, event: FindingEvent, options: { where: string; inside?: Inside | undefined }): Promise<void> {
+  const peer = column === 'srcaddr' ? 'dstaddr' : column === 'dstaddr' ? 'srcaddr' : metric === 'rejectedFlows' ? 'srcaddr' : 'dstaddr';
+  const conditions = [`(${options.where})`, `"start" >= ${sqlLiteral(event.windowStart)}`, `"start" < ${sqlLiteral(event.windowStart + rule.period)}`, `${quoteIdentifier(peer)} IS NOT NULL`];
+  if (column !== undefined) conditions.push(`CAST(${quoteIdentifier(column)} AS VARCHAR) = ${sqlLiteral(key)}`);
+  if (metric === 'rejectedFlows') conditions.push(`action = 'REJECT'`);
+  if (metric === 'bytesOut') conditions.push(`${isInsideSql('srcaddr', options.inside)} AND NOT ${isInsideSql('dstaddr', options.inside)}`);
+  const value = metric === 'bytes' || metric === 'bytesOut' ? 'sum(bytes)' : 'count(*)';
+  const rows = (await store.query(`SELECT ${quoteIdentifier(peer)} AS peer, ${value} AS value FROM ${FLOWS_TABLE} WHERE ${conditions.join(' AND ')} GROUP BY 1 ORDER BY value DESC, peer LIMIT ${TOP_PEERS}`)).rows;
+  event.peers = rows.map((row) => ({ address: String(row.peer), value: Number(row.value) }));
+  const top = event.peers[0]?.address;
+  if (top === undefined) return;
+  if (peer === 'srcaddr' && !event.actor.address) event.actor.address = top;
+  if (peer === 'dstaddr' && !event.target.address) event.target.address = top;
+  event.description += `; top ${peer === 'srcaddr' ? 'sources' : 'destinations'}: ${event.peers
+    .slice(0, 3)
+    .map((p) => `${p.address} (${p.value})`)
+    .join(', ')}`;
 }
 
 /** The SQL giving `period_start, series_key, value` for an anomaly rule's metric. */
-export function anomalySeriesSql(rule: AnomalyRule, metrics: readonly MetricDefinition[], where: string): { sql: string; by: string | undefined } {
+export function anomalySeriesSql(rule: AnomalyRule, metrics: readonly MetricDefinition[], where: string, inside: Inside = PRIVATE_ONLY): { sql: string; by: string | undefined } {
   const period = sqlLiteral(rule.period);
   const bucket = (time: string) => `(${time} // ${period}) * ${period}`;
   if (typeof rule.metric === 'object') {
@@ -112,7 +149,7 @@ FROM (${metricValuesSql(definitions, names, where)}) WHERE v IS NOT NULL GROUP B
   const byField = byName === undefined || byName === 'none' ? undefined : findField(byName);
   const key = byField ? quoteIdentifier(toColumnName(byField.name)) : 'NULL';
   const scope = `(${where}) AND "start" IS NOT NULL${byField ? ` AND ${key} IS NOT NULL` : ''}`;
-  const outbound = `${isPrivateSql('srcaddr')} AND NOT ${isPrivateSql('dstaddr')}`;
+  const outbound = `${isInsideSql('srcaddr', inside)} AND NOT ${isInsideSql('dstaddr', inside)}`;
   const simple = (value: string, condition = 'TRUE') =>
     `SELECT ${bucket('"start"')} AS period_start, ${key} AS series_key, ${value} AS value FROM ${FLOWS_TABLE} WHERE ${scope} AND ${condition} GROUP BY ALL`;
   switch (rule.metric) {
@@ -158,6 +195,11 @@ function toEvent(rule: AnomalyRule, by: string | undefined, key: string, score: 
     resource: { interfaceIds: by === 'interface-id' ? [key] : [], instanceIds: by === 'instance-id' ? [key] : [] },
     direction: metric === 'bytesOut' ? 'outbound' : 'internal',
     counts: { value: score.value, baseline: round(score.center), spread: round(score.spread), score: Number.isFinite(score.score) ? round(score.score) : -1, baselinePeriods: score.baselinePeriods },
+    baseline: {
+      historyDays: Math.floor((score.baselinePeriods * rule.period) / 86400),
+      threshold: round(score.center),
+      description: `${rule.method === 'band' ? 'mean' : 'median'} ${round(score.center)} (${rule.method === 'band' ? 'σ' : 'MAD'} ${round(score.spread)}) over the ${score.baselinePeriods} periods of ${formatDuration(rule.period)} before`,
+    },
     description: `${metric}${by ? ` of ${by} ${key}` : ''} was ${score.value} in ${formatDuration(rule.period)}, against a baseline of ${round(score.center)} (${rule.method} score ${scoreText} ≥ ${rule.threshold})`,
   };
 }

@@ -10,6 +10,7 @@ export * from './run-alarms.js';
 export * from './address-sql.js';
 export * from './detections.js';
 export * from './anomaly.js';
+export * from './suppress.js';
 export * from './run-alerts.js';
 export * from './notifiers.js';
 export * from './retry.js';

@@ -173,7 +173,7 @@ function buildRules(input: RulesInput, file: string, issues: RuleIssue[]): Rules
     }
     return { ...detection, name };
   });
-  return { file, metrics, alarms, detections, notify: input.notify };
+  return { file, metrics, alarms, detections, notify: input.notify, network: input.network, suppressions: input.suppressions };
 }
 
 function buildAlarm(alarm: AlarmInput, at: string, issues: RuleIssue[]): AlarmRule | undefined {

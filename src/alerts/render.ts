@@ -6,7 +6,7 @@ import type { AlarmEvent, AlertEvent, FindingEvent } from './types.js';
 import { formatDuration, isoTime } from './units.js';
 
 /** The report of `alerts run` for people: transitions with their datapoints and records, then findings, then final states. */
-export function renderAlertsReport(report: AlertsReport, rules: Rules): string {
+export function renderAlertsReport(report: AlertsReport, rules: Rules, options: { showSuppressed?: boolean | undefined } = {}): string {
   const lines: string[] = [];
   if (!report.range) return 'no records to evaluate\n';
   lines.push(`Evaluated ${isoTime(report.range.start)} .. ${isoTime(report.range.end)}: ${rules.alarms.length} alarm${rules.alarms.length === 1 ? '' : 's'}, ${rules.detections.length} detection${rules.detections.length === 1 ? '' : 's'}`);
@@ -27,8 +27,14 @@ export function renderAlertsReport(report: AlertsReport, rules: Rules): string {
     }
   }
   if (rules.detections.length > 0) {
-    lines.push('', `Findings (${report.findings.length})`);
+    const suppressed = report.suppressed.length;
+    const note = suppressed === 0 ? '' : options.showSuppressed ? `; ${suppressed} suppressed, listed after them` : `; ${suppressed} suppressed by the rules file, --show-suppressed lists them`;
+    lines.push('', `Findings (${report.findings.length}${note})`);
     for (const finding of report.findings) lines.push(...renderFinding(finding));
+    if (options.showSuppressed && suppressed > 0) {
+      lines.push('', `Suppressed findings (${suppressed})`);
+      for (const finding of report.suppressed) lines.push(...renderFinding(finding));
+    }
   }
   return `${lines.join('\n')}\n`;
 }
@@ -47,11 +53,18 @@ export function renderFinding(finding: FindingEvent): string[] {
   const resource = [...finding.resource.interfaceIds, ...finding.resource.instanceIds];
   const shown = resource.length > 3 ? `${resource.slice(0, 3).join(',')},+${resource.length - 3}` : resource.join(',');
   const counts = Object.entries(finding.counts).map(([k, v]) => `${k}=${v}`).join(' ');
-  return [
-    `${isoTime(finding.windowStart)}  ${finding.type}  ${finding.severityLabel} ${finding.severity}  ${actor}${target}${shown ? `  [${shown}]` : ''}`,
+  const lines = [
+    `${isoTime(finding.windowStart)}  ${finding.type}  ${finding.severityLabel} ${finding.severity}  ${actor}${target}${shown ? `  [${shown}]` : ''}${finding.learning ? '  (learning)' : ''}${finding.suppressedBy ? `  (suppressed by ${finding.suppressedBy})` : ''}`,
     `    ${finding.description}`,
     `    ${counts}; first seen ${isoTime(finding.firstSeen)}, last seen ${isoTime(finding.lastSeen)} (${finding.direction}, rule ${finding.detection})`,
   ];
+  if (finding.actor.sources) {
+    const more = (finding.actor.count ?? finding.actor.sources.length) - finding.actor.sources.length;
+    lines.push(`    sources (${finding.actor.count ?? finding.actor.sources.length}): ${finding.actor.sources.map((s) => `${s.address} (${s.attempts})`).join(', ')}${more > 0 ? `, +${more} more` : ''}`);
+  }
+  if (finding.peers?.length) lines.push(`    peers: ${finding.peers.map((p) => `${p.address} (${p.value})`).join(', ')}`);
+  if (finding.evidence) lines.push(`    evidence: ${finding.evidence.command}`, `    sql: ${finding.evidence.sql}`);
+  return lines;
 }
 
 /** Events of a report in time order (transitions and findings interleaved), for ndjson. */
@@ -100,6 +113,11 @@ export function toJsonEvent(event: AlertEvent): Record<string, unknown> {
     resource,
     direction,
     description,
+    ...(event.learning !== undefined ? { learning: event.learning } : {}),
+    ...(event.baseline ? { baseline: event.baseline } : {}),
+    ...(event.peers ? { peers: event.peers } : {}),
+    ...(event.evidence ? { evidence: event.evidence } : {}),
+    ...(event.suppressedBy ? { suppressedBy: event.suppressedBy } : {}),
   };
 }
 
@@ -120,6 +138,13 @@ export function renderRulesSummary(rules: Rules): string {
     );
   }
   for (const d of rules.detections) lines.push(`  detection ${d.name}: ${d.type}, ${formatDuration(d.type === 'Anomaly' ? d.period : d.window)} windows`);
+  if (rules.network.internalCidrs.length > 0 || Object.keys(rules.network.names).length > 0) {
+    lines.push(`  network: inside also ${[...rules.network.internalCidrs, ...Object.keys(rules.network.names)].join(', ')}`);
+  }
+  for (const sup of rules.suppressions) {
+    const criteria = [sup.type && `type ${[sup.type].flat().join(',')}`, sup.detection && `detection ${sup.detection}`, sup.actor && `actor ${sup.actor.join(',')}`, sup.target && `target ${sup.target.join(',')}`, sup.ports && `ports ${sup.ports.join(',')}`].filter(Boolean);
+    lines.push(`  suppression ${sup.name}: ${criteria.join(', ') || 'every finding'}`);
+  }
   for (const [i, n] of rules.notify.entries()) lines.push(`  notify ${n.name ?? `${n.type}-${i + 1}`}: ${n.type}${notifierTarget(n)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cidrRange } from '../records/index.js';
 import { parseByteSize, parseDuration } from './units.js';
 
 // Keys are the parameter names of CloudWatch Logs PutMetricFilter / MetricTransformation and CloudWatch
@@ -87,25 +88,90 @@ const detectionBase = {
 
 // An attempt is a rejected flow or a short accepted one: a login attempt is a handshake and a few packets,
 // a working session (an admin at work) many more.
+// Seen from the target: many sources, each with a few attempts on one service.
+const distributed = {
+  minSources: z.number().int().min(2).default(10),
+  minAttemptsPerSource: z.number().int().min(1).default(2),
+  // A source with more attempts is a brute force of its own (SSHBruteForce's minAttempts is 20).
+  maxAttemptsPerSource: z.number().int().min(1).default(19),
+  maxPacketsPerAttempt: z.number().int().min(1).default(40),
+  topSources: z.number().int().min(1).default(10),
+};
+
 const bruteForce = {
   minAttempts: z.number().int().min(1).default(20),
   maxPacketsPerAttempt: z.number().int().min(1).default(40),
 };
 
+// Recon by internal actors (private ranges, the VPC's CIDRs, named addresses) is left out unless asked for,
+// then at its own, higher threshold.
+const internalActors = { internalActors: z.boolean().default(false) };
+
+// A second, longer window for attacks spread over hours, evaluated twice (aligned, and shifted by half a window).
+const slow = { slowWindow: z.union([duration, z.literal(false)]).default(12 * 3600) };
+
+// Behaviour detections learn each address's normal traffic from the days before.
+const baseline = {
+  history: duration.default(14 * 86400),
+  learningDays: z.number().int().min(0).default(2),
+};
+
 const detection = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('SSHBruteForce'), ...detectionBase, ports: z.array(port).min(1).default([22]), ...bruteForce }),
-  z.strictObject({ type: z.literal('RDPBruteForce'), ...detectionBase, ports: z.array(port).min(1).default([3389]), ...bruteForce }),
-  z.strictObject({ type: z.literal('PortProbeUnprotectedPort'), ...detectionBase, minProbes: z.number().int().min(1).default(10), ports: z.array(port).optional() }),
-  z.strictObject({ type: z.literal('Portscan'), ...detectionBase, minPorts: z.number().int().min(2).default(25) }),
-  z.strictObject({ type: z.literal('PortSweep'), ...detectionBase, minHosts: z.number().int().min(2).default(25), ports: z.array(port).optional() }),
+  z.strictObject({ type: z.literal('SSHBruteForce'), ...detectionBase, ports: z.array(port).min(1).default([22]), ...bruteForce, ...slow, slowMinAttempts: z.number().int().min(1).default(40) }),
+  z.strictObject({ type: z.literal('RDPBruteForce'), ...detectionBase, ports: z.array(port).min(1).default([3389]), ...bruteForce, ...slow, slowMinAttempts: z.number().int().min(1).default(40) }),
+  z.strictObject({ type: z.literal('SSHBruteForceDistributed'), ...detectionBase, window: duration.default(12 * 3600), ports: z.array(port).min(1).default([22]), ...distributed }),
+  z.strictObject({ type: z.literal('RDPBruteForceDistributed'), ...detectionBase, window: duration.default(12 * 3600), ports: z.array(port).min(1).default([3389]), ...distributed }),
+  z.strictObject({
+    type: z.literal('PortProbeUnprotectedPort'),
+    ...detectionBase,
+    minProbes: z.number().int().min(1).default(10),
+    ports: z.array(port).optional(),
+    ...internalActors,
+    internalMinProbes: z.number().int().min(1).default(50),
+  }),
+  z.strictObject({
+    type: z.literal('Portscan'),
+    ...detectionBase,
+    minPorts: z.number().int().min(2).default(25),
+    ...slow,
+    slowMinPorts: z.number().int().min(2).default(50),
+    ...internalActors,
+    internalMinPorts: z.number().int().min(2).default(100),
+  }),
+  z.strictObject({
+    type: z.literal('PortscanDistributed'),
+    ...detectionBase,
+    minSources: z.number().int().min(2).default(3),
+    minPortsPerSource: z.number().int().min(1).default(5),
+    minPorts: z.number().int().min(2).default(50),
+    topSources: z.number().int().min(1).default(10),
+  }),
+  z.strictObject({
+    type: z.literal('PortSweep'),
+    ...detectionBase,
+    minHosts: z.number().int().min(2).default(25),
+    ports: z.array(port).optional(),
+    ...slow,
+    slowMinHosts: z.number().int().min(2).default(25),
+    ...internalActors,
+    internalMinHosts: z.number().int().min(2).default(50),
+  }),
   z.strictObject({
     type: z.literal('NetworkPortUnusual'),
     ...detectionBase,
     allowedPorts: z.array(port).optional(),
     extraAllowedPorts: z.array(port).default([]),
     minFlows: z.number().int().min(1).default(1),
+    ...baseline,
   }),
-  z.strictObject({ type: z.literal('TrafficVolumeUnusual'), ...detectionBase, minBytes: byteSize.default(1024 ** 3) }),
+  z.strictObject({
+    type: z.literal('TrafficVolumeUnusual'),
+    ...detectionBase,
+    minBytes: byteSize.default(100 * 1000 ** 2),
+    learningMinBytes: byteSize.default(1024 ** 3),
+    factor: z.number().min(1).default(3),
+    ...baseline,
+  }),
   z.strictObject({
     type: z.literal('Anomaly'),
     name: z.string().min(1).optional(),
@@ -183,12 +249,39 @@ const notifier = z.discriminatedUnion('type', [
   }),
 ]);
 
+const cidr = z.string().superRefine((value, ctx) => {
+  try {
+    cidrRange(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not an address or CIDR`, params: { hint: 'write 10.0.0.0/16, 2600:1f18::/56 or one address' } });
+  }
+});
+
+// Who is inside: private ranges always; the VPC's own CIDRs (public ones too) and named addresses.
+const network = z.strictObject({
+  internalCidrs: z.array(cidr).default([]),
+  names: z.record(z.string(), z.string().min(1)).default({}),
+});
+
+// GuardDuty suppression rules: findings matching every given criterion are archived (kept, shown as suppressed).
+const suppression = z.strictObject({
+  name: z.string().min(1),
+  reason: z.string().optional(),
+  type: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  detection: z.string().min(1).optional(),
+  actor: z.array(cidr).min(1).optional(),
+  target: z.array(cidr).min(1).optional(),
+  ports: z.array(port).min(1).optional(),
+});
+
 /** The schema of a rules file after key normalization. */
 export const rulesSchema = z.strictObject({
   metricFilters: z.array(metricFilter).default([]),
   alarms: z.array(alarm).default([]),
   detections: z.array(detection).default([]),
   notify: z.array(notifier).default([]),
+  network: network.default({ internalCidrs: [], names: {} }),
+  suppressions: z.array(suppression).default([]),
 });
 
 /** A rules file as validated, before cross-checks and defaults that depend on other entries. */
@@ -203,6 +296,10 @@ export type AlarmInput = z.output<typeof alarm>;
 export type DetectionConfig = z.output<typeof detection>;
 /** One notifier. */
 export type NotifierConfig = z.output<typeof notifier>;
+/** The rules file's `network` section: who is inside. */
+export type NetworkConfig = z.output<typeof network>;
+/** One suppression rule. */
+export type SuppressionConfig = z.output<typeof suppression>;
 
 /** Every key the schema knows, for "did you mean" hints. */
 export const KNOWN_KEYS: readonly string[] = [
@@ -213,12 +310,17 @@ export const KNOWN_KEYS: readonly string[] = [
   'name', 'value', 'key',
   ...detection.options.flatMap((o) => collectKeys(o.shape)),
   ...notifier.options.flatMap((o) => collectKeys(o.shape)),
+  ...collectKeys(network.shape),
+  ...collectKeys(suppression.shape),
 ].filter((key, index, all) => all.indexOf(key) === index);
 
 /** Finding-type names a detection's `type` may be written as, mapped to the schema's short names. */
 export const DETECTION_TYPE_ALIASES: Record<string, string> = {
   'UnauthorizedAccess:EC2/SSHBruteForce': 'SSHBruteForce',
   'UnauthorizedAccess:EC2/RDPBruteForce': 'RDPBruteForce',
+  'UnauthorizedAccess:EC2/SSHBruteForce.Distributed': 'SSHBruteForceDistributed',
+  'UnauthorizedAccess:EC2/RDPBruteForce.Distributed': 'RDPBruteForceDistributed',
+  'Recon:EC2/Portscan.Distributed': 'PortscanDistributed',
   'Recon:EC2/PortProbeUnprotectedPort': 'PortProbeUnprotectedPort',
   'Recon:EC2/Portscan': 'Portscan',
   'Recon:EC2/PortSweep': 'PortSweep',

@@ -1,5 +1,5 @@
 import type { AlarmSpec, ComparisonOperator, Statistic, TreatMissingData } from './types.js';
-import type { DetectionConfig, NotifierConfig } from './rules-schema.js';
+import type { DetectionConfig, NetworkConfig, NotifierConfig, SuppressionConfig } from './rules-schema.js';
 import type { ValueSource } from './pattern-fields.js';
 
 /** One metric a metric filter publishes: the filter's pattern and one MetricTransformation, resolved. */
@@ -39,4 +39,8 @@ export interface Rules {
   alarms: AlarmRule[];
   detections: DetectionRule[];
   notify: NotifierConfig[];
+  /** Who is inside the VPC besides the private ranges. */
+  network: NetworkConfig;
+  /** Suppression rules: findings they match are archived, not notified. */
+  suppressions: SuppressionConfig[];
 }

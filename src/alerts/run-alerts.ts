@@ -1,9 +1,12 @@
 import type { Store } from '../store/index.js';
 import { FLOWS_TABLE } from '../store/index.js';
+import { insideOf } from './address-sql.js';
+import type { Inside } from './address-sql.js';
 import { runAnomaly } from './anomaly.js';
 import { mergeFindings, runDetection } from './detections.js';
 import type { Rules } from './rules.js';
 import { evaluateAlarm } from './run-alarms.js';
+import { applySuppressions } from './suppress.js';
 import type { AlarmSeriesState } from './run-alarms.js';
 import type { AlarmEvent, FindingEvent } from './types.js';
 
@@ -18,6 +21,8 @@ export interface RunAlertsOptions {
   samples?: number | undefined;
   /** Merge the findings of consecutive windows (default true). */
   merge?: boolean | undefined;
+  /** Addresses of our own interfaces (from `--interfaces`), inside the VPC like the rules file's `network`. */
+  interfaceAddresses?: readonly string[] | undefined;
 }
 
 /** What an evaluation over history found: every alarm transition, every finding, and the final alarm states. */
@@ -26,6 +31,8 @@ export interface AlertsReport {
   range?: { start: number; end: number } | undefined;
   alarms: AlarmEvent[];
   findings: FindingEvent[];
+  /** Findings a suppression rule archived, each with `suppressedBy`. */
+  suppressed: FindingEvent[];
   states: AlarmSeriesState[];
 }
 
@@ -38,7 +45,7 @@ export async function runAlerts(store: Store, rules: Rules, options: RunAlertsOp
   const bounds = await store.query(`SELECT min("start") AS first, max("start") AS last FROM ${FLOWS_TABLE} WHERE (${options.where})`);
   const first = bounds.rows[0]?.first;
   const last = bounds.rows[0]?.last;
-  if (first === null || first === undefined || last === null || last === undefined) return { alarms: [], findings: [], states: [] };
+  if (first === null || first === undefined || last === null || last === undefined) return { alarms: [], findings: [], suppressed: [], states: [] };
   const start = options.start ?? Number(first);
   const end = options.end ?? Number(last) + 1;
   const alarms: AlarmEvent[] = [];
@@ -48,15 +55,17 @@ export async function runAlerts(store: Store, rules: Rules, options: RunAlertsOp
     alarms.push(...result.events);
     states.push(...result.states);
   }
+  const inside: Inside = insideOf(rules.network, options.interfaceAddresses);
   const findings: FindingEvent[] = [];
   for (const rule of rules.detections) {
     findings.push(
       ...(rule.type === 'Anomaly'
-        ? await runAnomaly(store, rule, rules.metrics, { where: options.where, from: start, before: end })
-        : await runDetection(store, rule, { where: options.where })),
+        ? await runAnomaly(store, rule, rules.metrics, { where: options.where, from: start, before: end, inside })
+        : await runDetection(store, rule, { where: options.where, inside })),
     );
   }
   alarms.sort((a, b) => a.timestamp - b.timestamp);
   findings.sort((a, b) => a.windowStart - b.windowStart || b.severity - a.severity);
-  return { range: { start, end }, alarms, findings: options.merge === false ? findings : mergeFindings(findings, rules.detections), states };
+  const split = applySuppressions(options.merge === false ? findings : mergeFindings(findings, rules.detections), rules.suppressions);
+  return { range: { start, end }, alarms, ...split, states };
 }

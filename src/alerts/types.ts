@@ -80,14 +80,29 @@ export interface Finding {
   windowStart: number;
   firstSeen: number;
   lastSeen: number;
-  /** Who acted: the remote or scanning address, with its ports when they matter. */
-  actor: { address: string; ports?: number[] | undefined };
+  /**
+   * Who acted: the remote or scanning address, with its ports when they matter. A distributed attack names
+   * its busiest source here and lists the top ones in `sources`, with `count` sources in all.
+   */
+  actor: { address: string; ports?: number[] | undefined; name?: string | undefined; sources?: { address: string; attempts: number }[] | undefined; count?: number | undefined };
   /** What was acted on: address, ports, and the network interfaces / instances that logged it. */
   target: { address?: string | undefined; ports?: number[] | undefined };
   resource: { interfaceIds: string[]; instanceIds: string[] };
   direction: 'inbound' | 'outbound' | 'internal' | 'external';
   counts: Record<string, number>;
   description: string;
+  /** Seconds the finding's window spans, when it is not the rule's `window` (a slow window). */
+  windowSeconds?: number | undefined;
+  /** How to look at the records behind the finding: a flowlens command and the SQL over the store. */
+  evidence?: { command: string; sql: string } | undefined;
+  /** True when the actor's history was shorter than the learning period: judged by a fixed threshold. */
+  learning?: boolean | undefined;
+  /** What a behaviour or anomaly finding was compared with. */
+  baseline?: { historyDays: number; threshold: number; description: string } | undefined;
+  /** The peers that contributed most to an anomaly, with their share of the value. */
+  peers?: { address: string; value: number }[] | undefined;
+  /** The suppression rule that archived this finding (it is reported as suppressed and not notified). */
+  suppressedBy?: string | undefined;
 }
 
 /** An alarm state change as reported and notified: the transition plus the alarm and its metric. */

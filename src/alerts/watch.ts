@@ -3,12 +3,14 @@ import type { LogFormat, ParseIssue } from '../parse/index.js';
 import type { Source } from '../sources/index.js';
 import type { IngestSummary, Store } from '../store/index.js';
 import { FLOWS_TABLE, ingestSources } from '../store/index.js';
+import { insideOf } from './address-sql.js';
 import { runAnomaly } from './anomaly.js';
 import { detectionWidth, findingKey, runDetection } from './detections.js';
 import type { Notifier } from './notifiers.js';
 import { eventTime } from './render.js';
 import type { Rules } from './rules.js';
 import { evaluateAlarm, seriesKey } from './run-alarms.js';
+import { applySuppressions } from './suppress.js';
 import { createTailSource, loadFollowState } from './tail-source.js';
 import type { AlertEvent } from './types.js';
 import { commitCycle, loadWatchProgress, pendingOutbox, removeFromOutbox, ruleKey } from './watch-state.js';
@@ -35,6 +37,8 @@ export interface WatchOptions {
   /** Evaluate nothing before this time (epoch seconds). */
   start?: number | undefined;
   format?: LogFormat | undefined;
+  /** Addresses of our own interfaces (from `--interfaces`), inside the VPC like the rules file's `network`. */
+  interfaceAddresses?: readonly string[] | undefined;
   signal?: AbortSignal | undefined;
   now?: (() => number) | undefined;
   onEvent?: ((event: AlertEvent) => void | Promise<void>) | undefined;
@@ -153,16 +157,18 @@ async function runDetections(options: WatchOptions, progress: WatchProgress, clo
     const before = Math.floor(closed / width) * width;
     const from = progress.detections[key]?.before ?? Math.floor(newFrom / width) * width;
     if (before <= from) continue;
+    const inside = insideOf(options.rules.network, options.interfaceAddresses);
     const found =
       rule.type === 'Anomaly'
-        ? await runAnomaly(options.store, rule, options.rules.metrics, { where: 'TRUE', from, before })
-        : await runDetection(options.store, rule, { where: 'TRUE', from, before });
+        ? await runAnomaly(options.store, rule, options.rules.metrics, { where: 'TRUE', from, before, inside })
+        : await runDetection(options.store, rule, { where: 'TRUE', from, before, inside });
     const open = { ...progress.detections[key]?.open };
     for (const finding of found.sort((a, b) => a.windowStart - b.windowStart)) {
       const id = findingKey(finding, rule);
       const continues = open[id] === finding.windowStart - width;
       open[id] = finding.windowStart;
-      if (!continues) events.push(finding);
+      // Suppressed findings are archived: not notified (alerts run lists them with --show-suppressed).
+      if (!continues && applySuppressions([finding], options.rules.suppressions).findings.length > 0) events.push(finding);
     }
     for (const [id, last] of Object.entries(open)) if (last < before - width) delete open[id];
     progress.detections[key] = { before, open };

@@ -6,3 +6,4 @@ export * from './traffic.js';
 export * from './generator.js';
 export * from './output.js';
 export * from './aws-logs.js';
+export * from './scenarios.js';

@@ -12,6 +12,7 @@ export function pseudonymizeAlerts(view: AlertsView, pseudonymizer: Pseudonymize
     ...view,
     alarms: view.alarms.map((alarm) => pseudonymizeAlarm(alarm, hide)),
     findings: view.findings.map((finding) => pseudonymizeFinding(finding, hide)),
+    ...(view.suppressed ? { suppressed: view.suppressed.map((finding) => pseudonymizeFinding(finding, hide)) } : {}),
   };
 }
 
@@ -26,7 +27,14 @@ function pseudonymizeAlarm(alarm: AlarmDto, hide: (value: string) => string): Al
 }
 
 function pseudonymizeFinding(finding: FindingDto, hide: (value: string) => string): FindingDto {
-  const originals = [finding.actor.address, finding.target.address, ...finding.resource.interfaceIds, ...finding.resource.instanceIds].filter(
+  const originals = [
+    finding.actor.address,
+    finding.target.address,
+    ...finding.resource.interfaceIds,
+    ...finding.resource.instanceIds,
+    ...(finding.actor.sources ?? []).map((s) => s.address),
+    ...(finding.peers ?? []).map((p) => p.address),
+  ].filter(
     (value): value is string => typeof value === 'string' && value !== '',
   );
   // One pass, longest first, so that 10.0.1.1 is not replaced inside 10.0.1.10 nor inside a pseudonym.
@@ -34,7 +42,12 @@ function pseudonymizeFinding(finding: FindingDto, hide: (value: string) => strin
   const description = wanted.length ? finding.description.replace(new RegExp(wanted.join('|'), 'g'), (found) => hide(found)) : finding.description;
   return {
     ...finding,
-    actor: { ...finding.actor, address: finding.actor.address ? hide(finding.actor.address) : finding.actor.address },
+    actor: {
+      ...finding.actor,
+      address: finding.actor.address ? hide(finding.actor.address) : finding.actor.address,
+      ...(finding.actor.sources ? { sources: finding.actor.sources.map((s) => ({ ...s, address: hide(s.address) })) } : {}),
+    },
+    ...(finding.peers ? { peers: finding.peers.map((p) => ({ ...p, address: hide(p.address) })) } : {}),
     target: { ...finding.target, address: finding.target.address === undefined ? undefined : hide(finding.target.address) },
     resource: { interfaceIds: finding.resource.interfaceIds.map(hide), instanceIds: finding.resource.instanceIds.map(hide) },
     description,

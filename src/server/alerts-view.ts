@@ -39,7 +39,7 @@ export async function alertsFromRules(store: Store, rules: Rules, window: Alerts
     // The evaluation starts every alarm at the window's start, so a state without a transition holds since then.
     alarms.push(...(await alarmRows(store, alarm, rules.metrics, { states, history: events, where, sinceDefault: range?.start ?? null })));
   }
-  return { source: 'rules', range, rulesFile: rules.file, alarms, findings: report.findings.map(toFindingDto), alarming: countAlarming(alarms) };
+  return { source: 'rules', range, rulesFile: rules.file, alarms, findings: report.findings.map(toFindingDto), suppressed: report.suppressed.map(toFindingDto), alarming: countAlarming(alarms) };
 }
 
 /**
@@ -172,7 +172,13 @@ function countAlarming(alarms: readonly AlarmDto[]): number {
   return alarms.filter((a) => a.state === 'ALARM').length;
 }
 
+// The page's finding: what the engine reports, with the baseline and peers behind it (not the evidence query).
 function toFindingDto(finding: FindingEvent): FindingDto {
-  const { id, detection, type, severity, severityLabel, windowStart, firstSeen, lastSeen, actor, target, resource, direction, counts, description } = finding;
-  return { id, detection, type, severity, severityLabel, windowStart, firstSeen, lastSeen, actor, target, resource, direction, counts, description };
+  const { id, detection, type, severity, severityLabel, windowStart, firstSeen, lastSeen, actor, target, resource, direction, counts, description, learning, baseline, peers, suppressedBy } = finding;
+  const dto: FindingDto = { id, detection, type, severity, severityLabel, windowStart, firstSeen, lastSeen, actor, target, resource, direction, counts, description };
+  if (learning !== undefined) dto.learning = learning;
+  if (baseline) dto.baseline = baseline;
+  if (peers) dto.peers = peers;
+  if (suppressedBy) dto.suppressedBy = suppressedBy;
+  return dto;
 }

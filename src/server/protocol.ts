@@ -203,6 +203,8 @@ export interface AlertsResponse {
   rulesFile?: string;
   alarms: AlarmDto[];
   findings: FindingDto[];
+  /** Findings a suppression rule of the rules file archived (each with `suppressedBy`); rules source only. */
+  suppressed?: FindingDto[];
   /** How many alarm series are in ALARM now. */
   alarming: number;
   pseudonymized: boolean;

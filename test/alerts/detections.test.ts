@@ -68,9 +68,9 @@ describe('runDetection', () => {
     expect(findings[0]?.resource.interfaceIds).toHaveLength(30);
   });
 
-  it('finds outbound traffic to an unusual port', async () => {
+  it('finds outbound traffic to an unusual port (in the learning period: one hour of history, Low)', async () => {
     expect(await run('type: NetworkPortUnusual')).toMatchObject([
-      { type: 'Behavior:EC2/NetworkPortUnusual', direction: 'outbound', severity: 5, actor: { address: '10.0.1.12' }, target: { address: '203.0.113.200', ports: [6667] } },
+      { type: 'Behavior:EC2/NetworkPortUnusual', direction: 'outbound', severity: 2, learning: true, actor: { address: '10.0.1.12' }, target: { address: '203.0.113.200', ports: [6667] } },
     ]);
     expect(await run('type: NetworkPortUnusual\n    extraAllowedPorts: [6667]')).toEqual([]);
   });

@@ -67,13 +67,19 @@ export function renderFindings(findings: readonly FindingDto[]): string {
 <td>${esc(f.detection)}<br><small>${esc(f.type)}</small></td>
 <td><span class="severity severity-${esc(f.severityLabel.toLowerCase())}">${esc(f.severityLabel)} ${esc(f.severity)}</span></td>
 <td>${esc(formatTime(f.firstSeen))}<br><small>to ${esc(formatTime(f.lastSeen))}</small></td>
-<td data-testid="finding-actor">${addressLink(f.actor.address || f.resource.interfaceIds.join(', '))}</td>
+<td data-testid="finding-actor">${addressLink(f.actor.address || f.resource.interfaceIds.join(', '))}${f.actor.count && f.actor.count > 1 ? `<br><small>${esc(f.actor.count)} sources</small>` : ''}</td>
 <td data-testid="finding-target">${f.target.address ? addressLink(f.target.address) : '–'}</td>
 <td>${esc(shownPorts || '–')}</td>
-<td class="evidence">${evidence}</td></tr>`;
+<td class="evidence">${evidence}${f.baseline ? `<br><small data-testid="finding-baseline">${f.learning ? '' : 'baseline: '}${esc(f.baseline.description)}</small>` : ''}${f.suppressedBy ? `<br><small>suppressed by ${esc(f.suppressedBy)}</small>` : ''}</td></tr>`;
     })
     .join('');
   return `<table class="findings" data-testid="findings"><thead><tr><th>detection</th><th>severity</th><th>time</th><th>actor</th><th>target</th><th>ports</th><th>evidence</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+// Findings a suppression rule archived: counted, listed when the user opens them.
+function renderSuppressed(findings: readonly FindingDto[]): string {
+  if (!findings.length) return '';
+  return `<details class="suppressed" data-testid="suppressed-findings"><summary>Suppressed findings (${findings.length})</summary>${renderFindings(findings)}</details>`;
 }
 
 function addressLink(value: string): string {
@@ -126,7 +132,7 @@ export function setupAlerts(options: AlertsTabOptions): AlertsTab {
     }
     const alarms = [...report.alarms].sort((a, b) => (STATE_ORDER[a.state] ?? 3) - (STATE_ORDER[b.state] ?? 3));
     body.innerHTML = `${renderSummary(report)}<h3>Alarms</h3>${alarms.length ? alarms.map(renderAlarm).join('') : '<p class="muted">The rules define no alarm.</p>'}
-<h3>Findings (${report.findings.length})</h3>${renderFindings(report.findings)}`;
+<h3>Findings (${report.findings.length})</h3>${renderFindings(report.findings)}${renderSuppressed(report.suppressed ?? [])}`;
     const range = report.range;
     if (!range) return;
     for (const container of body.querySelectorAll<HTMLElement>('.alarm-chart')) {

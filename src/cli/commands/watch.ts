@@ -19,6 +19,7 @@ interface WatchCommandOptions extends ReadingOptions {
   late: string;
   clock: 'data' | 'wall';
   verbose?: boolean;
+  interfaces?: string;
 }
 
 /** `flowlens watch --rules FILE SOURCE...`: follow flow logs, evaluate alarms and detections as data arrives, notify. */
@@ -37,6 +38,7 @@ export function registerWatch(program: Command, context: CliContext): void {
     .option('--log-format <format>', "format of header-less lines, AWS syntax: '${version} ${srcaddr} ...' (default: the v2 format)")
     .addOption(new Option('-f, --format <format>', 'how events are printed when the rules file has no notifiers').choices(['text', 'json']).default('text'))
     .option('-v, --verbose', 'report each cycle on stderr')
+    .option('--interfaces <file>', '`aws ec2 describe-network-interfaces` JSON: the addresses of these interfaces are inside the VPC')
     .option('--profile <name>', 'AWS profile for s3:// and cwl:// sources and sns notifiers')
     .option('--region <region>', 'AWS region for s3:// and cwl:// sources')
     .option('--endpoint-url <url>', 'endpoint of an S3-, CloudWatch- or SNS-compatible service')
@@ -50,6 +52,7 @@ export function registerWatch(program: Command, context: CliContext): void {
       const start = options.start === undefined ? undefined : parseTimeOption(options.start, '--start');
       const { loadRulesFile, watch, createNotifiers, renderAlertLine, toJsonEvent } = await import('../../alerts/index.js');
       const rules = await loadRulesFile(options.rules);
+      const interfaceAddresses = options.interfaces ? [...(await (await import('../../graph/index.js')).loadNetworkInterfacesFile(options.interfaces)).eniAddresses.keys()] : undefined;
       const { Store, resolveDbPath, createStoreCursors } = await import('../../store/index.js');
       const { resolveSource } = await import('../../sources/index.js');
       const store = await Store.open(resolveDbPath(options.db, context.env));
@@ -79,6 +82,7 @@ export function registerWatch(program: Command, context: CliContext): void {
           late,
           clock: options.clock,
           start,
+          interfaceAddresses,
           format: logFormatFrom(options),
           signal: controller.signal,
           onEvent: notifiers.length > 0 ? undefined : (event) => writeOut(context, options.format === 'json' ? `${JSON.stringify(toJsonEvent(event))}\n` : `${renderAlertLine(event)}\n`),
