@@ -33,16 +33,19 @@ export class RulesError extends FlowlensError {
 
 /** Reads and validates a rules file (YAML or JSON). */
 export async function loadRulesFile(path: string): Promise<Rules> {
-  let text: string;
+  return parseRules(await readRulesText(path), path);
+}
+
+/** Reads a rules file's text; a missing or unreadable file is FlowlensError 'rules-not-found' with a hint. */
+export async function readRulesText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
     throw new FlowlensError('rules-not-found', `cannot read rules file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
       hint: 'pass --rules with the path of a YAML rules file (see examples/rules.yaml)',
       cause: error,
     });
   }
-  return parseRules(text, path);
 }
 
 /** Parses and validates rules text; throws RulesError listing every problem with its path, line and a hint. */

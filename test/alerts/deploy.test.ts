@@ -365,7 +365,8 @@ describe('buildDeployPlan', () => {
     expect(plan.filters.map((f) => f.params.filterName)).toEqual(['dest-port-22-rejects', 'rejects-by-source']);
     expect(plan.alarms.map((a) => a.params.AlarmName)).toEqual(['SSH-rejects']);
     expect(plan.notDeployable.map((n) => n.name)).toEqual([
-      'scanner', 'SSHBruteForce', 'RDPBruteForce', 'PortProbeUnprotectedPort', 'Portscan', 'PortSweep', 'NetworkPortUnusual', 'TrafficVolumeUnusual', 'rejected-flows-spike',
+      'scanner', 'SSHBruteForce', 'RDPBruteForce', 'SSHBruteForceDistributed', 'RDPBruteForceDistributed', 'PortProbeUnprotectedPort', 'Portscan',
+      'PortscanDistributed', 'PortSweep', 'NetworkPortUnusual', 'TrafficVolumeUnusual', 'rejected-flows-spike',
     ]);
     expect(plan.notDeployable.every((n) => n.reason.length > 0 && n.hint)).toBe(true);
     expect(plan.warnings).toEqual([expect.stringContaining('metric filter "rejects-by-source": dimension srcaddr takes srcaddr values')]);

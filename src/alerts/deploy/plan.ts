@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { parseFilterPattern } from '../../query/filter-pattern/index.js';
-import { FlowlensError, UsageError } from '../../records/index.js';
-import { parseRules, normalizeRulesDocument } from '../load-rules.js';
+import { UsageError } from '../../records/index.js';
+import { parseRules, normalizeRulesDocument, readRulesText } from '../load-rules.js';
 import { alarmMetricDefinitions } from '../metric-sql.js';
 import { patternFieldBindings } from '../pattern-fields.js';
 import { rulesSchema } from '../rules-schema.js';
@@ -97,16 +96,7 @@ export interface PlanOptions {
 
 /** Reads a rules file for deployment: validated as `alerts run` does, with its entries as written. */
 export async function loadDeployRules(path: string): Promise<DeployRules> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new FlowlensError('rules-not-found', `cannot read rules file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-      hint: 'pass --rules with the path of a YAML rules file (see examples/rules.yaml)',
-      cause: error,
-    });
-  }
-  return parseDeployRules(text, path);
+  return parseDeployRules(await readRulesText(path), path);
 }
 
 /** Parses rules text for deployment (throws RulesError like parseRules). */
