@@ -56,25 +56,7 @@ export async function readLineProfile(store: Store, from: string, columns: reado
   return { present: present.map((c) => c.name), widths, renderable: format !== 'table' };
 }
 
-const PRESENT_SAMPLE_ROWS = 2048;
-
-/**
- * The columns holding at least one value among the rows of `from`, in order. The first 2,048 rows usually show every
- * present column, so the full pass (reading every row's columns) runs only for the columns they leave undecided.
- */
-export async function readPresentColumns(store: Store, from: string, columns: readonly string[]): Promise<string[]> {
-  const probe = async (names: readonly string[], source: string): Promise<{ present: Set<string>; rows: number }> => {
-    const row = (await store.query(`SELECT count(*) AS n, ${names.map((n, i) => `count(${quoteIdentifier(n)}) > 0 AS p${i}`).join(', ')} FROM ${source} AS f`)).rows[0] ?? {};
-    return { present: new Set(names.filter((_, i) => row[`p${i}`] === true)), rows: Number(row.n) };
-  };
-  if (columns.length === 0) return [];
-  const first = await probe(columns, `(SELECT * FROM ${from} AS s LIMIT ${PRESENT_SAMPLE_ROWS})`);
-  const seen = first.present;
-  // A sample shorter than its limit held every row: nothing is left undecided.
-  const undecided = first.rows < PRESENT_SAMPLE_ROWS ? [] : columns.filter((c) => !seen.has(c));
-  const more = undecided.length > 0 ? (await probe(undecided, from)).present : new Set<string>();
-  return columns.filter((c) => seen.has(c) || more.has(c));
-}
+export { readPresentColumns } from '../query/present-columns.js';
 
 /**
  * SQL expression of one output line (without its newline) in `format`, the same text the JS renderers write for the
