@@ -57,3 +57,8 @@ FROM flows WHERE (${where}) AND log_status IS DISTINCT FROM 'NODATA' AND log_sta
 GROUP BY ${keyList}
 ORDER BY bytes_sum DESC NULLS LAST, flows DESC, ${keyList}${limit === undefined ? '' : `\nLIMIT ${Math.trunc(limit)}`}`;
 }
+
+/** SQL of the stored flows selected by `where`: the columns in start order, at most `limit` rows when finite. */
+export function storedFlowsSql(columns: readonly string[], where: string, limit = Infinity): string {
+  return `SELECT ${columns.map(quoteIdentifier).join(', ')} FROM flows WHERE ${where} ORDER BY "start", unit_id${Number.isFinite(limit) ? ` LIMIT ${limit}` : ''}`;
+}

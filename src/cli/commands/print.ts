@@ -64,8 +64,8 @@ async function printFromDatabase(context: CliContext, options: PrintOptions, sel
   try {
     const { presentFieldColumns } = await import('../../query/present-columns.js');
     const columns = printer.fields ?? (await presentFieldColumns(data.store, data.where));
-    const { quoteIdentifier } = await import('../../store/index.js');
-    const sql = `SELECT ${columns.map(quoteIdentifier).join(', ')} FROM flows WHERE ${data.where} ORDER BY "start", unit_id${Number.isFinite(limit) ? ` LIMIT ${limit}` : ''}`;
+    const { storedFlowsSql } = await import('../../query/flow-queries.js');
+    const sql = storedFlowsSql(columns, data.where, limit);
     const format = options.format as OutputFormat;
     if (format !== 'table') {
       // Lines rendered by DuckDB and written as it produces them (every flows column is an integer or text).
