@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { rejectsSql } from '../../store/rejects.js';
 import type { CliContext } from '../context.js';
 import { openData } from '../data.js';
 import { parsePositiveInt } from '../options.js';
@@ -17,10 +18,7 @@ export function registerRejects(program: Command, context: CliContext): void {
       const data = await openData(context, [], options, {});
       try {
         const limit = parsePositiveInt(options.limit, '--limit', 100);
-        // text is an excerpt of a long line; text_length its whole length (computed for stores made before the column).
-        const kept = Number(await data.store.scalar("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'rejects' AND column_name = 'text_length'")) > 0;
-        const length = kept ? 'coalesce(text_length, length(text))' : 'length(text)';
-        await printQuery(context, data.store, `SELECT source AS file, line, code, message, text, ${length} AS text_length FROM rejects ORDER BY unit_id, line LIMIT ${limit}`, options.format);
+        await printQuery(context, data.store, await rejectsSql(data.store, limit), options.format);
       } finally {
         data.close();
       }
