@@ -4,7 +4,7 @@ import type { LogRowPredicate } from '../store/index.js';
 import type { LogTableType, LogTypeChoice, LogTypeName, LogValue } from '../parse/index.js';
 import { findLogTableType, LOG_TABLE_TYPES, LOG_TYPE_NAMES, parseLogTypeChoice, recordColumnNames } from '../parse/index.js';
 import { UsageError } from '../records/index.js';
-import { quoteIdentifier } from '../store/sql-text.js';
+import { storedLogRowsSql } from '../query/log-records.js';
 import type { CliContext } from './context.js';
 import { writeErr } from './context.js';
 import { openData } from './data.js';
@@ -133,15 +133,6 @@ export function logRowObject(type: LogTableType, values: readonly LogValue[], co
   return row;
 }
 
-/** SQL condition selecting a log table's rows in the --start/--end window. */
-export function logSelectionSql(type: LogTableType, selection: Selection): string {
-  const parts: string[] = [];
-  const time = quoteIdentifier(type.timeColumn);
-  if (selection.start !== undefined) parts.push(`${time} >= epoch_ms(${Math.round(selection.start * 1000)})`);
-  if (selection.end !== undefined) parts.push(`${time} < epoch_ms(${Math.round(selection.end * 1000)})`);
-  return parts.length ? parts.join(' AND ') : 'TRUE';
-}
-
 /** Prints a log table of the database (`print --log-type s3-access` without SOURCE), in time order. */
 export async function printLogsFromDatabase(
   context: CliContext,
@@ -154,8 +145,7 @@ export async function printLogsFromDatabase(
   const data = await openData(context, [], options, selection);
   try {
     const columns = printedLogColumns(type, printer.fields);
-    const order = `${quoteIdentifier(type.timeColumn)}, unit_id`;
-    const sql = `SELECT ${columns.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(type.table)} WHERE ${logSelectionSql(type, selection)} ORDER BY ${order}${Number.isFinite(limit) ? ` LIMIT ${limit}` : ''}`;
+    const sql = storedLogRowsSql(type, columns, selection, limit);
     for await (const batch of data.store.stream(sql)) await printer.rows(columns, batch);
   } finally {
     data.close();
