@@ -7,9 +7,9 @@ import {
   seriesKey,
 } from '../alerts/index.js';
 import type { AlarmEvent, AlarmRule, AlarmSeriesState, FindingEvent, MetricDefinition, Rules, SavedWatchState } from '../alerts/index.js';
+import { readStartRange } from '../query/flow-stats.js';
 import { selectionToSql } from '../query/selection.js';
 import type { Store } from '../store/index.js';
-import { FLOWS_TABLE } from '../store/index.js';
 import type { AlarmDto, AlertsResponse, FindingDto } from './protocol.js';
 
 /** The alerts of one source for one window, before pseudonymization (an AlertsResponse without `sources`/`pseudonymized`). */
@@ -48,13 +48,8 @@ export async function alertsFromRules(store: Store, rules: Rules, window: Alerts
  * the stored flows with the rules watch evaluated (saved with its state, else `fallback`, matched by definition).
  */
 export async function alertsFromWatch(store: Store, saved: SavedWatchState, window: AlertsWindow, fallback?: Rules): Promise<AlertsView> {
-  const bounds = await store.query(`SELECT min("start") AS first, max("start") AS last FROM ${FLOWS_TABLE}`);
-  const first = bounds.rows[0]?.first;
-  const last = bounds.rows[0]?.last;
-  const range =
-    first === null || first === undefined || last === null || last === undefined
-      ? null
-      : { start: window.start ?? Number(first), end: window.end ?? Number(last) + 1 };
+  const { first, last } = await readStartRange(store);
+  const range = first === null || last === null ? null : { start: window.start ?? first, end: window.end ?? last + 1 };
   const history = await readWatchHistory(store);
   const inWindow = (t: number): boolean => (window.start === undefined || t >= window.start) && (window.end === undefined || t < window.end);
   const where = await selectionToSql({ start: window.start, end: window.end });

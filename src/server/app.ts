@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { FlowlensError } from '../records/index.js';
 import type { SqlSandbox, Store } from '../store/index.js';
-import { sqlLiteral } from '../store/sql-text.js';
+import { readFlowStats } from '../query/flow-stats.js';
+import { selectionToSql } from '../query/selection.js';
 import { buildGraph, pseudonymizeGraph } from '../graph/build-graph.js';
 import { edgeDetails, nodeDetails, searchNodes, trafficHistogram } from '../graph/details.js';
 import type { NameTable } from '../graph/names.js';
@@ -70,12 +71,11 @@ export function createApp(options: AppOptions): Hono {
   app.use('/api/*', sameOriginGuard(), jsonBodyGuard());
 
   app.get('/api/info', async (c) => {
-    const row = await exclusive(() => store.query('SELECT count(*) AS records, min("start") AS min, max("end") AS max FROM flows'));
-    const first = row.rows[0] ?? {};
+    const stats = await exclusive(() => readFlowStats(store));
     const body: InfoResponse = {
       version: options.version ?? '0.1.0',
-      records: Number(first.records ?? 0),
-      timeRange: { min: (first.min as number | null) ?? null, max: (first.max as number | null) ?? null },
+      records: stats.records,
+      timeRange: { min: stats.min, max: stats.max },
       canPseudonymize: options.pseudonymizer !== undefined,
       alwaysPseudonymize: options.alwaysPseudonymize === true,
       names: nameList.length,
@@ -110,7 +110,7 @@ export function createApp(options: AppOptions): Hono {
     const { options: graphOptions } = await scopeOf(c);
     const { where: _ignored, ...rest } = graphOptions;
     const action = c.req.query('action');
-    const where = action === 'ACCEPT' || action === 'REJECT' ? `action = ${sqlLiteral(action)}` : undefined;
+    const where = action === 'ACCEPT' || action === 'REJECT' ? await selectionToSql({ action }) : undefined;
     const buckets = Number(c.req.query('buckets') ?? 120);
     const result = await exclusive(() => trafficHistogram(store, { ...rest, where }, Number.isInteger(buckets) && buckets > 0 && buckets <= 2000 ? buckets : 120));
     const body: HistogramResponse = result;

@@ -4,6 +4,7 @@ import { QueryError } from '../records/index.js';
 import type { Store } from '../store/index.js';
 import { EXPLORE_DIMENSIONS, EXPLORE_METRICS, exploreFlows, presentDimensions } from '../query/explore.js';
 import type { ExploreDimension } from '../query/explore.js';
+import { countIngestUnits, readStartRange } from '../query/flow-stats.js';
 import { HttpError } from './errors.js';
 import { parseParams } from './params.js';
 import type { ExploreDimensionsResponse, ExploreResponse } from './protocol.js';
@@ -45,13 +46,13 @@ export function registerExploreRoutes(app: Hono, options: ExploreRouteOptions): 
     refuse();
     const body = await options.queue(async () => {
       // The store is read-only while served, but `serve SOURCE…` may still be loading: recount when units change.
-      const units = Number(await options.store.scalar('SELECT count(*) FROM ingest_units'));
+      const units = await countIngestUnits(options.store);
       if (present?.units !== units) present = { units, dimensions: await presentDimensions(options.store) };
-      const range = (await options.store.query('SELECT min("start") AS lo, max("start") AS hi FROM flows')).rows[0] ?? {};
+      const range = await readStartRange(options.store);
       const result: ExploreDimensionsResponse = {
         dimensions: present.dimensions,
         metrics: [...EXPLORE_METRICS],
-        timeRange: { min: range.lo === null || range.lo === undefined ? null : Number(range.lo), max: range.hi === null || range.hi === undefined ? null : Number(range.hi) },
+        timeRange: { min: range.first, max: range.last },
       };
       return result;
     });
