@@ -120,3 +120,11 @@ async function attachRecords(store: Store, events: AlarmEvent[], definitions: re
     event.records = result.rows.map((row) => Object.fromEntries(Object.entries(row).filter(([, value]) => value !== null)));
   }
 }
+
+/** The datapoints of one alarm series for the records `where` selects: the alarm's statistic per period, with the series' dimension values fixed. */
+export async function alarmSeriesDatapoints(store: Store, alarm: AlarmRule, definitions: readonly MetricDefinition[], dimensions: Record<string, string>, where: string): Promise<[number, number][]> {
+  if (alarm.dimensions.some((d) => dimensions[d.name] === undefined || dimensions[d.name] === '*')) return [];
+  const fixed: AlarmRule = { ...alarm, dimensions: alarm.dimensions.map((d) => ({ name: d.name, value: dimensions[d.name] as string })) };
+  const result = await store.query(alarmDatapointsSql(fixed, definitions, where));
+  return result.rows.map((row) => [Number(row.period_start), Number(row.value)]);
+}

@@ -1,6 +1,6 @@
 import {
-  alarmDatapointsSql,
   alarmMetricDefinitions,
+  alarmSeriesDatapoints,
   readWatchHistory,
   ruleKey,
   runAlerts,
@@ -110,7 +110,7 @@ async function alarmRows(
   const rows: AlarmDto[] = [];
   for (const state of shown) {
     const events = eventsOf(state);
-    const points = definitions.length ? await seriesDatapoints(store, alarm, definitions, state.dimensions, input.where) : [];
+    const points = definitions.length ? await alarmSeriesDatapoints(store, alarm, definitions, state.dimensions, input.where) : [];
     rows.push(seriesRow(alarm, state, events, events.filter((e) => inWindow(e.timestamp)), points, input.sinceDefault));
   }
   if (wildcard && shown.length === 0) {
@@ -149,14 +149,6 @@ function seriesRow(
     datapoints,
     transitions: windowEvents.map((e) => ({ time: e.timestamp, from: e.previousState, to: e.state, reason: e.reason, datapoints: e.datapoints })),
   };
-}
-
-/** The datapoints of one series in the window: the alarm's statistic per period, with the series' dimension values fixed. */
-async function seriesDatapoints(store: Store, alarm: AlarmRule, definitions: readonly MetricDefinition[], dimensions: Record<string, string>, where: string): Promise<[number, number][]> {
-  if (alarm.dimensions.some((d) => dimensions[d.name] === undefined || dimensions[d.name] === '*')) return [];
-  const fixed: AlarmRule = { ...alarm, dimensions: alarm.dimensions.map((d) => ({ name: d.name, value: dimensions[d.name] as string })) };
-  const result = await store.query(alarmDatapointsSql(fixed, definitions, where));
-  return result.rows.map((row) => [Number(row.period_start), Number(row.value)]);
 }
 
 function lastState(history: readonly AlarmEvent[], key: string): AlarmSeriesState['state'] | undefined {
