@@ -12,6 +12,7 @@ const GATHER_BYTES_PER_ROW = 512;
 const GATHER_MIN_BYTES = 64 * 1024 * 1024;
 /** Up to this many expected rows findip gathers them in a temporary table first (see planFindip). */
 const GATHER_MAX_ROWS = 100_000;
+let gatherTables = 0;
 
 /** A planned findip: the columns to show, the SQL of the found rows in start order, and the cleanup of its temporary table. */
 export interface FindipPlan {
@@ -43,7 +44,8 @@ export async function planFindip(
   const wanted = options.fields ? [...options.fields] : ALL_COLUMNS.filter((c) => stored.has(c));
   let found = findipFlowsSql(where, ranges, pruning);
   const expected = pruning ? pruning.src.flows + pruning.dst.flows : undefined;
-  const gathered = options.limit === undefined && expected !== undefined && expected <= GATHER_MAX_ROWS ? 'findip_rows' : undefined;
+  // Each plan has its own table, so that plans open at the same time on one connection do not share rows.
+  const gathered = options.limit === undefined && expected !== undefined && expected <= GATHER_MAX_ROWS ? `findip_rows_${++gatherTables}` : undefined;
   if (gathered && expected !== undefined) {
     const kept = [...new Set([...wanted, 'start', 'unit_id'])].map(quoteIdentifier).join(', ');
     const capped = store.path !== ':memory:';

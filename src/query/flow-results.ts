@@ -2,8 +2,8 @@ import { cidrRange, findField, QueryError, toColumnName } from '../records/index
 import type { FlowRecord } from '../records/index.js';
 import type { Store } from '../store/database.js';
 import { quoteIdentifier } from '../store/sql-text.js';
-import { readFindipPruning } from './findip-pruning.js';
-import { aggregateSql, findipFlowsSql, ipsetSql } from './flow-queries.js';
+import { planFindip } from './findip.js';
+import { aggregateSql, ipsetSql } from './flow-queries.js';
 import { presentFieldColumns } from './present-columns.js';
 import { runGeneratedSql } from './run-sql.js';
 import type { TableResult } from './run-sql.js';
@@ -33,8 +33,13 @@ export async function* findip(store: Store, addresses: string | readonly string[
     }
   });
   const where = await selectionToSql(options.selection ?? {});
-  const found = findipFlowsSql(where, ranges, await readFindipPruning(store, ranges));
-  yield* streamOrdered(store, found, 'TRUE', options);
+  const limit = options.limit === undefined ? undefined : Math.max(0, Math.trunc(options.limit));
+  const plan = await planFindip(store, where, ranges, { fields: columnNames(options.fields), limit });
+  try {
+    for await (const batch of store.stream(plan.select(plan.columns))) yield* batch as FlowRecord[];
+  } finally {
+    await plan.close();
+  }
 }
 
 /** The unique source and destination addresses of the selected stored records, in numeric order (flowlogs_reader's ipset). */
