@@ -47,8 +47,8 @@ const GATHER_MAX_ROWS = 100_000;
  * hold the ranges, and tell how many rows there are. A few rows, scattered over the whole table as an ordinary
  * address's are, go into a temporary table in one pass, from which the columns with values, a table's widths and
  * the lines come; meanwhile DuckDB runs on one thread with its memory capped near what the rows need, so that it
- * reuses the buffers of blocks it has read instead of taking fresh memory for each (a page fault per 4 KiB: on 20M
- * records a median address took 1.2 s instead of 2.2-2.9 s).
+ * reuses the buffers of blocks it has read instead of taking fresh memory for each (fresh memory costs a page fault
+ * per 4 KiB).
  */
 async function printFindip(
   context: CliContext,
