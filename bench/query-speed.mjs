@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Query latency of flowlens against a naive table of the same records, in one run (docs/query-speed.md).
-//   before: the flows table as every query read it before rollups (and findip's OR over src_ip/dst_ip);
-//   after:  what the commands run now (dialectForStore: rollups when up to date; findip's one-scan-per-side SQL);
+//   before: the flows table without rollups (and findip's OR over src_ip/dst_ip): the "without rollups" column;
+//   after:  what the commands run (dialectForStore: rollups when up to date; findip's one-scan-per-side SQL);
 //   naive:  DuckDB's read_csv of the same .log.gz files into a table (auto-detected types, VARCHAR addresses).
 // Each query runs once to warm up, then --runs times, the three variants interleaved so they share the machine's
 // load; figures are medians, in ms, including the conversion of the result rows to JS objects for all three.
@@ -72,7 +72,7 @@ export async function measureQueries({ dist, storeDb, naiveDb, runs = 5, attacke
       name: `${target.name}${format === 'table' ? '' : ` --format ${format}`}`,
       note: `flowlens findip ${target.address}${format === 'table' ? '' : ` --format ${format}`} (${target.label}), complete output`,
       cold: true,
-      // The command before this work: every unit scanned, presentFieldColumns, rows as JS objects through the RecordPrinter.
+      // The baseline: every unit scanned, presentFieldColumns, rows as JS objects through the RecordPrinter.
       before: async () => {
         const opened = await Store.open(storeDb, { readOnly: true });
         try {

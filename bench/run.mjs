@@ -126,7 +126,7 @@ async function main() {
     results.rss.push({ records: size, wall: measured.wall, cpu: measured.cpu, rssMb: measured.rssMb, recordsPerSecond: rate(size, measured.wall) });
   }
 
-  // bench/query-speed.mjs (the query-speed work of issue 8) measures before/after rollups against the naive table;
+  // bench/query-speed.mjs measures the queries with and without rollups against the naive table;
   // without it, queries.mjs measures the commands' SQL against the naive table.
   const querySpeed = await import('./query-speed.mjs').catch(() => null);
   for (const size of querySizes) {

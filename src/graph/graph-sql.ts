@@ -140,11 +140,11 @@ function rollupEdgesSql(scope: GraphScope, limits: EdgeLimits, rollup: NonNullab
   const lists = withPorts
     ? // max_by keeps the 20 best per edge in a heap, where list(… ORDER BY …) sorts every port row: flows desc, then
       // port asc, nulls last, as the flows-table SQL orders them (a port is below 65536, so 17 bits order it). A BIGINT
-      // key compares 2× faster than a HUGEINT one; 2^46 flows on one port would fail with an overflow, not misorder.
+      // key compares faster than a HUGEINT one; 2^46 flows on one port would fail with an overflow, not misorder.
       `, max_by(dstport, (flows::BIGINT << 17) + CASE WHEN dstport IS NULL THEN 0 ELSE 65536 - dstport END, 20) AS ports,
   list(DISTINCT protocol ORDER BY protocol) FILTER (WHERE protocol IS NOT NULL) AS protocols`
     : '';
-  // count(DISTINCT dstport) as a 65,536-bit set per edge: 5-10× faster than its hash table on a million port rows.
+  // count(DISTINCT dstport) as a 65,536-bit set per edge: far cheaper than a hash table of ports per edge.
   // The parser keeps ports in 0-65535; any other value is still counted by the (then non-empty) DISTINCT.
   const portCount = `coalesce(bit_count(bitstring_agg(dstport, 0, 65535) FILTER (WHERE dstport BETWEEN 0 AND 65535)), 0)
     + count(DISTINCT dstport) FILTER (WHERE dstport NOT BETWEEN 0 AND 65535) AS port_count`;

@@ -32,8 +32,7 @@ export async function readFindipPruning(store: Store, ranges: readonly { low: bi
   if (!rollups || ranges.length === 0) return undefined;
   const inRange = (ip: string): string => addressInRangesSql(ip, ranges);
   // Which texts spell the ranges' addresses: from the whole-store pairs when they are current (a row per key, no
-  // hours), so that the hourly table is then searched by text, which is far cheaper than testing 128-bit numbers
-  // (20M records: 95 ms a side).
+  // hours), so that the hourly table is then searched by text, which is far cheaper than testing 128-bit numbers.
   const spelled = rollups.wholeStore ? await readSides(store, rollups.wholeStore.pairs, { src: inRange('src_ip'), dst: inRange('dst_ip') }, false) : undefined;
   const test = (name: 'src' | 'dst', ip: string, addr: string): string => {
     const texts = spelled?.[name].texts;

@@ -56,8 +56,8 @@ export const CLICKHOUSE_FIELD_COLUMNS: readonly string[] = ALL_FIELDS.map((f) =>
 
 /**
  * The fields the table starts with: AWS's documented v2–v5 columns, which the reports name. Other fields are added
- * by `clickhouse load` when the data has them: every column costs insert time even when NULL (on 18.16, 71 columns
- * took 1.65× the CPU of 29 for the same rows), so a table holds only the fields some flow log uses.
+ * by `clickhouse load` when the data has them: every column costs insert time even when NULL, so a
+ * table holds only the fields some flow log uses.
  */
 export const CLICKHOUSE_BASE_FIELDS: readonly FieldDefinition[] = ALL_FIELDS.filter((f) => f.version <= 5);
 

@@ -9,8 +9,8 @@ import { duckdbTypeOf, FLOW_RECORDS_TABLE } from './schema.js';
 import { quoteIdentifier, sqlLiteral } from './sql-text.js';
 import type { ChunkFile } from './unit-writer.js';
 
-// One INSERT … read_csv over many chunk files costs much less than one per file (measured: 5.0 vs 7.7 s
-// of CPU for 1M records in 24 files), so chunks wait until this many rows can be loaded together.
+// One INSERT … read_csv over many chunk files costs much less CPU than one per file, so chunks wait until
+// this many rows can be loaded together.
 const LOAD_ROWS = 500_000;
 // Units share a transaction until this many rows or this much time has gone into it: DuckDB's commit of
 // a small unit costs about as much as loading it.
@@ -162,13 +162,13 @@ export class IngestQueue {
     });
   }
 
-  // JavaScript parses on one core while DuckDB loads on the other (measured on 2 cores, docs/benchmark.md):
+  // JavaScript parses on one core while DuckDB loads on the other (docs/benchmark.md, "What we tried"):
   // a second DuckDB thread keeping the file order cost more CPU for no shorter wall time, and one inserting
-  // without keeping it loaded faster but left a database 40 % bigger whose final checkpoint took 2-6 s.
+  // without keeping it loaded faster but left a database 40 % bigger with a slow final checkpoint.
   // A file database's buffer pool is capped so that the process stays under 512 MB however much is
   // ingested; an in-memory store (commands reading SOURCEs directly) holds the data itself and keeps its limit.
   // FSST is left out: on flow-log text (few distinct accounts, interfaces, actions, addresses per row group) DuckDB
-  // picks dictionary compression anyway, and analysing FSST too cost 10-15 % of the insert's CPU (docs/benchmark.md).
+  // picks dictionary compression anyway, and analysing FSST too costs a good part of the insert's CPU.
   private async configure(): Promise<() => Promise<void>> {
     const settings: Record<string, string> = { threads: '1', disabled_compression_methods: 'fsst' };
     if (this.store.path !== ':memory:') settings.memory_limit = INGEST_MEMORY_LIMIT;
