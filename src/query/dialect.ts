@@ -1,5 +1,6 @@
 import { cidrRange, parseIPv4, QueryError } from '../records/index.js';
 import { addressRangeSql, PRIVATE_CIDRS } from '../sql/addresses.js';
+import { mapCapturingGroups } from './regex-groups.js';
 import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
 import type { FlowRollups } from '../store/rollups.js';
 
@@ -660,45 +661,5 @@ export const duckdb: SqlDialect = DIALECTS.duckdb;
 
 /** The pattern with every capturing group but number `group` made non-capturing (`(` → `(?:`), so it becomes group 1. */
 export function onlyCapturingGroup(pattern: string, group: number): string {
-  let out = '';
-  let index = 0;
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === '\\') {
-      out += pattern.slice(i, i + 2);
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      out += c;
-      continue;
-    }
-    if (c === '[') {
-      inClass = true;
-      // A ']' right after '[' or '[^' is a literal member of the class.
-      const start = pattern[i + 1] === '^' ? i + 2 : i + 1;
-      if (pattern[start] === ']') {
-        out += pattern.slice(i, start + 1);
-        i = start;
-        continue;
-      }
-      out += c;
-      continue;
-    }
-    if (c !== '(') {
-      out += c;
-      continue;
-    }
-    const named = /^\(\?P?<[A-Za-z_][A-Za-z0-9_]*>/.exec(pattern.slice(i));
-    if (pattern[i + 1] === '?' && !named) {
-      out += c;
-      continue;
-    }
-    index++;
-    out += index === group ? '(' : '(?:';
-    if (named) i += named[0].length - 1;
-  }
-  return out;
+  return mapCapturingGroups(pattern, (opening) => (opening.number === group ? '(' : '(?:'));
 }

@@ -1,3 +1,4 @@
+import { mapCapturingGroups } from '../regex-groups.js';
 import { insightsError } from './errors.js';
 
 /**
@@ -22,39 +23,10 @@ export function checkRegex(pattern: string, query: string, pos: number): void {
 /** Turns named groups into plain groups and returns each name's 1-based group number. */
 export function numberNamedGroups(pattern: string): { pattern: string; groups: Map<string, number> } {
   const groups = new Map<string, number>();
-  let out = '';
-  let count = 0;
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] ?? '';
-    if (c === '\\') {
-      out += c + (pattern[i + 1] ?? '');
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      out += c;
-      continue;
-    }
-    if (c === '[') {
-      inClass = true;
-      out += c;
-      continue;
-    }
-    if (c === '(') {
-      const named = /^\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>/.exec(pattern.slice(i));
-      if (named) {
-        count++;
-        groups.set(named[1] ?? '', count);
-        out += '(';
-        i += named[0].length - 1;
-        continue;
-      }
-      if (pattern[i + 1] !== '?') count++;
-    }
-    out += c;
-  }
+  const out = mapCapturingGroups(pattern, (opening) => {
+    if (opening.name !== undefined) groups.set(opening.name, opening.number);
+    return '(';
+  });
   return { pattern: out, groups };
 }
 
