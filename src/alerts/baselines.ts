@@ -28,6 +28,11 @@ const TOP_SHARE = 0.05;
  */
 export const COMMON_REMOTE_PORTS: readonly number[] = [20, 21, 22, 25, 53, 80, 110, 123, 143, 443, 465, 587, 853, 993, 995, 8080, 8443];
 
+/** The interfaces and instances a finding's SQL row names (its `interface_ids` and `instance_ids` lists). */
+export function rowResources(row: Record<string, unknown>): Finding['resource'] {
+  return { interfaceIds: stringList(row.interface_ids), instanceIds: stringList(row.instance_ids) };
+}
+
 /** GuardDuty's severity bands. */
 export function severityLabel(severity: number): SeverityLabel {
   return severity >= 7 ? 'High' : severity >= 4 ? 'Medium' : 'Low';
@@ -199,7 +204,7 @@ function toEvent(rule: BehaviourRule, row: Record<string, unknown>, inside: Insi
     lastSeen: Number(row.last_seen),
     actor: { address: actor },
     target: { address: target, ports: port !== undefined ? [port] : undefined },
-    resource: { interfaceIds: stringList(row.interface_ids), instanceIds: stringList(row.instance_ids) },
+    resource: rowResources(row),
     direction: directionOf(actor, target, inside),
     counts,
     description: '',

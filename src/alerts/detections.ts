@@ -2,7 +2,7 @@ import type { Store } from '../store/index.js';
 import { FLOWS_TABLE, sqlLiteral } from '../store/index.js';
 import { directionOf, isInside, isInsideSql, PRIVATE_ONLY } from './address-sql.js';
 import type { Inside } from './address-sql.js';
-import { describeBehaviour, runBehaviour, severityLabel } from './baselines.js';
+import { describeBehaviour, rowResources, runBehaviour, severityLabel } from './baselines.js';
 import type { DetectionRule } from './rules.js';
 import { eventId } from './run-alarms.js';
 import type { Finding, FindingEvent } from './types.js';
@@ -261,7 +261,7 @@ function distributedEvent(rule: DistributedRule, span: { target: string; port: n
     lastSeen: Number(row.last_seen),
     actor: { address: top, sources: sources.slice(0, rule.topSources), count: sources.length },
     target: { address: span.target, ports },
-    resource: { interfaceIds: stringList(row.interface_ids), instanceIds: stringList(row.instance_ids) },
+    resource: rowResources(row),
     direction: directionOf(top, span.target, inside),
     counts: { ...counts, sources: sources.length },
     description: `${sources.length} sources ${what} between ${isoTime(Number(row.first_seen))} and ${isoTime(Number(row.last_seen))}, at most ${sources[0]?.attempts ?? 0} each; top: ${sources
@@ -302,7 +302,7 @@ function toEvent(rule: ThresholdRule, row: Record<string, unknown>, inside: Insi
       address: target,
       ports: port !== undefined ? [port] : Array.isArray(row.ports) ? (row.ports as unknown[]).map(Number) : undefined,
     },
-    resource: { interfaceIds: stringList(row.interface_ids), instanceIds: stringList(row.instance_ids) },
+    resource: rowResources(row),
     direction,
     counts,
     description: describe(rule, actor, target, port, counts, pass.width),
@@ -460,10 +460,6 @@ export function mergeFindings(findings: readonly FindingEvent[], rules: readonly
     Object.assign(merged, withEvidence(merged));
   }
   return out;
-}
-
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.map(String) : [];
 }
 
 function toCamel(key: string): string {

@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { loadNameTable } from '../../src/graph/index.js';
-import { createApp, startServer } from '../../src/server/index.js';
-import type { RunningServer } from '../../src/server/index.js';
-import type { Store } from '../../src/store/index.js';
-import { fixtureStore, graphFixture } from '../graph/fixture.js';
-import { ensureWebBuilt, HAS_CHROMIUM, launchChromium, screenshotPath, SKIP_REASON, WEB_DIST } from './browser.js';
+import type { Page } from 'playwright-core';
+import { HAS_CHROMIUM, screenshotPath, SKIP_REASON } from './browser.js';
+import { openFixturePage, waitForGraphLoad } from './fixture-page.js';
+import type { FixturePage } from './fixture-page.js';
 
 interface Box {
   x: number;
@@ -26,21 +23,14 @@ interface PageHooks {
   };
 }
 
-let store: Store;
-let server: RunningServer;
-let browser: Browser;
+let opened: FixturePage | undefined;
 let page: Page;
 const pageErrors: string[] = [];
 
 const hooks = <T>(read: (h: PageHooks) => T): Promise<T> =>
   page.evaluate(`(${read.toString()})(globalThis.__flowlens)`) as Promise<T>;
 
-async function loaded(after: number): Promise<void> {
-  await page.waitForFunction((n) => {
-    const h = (globalThis as unknown as { __flowlens?: PageHooks }).__flowlens;
-    return h !== undefined && !h.loading && h.loads > n;
-  }, after);
-}
+const loaded = (after: number): Promise<void> => waitForGraphLoad(page, after);
 
 async function settled(): Promise<void> {
   await page.waitForFunction(() => !(globalThis as unknown as { __flowlens: PageHooks }).__flowlens.view.layoutRunning, undefined, { timeout: 60_000 });
@@ -63,21 +53,12 @@ function overlaps(a: Box, b: Box): boolean {
 
 describe.skipIf(!HAS_CHROMIUM)(`graph page interactions in headless Chromium${SKIP_REASON}`, () => {
   beforeAll(async () => {
-    await ensureWebBuilt();
-    store = await fixtureStore();
-    const names = await loadNameTable({ names: [graphFixture('names.yaml')] });
-    server = await startServer(createApp({ store, names, staticDir: WEB_DIST }), { port: 0 });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(server.url);
-    await loaded(0);
+    opened = await openFixturePage((p) => p.on('pageerror', (error) => pageErrors.push(error.message)));
+    page = opened.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    store?.close();
+    await opened?.close();
   });
 
   it('throws nothing while filters, node modes and tabs change during layouts (#22.9)', async () => {

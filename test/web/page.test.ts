@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { loadNameTable } from '../../src/graph/index.js';
-import { createApp, startServer } from '../../src/server/index.js';
-import type { RunningServer } from '../../src/server/index.js';
-import type { Store } from '../../src/store/index.js';
-import { fixtureStore, graphFixture } from '../graph/fixture.js';
-import { ensureWebBuilt, HAS_CHROMIUM, launchChromium, screenshotPath, SKIP_REASON, WEB_DIST } from './browser.js';
+import type { Page } from 'playwright-core';
+import { HAS_CHROMIUM, screenshotPath, SKIP_REASON } from './browser.js';
+import { openFixturePage, waitForGraphLoad } from './fixture-page.js';
+import type { FixturePage } from './fixture-page.js';
 
 interface PageHooks {
   loading: boolean;
@@ -13,18 +10,10 @@ interface PageHooks {
   view: { layoutRunning: boolean; stopLayout(): void; viewportPosition(id: string): { x: number; y: number } | undefined; graph: { order: number; size: number } };
 }
 
-let store: Store;
-let server: RunningServer;
-let browser: Browser;
+let opened: FixturePage | undefined;
 let page: Page;
 
-/** Waits until the page finished its latest graph load (count of loads increased past `after`). */
-async function loaded(after: number): Promise<void> {
-  await page.waitForFunction((n) => {
-    const hooks = (globalThis as unknown as { __flowlens?: PageHooks }).__flowlens;
-    return hooks !== undefined && !hooks.loading && hooks.loads > n;
-  }, after);
-}
+const loaded = (after: number): Promise<void> => waitForGraphLoad(page, after);
 
 async function loads(): Promise<number> {
   return page.evaluate(() => (globalThis as unknown as { __flowlens: PageHooks }).__flowlens.loads);
@@ -52,20 +41,12 @@ async function drawnPixels(): Promise<number> {
 
 describe.skipIf(!HAS_CHROMIUM)(`graph page in headless Chromium${SKIP_REASON}`, () => {
   beforeAll(async () => {
-    await ensureWebBuilt();
-    store = await fixtureStore();
-    const names = await loadNameTable({ names: [graphFixture('names.yaml')] });
-    server = await startServer(createApp({ store, names, staticDir: WEB_DIST }), { port: 0 });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(server.url);
-    await loaded(0);
+    opened = await openFixturePage();
+    page = opened.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    store?.close();
+    await opened?.close();
   });
 
   it('renders the graph on the WebGL canvas and shows the counts', async () => {

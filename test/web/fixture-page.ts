@@ -1,0 +1,45 @@
+import type { Browser, Page } from 'playwright-core';
+import { loadNameTable } from '../../src/graph/index.js';
+import { createApp, startServer } from '../../src/server/index.js';
+import type { RunningServer } from '../../src/server/index.js';
+import type { Store } from '../../src/store/index.js';
+import { fixtureStore, graphFixture } from '../graph/fixture.js';
+import { ensureWebBuilt, launchChromium, WEB_DIST } from './browser.js';
+
+/** The graph page of the fixture store open in Chromium, and how to close all of it. */
+export interface FixturePage {
+  page: Page;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the graph fixture store (with its names) on 127.0.0.1 and opens the page in a 1280×800 Chromium page,
+ * waiting for its first graph load; `prepare` runs on the page before it navigates (e.g. to collect page errors).
+ */
+export async function openFixturePage(prepare?: (page: Page) => void): Promise<FixturePage> {
+  await ensureWebBuilt();
+  const store: Store = await fixtureStore();
+  const names = await loadNameTable({ names: [graphFixture('names.yaml')] });
+  const server: RunningServer = await startServer(createApp({ store, names, staticDir: WEB_DIST }), { port: 0 });
+  const browser: Browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  prepare?.(page);
+  await page.goto(server.url);
+  await waitForGraphLoad(page, 0);
+  return {
+    page,
+    async close() {
+      await browser.close();
+      await server.close();
+      store.close();
+    },
+  };
+}
+
+/** Waits until the page finished its latest graph load (its count of loads went past `after`). */
+export async function waitForGraphLoad(page: Page, after: number): Promise<void> {
+  await page.waitForFunction((n) => {
+    const hooks = (globalThis as unknown as { __flowlens?: { loading: boolean; loads: number } }).__flowlens;
+    return hooks !== undefined && !hooks.loading && hooks.loads > n;
+  }, after);
+}
