@@ -19,7 +19,7 @@ const { Store } = await load('store/index.js');
 const { findipSql } = await load('query/flow-queries.js');
 const { cidrRange } = await load('records/index.js');
 const reports = await load('reports/index.js');
-const dialects = await load('query/dialect.js');
+const dialects = await load('engines/index.js');
 const insights = await load('query/insights/index.js');
 const graph = await load('graph/index.js');
 

@@ -42,8 +42,8 @@ export async function measureQueries({ dist, storeDb, naiveDb, runs = 5, attacke
     for (const key of Object.keys(row)) row[key] = normalizeValue(row[key]);
     return row;
   };
-  const { duckdb } = await load('query/dialect.js');
-  const { dialectForStore } = await load('query/store-dialect.js');
+  const { duckdb } = await load('engines/index.js');
+  const { dialectForStore } = await load('engines/index.js');
   const reports = await load('reports/index.js');
   const insights = await load('query/insights/index.js');
   const graph = await load('graph/index.js');

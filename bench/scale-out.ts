@@ -2,7 +2,8 @@
 // Usage: npx tsx bench/scale-out.ts DB.duckdb [--runs 3] [--url http://127.0.0.1:8123]
 // Without --url it starts its own clickhouse-server on loopback (as the tests do) and stops it after.
 import { Store } from '../src/store/index.js';
-import { connectClickHouse, ensureClickHouseSchema, loadIntoClickHouse, runClickHouseQuery } from '../src/scale/index.js';
+import { connectClickHouse, runClickHouseQuery } from '../src/engines/clickhouse/index.js';
+import { ensureClickHouseSchema, loadIntoClickHouse } from '../src/scale/index.js';
 import { startClickHouse } from '../test/scale/clickhouse-server.js';
 
 const args = process.argv.slice(2);

@@ -17,7 +17,7 @@ export type { FieldValue, FlowRecord } from './records/field-types.js';
 export { ALL_FIELDS, findField, toColumnName } from './records/fields.js';
 
 // Queries: SQL, Insights, filter patterns, stored records
-export { runSql } from './query/run-sql.js';
+export { runSql } from './engines/index.js';
 export { compileInsightsQuery, runInsights } from './query/insights/run-insights.js';
 export type { InsightsRunOptions } from './query/insights/run-insights.js';
 export { filterPatternToLineMatcher as filterPatternMatcher } from './query/filter-pattern-hook.js';
@@ -25,7 +25,7 @@ export { selectionToSql } from './query/selection.js';
 export type { RecordSelection } from './query/selection.js';
 export { aggregate, findip, ipset, queryRecords } from './query/flow-results.js';
 export type { RecordQueryOptions } from './query/flow-results.js';
-export type { QueryEngine, TableResult } from './query/run-sql.js';
+export type { QueryEngine, TableResult } from './engines/index.js';
 
 // Reports
 export { listReports, reportSql, runReport } from './reports/run-report.js';
@@ -57,8 +57,9 @@ export type { ParquetExportOptions, ParquetExportResult } from './scale/parquet-
 export { DEFAULT_PARQUET_COLUMNS, parquetColumnsFor } from './scale/parquet-schema.js';
 export { buildParquetFlowLogTable, buildTextFlowLogTable, renderCreateTable } from './scale/athena-ddl.js';
 export type { AthenaTableSpec, FlowLogTableOptions } from './scale/athena-ddl.js';
-export { connectClickHouse, ensureClickHouseSchema } from './scale/clickhouse-client.js';
-export type { ClickHouseConnection, ClickHouseConnectOptions } from './scale/clickhouse-client.js';
+export { connectClickHouse } from './engines/clickhouse/index.js';
+export { ensureClickHouseSchema } from './scale/clickhouse-schema.js';
+export type { ClickHouseConnection, ClickHouseConnectOptions } from './engines/clickhouse/index.js';
 export { loadIntoClickHouse } from './scale/clickhouse-load.js';
 export type { ClickHouseLoadOptions, ClickHouseLoadResult } from './scale/clickhouse-load.js';
 

@@ -1,4 +1,5 @@
-import { duckdb, PRIVATE_CIDRS } from '../query/dialect.js';
+import { duckdb } from '../engines/index.js';
+import { PRIVATE_CIDRS } from '../sql/index.js';
 import { addressToBigInt, cidrRange, isPrivateAddress } from '../records/index.js';
 import { sqlLiteral } from '../store/index.js';
 import type { NetworkConfig } from './rules-schema.js';

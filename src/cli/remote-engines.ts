@@ -6,6 +6,8 @@ import type { CliContext } from './context.js';
 import { writeErr } from './context.js';
 import { printTable } from './commands/table-command.js';
 import type { AwsCliOptions } from './commands/scale-shared.js';
+import type { AthenaConnectorOptions, Connector, ConnectorResult } from '../engines/index.js';
+import type { AthenaCost } from '../engines/athena/index.js';
 
 /** Options of commands that run SQL on Athena. */
 export interface AthenaCliOptions extends AwsCliOptions {
@@ -59,38 +61,27 @@ export function addRemoteEngineOptions(command: Command): Command {
     .option('--clickhouse-url <url>', 'clickhouse: HTTP endpoint (default: $FLOWLENS_CLICKHOUSE_URL or http://127.0.0.1:8123)');
 }
 
-/** Runs finished SQL on Athena or ClickHouse and prints the rows (and, for Athena, the data scanned and its cost). */
+/** Runs finished SQL on Athena or ClickHouse through the engine's connector and prints the rows (and what the run cost). */
 export async function runOnRemoteEngine(context: CliContext, sql: string, options: RemoteEngineOptions & { format?: string }): Promise<void> {
-  if (options.engine === 'athena' || options.engine === 'trino') return runOnAthena(context, sql, options);
-  if (options.engine === 'clickhouse') {
-    const target: Parameters<typeof runOnClickHouse>[2] = {};
-    if (options.clickhouseUrl !== undefined) target.clickhouseUrl = options.clickhouseUrl;
-    if (options.database !== undefined) target.database = options.database;
-    if (options.format !== undefined) target.format = options.format;
-    return runOnClickHouse(context, sql, target);
+  const engine = options.engine ?? 'duckdb';
+  if (engine === 'athena' || engine === 'trino') return runOnAthena(context, sql, options);
+  if (engine === 'clickhouse') {
+    const { clickhouseUrl, database, format } = options;
+    return runOnClickHouse(context, sql, { ...(clickhouseUrl === undefined ? {} : { clickhouseUrl }), ...(database === undefined ? {} : { database }), ...(format === undefined ? {} : { format }) });
   }
-  throw new UsageError(`unknown engine ${options.engine}`);
+  throw new UsageError(`unknown engine ${engine}`);
 }
 
-/** Runs SQL on Athena, prints the rows, then data scanned and cost on stderr. */
+/** Runs SQL on Athena, prints the rows, then the query id, data scanned and cost on stderr. */
 export async function runOnAthena(context: CliContext, sql: string, options: AthenaCliOptions): Promise<void> {
-  const scale = await import('../scale/index.js');
-  const { AthenaClient } = await import('@aws-sdk/client-athena');
-  const client = new AthenaClient(await scale.buildAwsClientConfig(options, context.env));
-  try {
-    const result = await scale.runAthenaQuery(client, {
-      sql,
-      workgroup: options.workgroup,
-      database: options.database,
-      catalog: options.catalog,
-      outputLocation: options.output,
-    });
-    await printTable(context, result, options.format);
-    writeErr(context, `athena: query ${result.queryExecutionId}, ${result.rows.length} rows, ${result.stats.totalExecutionTimeMs} ms`);
-    writeErr(context, scale.renderCostLine(result.cost));
-  } finally {
-    client.destroy();
-  }
+  const { createAthenaConnector } = await import('../engines/athena/index.js');
+  await runAndPrint(context, createAthenaConnector(athenaConnectorOptions(options, context)), sql, options.format);
+}
+
+/** The Athena connector's settings from the command's options and environment. */
+export function athenaConnectorOptions(options: AthenaCliOptions, context: CliContext): AthenaConnectorOptions {
+  const { region, profile, endpointUrl, workgroup, database, catalog, output } = options;
+  return { region, profile, endpointUrl, workgroup, database, catalog, outputLocation: output, env: context.env };
 }
 
 /** Connection settings from options and environment. */
@@ -106,14 +97,25 @@ export function connectOptions(options: ClickHouseCliOptions, context: CliContex
 
 /** Runs SQL on ClickHouse and prints the rows; the query time goes to stderr. */
 export async function runOnClickHouse(context: CliContext, sql: string, options: ClickHouseCliOptions & { format?: string }): Promise<void> {
-  const scale = await import('../scale/index.js');
-  const connection = await scale.connectClickHouse(connectOptions(options, context));
+  const { createClickHouseConnector } = await import('../engines/clickhouse/index.js');
+  await runAndPrint(context, createClickHouseConnector(connectOptions(options, context)), sql, options.format);
+}
+
+/** Runs the SQL on the connector, prints the rows, then one line about the run on stderr; closes the connector. */
+async function runAndPrint(context: CliContext, connector: Connector, sql: string, format: string | undefined): Promise<void> {
   try {
-    const started = performance.now();
-    const result = await scale.runClickHouseQuery(connection.client, sql);
-    await printTable(context, result, options.format);
-    writeErr(context, `clickhouse: ${result.rows.length} rows in ${((performance.now() - started) / 1000).toFixed(3)} s`);
+    const result = await connector.run(sql);
+    await printTable(context, result, format);
+    const { renderCostLine } = await import('../engines/athena/cost.js');
+    for (const line of renderRunLines(result, renderCostLine)) writeErr(context, line);
   } finally {
-    await connection.close();
+    await connector.close();
   }
+}
+
+// What a remote run reports for people: Athena's query id, time, data scanned and cost; ClickHouse's time.
+function renderRunLines(result: ConnectorResult, renderCostLine: (cost: AthenaCost) => string): string[] {
+  const { athena } = result;
+  if (!athena) return [`${result.engine}: ${result.rows.length} rows in ${(result.elapsedMs / 1000).toFixed(3)} s`];
+  return [`athena: query ${athena.queryExecutionId}, ${result.rows.length} rows, ${athena.totalExecutionTimeMs} ms`, renderCostLine(athena.cost)];
 }

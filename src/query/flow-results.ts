@@ -5,8 +5,8 @@ import { quoteIdentifier } from '../store/sql-text.js';
 import { planFindip } from './findip.js';
 import { aggregateSql, ipsetSql } from './flow-queries.js';
 import { presentFieldColumns } from './present-columns.js';
-import { runGeneratedSql } from './run-sql.js';
-import type { TableResult } from './run-sql.js';
+import { runGeneratedSql } from '../engines/index.js';
+import type { TableResult } from '../engines/index.js';
 import { selectionToSql } from './selection.js';
 import type { RecordSelection } from './selection.js';
 

@@ -1,6 +1,6 @@
-import { PRIVATE_CIDRS } from '../query/dialect.js';
+import { PRIVATE_CIDRS } from '../sql/index.js';
 import { rollupCondition, rollupTablesFor } from '../store/rollups.js';
-import type { SqlDialect } from '../query/dialect.js';
+import type { SqlDialect } from '../engines/index.js';
 import type { ReportContext, ReportDefinition } from './types.js';
 
 const HOUR = 3600;

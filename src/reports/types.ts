@@ -1,4 +1,4 @@
-import type { SqlDialect } from '../query/dialect.js';
+import type { SqlDialect } from '../engines/index.js';
 
 /** A report parameter: `--param name=value` on the command line. */
 export interface ReportParam {

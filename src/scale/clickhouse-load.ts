@@ -7,7 +7,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { FlowlensError } from '../records/index.js';
 import type { Store } from '../store/index.js';
 import { FLOWS_TABLE, quoteIdentifier, sqlLiteral } from '../store/index.js';
-import type { ClickHouseFeatures } from './clickhouse-schema.js';
+import type { ClickHouseFeatures } from '../engines/clickhouse/index.js';
 import {
   CLICKHOUSE_FIELD_COLUMNS,
   CLICKHOUSE_FLOWS_TABLE,

@@ -1,27 +1,12 @@
 import { ALL_FIELDS, UsageError, toColumnName } from '../records/index.js';
 import type { FieldDefinition } from '../records/index.js';
-
-/** What the connected server supports, from its version. */
-export interface ClickHouseFeatures {
-  version: string;
-  /**
-   * IPv6 column type, toIPv6OrDefault() mapping IPv4 text, column codecs and LowCardinality (22.1+). Older servers
-   * get plain types: their LowCardinality was experimental, and on 18.16 a comparison of a LowCardinality(Nullable)
-   * column inside CASE is true for every row, which breaks report counts.
-   */
-  modern: boolean;
-}
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseFeatures } from '../engines/clickhouse/index.js';
 
 /** The default table name, the same as the DuckDB store's, so report SQL runs unchanged. */
 export const CLICKHOUSE_FLOWS_TABLE = 'flows';
 /** The ledger of loaded store units (one row per flows table and source object), for idempotent loads. */
 export const CLICKHOUSE_UNITS_TABLE = 'flowlens_units';
-
-/** Features of a server version string such as "18.16.1" or "24.3.2.23". */
-export function clickHouseFeatures(version: string): ClickHouseFeatures {
-  const [major = 0] = version.split('.').map((n) => Number(n));
-  return { version, modern: major >= 22 };
-}
 
 /** Where the table lives. */
 export interface ClickHouseTableOptions {
@@ -141,4 +126,11 @@ export function addColumnStatements(options: ClickHouseTableOptions, existing: R
   return ALL_FIELDS.filter((field) => wanted.includes(toColumnName(field.name)) && !existing.has(toColumnName(field.name))).map(
     (field) => `ALTER TABLE ${table} ADD COLUMN ${quoteClickHouseIdentifier(toColumnName(field.name))} ${clickHouseTypeOf(field, options.features)}`,
   );
+}
+
+/** Creates the database, the flows table and the load ledger when missing; returns the statements run. */
+export async function ensureClickHouseSchema(client: ClickHouseClient, options: ClickHouseTableOptions): Promise<string[]> {
+  const statements = clickHouseSchemaStatements(options);
+  for (const query of statements) await client.command({ query });
+  return statements;
 }

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { FlowlensError } from '../records/index.js';
-import type { SqlSandbox, Store } from '../store/index.js';
+import type { SqlSandbox } from '../engines/duckdb/index.js';
+import type { Store } from '../store/index.js';
 import { readFlowStats } from '../query/flow-stats.js';
 import { selectionToSql } from '../query/selection.js';
 import { buildGraph, pseudonymizeGraph } from '../graph/build-graph.js';
@@ -167,7 +168,7 @@ export function createApp(options: AppOptions): Hono {
 function sandboxFor(options: AppOptions): () => Promise<SqlSandbox> {
   let opened: Promise<SqlSandbox> | undefined = options.sandbox ? Promise.resolve(options.sandbox) : undefined;
   return () => {
-    opened ??= import('../store/sandbox.js')
+    opened ??= import('../engines/duckdb/index.js')
       .then(({ SqlSandbox }) => SqlSandbox.open(options.store, { connections: 2 }))
       .catch((error: unknown) => {
         opened = undefined;

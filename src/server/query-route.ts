@@ -1,9 +1,10 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { FlowlensError, QueryError, toJsonValue } from '../records/index.js';
-import type { CappedQueryResult, SqlSandbox, Store } from '../store/index.js';
-import type { TableResult } from '../query/run-sql.js';
-import { dialectForStore } from '../query/store-dialect.js';
+import type { SqlSandbox } from '../engines/duckdb/index.js';
+import type { CappedQueryResult, Store } from '../store/index.js';
+import type { TableResult } from '../engines/index.js';
+import { dialectForStore } from '../engines/index.js';
 import { HttpError } from './errors.js';
 import type { ChartKind, QueryRequest, QueryResponse, ReportsResponse } from './protocol.js';
 import { parseParams } from './params.js';
@@ -101,7 +102,7 @@ export function registerQueryRoutes(app: Hono, options: QueryRouteOptions): void
  */
 async function runRequest(options: QueryRouteOptions, request: QueryRequest, clientGone: AbortSignal): Promise<{ result: CappedQueryResult; sql: string; elapsedMs: number }> {
   const { store, queue } = options;
-  const { runUserSqlCapped } = await import('../query/user-sql.js');
+  const { runUserSqlCapped } = await import('../engines/duckdb/index.js');
   const cap = request.limit ?? MAX_QUERY_ROWS;
   const limited = async <T>(task: (sandbox: SqlSandbox, signal: AbortSignal) => Promise<T>): Promise<{ value: T; elapsedMs: number }> => {
     const timeoutMs = options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;

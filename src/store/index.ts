@@ -10,6 +10,5 @@ export * from './log-writer.js';
 export * from './cursors.js';
 export * from './rollups.js';
 export * from './settings.js';
-export * from './sandbox.js';
 export * from './temp-folders.js';
 export * from './disk-errors.js';

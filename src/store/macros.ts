@@ -129,7 +129,7 @@ const PRESTO_MACROS: readonly string[] = [
   `CREATE MACRO from_unixtime(x) AS make_timestamptz(CAST(CAST(x AS DOUBLE) * 1000000 AS BIGINT))`,
   `CREATE MACRO to_unixtime(t) AS epoch(t)`,
   // These four take a strftime format: `flowlens query` rewrites the Joda-Time / MySQL format literal of a
-  // Presto call first (src/query/presto-formats.ts), because DuckDB needs a constant strptime format.
+  // Presto call first (src/engines/duckdb/presto-formats.ts), because DuckDB needs a constant strptime format.
   `CREATE MACRO parse_datetime(s, f) AS CAST(strptime(s, f) AS TIMESTAMPTZ)`,
   `CREATE MACRO format_datetime(t, f) AS strftime(t, f)`,
   `CREATE MACRO date_parse(s, f) AS strptime(s, f)`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { onlyCapturingGroup } from '../../src/query/dialect.js';
+import { onlyCapturingGroup } from '../../src/engines/index.js';
 import { numberNamedGroups } from '../../src/query/insights/regex.js';
 import { mapCapturingGroups } from '../../src/query/regex-groups.js';
 

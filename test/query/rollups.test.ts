@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGraph, graphEdgesSql, loadNameTable, parseNodeMode } from '../../src/graph/index.js';
 import type { FlowGraph } from '../../src/graph/index.js';
-import { duckdb, DuckDbDialect } from '../../src/query/dialect.js';
+import { duckdb, DuckDbDialect } from '../../src/engines/index.js';
 import { compileInsights, flowsSource } from '../../src/query/insights/index.js';
-import { dialectForStore } from '../../src/query/store-dialect.js';
+import { dialectForStore } from '../../src/engines/index.js';
 import { buildReportSql, REPORTS } from '../../src/reports/index.js';
 import { resolveSource } from '../../src/sources/index.js';
 import {

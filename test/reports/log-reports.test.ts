@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getDialect } from '../../src/query/dialect.js';
+import { getDialect } from '../../src/engines/index.js';
 import { buildReportSql, findReport, LOG_REPORTS, REPORTS } from '../../src/reports/index.js';
 
 describe('log reports', () => {

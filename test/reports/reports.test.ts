@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { duckdb, getDialect } from '../../src/query/dialect.js';
+import { duckdb, getDialect } from '../../src/engines/index.js';
 import { buildReportSql, findReport, REPORTS } from '../../src/reports/index.js';
 import type { Store } from '../../src/store/index.js';
 import { loadStore, valuesOf } from '../query/fixture-store.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { QueryError } from '../../src/records/index.js';
-import { athenaCost, runAthenaQuery } from '../../src/scale/index.js';
+import { athenaCost, runAthenaQuery } from '../../src/engines/athena/index.js';
 import { parseNdjson, runFlowlens } from '../helpers/cli.js';
 import { startFakeAthena } from './fake-athena.js';
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runUserSql, runUserSqlCapped, withUserSqlStream } from '../../src/query/user-sql.js';
+import { runUserSql, runUserSqlCapped, withUserSqlStream } from '../../src/engines/duckdb/index.js';
 import { QueryError } from '../../src/records/index.js';
-import { SqlSandbox, Store } from '../../src/store/index.js';
+import { SqlSandbox } from '../../src/engines/duckdb/index.js';
+import { Store } from '../../src/store/index.js';
 import { fixtureStore } from '../graph/fixture.js';
 
 const SLOW_SQL = 'SELECT sum(a.range*b.range) FROM range(100000) a, range(1000000) b';

@@ -3,7 +3,8 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, startServer } from '../../src/server/index.js';
 import type { RunningServer } from '../../src/server/index.js';
-import { SqlSandbox, Store } from '../../src/store/index.js';
+import { SqlSandbox } from '../../src/engines/duckdb/index.js';
+import { Store } from '../../src/store/index.js';
 import { ACCEPTED, CANARY, hostileProbes, makeProbeFolder } from './probes.js';
 import type { ProbeFolder } from './probes.js';
 

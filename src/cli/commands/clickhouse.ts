@@ -28,16 +28,16 @@ export function registerClickHouse(program: Command, context: CliContext): void 
     .option('--cluster <name>', 'with --print: statements for a cluster (local tables ON CLUSTER + a Distributed table)')
     .option('--server-version <version>', 'with --print: write SQL for this server version (default: 18.16, Debian\'s)')
     .action(async (options: SchemaOptions) => {
-      const scale = await import('../../scale/index.js');
+      const [scale, engines] = await Promise.all([import('../../scale/index.js'), import('../../engines/clickhouse/index.js')]);
       const database = options.database ?? DEFAULT_CLICKHOUSE_DATABASE;
       if (options.print) {
-        const features = scale.clickHouseFeatures(options.serverVersion ?? '18.16.1');
+        const features = engines.clickHouseFeatures(options.serverVersion ?? '18.16.1');
         const base = { database, features, ...(options.table ? { table: options.table } : {}) };
         const statements = options.cluster ? scale.clickHouseClusterStatements({ ...base, cluster: options.cluster }) : scale.clickHouseSchemaStatements(base);
         await writeOut(context, statements.map((s) => `${s};\n`).join('\n'));
         return;
       }
-      const connection = await scale.connectClickHouse(connectOptions(options, context, false));
+      const connection = await engines.connectClickHouse(connectOptions(options, context, false));
       try {
         await scale.ensureClickHouseSchema(connection.client, { database, features: connection.features, ...(options.table ? { table: options.table } : {}) });
         await writeOut(context, `created ${database}.${options.table ?? scale.CLICKHOUSE_FLOWS_TABLE} on ClickHouse ${connection.features.version}\n`);
@@ -50,10 +50,10 @@ export function registerClickHouse(program: Command, context: CliContext): void 
     .description('bulk-load the store (or SOURCEs) into ClickHouse, once per source object: reruns load only what is new')
     .option('--batch-rows <n>', 'rows per INSERT (default 1000000)')
     .action(async (sources: string[], options: LoadOptions) => {
-      const scale = await import('../../scale/index.js');
+      const [scale, engines] = await Promise.all([import('../../scale/index.js'), import('../../engines/clickhouse/index.js')]);
       const database = options.database ?? DEFAULT_CLICKHOUSE_DATABASE;
       const data = await openData(context, sources, options, {});
-      const connection = await scale.connectClickHouse(connectOptions(options, context, false));
+      const connection = await engines.connectClickHouse(connectOptions(options, context, false));
       try {
         const table = { database, features: connection.features, ...(options.table ? { table: options.table } : {}) };
         await scale.ensureClickHouseSchema(connection.client, table);

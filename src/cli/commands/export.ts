@@ -42,6 +42,7 @@ export function registerExport(program: Command, context: CliContext): void {
         const { join } = await import('node:path');
         const dir = toS3 ? await mkdtemp(join(tmpdir(), 'flowlens-export-')) : options.out;
         try {
+          const { formatBytes } = await import('../../engines/athena/index.js');
           const result = await scale.exportParquet(data.store, {
             outDir: dir,
             columns,
@@ -55,7 +56,7 @@ export function registerExport(program: Command, context: CliContext): void {
           const bytes = result.files.reduce((sum, f) => sum + f.bytes, 0);
           await writeOut(
             context,
-            `exported ${result.rows} records into ${result.partitions} partitions, ${result.files.length} files (${scale.formatBytes(bytes)}) at ${options.out}\n` +
+            `exported ${result.rows} records into ${result.partitions} partitions, ${result.files.length} files (${formatBytes(bytes)}) at ${options.out}\n` +
               `columns: ${columns.map((c) => `${c.name} ${c.parquetType}`).join(', ')}\n` +
               `create the Athena table with: flowlens athena ddl --format parquet --partition ${options.partition} --location ${toS3 ? options.out : 's3://BUCKET/PREFIX'}` +
               `${sameColumns(columns, scale.AWS_PARQUET_TABLE_COLUMNS) ? '' : ` --log-format '${scale.toLogFormatString(columns)}'`}\n`,

@@ -7,7 +7,7 @@ import type { ReadingOptions, Selection } from '../options.js';
 import { UsageError } from '../../records/index.js';
 import { addEngineOptions, addRemoteEngineOptions, runOnRemoteEngine } from '../remote-engines.js';
 import type { RemoteEngineOptions } from '../remote-engines.js';
-import type { QueryEngine } from '../../query/run-sql.js';
+import type { QueryEngine } from '../../engines/index.js';
 import type { InsightsRunOptions } from '../../query/insights/run-insights.js';
 import type { RowStream, Store } from '../../store/index.js';
 import { printRowStream } from '../record-printer.js';
@@ -104,8 +104,8 @@ async function runOnText(context: CliContext, query: string, sources: readonly s
  */
 async function printSandboxed(context: CliContext, store: Store, query: string, run: InsightsRunOptions, format: string | undefined): Promise<void> {
   const { insightsSqlForStore } = await import('../../query/insights/run-insights.js');
-  const { streamUserSql } = await import('../../query/user-sql-stream.js');
-  const { SqlSandbox } = await import('../../store/index.js');
+  const { streamUserSql } = await import('../../engines/duckdb/index.js');
+  const { SqlSandbox } = await import('../../engines/duckdb/index.js');
   const compiled = await insightsSqlForStore(store, query, run);
   const sandbox = await SqlSandbox.open(store);
   try {

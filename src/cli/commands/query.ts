@@ -19,11 +19,11 @@ export function registerQuery(program: Command, context: CliContext): void {
       const aliases = parseTableAliases(options.tableAlias ?? []);
       const text = stripDatabaseQualifiers(sql, aliases);
       if (options.sqlOnly) {
-        const { rewritePrestoFormats } = await import('../../query/presto-formats.js');
+        const { rewritePrestoFormats } = await import('../../engines/duckdb/index.js');
         return writeOut(context, `${rewritePrestoFormats(text)}\n`);
       }
-      const { restrictFlowsStatements, streamUserSql } = await import('../../query/user-sql-stream.js');
-      const { SqlSandbox } = await import('../../store/index.js');
+      const { restrictFlowsStatements, streamUserSql } = await import('../../engines/duckdb/index.js');
+      const { SqlSandbox } = await import('../../engines/duckdb/index.js');
       const data = await openData(context, sources, options, parseSelection(options));
       try {
         // The SQL runs in the sandbox (the database read-only, no files, no extensions, settings locked) on

@@ -8,7 +8,7 @@ import { openData } from '../data.js';
 import { addReadingOptions, parseSelection, parsePositiveInt, splitList } from '../options.js';
 import { addEngineOptions, addRemoteEngineOptions, runOnRemoteEngine } from '../remote-engines.js';
 import type { RemoteEngineOptions } from '../remote-engines.js';
-import type { QueryEngine } from '../../query/run-sql.js';
+import type { QueryEngine } from '../../engines/index.js';
 import type { ReadingOptions } from '../options.js';
 import { printQuery, printTable } from './table-command.js';
 

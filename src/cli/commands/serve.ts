@@ -67,7 +67,7 @@ export function registerServe(program: Command, context: CliContext): void {
       }
       const staticDir = findWebDist();
       // User SQL, Insights and reports run in the sandbox, on connections of their own, after everything was loaded.
-      const { SqlSandbox } = await import('../../store/index.js');
+      const { SqlSandbox } = await import('../../engines/duckdb/index.js');
       let sandbox;
       try {
         sandbox = await SqlSandbox.open(data.store, { connections: 2 });

@@ -1,5 +1,5 @@
 import { closestName } from '../../records/closest-name.js';
-import type { SqlDialect } from '../dialect.js';
+import type { SqlDialect } from '../../engines/index.js';
 import type { Command, Expr, InsightsQuery, NamedExpr } from './ast.js';
 import { insightsError } from './errors.js';
 import { compileExpr, isAggregateCall, toBoolean } from './expressions.js';

@@ -1,4 +1,4 @@
-import type { AddressFamily, SqlDialect } from '../dialect.js';
+import type { AddressFamily, SqlDialect } from '../../engines/index.js';
 import type { Expr } from './ast.js';
 import { insightsError } from './errors.js';
 import type { ValueType } from './fields.js';

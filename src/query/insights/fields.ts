@@ -1,5 +1,5 @@
 import { ALL_FIELDS, DEFAULT_FORMAT, isNumericField, toColumnName } from '../../records/index.js';
-import type { SqlDialect } from '../dialect.js';
+import type { SqlDialect } from '../../engines/index.js';
 
 /** The type of an Insights value, as far as the compiler needs it. */
 export type ValueType = 'number' | 'string' | 'timestamp' | 'boolean' | 'any';

@@ -1,4 +1,4 @@
-import type { SqlDialect } from '../dialect.js';
+import type { SqlDialect } from '../../engines/index.js';
 import { insightsError } from './errors.js';
 import { compileExpr, isAggregateCall, toBoolean } from './expressions.js';
 import type { InsightsSource } from './fields.js';

@@ -1,5 +1,5 @@
 import type { LogTableType } from '../../parse/index.js';
-import type { SqlDialect } from '../dialect.js';
+import type { SqlDialect } from '../../engines/index.js';
 import type { InsightsSource, SourceField, ValueType } from './fields.js';
 
 // Field names of S3 server access logs delivered to CloudWatch Logs as JSON ("Log format in CloudWatch Logs",

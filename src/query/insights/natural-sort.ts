@@ -1,4 +1,4 @@
-import type { SqlDialect } from '../dialect.js';
+import type { SqlDialect } from '../../engines/index.js';
 
 // Digit-run lengths are written with this many digits (runs of up to 999,999 digits order exactly).
 const LENGTH_DIGITS = 6;

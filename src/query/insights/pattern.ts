@@ -1,4 +1,4 @@
-import type { SqlDialect } from '../dialect.js';
+import type { SqlDialect } from '../../engines/index.js';
 
 // A variable token is marked START + type name + END while the rules run, then numbered: START and END are control
 // characters, which log text does not contain.

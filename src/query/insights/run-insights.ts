@@ -1,13 +1,13 @@
 import { findLogTableType } from '../../parse/index.js';
-import { getDialect } from '../dialect.js';
-import type { SqlDialect } from '../dialect.js';
+import { getDialect } from '../../engines/index.js';
+import type { SqlDialect } from '../../engines/index.js';
 import { defaultTableFor, remoteSelectionSql } from '../remote-selection.js';
 import type { PartitionValues, TableFormat } from '../remote-selection.js';
-import { runGeneratedSql } from '../run-sql.js';
-import type { GeneratedSqlRun, QueryEngine, TableResult } from '../run-sql.js';
+import { runGeneratedSql } from '../../engines/index.js';
+import type { GeneratedSqlRun, QueryEngine, TableResult } from '../../engines/index.js';
 import { selectionToSql } from '../selection.js';
 import type { RecordSelection } from '../selection.js';
-import { dialectForStore } from '../store-dialect.js';
+import { dialectForStore } from '../../engines/index.js';
 import type { Store } from '../../store/database.js';
 import { TEXT_EVENTS_TABLE } from '../../store/text-events.js';
 import { compileInsights } from './compiler.js';

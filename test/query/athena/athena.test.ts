@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jodaToStrftime, mysqlToStrftime, rewritePrestoFormats } from '../../../src/query/presto-formats.js';
-import { runUserSql } from '../../../src/query/user-sql.js';
+import { jodaToStrftime, mysqlToStrftime, rewritePrestoFormats } from '../../../src/engines/duckdb/index.js';
+import { runUserSql } from '../../../src/engines/duckdb/index.js';
 import { addressToBigInt, cidrRange, isPrivateAddress } from '../../../src/records/index.js';
-import { SqlSandbox, Store } from '../../../src/store/index.js';
+import { SqlSandbox } from '../../../src/engines/duckdb/index.js';
+import { Store } from '../../../src/store/index.js';
 import { fixturePath, loadStore, runFlowlensCli } from '../fixture-store.js';
 
 // The seeds' Athena queries, verbatim but for the table name (seed 003's table is fl06a3a4b9a351a0fd5daily2021120420211204).

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { duckdb, getDialect, onlyCapturingGroup } from '../../../src/query/dialect.js';
+import { duckdb, getDialect, onlyCapturingGroup } from '../../../src/engines/index.js';
 import { compileInsights, eventsSource, flowsSource, globToRegex, numberNamedGroups } from '../../../src/query/insights/index.js';
 import type { Store } from '../../../src/store/index.js';
 import { loadStore, valuesOf } from '../fixture-store.js';

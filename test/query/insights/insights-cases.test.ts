@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { duckdb } from '../../../src/query/dialect.js';
+import { duckdb } from '../../../src/engines/index.js';
 import { compileInsights, eventsSource, flowsSource } from '../../../src/query/insights/index.js';
 import { resolveSource } from '../../../src/sources/index.js';
 import { ingestSources, Store } from '../../../src/store/index.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { duckdb, getDialect } from '../../../src/query/dialect.js';
+import { duckdb, getDialect } from '../../../src/engines/index.js';
 import { compileInsights, eventsSource, flowsSource } from '../../../src/query/insights/index.js';
 import { Store } from '../../../src/store/index.js';
 

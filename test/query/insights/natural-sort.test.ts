@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { duckdb, getDialect } from '../../../src/query/dialect.js';
+import { duckdb, getDialect } from '../../../src/engines/index.js';
 import { compileInsights, eventsSource } from '../../../src/query/insights/index.js';
 import { Store } from '../../../src/store/index.js';
 import { naturalCompare } from './natural-compare.js';

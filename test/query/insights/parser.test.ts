@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duckdb } from '../../../src/query/dialect.js';
+import { duckdb } from '../../../src/engines/index.js';
 import { compileInsights, flowsSource, parseInsights, periodMillis, tokenize } from '../../../src/query/insights/index.js';
 import type { QueryError } from '../../../src/records/index.js';
 

@@ -1,4 +1,4 @@
-import { QueryError } from '../records/index.js';
+import { QueryError } from '../../records/index.js';
 
 // Joda-Time pattern letters (Presto parse_datetime/format_datetime) → strftime, longest run first.
 const JODA: Record<string, string> = {

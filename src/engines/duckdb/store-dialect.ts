@@ -1,7 +1,7 @@
-import type { Store } from '../store/database.js';
-import { readRollups } from '../store/rollups.js';
-import { DuckDbDialect, duckdb } from './dialect.js';
-import type { SqlDialect } from './dialect.js';
+import type { Store } from '../../store/database.js';
+import { readRollups } from '../../store/rollups.js';
+import type { SqlDialect } from '../dialect.js';
+import { DuckDbDialect, duckdbDialect } from './dialect.js';
 
 /**
  * The DuckDB dialect for queries on a store: with the store's rollup tables when they hold exactly the stored
@@ -9,5 +9,5 @@ import type { SqlDialect } from './dialect.js';
  */
 export async function dialectForStore(store: Store): Promise<SqlDialect> {
   const rollups = await readRollups(store);
-  return rollups ? new DuckDbDialect(rollups) : duckdb;
+  return rollups ? new DuckDbDialect(rollups) : duckdbDialect;
 }

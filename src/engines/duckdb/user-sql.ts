@@ -1,10 +1,10 @@
 import { StatementType } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResultReader } from '@duckdb/node-api';
-import { QueryError } from '../records/index.js';
-import type { QueryPosition } from '../records/index.js';
-import { normalizeValue } from '../store/database.js';
-import type { CappedQueryResult, QueryResult } from '../store/database.js';
-import type { SqlSandbox } from '../store/sandbox.js';
+import { QueryError } from '../../records/index.js';
+import type { QueryPosition } from '../../records/index.js';
+import { normalizeValue } from '../../store/database.js';
+import type { CappedQueryResult, QueryResult } from '../../store/database.js';
+import type { SqlSandbox } from './sandbox.js';
 import { rewritePrestoFormats } from './presto-formats.js';
 
 const SQL_HINT = 'the tables are `flows` and the view `vpc_flow_logs` (docs/queries.md); run `flowlens query "DESCRIBE flows"`';

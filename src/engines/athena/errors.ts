@@ -1,6 +1,6 @@
 import type { QueryExecution } from '@aws-sdk/client-athena';
-import { QueryError } from '../records/index.js';
-import { formatBytes } from './athena-cost.js';
+import { QueryError } from '../../records/index.js';
+import { formatBytes } from './cost.js';
 
 /** Turns a FAILED or CANCELLED execution into a QueryError that says why and what to do. */
 export function explainAthenaFailure(execution: QueryExecution, sql: string, scanLimitBytes?: number): QueryError {

@@ -1,19 +1,7 @@
-import type { QueryResult, Store } from '../store/database.js';
-import type { SqlDialect } from './dialect.js';
-import type { SqlSandbox } from '../store/sandbox.js';
-
-/** The rows of a report, an Insights query or SQL: column names and types, rows keyed by column, the SQL that ran. */
-export interface TableResult {
-  columns: string[];
-  types: string[];
-  rows: Record<string, unknown>[];
-  /** True when `maxRows` cut the result short. */
-  truncated: boolean;
-  sql: string;
-}
-
-/** The engines a report or Insights query can be written for. */
-export type QueryEngine = 'duckdb' | 'athena' | 'trino' | 'clickhouse';
+import type { QueryResult, Store } from '../../store/database.js';
+import type { TableResult } from '../connector.js';
+import type { SqlDialect } from '../dialect.js';
+import type { SqlSandbox } from './sandbox.js';
 
 /**
  * Where generated SQL runs: on a sandbox (checked by DuckDB's parser, no files, settings locked, interruptible by
@@ -53,7 +41,7 @@ async function runOnSandbox(sandbox: SqlSandbox, sql: string, maxRows: number | 
  * QueryError 'read-only'. An in-memory store stays locked down afterwards, so load it first.
  */
 export async function runSql(store: Store, sql: string, options: { signal?: AbortSignal } = {}): Promise<QueryResult> {
-  const [{ SqlSandbox }, { runUserSql }] = await Promise.all([import('../store/sandbox.js'), import('./user-sql.js')]);
+  const [{ SqlSandbox }, { runUserSql }] = await Promise.all([import('./sandbox.js'), import('./user-sql.js')]);
   const sandbox = await SqlSandbox.open(store);
   try {
     return await runUserSql(sandbox, sql, options);

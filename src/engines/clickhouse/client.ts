@@ -1,10 +1,25 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { FlowlensError, QueryError } from '../records/index.js';
-import type { ClickHouseFeatures, ClickHouseTableOptions } from './clickhouse-schema.js';
-import { clickHouseFeatures, clickHouseSchemaStatements } from './clickhouse-schema.js';
+import { FlowlensError, QueryError } from '../../records/index.js';
 
 /** The default ClickHouse HTTP endpoint. */
 export const DEFAULT_CLICKHOUSE_URL = 'http://127.0.0.1:8123';
+
+/** What the connected server supports, from its version. */
+export interface ClickHouseFeatures {
+  version: string;
+  /**
+   * IPv6 column type, toIPv6OrDefault() mapping IPv4 text, column codecs and LowCardinality (22.1+). Older servers
+   * get plain types: their LowCardinality was experimental, and on 18.16 a comparison of a LowCardinality(Nullable)
+   * column inside CASE is true for every row, which breaks report counts.
+   */
+  modern: boolean;
+}
+
+/** Features of a server version string such as "18.16.1" or "24.3.2.23". */
+export function clickHouseFeatures(version: string): ClickHouseFeatures {
+  const [major = 0] = version.split('.').map((n) => Number(n));
+  return { version, modern: major >= 22 };
+}
 
 /** How to reach the server. */
 export interface ClickHouseConnectOptions {
@@ -48,27 +63,32 @@ export async function connectClickHouse(options: ClickHouseConnectOptions): Prom
   }
 }
 
-/** Creates the database, the flows table and the load ledger when missing. */
-export async function ensureClickHouseSchema(client: ClickHouseClient, options: ClickHouseTableOptions): Promise<string[]> {
-  const statements = clickHouseSchemaStatements(options);
-  for (const query of statements) await client.command({ query });
-  return statements;
-}
-
 /** A result as plain JS values, like the DuckDB store's: 64-bit integers as numbers when safe. */
 export interface ClickHouseResult {
   columns: string[];
   types: string[];
   rows: Record<string, unknown>[];
+  /** True when `maxRows` cut the result short. */
+  truncated: boolean;
+}
+
+/** How a query runs: at most `maxRows` rows are read (the server stops after them); `signal` cancels the request. */
+export interface ClickHouseQueryOptions {
+  maxRows?: number | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /** Runs a query and converts its JSON result by the column types ClickHouse reports. */
-export async function runClickHouseQuery(client: ClickHouseClient, sql: string): Promise<ClickHouseResult> {
+export async function runClickHouseQuery(client: ClickHouseClient, sql: string, options: ClickHouseQueryOptions = {}): Promise<ClickHouseResult> {
   let json: { meta?: { name: string; type: string }[]; data?: Record<string, unknown>[] };
+  const { maxRows, signal } = options;
+  // One row more than asked tells whether the result was cut; 'break' returns what was read instead of failing.
+  const capped = maxRows === undefined ? {} : { clickhouse_settings: { max_result_rows: String(maxRows + 1), result_overflow_mode: 'break' as const } };
   try {
-    const result = await client.query({ query: sql, format: 'JSON' });
+    const result = await client.query({ query: sql, format: 'JSON', ...capped, ...(signal ? { abort_signal: signal } : {}) });
     json = await result.json();
   } catch (error) {
+    if (signal?.aborted) throw new QueryError('interrupted', 'the ClickHouse query was cancelled', { sql, cause: error });
     throw new QueryError('clickhouse', `ClickHouse rejected the query: ${(error as Error).message}`, {
       sql,
       hint: 'run with --sql to see the statement; Debian\'s clickhouse-server is an old release (18.16) that lacks newer functions',
@@ -80,7 +100,8 @@ export async function runClickHouseQuery(client: ClickHouseClient, sql: string):
     for (const { name, type } of meta) row[name] = convertValue(row[name], type);
     return row;
   });
-  return { columns: meta.map((m) => m.name), types: meta.map((m) => m.type), rows };
+  const truncated = maxRows !== undefined && rows.length > maxRows;
+  return { columns: meta.map((m) => m.name), types: meta.map((m) => m.type), rows: truncated ? rows.slice(0, maxRows) : rows, truncated };
 }
 
 /** Converts a JSON-format value: 64-bit and 128-bit integers arrive quoted. */

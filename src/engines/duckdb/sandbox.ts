@@ -1,8 +1,8 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { FlowlensError, QueryError } from '../records/index.js';
-import type { Store } from './database.js';
-import { macroStatements } from './macros.js';
+import { FlowlensError, QueryError } from '../../records/index.js';
+import type { Store } from '../../store/database.js';
+import { macroStatements } from '../../store/macros.js';
 
 /**
  * The DuckDB settings that shut user SQL in (DuckDB docs, "Securing DuckDB"): no file, URL or ATTACH access, no

@@ -1,9 +1,9 @@
 import type { AthenaClient, ColumnInfo, QueryExecution, Row } from '@aws-sdk/client-athena';
 import { GetQueryExecutionCommand, GetQueryResultsCommand, GetWorkGroupCommand, StartQueryExecutionCommand, StopQueryExecutionCommand } from '@aws-sdk/client-athena';
-import { QueryError } from '../records/index.js';
-import type { AthenaCost } from './athena-cost.js';
-import { athenaCost } from './athena-cost.js';
-import { explainAthenaFailure } from './athena-errors.js';
+import { QueryError } from '../../records/index.js';
+import type { AthenaCost } from './cost.js';
+import { athenaCost } from './cost.js';
+import { explainAthenaFailure } from './errors.js';
 
 /** What to run on Athena and where. */
 export interface AthenaQueryRequest {
@@ -26,6 +26,8 @@ export interface AthenaRunOptions {
   /** Stop reading result pages after this many rows. */
   maxRows?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Stops the query (StopQueryExecution) and rejects with QueryError 'interrupted' when it aborts. */
+  signal?: AbortSignal | undefined;
   onState?: (state: string, execution: QueryExecution) => void;
 }
 
@@ -103,6 +105,10 @@ async function waitForQuery(client: AthenaClient, id: string, request: AthenaQue
     if (execution && state === 'SUCCEEDED') return execution;
     if (execution && (state === 'FAILED' || state === 'CANCELLED')) {
       throw explainAthenaFailure(execution, request.sql, await scanLimitOf(client, request.workgroup ?? execution.WorkGroup));
+    }
+    if (options.signal?.aborted) {
+      await client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
+      throw new QueryError('interrupted', `Athena query ${id} was stopped: the run was cancelled`, { sql: request.sql, hint: 'run it again when you need the result', cause: options.signal.reason });
     }
     if (Date.now() >= deadline) {
       await client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);

@@ -1,6 +1,6 @@
-import type { RowStream, Store } from '../store/database.js';
-import type { SqlSandbox } from '../store/sandbox.js';
-import { quoteIdentifier } from '../store/sql-text.js';
+import type { RowStream, Store } from '../../store/database.js';
+import type { SqlSandbox } from './sandbox.js';
+import { quoteIdentifier } from '../../store/sql-text.js';
 import { withUserSqlStream } from './user-sql.js';
 import type { UserSqlOptions, UserSqlStream } from './user-sql.js';
 

@@ -1,0 +1,12 @@
+export { duckdbDialect, DuckDbDialect } from './dialect.js';
+export { dialectForStore } from './store-dialect.js';
+export { jodaToStrftime, mysqlToStrftime, rewritePrestoFormats } from './presto-formats.js';
+export { runGeneratedSql, runSql } from './run-sql.js';
+export type { GeneratedSqlRun } from './run-sql.js';
+export { SANDBOX_SETTINGS, SqlSandbox } from './sandbox.js';
+export type { SandboxOptions } from './sandbox.js';
+export { createDuckDbConnector } from './connector.js';
+export type { DuckDbConnectorOptions } from './connector.js';
+export { runUserSql, runUserSqlCapped, sqlErrorPosition, withUserSqlStream } from './user-sql.js';
+export type { UserSqlOptions, UserSqlStream } from './user-sql.js';
+export { restrictFlowsStatements, streamUserSql } from './user-sql-stream.js';
