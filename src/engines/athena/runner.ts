@@ -54,6 +54,7 @@ export interface AthenaQueryResult {
 
 /** Runs SQL on Athena: StartQueryExecution, GetQueryExecution with backoff until done, then every GetQueryResults page. */
 export async function runAthenaQuery(client: AthenaClient, request: AthenaQueryRequest, options: AthenaRunOptions = {}): Promise<AthenaQueryResult> {
+  if (options.signal?.aborted) throw new QueryError('interrupted', 'the Athena query was cancelled before it started', { sql: request.sql, cause: options.signal.reason });
   const id = await startQuery(client, request);
   const execution = await waitForQuery(client, id, request, options);
   const stats = statsOf(execution);

@@ -82,6 +82,8 @@ export interface ClickHouseQueryOptions {
 export async function runClickHouseQuery(client: ClickHouseClient, sql: string, options: ClickHouseQueryOptions = {}): Promise<ClickHouseResult> {
   let json: { meta?: { name: string; type: string }[]; data?: Record<string, unknown>[] };
   const { maxRows, signal } = options;
+  // The client sends a request whose signal has already aborted; a cancelled run must not start.
+  if (signal?.aborted) throw new QueryError('interrupted', 'the ClickHouse query was cancelled before it started', { sql, cause: signal.reason });
   // One row more than asked tells whether the result was cut; 'break' returns what was read instead of failing.
   const capped = maxRows === undefined ? {} : { clickhouse_settings: { max_result_rows: String(maxRows + 1), result_overflow_mode: 'break' as const } };
   try {

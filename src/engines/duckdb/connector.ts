@@ -1,3 +1,4 @@
+import { QueryError } from '../../records/index.js';
 import type { Store } from '../../store/database.js';
 import type { Connector, ConnectorResult, RunOptions } from '../connector.js';
 import type { SqlDialect } from '../dialect.js';
@@ -23,6 +24,8 @@ export async function createDuckDbConnector(store: Store, options: DuckDbConnect
     name: 'duckdb',
     dialect,
     async run(sql: string, run: RunOptions = {}): Promise<ConnectorResult> {
+      // Only a sandbox can interrupt a running statement; on the store the signal is checked before it starts.
+      if (run.signal?.aborted) throw new QueryError('interrupted', 'the query was cancelled before it started', { sql, cause: run.signal.reason });
       const started = performance.now();
       const result = await runGeneratedSql(store, sql, run.maxRows, { sandbox: options.sandbox, signal: run.signal });
       return { ...result, engine: 'duckdb', elapsedMs: performance.now() - started };
