@@ -27,6 +27,10 @@ export { aggregate, findip, ipset, queryRecords } from './query/flow-results.js'
 export type { RecordQueryOptions } from './query/flow-results.js';
 export type { QueryEngine, TableResult } from './engines/index.js';
 
+// Engines as connectors: the local store, Athena and ClickHouse behind one interface
+export { createAthenaConnector, createClickHouseConnector, createDuckDbConnector } from './engines/index.js';
+export type { AthenaConnectorOptions, ClickHouseConnectorOptions, Connector, ConnectorResult, DuckDbConnectorOptions, RunOptions, SqlDialect } from './engines/index.js';
+
 // Reports
 export { listReports, reportSql, runReport } from './reports/run-report.js';
 export type { ReportSummary, RunReportOptions } from './reports/run-report.js';
