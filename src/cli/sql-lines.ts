@@ -2,7 +2,7 @@ import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '../store/database.js';
-import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
+import { quoteIdentifier, sqlLiteral } from '../sql/index.js';
 import type { CliContext } from './context.js';
 import { OutputClosedError, writeOut } from './context.js';
 import { renderCsvLine } from './render.js';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FlowlensError, SourceError } from '../records/index.js';
+import { sqlLiteral } from '../sql/index.js';
 import { FlowLogDecoder } from './decoder.js';
 import type { RowSink } from './decoder.js';
 import { buildFormat } from './format.js';
@@ -82,7 +83,7 @@ async function decodeParquet(unit: DecodableUnit, decoder: FlowLogDecoder, sink:
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     try {
-      const result = await connection.stream(`SELECT * FROM read_parquet('${path.replaceAll("'", "''")}')`);
+      const result = await connection.stream(`SELECT * FROM read_parquet(${sqlLiteral(path)})`);
       const format = parquetFormat(result.columnNames(), unit.key);
       decoder.pushMessage(format.header, { line: 0, text: format.header });
       let row = 0;

@@ -1,5 +1,6 @@
 import { MISSING_TOKEN, parseIPv4 } from '../records/index.js';
 import type { FieldDefinition, FieldValue } from '../records/index.js';
+import { IPV4_MAPPED_BASE as IPV4_MAPPED_BASE_BIGINT } from '../sql/index.js';
 import ipaddr from 'ipaddr.js';
 import type { LogFormat } from './format.js';
 import type { ParseIssueCode } from './issues.js';
@@ -187,7 +188,8 @@ export interface AddressNumbers {
 /** Tests a line given as bytes `[start, end)`; on success fills the address numbers. */
 export type ByteLineTest = (bytes: Uint8Array, start: number, end: number, out: AddressNumbers) => boolean;
 
-const IPV4_MAPPED_BASE = 281470681743360; // 0xffff00000000; base + any IPv4 stays below 2^53
+// ::ffff:0:0/96 as a number: the base plus any IPv4 address stays below 2^53.
+const IPV4_MAPPED_BASE = Number(IPV4_MAPPED_BASE_BIGINT);
 const KIND_TEXT = 0;
 const KIND_INTEGER = 1;
 const KIND_IPV4 = 2;

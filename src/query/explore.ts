@@ -2,7 +2,7 @@ import { FlowlensError } from '../records/index.js';
 import type { Store } from '../store/database.js';
 import { ROLLUP_KEYS, ROLLUP_SECONDS, readRollups, rollupTablesFor } from '../store/rollups.js';
 import type { FlowRollups } from '../store/rollups.js';
-import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
+import { quoteIdentifier, sqlLiteral } from '../sql/index.js';
 import { duckdb } from '../engines/index.js';
 import { compileInsightsFilter, flowsSource } from './insights/index.js';
 import type { ExploreDimension, ExploreMetric, ExploreOptions, ExploreResult, ExploreRow } from './explore-types.js';

@@ -1,5 +1,5 @@
 import { addressInRangesSql, addressRangeSql } from '../sql/addresses.js';
-import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
+import { quoteIdentifier, sqlLiteral } from '../sql/index.js';
 import type { FindipPruning, FindipSide } from './findip-pruning.js';
 
 /** SQL for the unique addresses (source or destination) of the selected records, in numeric order. */

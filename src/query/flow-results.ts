@@ -1,7 +1,7 @@
 import { cidrRange, findField, QueryError, toColumnName } from '../records/index.js';
 import type { FlowRecord } from '../records/index.js';
 import type { Store } from '../store/database.js';
-import { quoteIdentifier } from '../store/sql-text.js';
+import { quoteIdentifier } from '../sql/index.js';
 import { planFindip } from './findip.js';
 import { aggregateSql, ipsetSql } from './flow-queries.js';
 import { presentFieldColumns } from './present-columns.js';

@@ -1,5 +1,5 @@
 import type { LogTableType } from '../parse/index.js';
-import { quoteIdentifier } from '../store/sql-text.js';
+import { quoteIdentifier } from '../sql/index.js';
 
 /** SQL condition selecting a log table's rows in a time window (seconds since the epoch; either end open). */
 export function logWindowSql(type: LogTableType, window: { start?: number | undefined; end?: number | undefined }): string {

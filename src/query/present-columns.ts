@@ -1,6 +1,6 @@
 import { ALL_COLUMNS } from '../records/index.js';
 import type { Store } from '../store/database.js';
-import { quoteIdentifier } from '../store/sql-text.js';
+import { quoteIdentifier } from '../sql/index.js';
 
 /**
  * The field columns that hold at least one value among the selected records, in AWS order (the default v2 fields

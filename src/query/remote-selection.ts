@@ -1,4 +1,5 @@
 import { UsageError } from '../records/index.js';
+import { sqlLiteral } from '../sql/index.js';
 import type { RecordSelection } from './selection.js';
 
 /** The Athena table's layout: Parquet export (year/month/day), AWS text with account/region/day partitions, or text with year/month/day ones. */
@@ -47,7 +48,7 @@ function accountRegionCondition(partitions: PartitionValues): string[] {
       hint: 'name them (Athena reads only their folders; an injected partition must be named), or use a table made with `athena ddl --partition-layout year-month-day` and --table-format text-ymd',
     });
   }
-  const list = (values: readonly string[]): string => values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ');
+  const list = (values: readonly string[]): string => values.map((v) => sqlLiteral(v)).join(', ');
   return [`"aws_account" IN (${list(accounts)})`, `"aws_region" IN (${list(regions)})`];
 }
 

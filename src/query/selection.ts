@@ -1,6 +1,6 @@
 import type { FieldValue } from '../records/index.js';
 import type { LogFormat, RowMeta } from '../parse/index.js';
-import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
+import { quoteIdentifier, sqlLiteral } from '../sql/index.js';
 
 /** A record selection: time window on `start` (epoch seconds, start inclusive, end exclusive) and action. */
 export interface RecordSelection {

@@ -1,4 +1,5 @@
 import { UsageError } from '../records/index.js';
+import { quoteIdentifier } from '../sql/index.js';
 
 /** What a user's table name stands for: the flows (as the Athena-style `vpc_flow_logs` view), S3 access logs or CloudTrail. */
 export type AliasTarget = 'flows' | 's3_access' | 'cloudtrail';
@@ -41,7 +42,7 @@ export function parseTableAliases(specs: readonly string[]): TableAlias[] {
  * created on a read-only database too, and only the connection that made them sees them).
  */
 export function tableAliasStatements(aliases: readonly TableAlias[]): string[] {
-  return aliases.map((alias) => `CREATE OR REPLACE TEMP VIEW ${quote(alias.table)} AS SELECT * FROM ${TARGET_RELATIONS[alias.target]}`);
+  return aliases.map((alias) => `CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(alias.table)} AS SELECT * FROM ${TARGET_RELATIONS[alias.target]}`);
 }
 
 /**
@@ -60,7 +61,7 @@ export function stripDatabaseQualifiers(sql: string, aliases: readonly TableAlia
     let j = i;
     while (isName(tokens[j]) && qualifiers.has(nameOf(tokens[j])) && tokens[j + 1]?.text === '.' && isName(tokens[j + 2])) j += 2;
     if (j > i && tables.has(nameOf(tokens[j])) && tokens[i - 1]?.text !== '.') {
-      out += quote(nameOf(tokens[j], false));
+      out += quoteIdentifier(nameOf(tokens[j], false));
       i = j;
       continue;
     }
@@ -82,10 +83,6 @@ function nameOf(token: Token | undefined, lower = true): string {
   if (!token) return '';
   const name = token.kind === 'quoted' ? token.text.slice(1, -1).replaceAll('""', '"') : token.text;
   return lower ? name.toLowerCase() : name;
-}
-
-function quote(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 // DuckDB's lexical units that matter here: words, "quoted identifiers", 'strings', comments; the rest char by char.

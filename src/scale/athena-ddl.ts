@@ -1,5 +1,5 @@
 import { UsageError } from '../records/index.js';
-import { quoteIdentifier, sqlLiteral } from '../store/index.js';
+import { backquoteIdentifier, backslashStringLiteral, quoteIdentifier, sqlLiteral } from '../sql/index.js';
 import type { ParquetColumn, PartitionGranularity } from './parquet-schema.js';
 import { partitionColumns } from './parquet-schema.js';
 
@@ -182,12 +182,12 @@ export function renderCreateTable(spec: AthenaTableSpec): string {
 
 /** Quotes a Hive identifier with backquotes (Athena DDL uses Hive syntax; `end` is reserved). */
 export function quoteHiveIdentifier(name: string): string {
-  return `\`${name.replaceAll('`', '``')}\``;
+  return backquoteIdentifier(name);
 }
 
 /** A single-quoted Hive string literal (backslash and quote escaped). */
 export function hiveString(value: string): string {
-  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  return backslashStringLiteral(value);
 }
 
 function listProjection(column: string, values: readonly string[] | undefined): Record<string, string> {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { FlowlensError } from '../records/index.js';
 import type { Store } from '../store/index.js';
-import { FLOWS_TABLE, quoteIdentifier, sqlLiteral } from '../store/index.js';
+import { quoteIdentifier, sqlLiteral } from '../sql/index.js';
+import { FLOWS_TABLE } from '../store/index.js';
 import type { ClickHouseFeatures } from '../engines/clickhouse/index.js';
 import {
   CLICKHOUSE_FIELD_COLUMNS,

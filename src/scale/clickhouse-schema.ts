@@ -1,6 +1,7 @@
 import { ALL_FIELDS, UsageError, toColumnName } from '../records/index.js';
 import type { FieldDefinition } from '../records/index.js';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { backquoteIdentifier, backslashStringLiteral } from '../sql/index.js';
 import type { ClickHouseFeatures } from '../engines/clickhouse/index.js';
 
 /** The default table name, the same as the DuckDB store's, so report SQL runs unchanged. */
@@ -101,12 +102,12 @@ export function quoteClickHouseIdentifier(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
     throw new UsageError(`"${name}" is not a valid ClickHouse name`, { hint: 'use letters, digits and _ (not starting with a digit)' });
   }
-  return `\`${name}\``;
+  return backquoteIdentifier(name);
 }
 
 /** A ClickHouse string literal: single quotes, backslash escapes. */
 export function clickHouseString(value: string): string {
-  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  return backslashStringLiteral(value);
 }
 
 function ipType(features: ClickHouseFeatures): string {

@@ -2,7 +2,8 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { FlowlensError } from '../records/index.js';
 import type { Store } from '../store/index.js';
-import { FLOWS_TABLE, quoteIdentifier, sqlLiteral } from '../store/index.js';
+import { quoteIdentifier, sqlLiteral } from '../sql/index.js';
+import { FLOWS_TABLE } from '../store/index.js';
 import type { ParquetColumn, PartitionGranularity } from './parquet-schema.js';
 import { partitionColumns } from './parquet-schema.js';
 

@@ -2,8 +2,8 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SourceError } from '../records/index.js';
-import type { S3Location } from './aws-config.js';
-import { joinKey } from './aws-config.js';
+import type { AwsOptions, S3Location } from './aws-config.js';
+import { buildAwsClientConfig, joinKey, parseS3Uri } from './aws-config.js';
 import type { ExportedFile } from './parquet-export.js';
 
 /** Options for uploading an export. */
@@ -41,4 +41,19 @@ export async function uploadFiles(client: S3Client, localDir: string, files: rea
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
   return keys.sort();
+}
+
+/**
+ * Uploads exported files to an `s3://bucket/prefix` location with an S3 client built from AWS settings the way the
+ * AWS CLI takes them (buildAwsClientConfig), destroyed afterwards; returns the keys.
+ */
+export async function uploadExport(localDir: string, files: readonly ExportedFile[], out: string, options: AwsOptions & UploadOptions & { env?: Record<string, string | undefined> }): Promise<string[]> {
+  const target = parseS3Uri(out);
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  const client = new S3Client(await buildAwsClientConfig(options, options.env));
+  try {
+    return await uploadFiles(client, localDir, files, target, options);
+  } finally {
+    client.destroy();
+  }
 }

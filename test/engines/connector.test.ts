@@ -41,6 +41,7 @@ beforeAll(async () => {
   store = await Store.memory();
   await store.run('CREATE TABLE five AS SELECT CAST(range + 1 AS INTEGER) AS n FROM range(5)');
   vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+  vi.stubEnv('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
   athena = await startFakeAthena({
     [FIVE]: { states: ['RUNNING', 'SUCCEEDED'], scannedBytes: 1000, columns: [{ Name: 'n', Type: 'integer' }], pages: [[['1'], ['2'], ['3']], [['4'], ['5']]] },
     'SELECT slow': { states: ['RUNNING'] },

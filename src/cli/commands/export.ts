@@ -73,13 +73,8 @@ export function registerExport(program: Command, context: CliContext): void {
 
 async function upload(context: CliContext, options: ExportOptions, dir: string, files: import('../../scale/index.js').ExportedFile[]): Promise<void> {
   const scale = await import('../../scale/index.js');
-  const { S3Client } = await import('@aws-sdk/client-s3');
-  const client = new S3Client(await scale.buildAwsClientConfig(options, context.env));
-  try {
-    await scale.uploadFiles(client, dir, files, scale.parseS3Uri(options.out), { concurrency: parsePositiveInt(options.concurrency, '--concurrency', 4) });
-  } finally {
-    client.destroy();
-  }
+  const { region, profile, endpointUrl } = options;
+  await scale.uploadExport(dir, files, options.out, { region, profile, endpointUrl, env: context.env, concurrency: parsePositiveInt(options.concurrency, '--concurrency', 4) });
 }
 
 function sameColumns(a: readonly { name: string }[], b: readonly { name: string }[]): boolean {

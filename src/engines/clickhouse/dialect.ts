@@ -1,5 +1,5 @@
 import { QueryError } from '../../records/index.js';
-import { sqlLiteral } from '../../sql/index.js';
+import { backslashStringLiteral, sqlLiteral } from '../../sql/index.js';
 import { BaseDialect, LAMBDA_INDEX, LAMBDA_PART, onlyCapturingGroup } from '../dialect.js';
 import type { AddressFamily, FirstRowPerKey, SqlValue } from '../dialect.js';
 
@@ -12,7 +12,7 @@ export class ClickHouseDialect extends BaseDialect {
 
   override literal(value: SqlValue): string {
     // ClickHouse string literals treat backslash as an escape character, so it is doubled (regexes keep `\d`).
-    if (typeof value === 'string') return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+    if (typeof value === 'string') return backslashStringLiteral(value);
     // Old releases have no TRUE/FALSE keywords; booleans are UInt8.
     if (typeof value === 'boolean') return value ? '1' : '0';
     return sqlLiteral(value);

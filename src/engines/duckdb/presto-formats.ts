@@ -1,4 +1,5 @@
 import { QueryError } from '../../records/index.js';
+import { sqlLiteral } from '../../sql/index.js';
 
 // Joda-Time pattern letters (Presto parse_datetime/format_datetime) → strftime, longest run first.
 const JODA: Record<string, string> = {
@@ -132,7 +133,7 @@ function rewriteCall(sql: string, open: number, translate: (format: string) => s
         if (args.length !== 2 || !format || !/^'([^']|'')*'$/.test(format)) return undefined;
         const strftime = translate(format.slice(1, -1).replaceAll("''", "'"));
         const first = rewritePrestoFormats(args[0] ?? '');
-        return { text: `(${first}, '${strftime.replaceAll("'", "''")}')`, end: i + 1 };
+        return { text: `(${first}, ${sqlLiteral(strftime)})`, end: i + 1 };
       }
     }
     i++;

@@ -1,6 +1,6 @@
 import type { RowStream, Store } from '../../store/database.js';
 import type { SqlSandbox } from './sandbox.js';
-import { quoteIdentifier } from '../../store/sql-text.js';
+import { quoteIdentifier } from '../../sql/index.js';
 import { withUserSqlStream } from './user-sql.js';
 import type { UserSqlOptions, UserSqlStream } from './user-sql.js';
 

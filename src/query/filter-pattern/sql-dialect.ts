@@ -1,4 +1,4 @@
-import { quoteIdentifier, sqlLiteral } from '../../store/sql-text.js';
+import { quoteIdentifier, sqlLiteral } from '../../sql/index.js';
 
 /**
  * What the filter-pattern SQL generator needs from an SQL engine: everything else it writes (`=`, `<>`, `AND`,
