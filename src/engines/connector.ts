@@ -43,3 +43,24 @@ export interface Connector {
   run(sql: string, options?: RunOptions): Promise<ConnectorResult>;
   close(): Promise<void>;
 }
+
+/** A connection a connector opens at its first run (once, however many runs start together) and closes on `close`. */
+export interface OpenedOnFirstUse<T> {
+  get(): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Opens `open()` at the first `get`; a `given` value is used as is and left for its owner to close. */
+export function openOnFirstUse<T>(given: T | undefined, open: () => Promise<T>, close: (value: T) => Promise<void>): OpenedOnFirstUse<T> {
+  let opening: Promise<T> | undefined;
+  return {
+    get: () => (given !== undefined ? Promise.resolve(given) : (opening ??= open())),
+    async close(): Promise<void> {
+      const pending = opening;
+      opening = undefined;
+      // A failed open left nothing to close.
+      const value = await pending?.catch(() => undefined);
+      if (value !== undefined) await close(value);
+    },
+  };
+}

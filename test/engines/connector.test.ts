@@ -2,6 +2,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAthenaConnector, createClickHouseConnector, createDuckDbConnector, createRemoteConnector, getDialect } from '../../src/engines/index.js';
 import type { Connector } from '../../src/engines/index.js';
+import { openOnFirstUse } from '../../src/engines/connector.js';
 import { SqlSandbox } from '../../src/engines/duckdb/index.js';
 import { connectClickHouse } from '../../src/engines/clickhouse/index.js';
 import type { ClickHouseConnection } from '../../src/engines/clickhouse/index.js';
@@ -166,5 +167,28 @@ describe('connector details', () => {
     expect(createRemoteConnector('trino').dialect.name).toBe('athena');
     expect(createRemoteConnector('clickhouse').name).toBe('clickhouse');
     expect(() => createRemoteConnector('duckdb')).toThrow(UsageError);
+  });
+});
+
+describe('openOnFirstUse', () => {
+  it('opens once however many runs start together, and closes what it opened once', async () => {
+    let opened = 0;
+    let closed = 0;
+    const resource = openOnFirstUse(undefined, async () => ({ n: ++opened }), async () => void closed++);
+    const [a, b] = await Promise.all([resource.get(), resource.get()]);
+    expect(a).toBe(b);
+    expect(opened).toBe(1);
+    await resource.close();
+    await resource.close();
+    expect(closed).toBe(1);
+  });
+
+  it('uses a given value as is and leaves it open', async () => {
+    let closed = 0;
+    const given = { n: 0 };
+    const resource = openOnFirstUse(given, () => Promise.reject(new Error('not opened')), async () => void closed++);
+    expect(await resource.get()).toBe(given);
+    await resource.close();
+    expect(closed).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { AwsOptions } from '../../scale/aws-config.js';
+import { openOnFirstUse } from '../connector.js';
 import type { Connector, ConnectorResult, RunOptions } from '../connector.js';
 import { athenaDialect } from './dialect.js';
 import type { AthenaRunOptions } from './runner.js';
@@ -24,15 +25,14 @@ export interface AthenaConnectorOptions extends AwsOptions {
  * until done (stopped when `signal` aborts) and read page by page; the result tells the data scanned and its cost.
  */
 export function createAthenaConnector(options: AthenaConnectorOptions = {}): Connector {
-  let owned: AthenaClient | undefined;
-  const client = async (): Promise<AthenaClient> => {
-    if (options.client) return options.client;
-    if (!owned) {
+  const client = openOnFirstUse(
+    options.client,
+    async () => {
       const [{ AthenaClient }, { buildAwsClientConfig }] = await Promise.all([import('@aws-sdk/client-athena'), import('../../scale/aws-config.js')]);
-      owned = new AthenaClient(await buildAwsClientConfig(options, options.env));
-    }
-    return owned;
-  };
+      return new AthenaClient(await buildAwsClientConfig(options, options.env));
+    },
+    (opened) => Promise.resolve(opened.destroy()),
+  );
   return {
     name: 'athena',
     dialect: athenaDialect,
@@ -40,7 +40,7 @@ export function createAthenaConnector(options: AthenaConnectorOptions = {}): Con
       const { runAthenaQuery } = await import('./runner.js');
       const started = performance.now();
       const request = { sql, workgroup: options.workgroup, database: options.database, catalog: options.catalog, outputLocation: options.outputLocation };
-      const result = await runAthenaQuery(await client(), request, { ...options.polling, ...(run.maxRows === undefined ? {} : { maxRows: run.maxRows }), signal: run.signal });
+      const result = await runAthenaQuery(await client.get(), request, { ...options.polling, ...(run.maxRows === undefined ? {} : { maxRows: run.maxRows }), signal: run.signal });
       const { queryExecutionId, stats, cost } = result;
       return {
         columns: result.columns,
@@ -53,10 +53,6 @@ export function createAthenaConnector(options: AthenaConnectorOptions = {}): Con
         athena: { queryExecutionId, totalExecutionTimeMs: stats.totalExecutionTimeMs, cost },
       };
     },
-    close(): Promise<void> {
-      owned?.destroy();
-      owned = undefined;
-      return Promise.resolve();
-    },
+    close: () => client.close(),
   };
 }

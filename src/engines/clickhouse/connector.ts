@@ -1,3 +1,4 @@
+import { openOnFirstUse } from '../connector.js';
 import type { Connector, ConnectorResult, RunOptions } from '../connector.js';
 import type { ClickHouseConnectOptions, ClickHouseConnection } from './client.js';
 import { clickhouseDialect } from './dialect.js';
@@ -13,29 +14,21 @@ export interface ClickHouseConnectorOptions extends ClickHouseConnectOptions {
  * with the official client; the connection opens at the first run and `close` ends it.
  */
 export function createClickHouseConnector(options: ClickHouseConnectorOptions = {}): Connector {
-  let owned: ClickHouseConnection | undefined;
-  const connection = async (): Promise<ClickHouseConnection> => {
-    if (options.connection) return options.connection;
-    if (!owned) {
-      const { connectClickHouse } = await import('./client.js');
-      owned = await connectClickHouse(options);
-    }
-    return owned;
-  };
+  const connection = openOnFirstUse(
+    options.connection,
+    async () => (await import('./client.js')).connectClickHouse(options),
+    (opened) => opened.close(),
+  );
   return {
     name: 'clickhouse',
     dialect: clickhouseDialect,
     async run(sql: string, run: RunOptions = {}): Promise<ConnectorResult> {
       const { runClickHouseQuery } = await import('./client.js');
-      const open = await connection();
+      const open = await connection.get();
       const started = performance.now();
       const result = await runClickHouseQuery(open.client, sql, run);
       return { ...result, sql, engine: 'clickhouse', elapsedMs: performance.now() - started };
     },
-    async close(): Promise<void> {
-      const open = owned;
-      owned = undefined;
-      await open?.close();
-    },
+    close: () => connection.close(),
   };
 }
