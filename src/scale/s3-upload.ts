@@ -2,8 +2,10 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SourceError } from '../records/index.js';
-import type { AwsOptions, S3Location } from './aws-config.js';
-import { buildAwsClientConfig, joinKey, parseS3Uri } from './aws-config.js';
+import { buildServiceClientConfig } from '../sources/aws/client-config.js';
+import type { AwsOptions } from '../sources/aws/client-config.js';
+import type { S3Location } from './aws-config.js';
+import { joinKey, parseS3Uri } from './aws-config.js';
 import type { ExportedFile } from './parquet-export.js';
 
 /** Options for uploading an export. */
@@ -45,12 +47,12 @@ export async function uploadFiles(client: S3Client, localDir: string, files: rea
 
 /**
  * Uploads exported files to an `s3://bucket/prefix` location with an S3 client built from AWS settings the way the
- * AWS CLI takes them (buildAwsClientConfig), destroyed afterwards; returns the keys.
+ * AWS CLI takes them (buildServiceClientConfig), destroyed afterwards; returns the keys.
  */
 export async function uploadExport(localDir: string, files: readonly ExportedFile[], out: string, options: AwsOptions & UploadOptions & { env?: Record<string, string | undefined> }): Promise<string[]> {
   const target = parseS3Uri(out);
   const { S3Client } = await import('@aws-sdk/client-s3');
-  const client = new S3Client(await buildAwsClientConfig(options, options.env));
+  const client = new S3Client(await buildServiceClientConfig(options, options.env));
   try {
     return await uploadFiles(client, localDir, files, target, options);
   } finally {

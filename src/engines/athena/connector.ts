@@ -1,5 +1,5 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
-import type { AwsOptions } from '../../scale/aws-config.js';
+import type { AwsOptions } from '../../sources/aws/client-config.js';
 import { openOnFirstUse } from '../connector.js';
 import type { Connector, ConnectorResult, RunOptions } from '../connector.js';
 import { athenaDialect } from './dialect.js';
@@ -28,8 +28,8 @@ export function createAthenaConnector(options: AthenaConnectorOptions = {}): Con
   const client = openOnFirstUse(
     options.client,
     async () => {
-      const [{ AthenaClient }, { buildAwsClientConfig }] = await Promise.all([import('@aws-sdk/client-athena'), import('../../scale/aws-config.js')]);
-      return new AthenaClient(await buildAwsClientConfig(options, options.env));
+      const [{ AthenaClient }, { buildServiceClientConfig }] = await Promise.all([import('@aws-sdk/client-athena'), import('../../sources/aws/client-config.js')]);
+      return new AthenaClient(await buildServiceClientConfig(options, options.env));
     },
     (opened) => Promise.resolve(opened.destroy()),
   );

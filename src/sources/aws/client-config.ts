@@ -55,6 +55,23 @@ export async function buildAwsClientConfig(
   return config;
 }
 
+/** AWS settings as the command line takes them: `--region`, `--profile`, `--endpoint-url`. */
+export type AwsOptions = Pick<SourceOptions, 'region' | 'profile' | 'endpointUrl'>;
+
+/** Client settings of the services flowlens writes to or queries (S3 uploads, Athena): a region always, path-style S3. */
+export type ServiceClientConfig = AwsClientConfig & { region: string; forcePathStyle?: boolean };
+
+/**
+ * Builds the settings of a service client with buildAwsClientConfig (credential chain, `--profile`, `--endpoint-url`,
+ * the region as the AWS CLI finds it); us-east-1 when nothing names a region, path-style addressing for an endpoint.
+ */
+export async function buildServiceClientConfig(options: AwsOptions, env: Readonly<Record<string, string | undefined>> = process.env): Promise<ServiceClientConfig> {
+  const shared = await buildAwsClientConfig(options, { maxAttempts: 6, retryMode: 'standard' }, env);
+  const region = shared.region ?? 'us-east-1';
+  // Self-hosted S3 endpoints seldom resolve bucket subdomains.
+  return shared.endpoint === undefined ? { ...shared, region } : { ...shared, region, forcePathStyle: true };
+}
+
 /**
  * The region as the AWS CLI chooses it: `--region`, else $AWS_REGION, else $AWS_DEFAULT_REGION, else the `region`
  * of the profile (`--profile`, else $AWS_PROFILE, else `default`) in the config file ($AWS_CONFIG_FILE or

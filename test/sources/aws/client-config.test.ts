@@ -2,8 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildAwsClientConfig as buildScaleConfig } from '../../../src/scale/aws-config.js';
-import { buildAwsClientConfig, readProfileSetting, resolveAwsRegion } from '../../../src/sources/aws/client-config.js';
+import { buildAwsClientConfig, buildServiceClientConfig as buildScaleConfig, readProfileSetting, resolveAwsRegion } from '../../../src/sources/aws/client-config.js';
 
 const CONFIG = `# AWS CLI config
 [default]
