@@ -38,19 +38,21 @@ export async function lookupAddresses(store: Store, addresses: readonly string[]
 
 /**
  * Makes sure the store holds the range tables of the kinds a query needs and returns the kinds it can use (the
- * `optional` ones only when loaded). An in-memory store gets the packaged ASN/country databases on first use; a
- * database file without them is a FlowlensError 'enrich-missing' naming the `flowlens enrich` command to run.
+ * `optional` ones only when loaded). A writable store (the scratch store of SOURCE arguments, or one opened for
+ * writing) gets the packaged ASN/country databases on first use; a read-only database without them is a
+ * FlowlensError 'enrich-missing' naming the `flowlens enrich` command to run. AWS ranges are never loaded implicitly.
  */
 export async function ensureEnrichment(store: Store, kinds: readonly EnrichmentKind[], options: { optional?: readonly EnrichmentKind[] } = {}): Promise<EnrichmentKind[]> {
   let loaded = new Set((await readEnrichmentSources(store)).map((s) => s.kind));
   const missing = kinds.filter((k) => !loaded.has(k));
   if (missing.includes('aws')) {
-    throw new FlowlensError('enrich-missing', `no AWS address ranges are loaded${store.path === ':memory:' ? '' : ` in ${store.path}`}`, {
-      hint: `download them once (curl -o ip-ranges.json https://ip-ranges.amazonaws.com/ip-ranges.json), then run flowlens enrich${store.path === ':memory:' ? ' --db FILE' : ` --db ${store.path}`} --aws-ranges ip-ranges.json`,
+    throw new FlowlensError('enrich-missing', `no AWS address ranges are loaded in ${store.path}`, {
+      hint: 'download them once (curl -o ip-ranges.json https://ip-ranges.amazonaws.com/ip-ranges.json), then run flowlens enrich --db FILE --aws-ranges ip-ranges.json on the database you query',
     });
   }
   if (missing.length > 0) {
-    if (store.path !== ':memory:') {
+    const readOnly = String(await store.scalar("SELECT current_setting('access_mode')")).toLowerCase() === 'read_only';
+    if (readOnly) {
       throw new FlowlensError('enrich-missing', `${store.path} has no ${missing.join(' or ')} table yet`, {
         hint: `run flowlens enrich --db ${store.path} once (loads the packaged ASN and country databases; --geo-db FILE.mmdb for MaxMind's)`,
       });

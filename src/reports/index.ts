@@ -3,6 +3,7 @@ import { byteStats, rejectedSources, skippedRecords, subnetTopBytes, topBytes, t
 import { interfaces, internetEgress, portScans, protocols, rdpRejects, rejectsByWeekday, sshRejects, topTalkers } from './sql-reports.js';
 import type { ReportContext, ReportDefinition } from './types.js';
 import { LOG_REPORTS } from './log-reports.js';
+import { awsServices, topAsns, topCountries } from './enrich-reports.js';
 
 export type { ReportContext, ReportDefinition, ReportParam } from './types.js';
 
@@ -23,6 +24,9 @@ export const REPORTS: readonly ReportDefinition[] = [
   udpSources,
   subnetTopBytes,
   skippedRecords,
+  topAsns,
+  topCountries,
+  awsServices,
 ];
 
 /** The S3 access log and CloudTrail reports (src/reports/log-reports.ts), listed after the flow-log ones. */

@@ -1,3 +1,4 @@
+import { ensureEnrichment } from '../enrich/index.js';
 import { findLogTableType } from '../parse/index.js';
 import { getDialect } from '../query/dialect.js';
 import type { SqlDialect } from '../query/dialect.js';
@@ -74,6 +75,7 @@ export async function reportSqlForStore(store: Store, name: string, options: Run
   if ((options.engine ?? 'duckdb') !== 'duckdb') throw new TypeError('runReport runs on the DuckDB store; use reportSql for other engines');
   const plan = await planReport(name, options);
   plan.build(plan.where, getDialect('duckdb'));
+  if (plan.report.enrichment) await ensureEnrichment(store, plan.report.enrichment);
   return plan.build(plan.where, options.dialect ?? (await dialectForStore(store)));
 }
 
