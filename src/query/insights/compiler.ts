@@ -1,3 +1,4 @@
+import type { EnrichmentKind } from '../../enrich/index.js';
 import { closestName } from '../../records/closest-name.js';
 import type { SqlDialect } from '../dialect.js';
 import type { Command, Expr, InsightsQuery, NamedExpr } from './ast.js';
@@ -18,6 +19,8 @@ export const DEFAULT_LIMIT = 10_000;
 export interface CompiledInsights {
   sql: string;
   columns: string[];
+  /** The enrichment range tables the query joins (fields such as dstAsName), which the store must hold. */
+  enrichment?: EnrichmentKind[];
 }
 
 /** Options for compiling: the dialect and where the records are. */
@@ -64,7 +67,7 @@ class Compiler {
   ) {
     this.dialect = options.dialect;
     const where = options.source.where ? [options.source.where] : [];
-    this.stage = { from: this.dialect.quoteIdentifier(options.source.table), where, scope: new Map(), base: true, order: [], limit: undefined };
+    this.stage = { from: options.source.from ?? this.dialect.quoteIdentifier(options.source.table), where, scope: new Map(), base: true, order: [], limit: undefined };
     this.referenced = collectFieldNames(query.commands);
   }
 

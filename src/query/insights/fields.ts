@@ -1,4 +1,6 @@
 import { ALL_FIELDS, DEFAULT_FORMAT, isNumericField, toColumnName } from '../../records/index.js';
+import { findEnrichmentColumn, ENRICHMENT_COLUMNS } from '../../enrich/index.js';
+import type { EnrichmentColumn } from '../../enrich/index.js';
 import type { SqlDialect } from '../dialect.js';
 
 /** The type of an Insights value, as far as the compiler needs it. */
@@ -16,6 +18,8 @@ export interface SourceField {
 export interface InsightsSource {
   /** The table (or view) name, unquoted. */
   table: string;
+  /** SQL of the relation read instead of the table (a parenthesized query), e.g. flows with enrichment columns. */
+  from?: string | undefined;
   /** An extra SQL condition on the table (the time window of --start/--end), or undefined. */
   where?: string | undefined;
   /** Resolves a field name as Insights users write it; undefined for unknown names. */
@@ -56,13 +60,19 @@ const COLUMN_TYPES = new Map(ALL_FIELDS.map((f) => [toColumnName(f.name), isNume
  * hyphenated name; `@timestamp` (the record's start, as epoch milliseconds), `@message` (the record rebuilt as a
  * default-format line) and `@logStream` (`<interface-id>-all`, how VPC names CloudWatch streams).
  */
-export function flowsSource(options: { table?: string | undefined; where?: string | undefined } = {}): InsightsSource {
+export function flowsSource(options: { table?: string | undefined; where?: string | undefined; enrichment?: Set<EnrichmentColumn> | undefined } = {}): InsightsSource {
   const table = options.table ?? 'flows';
   return {
     table,
     where: options.where,
     flows: table === 'flows',
     field(name, dialect) {
+      // Enrichment fields (dstAsName, src_country, …) are columns of the enriched relation; the caller collects them.
+      const enriched = options.enrichment ? findEnrichmentColumn(name) : undefined;
+      if (enriched) {
+        options.enrichment?.add(enriched);
+        return { sql: `r.${dialect.quoteIdentifier(enriched.name)}`, type: enriched.type === 'UINTEGER' ? 'number' : 'string' };
+      }
       const col = (c: string): string => `r.${dialect.quoteIdentifier(c)}`;
       switch (name) {
         case '@timestamp':
@@ -86,7 +96,10 @@ export function flowsSource(options: { table?: string | undefined; where?: strin
         }
       }
     },
-    fieldNames: () => ['@timestamp', '@message', '@logStream', ...new Set(ALL_FIELDS.map((f) => insightsName(f.name))), 'startTime', 'endTime'],
+    fieldNames: () => [
+      '@timestamp', '@message', '@logStream', ...new Set(ALL_FIELDS.map((f) => insightsName(f.name))), 'startTime', 'endTime',
+      ...(options.enrichment ? ENRICHMENT_COLUMNS.map((c) => c.insightsName) : []),
+    ],
   };
 }
 
