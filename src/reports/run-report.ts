@@ -11,7 +11,7 @@ import { selectionToSql } from '../query/selection.js';
 import type { RecordSelection } from '../query/selection.js';
 import { dialectForStore } from '../query/store-dialect.js';
 import type { Store } from '../store/database.js';
-import { buildReportSql, findReport, LOG_REPORTS, REPORTS } from './index.js';
+import { buildReportSql, ENRICHMENT_REPORTS, findReport, LOG_REPORTS, REPORTS } from './index.js';
 import type { ReportDefinition } from './types.js';
 
 /** What a report runs on: the records selected, its parameters and row limit, and the engine and table it is written for. */
@@ -43,9 +43,9 @@ export interface ReportSummary {
   logType: 'vpc' | 's3-access' | 'cloudtrail';
 }
 
-/** Every built-in report (flow-log ones first, then S3 access and CloudTrail), as `flowlens report --list` and the page list them. */
+/** Every built-in report (flow-log ones first, then the enrichment ones, S3 access and CloudTrail), as `flowlens report --list` and the page list them. */
 export function listReports(): ReportSummary[] {
-  return [...REPORTS, ...LOG_REPORTS].map((r) => ({
+  return [...REPORTS, ...ENRICHMENT_REPORTS, ...LOG_REPORTS].map((r) => ({
     name: r.name,
     description: r.description,
     defaultLimit: r.defaultLimit ?? null,
