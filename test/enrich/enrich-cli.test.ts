@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exploreFlows, presentDimensions } from '../../src/query/explore.js';
+import { Store } from '../../src/store/index.js';
 import { parseNdjson, runFlowlens } from '../helpers/cli.js';
 import { V2_HEADER } from '../helpers/temp-store.js';
 import { writeMmdb } from '../helpers/mmdb-writer.js';
@@ -94,6 +96,24 @@ describe('flowlens enrich and the enriched columns', () => {
     expect((await byMode('asn')).map((id) => id.split(' ')[0])).toEqual(['AS13335', 'AS15169', 'AS16509']);
     expect(await byMode('country')).toEqual(['AU', 'US']);
     expect(await byMode('service')).toEqual(['S3 us-east-1']);
+  });
+
+  it('offers AS, country and AWS service dimensions to the explorer, and its filter knows the fields', async () => {
+    const store = await Store.open(db, { readOnly: true });
+    try {
+      const present = (await presentDimensions(store)).map((d) => d.id);
+      expect(present).toEqual(expect.arrayContaining(['src_as_name', 'dst_as_name', 'src_country', 'dst_country', 'src_aws_service', 'dst_aws_service']));
+      const result = await exploreFlows(store, { dimensions: ['dst_country', 'dst_aws_service'], metric: 'bytes', filter: 'not ispresent(srcAsn)' });
+      expect(result.rows).toEqual([
+        { key: ['US', 'S3'], value: 7000 },
+        { key: ['US', null], value: 1000 },
+        { key: ['AU', null], value: 300 },
+        { key: [null, null], value: 100 },
+      ]);
+      expect(result.total).toBe(8400);
+    } finally {
+      store.close();
+    }
   });
 
   it('replaces the ASN table with a MaxMind DB given by --geo-db', async () => {
