@@ -193,7 +193,9 @@ class Compiler {
     if (!rollups || condition === undefined) return undefined;
     const columns = new Set<string>();
     for (const name of this.sourceFieldsRead) {
-      const column = source.field(name, this.dialect)?.column;
+      const field = source.field(name, this.dialect);
+      if (field?.onRollups && source.rollupFrom) continue;
+      const column = field?.column;
       if (column === undefined || !ROLLUP_KEYS.ports.includes(column)) return undefined;
       columns.add(column);
     }
@@ -201,9 +203,10 @@ class Compiler {
     const selection = condition === 'TRUE' ? [] : [condition];
     // Without a time window the whole-store level answers (one row per key instead of per unit and hour).
     const tables = rollupTablesFor(rollups, condition);
-    if (!columns.has('dstport')) return { table: this.dialect.quoteIdentifier(tables.pairs), where: [...selection, ...filters], parts };
+    const relation = (table: string): string => (source.rollupFrom ? source.rollupFrom(table) : this.dialect.quoteIdentifier(table));
+    if (!columns.has('dstport')) return { table: relation(tables.pairs), where: [...selection, ...filters], parts };
     const bound = filters.length === 0 ? this.firstGroupsBound(command, selection, tables.pairs) : undefined;
-    return { table: this.dialect.quoteIdentifier(tables.ports), where: [...selection, ...filters, ...(bound ? [bound] : [])], parts };
+    return { table: relation(tables.ports), where: [...selection, ...filters, ...(bound ? [bound] : [])], parts };
   }
 
   /**

@@ -12,6 +12,8 @@ export interface SourceField {
   type: ValueType;
   /** The flows column the field is, unchanged (lets address tests use the numeric src_ip/dst_ip columns). */
   column?: string;
+  /** True when the source's rollup relation (InsightsSource.rollupFrom) has the field too, though it is no rollup key. */
+  onRollups?: boolean;
 }
 
 /** Where an Insights query reads from: a table, a condition on it, and how field names resolve. */
@@ -28,6 +30,8 @@ export interface InsightsSource {
   fieldNames(): readonly string[];
   /** True when the table is the store's flows view, whose rollup tables (dialect.rollups) may answer `stats`. */
   flows?: boolean;
+  /** SQL of the relation read instead of a rollup table (the rollup with enrichment columns); default: the table. */
+  rollupFrom?: ((table: string) => string) | undefined;
 }
 
 const SPECIAL_PARTS: Record<string, string> = { srcaddr: 'srcAddr', dstaddr: 'dstAddr', srcport: 'srcPort', dstport: 'dstPort' };
@@ -71,7 +75,7 @@ export function flowsSource(options: { table?: string | undefined; where?: strin
       const enriched = options.enrichment ? findEnrichmentColumn(name) : undefined;
       if (enriched) {
         options.enrichment?.add(enriched);
-        return { sql: `r.${dialect.quoteIdentifier(enriched.name)}`, type: enriched.type === 'UINTEGER' ? 'number' : 'string' };
+        return { sql: `r.${dialect.quoteIdentifier(enriched.name)}`, type: enriched.type === 'UINTEGER' ? 'number' : 'string', onRollups: true };
       }
       const col = (c: string): string => `r.${dialect.quoteIdentifier(c)}`;
       switch (name) {

@@ -93,7 +93,9 @@ function compileFor(query: string, options: InsightsRunOptions, where: string, d
   // Read from flows plus the enrichment columns used; the distinct addresses come from the whole-store rollup when current.
   const pairs = dialect.rollups?.wholeStore?.pairs;
   const from = `(${enrichedFlowsSql({ table, columns: [...enrichment], addresses: pairs && table === 'flows' ? { table: pairs } : { table } })})`;
-  const enrichedSource = { ...flowsSource({ table, where: condition, enrichment }), from, flows: false };
+  // On current rollups a stats reads the rollup rows with the same columns joined (far fewer rows than flows).
+  const rollupFrom = (rollup: string): string => `(${enrichedFlowsSql({ table: rollup, columns: [...enrichment], addresses: pairs ? { table: pairs } : { table: rollup } })})`;
+  const enrichedSource = { ...flowsSource({ table, where: condition, enrichment }), from, flows: table === 'flows', rollupFrom };
   return { ...compileInsights(query, { dialect, source: enrichedSource }), enrichment: [...new Set([...enrichment].map((c) => c.kind))] };
 }
 
