@@ -124,4 +124,13 @@ describe('flowlens enrich and the enriched columns', () => {
     const rows = parseNdjson(await ok(['enrich', '--db', db, '-f', 'ndjson', '8.8.8.8', '1.1.1.1']));
     expect(rows.map((r) => [r.asn, r.as_name, r.country])).toEqual([[64500, 'TEST-AS', 'US'], [null, null, 'AU']]);
   });
+
+  it('keeps flows_enriched working after a later ingest adds columns of a newer format', async () => {
+    const v3 = join(dir, 'v3.log');
+    writeFileSync(v3, 'version vpc-id subnet-id instance-id interface-id account-id type srcaddr dstaddr srcport dstport pkt-srcaddr pkt-dstaddr protocol bytes packets start end action tcp-flags log-status\n' +
+      '3 vpc-1 subnet-1 i-1 eni-1 1 IPv4 1.1.1.1 10.0.0.9 53 1000 1.1.1.1 10.0.0.9 17 200 1 1700000000 1700000060 ACCEPT 0 OK\n');
+    await ok(['ingest', '--db', db, v3]);
+    const rows = parseNdjson(await ok(['query', '--db', db, '-f', 'ndjson', "SELECT vpc_id, src_country, dst_asn FROM flows_enriched WHERE vpc_id = 'vpc-1'"]));
+    expect(rows).toEqual([{ vpc_id: 'vpc-1', src_country: 'AU', dst_asn: null }]);
+  });
 });
