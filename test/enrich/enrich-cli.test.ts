@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exploreFlows, presentDimensions } from '../../src/query/explore.js';
+import { createApp } from '../../src/server/index.js';
 import { Store } from '../../src/store/index.js';
 import { parseNdjson, runFlowlens } from '../helpers/cli.js';
 import { V2_HEADER } from '../helpers/temp-store.js';
@@ -38,6 +39,17 @@ describe('flowlens enrich and the enriched columns', () => {
     const run = await runFlowlens(['report', 'top-asns', '--db', db]);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain(`flowlens enrich --db ${db}`);
+  });
+
+  it('answers the page with 409 and the command to run while the database has no enrichment tables', async () => {
+    const store = await Store.open(db, { readOnly: true });
+    try {
+      const response = await createApp({ store }).request('/api/graph?node=asn');
+      expect(response.status).toBe(409);
+      expect(await response.json()).toMatchObject({ code: 'enrich-missing', hint: expect.stringContaining('flowlens enrich') });
+    } finally {
+      store.close();
+    }
   });
 
   it('loads the packaged databases and AWS ranges, then looks addresses up', async () => {
