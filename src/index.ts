@@ -49,6 +49,10 @@ export type { AlertsReport, RunAlertsOptions } from './alerts/run-alerts.js';
 export type { Rules } from './alerts/rules.js';
 export type { AlarmEvent, FindingEvent } from './alerts/types.js';
 
+// Enrichment: ASN, country and AWS service of public addresses (joined at query time)
+export { loadEnrichment, lookupAddresses, readEnrichmentSources } from './enrich/index.js';
+export type { AddressEnrichment, EnrichmentSource, LoadEnrichmentOptions } from './enrich/index.js';
+
 // Costs
 export { buildCostReport } from './costs/cost-report.js';
 export type { CostReport, CostReportOptions } from './costs/cost-report.js';

@@ -34,6 +34,11 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   serve: ['flowlens serve --db flows.duckdb', 'flowlens serve --db flows.duckdb --rules examples/rules.yaml --port 8080'],
   enis: ['flowlens enis save enis.json --region us-east-1'],
   'enis save': ['flowlens enis save enis.json --region us-east-1 --profile prod'],
+  enrich: [
+    'flowlens enrich --db flows.duckdb',
+    'flowlens enrich --db flows.duckdb --aws-ranges ip-ranges.json --geo-db GeoLite2-ASN.mmdb',
+    'flowlens enrich --db flows.duckdb 8.8.8.8 2001:4860:4860::8888',
+  ],
   fields: ['flowlens fields', 'flowlens fields --format json'],
   sources: ['flowlens sources --region us-east-1'],
   export: ['flowlens export parquet --db flows.duckdb --out ./parquet'],

@@ -1,5 +1,7 @@
 import type { Store } from '../store/index.js';
+import { ensureEnrichment } from '../enrich/index.js';
 import { readRollups } from '../store/rollups.js';
+import { nodeModeEnrichment } from './node-mode.js';
 import type { EdgeSqlOptions, GraphScope } from './graph-sql.js';
 import { graphEdgesSql } from './graph-sql.js';
 import type { Pseudonymizer } from './pseudonymize.js';
@@ -18,6 +20,8 @@ export async function buildGraph(store: Store, options: BuildGraphOptions = {}):
   // Up-to-date rollups answer most graphs from per-hour address-pair sums instead of every flow.
   const rollups = options.useRollups === false ? undefined : (options.rollups ?? (await readRollups(store)));
   const scope = { ...options, rollups };
+  const enrichment = nodeModeEnrichment(options.node);
+  if (enrichment) await ensureEnrichment(store, [enrichment]);
   const result = await store.query(graphEdgesSql(scope, options));
   const weight = options.weight ?? 'flows';
   const kinds = new Map<string, NodeKind>();

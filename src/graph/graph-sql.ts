@@ -3,7 +3,9 @@ import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
 import { rollupCondition, rollupTablesFor } from '../store/rollups.js';
 import type { FlowRollups } from '../store/rollups.js';
 import { addressRangeSql, IPV4_MAPPED_BASE, IPV4_MAPPED_END, isPrivateNumberSql } from '../sql/addresses.js';
+import { addressInfoSql } from '../enrich/index.js';
 import type { NameTable } from './names.js';
+import { nodeModeEnrichment } from './node-mode.js';
 import type { EdgeWeight, NodeMode, PublicMode } from './types.js';
 
 /** What selects and keys the flows of a graph: record condition, node mode, names, public grouping, protocols, ports. */
@@ -65,6 +67,12 @@ export function keyedFlowsSql(scope: GraphScope, shape: 'raw' | 'aggregated' | '
     `graph_named AS (SELECT a.ip, arg_max(n.name, n.rank) AS name FROM graph_addr a JOIN graph_names n ON a.ip BETWEEN n.low AND n.high GROUP BY a.ip)`,
   ];
   const joins = ['LEFT JOIN graph_named ns ON s.src_ip = ns.ip', 'LEFT JOIN graph_named nd ON s.dst_ip = nd.ip'];
+  const enrichment = nodeModeEnrichment(mode);
+  if (enrichment) {
+    // Each distinct address looked up once in the store's range tables (private ones find nothing).
+    ctes.push(`graph_info AS (${addressInfoSql('SELECT ip AS addr, ip FROM graph_addr', new Set([enrichment]))})`);
+    joins.push('LEFT JOIN graph_info gs ON s.src_ip = gs.addr', 'LEFT JOIN graph_info gd ON s.dst_ip = gd.addr');
+  }
   if (mode.kind === 'eni') {
     ctes.push(...eniCtes(names));
     joins.push('LEFT JOIN graph_eni es ON s.src_ip = es.ip', 'LEFT JOIN graph_eni ed ON s.dst_ip = ed.ip');
@@ -186,6 +194,9 @@ function sideKey(side: 'src' | 'dst', named: string, eni: string, mode: NodeMode
   const ip = `s.${side}_ip`;
   const branches: [string, string, string][] = [[`${named}.name IS NOT NULL`, `${named}.name`, `'name'`]];
   if (mode.kind === 'eni') branches.push([`${eni}.eni IS NOT NULL`, `coalesce(${eni}.name, ${eni}.eni)`, `CASE WHEN ${eni}.name IS NULL THEN 'eni' ELSE 'name' END`]);
+  // A public address the range tables know becomes its AS, country or service node, also when public ends are grouped.
+  const enriched = enrichedBranch(mode, side === 'src' ? 'gs' : 'gd');
+  if (enriched) branches.push(enriched);
   const publicGrouped = publicMode === 'group';
   if (publicGrouped) branches.push([`NOT ${isPrivateSql(ip)}`, `'internet'`, `'internet'`]);
   const [value, kind] = modeValue(side, mode);
@@ -193,6 +204,19 @@ function sideKey(side: 'src' | 'dst', named: string, eni: string, mode: NodeMode
   const key = `CASE ${branches.map(([when, then]) => `WHEN ${when} THEN ${then}`).join(' ')} ELSE ${value} END`;
   const kindSql = `CASE ${branches.map(([when, , k]) => `WHEN ${when} THEN ${k}`).join(' ')} ELSE ${kind} END`;
   return { key, kind: kindSql };
+}
+
+function enrichedBranch(mode: NodeMode, info: string): [string, string, string] | undefined {
+  switch (mode.kind) {
+    case 'asn':
+      return [`${info}.asn IS NOT NULL`, `concat_ws(' ', 'AS' || ${info}.asn, nullif(${info}.as_name, ''))`, `'asn'`];
+    case 'country':
+      return [`${info}.country IS NOT NULL`, `${info}.country`, `'country'`];
+    case 'service':
+      return [`${info}.aws_service IS NOT NULL`, `concat_ws(' ', ${info}.aws_service, ${info}.aws_region)`, `'service'`];
+    default:
+      return undefined;
+  }
 }
 
 function modeValue(side: 'src' | 'dst', mode: NodeMode): [string, string] {

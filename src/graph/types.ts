@@ -4,10 +4,14 @@ export type NodeMode =
   | { kind: 'ip-port' }
   | { kind: 'eni' }
   | { kind: 'subnet'; prefix: number; prefix6: number }
-  | { kind: 'name' };
+  | { kind: 'name' }
+  /** Public addresses grouped by their autonomous system, country or AWS service (flowlens enrich); private ones stay addresses. */
+  | { kind: 'asn' }
+  | { kind: 'country' }
+  | { kind: 'service' };
 
 /** What a node stands for: a name, an ENI, the grouped internet, an address, an address and port, a subnet, or unnamed addresses (name mode). */
-export type NodeKind = 'name' | 'eni' | 'internet' | 'address' | 'endpoint' | 'subnet' | 'unnamed';
+export type NodeKind = 'name' | 'eni' | 'internet' | 'address' | 'endpoint' | 'subnet' | 'unnamed' | 'asn' | 'country' | 'service';
 
 /** The edge measure that `--top` ranks by and that the page draws as edge width. */
 export type EdgeWeight = 'flows' | 'bytes' | 'packets';

@@ -1,3 +1,5 @@
+import { ENRICHMENT_COLUMNS, enrichedFlowsSql, ensureEnrichment, findEnrichmentColumn, readEnrichmentSources } from '../enrich/index.js';
+import type { EnrichmentColumn } from '../enrich/index.js';
 import { FlowlensError } from '../records/index.js';
 import type { Store } from '../store/database.js';
 import { ROLLUP_KEYS, ROLLUP_SECONDS, readRollups, rollupTablesFor } from '../store/rollups.js';
@@ -28,6 +30,8 @@ export const EXPLORE_DIMENSIONS: readonly ExploreDimension[] = [
   { id: 'pkt_dst_aws_service', label: 'destination AWS service', type: 'VARCHAR' },
   { id: 'account_id', label: 'account', type: 'VARCHAR' },
   { id: 'region', label: 'region', type: 'VARCHAR' },
+  // Computed at query time from the store's range tables (flowlens enrich); offered when the store has them.
+  ...ENRICHMENT_COLUMNS.filter((c) => c.source !== 'asn' && c.source !== 'aws_region').map((c) => ({ id: c.name, label: enrichmentLabel(c), type: 'VARCHAR' as const })),
 ];
 
 /** The metrics the explorer offers. */
@@ -59,9 +63,11 @@ export async function exploreFlows(store: Store, options: ExploreOptions): Promi
   const end = options.end === undefined ? undefined : wholeSecond(options.end, 'end');
   if (start !== undefined && end !== undefined && end <= start) throw new FlowlensError('bad-request', 'end is not after start');
 
-  const filter = options.filter?.trim() ? compileInsightsFilter(options.filter, { dialect: duckdb, source: flowsSource() }) : undefined;
+  const enriched = new Set<EnrichmentColumn>(dimensions.map((d) => findEnrichmentColumn(d.id)).filter((c) => c !== undefined));
+  const filter = options.filter?.trim() ? compileInsightsFilter(options.filter, { dialect: duckdb, source: flowsSource({ enrichment: enriched }) }) : undefined;
   const read = new Set([...dimensions.map((d) => d.id), ...(filter?.columns ?? [])]);
   const rollups = await readRollups(store);
+  if (enriched.size > 0) await ensureEnrichment(store, [...new Set([...enriched].map((c) => c.kind))]);
   const sql: string[] = [];
 
   const range = await timeRange(store, start, end);
@@ -77,7 +83,10 @@ export async function exploreFlows(store: Store, options: ExploreOptions): Promi
   const keys = dimensions.map((d, i) => `r.${quoteIdentifier(d.id)} AS d${i}`).join(', ');
   const order = dimensions.map((_, i) => `d${i} NULLS LAST`).join(', ');
   const groupBy = dimensions.map((_, i) => String(i + 1)).join(', ');
-  const records: Relation = { table: 'flows', where: recordWhere, time: 'r."start"' };
+  // Enrichment columns join flows to the distinct addresses' values (from the whole-store rollup when it is current).
+  const pairs = rollups?.wholeStore?.pairs;
+  const table = enriched.size > 0 ? `(${enrichedFlowsSql({ columns: [...enriched], addresses: pairs ? { table: pairs } : { table: 'flows' } })})` : 'flows';
+  const records: Relation = { table, where: recordWhere, time: 'r."start"' };
   if (!topSource && !seriesSource && dimensions.every((d) => FEW_VALUES.has(d.id))) {
     // Few groups per bucket: one scan of the records answers the top groups and the series together.
     const answer = range ? await oneScan(store, { dimensions, metric: options.metric, from: records, bucketSeconds, limit, sql }) : { rows: [], total: 0, groups: 0, series: { t: [], values: [] } };
@@ -116,9 +125,16 @@ ORDER BY v DESC, ${order}`;
 
 /** Dimensions that hold at least one value in the store, in EXPLORE_DIMENSIONS order (one scan of their columns). */
 export async function presentDimensions(store: Store): Promise<ExploreDimension[]> {
-  const probes = EXPLORE_DIMENSIONS.map((d, i) => `count(${quoteIdentifier(d.id)}) > 0 AS c${i}`).join(', ');
+  const stored = EXPLORE_DIMENSIONS.filter((d) => !findEnrichmentColumn(d.id));
+  const probes = stored.map((d, i) => `count(${quoteIdentifier(d.id)}) > 0 AS c${i}`).join(', ');
   const row = (await store.query(`SELECT ${probes} FROM flows`)).rows[0] ?? {};
-  return EXPLORE_DIMENSIONS.filter((_, i) => row[`c${i}`] === true);
+  // Enrichment dimensions: offered when the store holds their range table.
+  const loaded = new Set((await readEnrichmentSources(store)).map((s) => s.kind));
+  const enriched = EXPLORE_DIMENSIONS.filter((d) => {
+    const column = findEnrichmentColumn(d.id);
+    return column !== undefined && loaded.has(column.kind);
+  });
+  return [...stored.filter((_, i) => row[`c${i}`] === true), ...enriched];
 }
 
 interface Relation {
@@ -234,6 +250,11 @@ function timeTerms(column: string, start: number | undefined, end: number | unde
 
 function joinWhere(terms: string[]): string {
   return terms.length > 0 ? terms.join(' AND ') : 'TRUE';
+}
+
+function enrichmentLabel(column: EnrichmentColumn): string {
+  const side = column.side === 'src' ? 'source' : 'destination';
+  return column.source === 'as_name' ? `${side} AS` : column.source === 'country' ? `${side} country` : `${side} AWS service (ip-ranges)`;
 }
 
 function dimensionOf(id: string): ExploreDimension {

@@ -3,6 +3,7 @@ import { byteStats, rejectedSources, skippedRecords, subnetTopBytes, topBytes, t
 import { interfaces, internetEgress, portScans, protocols, rdpRejects, rejectsByWeekday, sshRejects, topTalkers } from './sql-reports.js';
 import type { ReportContext, ReportDefinition } from './types.js';
 import { LOG_REPORTS } from './log-reports.js';
+import { awsServices, topAsns, topCountries } from './enrich-reports.js';
 
 export type { ReportContext, ReportDefinition, ReportParam } from './types.js';
 
@@ -28,11 +29,14 @@ export const REPORTS: readonly ReportDefinition[] = [
 /** The S3 access log and CloudTrail reports (src/reports/log-reports.ts), listed after the flow-log ones. */
 export { LOG_REPORTS };
 
+/** Flow-log reports by what the public end is (ASN, country, AWS service): the store's enrichment tables, DuckDB only. */
+export const ENRICHMENT_REPORTS: readonly ReportDefinition[] = [topAsns, topCountries, awsServices];
+
 /** Looks a report up by name; throws 'unknown-report' with the list of names. */
 export function findReport(name: string): ReportDefinition {
-  const report = REPORTS.find((r) => r.name === name) ?? LOG_REPORTS.find((r) => r.name === name);
+  const report = REPORTS.find((r) => r.name === name) ?? ENRICHMENT_REPORTS.find((r) => r.name === name) ?? LOG_REPORTS.find((r) => r.name === name);
   if (!report) {
-    const names = [...REPORTS, ...LOG_REPORTS].map((r) => r.name);
+    const names = [...REPORTS, ...ENRICHMENT_REPORTS, ...LOG_REPORTS].map((r) => r.name);
     const suggestion = closestName(name, names);
     throw new QueryError('unknown-report', `unknown report "${name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, { hint: `reports: ${names.join(', ')} (flowlens report --list)` });
   }

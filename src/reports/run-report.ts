@@ -1,3 +1,4 @@
+import { ensureEnrichment } from '../enrich/index.js';
 import { findLogTableType } from '../parse/index.js';
 import { getDialect } from '../engines/index.js';
 import type { SqlDialect } from '../engines/index.js';
@@ -10,7 +11,7 @@ import { selectionToSql } from '../query/selection.js';
 import type { RecordSelection } from '../query/selection.js';
 import { dialectForStore } from '../engines/index.js';
 import type { Store } from '../store/database.js';
-import { buildReportSql, findReport, LOG_REPORTS, REPORTS } from './index.js';
+import { buildReportSql, ENRICHMENT_REPORTS, findReport, LOG_REPORTS, REPORTS } from './index.js';
 import type { ReportDefinition } from './types.js';
 
 /** What a report runs on: the records selected, its parameters and row limit, and the engine and table it is written for. */
@@ -42,9 +43,9 @@ export interface ReportSummary {
   logType: 'vpc' | 's3-access' | 'cloudtrail';
 }
 
-/** Every built-in report (flow-log ones first, then S3 access and CloudTrail), as `flowlens report --list` and the page list them. */
+/** Every built-in report (flow-log ones first, then the enrichment ones, S3 access and CloudTrail), as `flowlens report --list` and the page list them. */
 export function listReports(): ReportSummary[] {
-  return [...REPORTS, ...LOG_REPORTS].map((r) => ({
+  return [...REPORTS, ...ENRICHMENT_REPORTS, ...LOG_REPORTS].map((r) => ({
     name: r.name,
     description: r.description,
     defaultLimit: r.defaultLimit ?? null,
@@ -74,6 +75,7 @@ export async function reportSqlForStore(store: Store, name: string, options: Run
   if ((options.engine ?? 'duckdb') !== 'duckdb') throw new TypeError('runReport runs on the DuckDB store; use reportSql for other engines');
   const plan = await planReport(name, options);
   plan.build(plan.where, getDialect('duckdb'));
+  if (plan.report.enrichment) await ensureEnrichment(store, plan.report.enrichment);
   return plan.build(plan.where, options.dialect ?? (await dialectForStore(store)));
 }
 

@@ -172,7 +172,7 @@ function where(ctx: ReportContext, condition?: string): string {
 }
 
 /** The rollup table and condition answering a report's selection, when the dialect has rollups and they can. */
-function rollupSource(ctx: ReportContext, kind: 'pairs' | 'ports'): { table: string; where: string } | undefined {
+export function rollupSource(ctx: ReportContext, kind: 'pairs' | 'ports'): { table: string; where: string } | undefined {
   const rollups = ctx.dialect.rollups;
   const condition = rollups && ctx.table === 'flows' ? rollupCondition(ctx.where) : undefined;
   return rollups && condition !== undefined ? { table: rollupTablesFor(rollups, condition)[kind], where: condition } : undefined;

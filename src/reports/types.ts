@@ -1,4 +1,5 @@
 import type { SqlDialect } from '../engines/index.js';
+import type { EnrichmentKind } from '../enrich/index.js';
 
 /** A report parameter: `--param name=value` on the command line. */
 export interface ReportParam {
@@ -34,6 +35,8 @@ export interface ReportDefinition {
   origin?: string;
   /** The log the report reads when not flow logs: the s3_access or cloudtrail table, --start/--end on its time. */
   logType?: 's3-access' | 'cloudtrail';
+  /** The enrichment range tables the report joins (flowlens enrich); runReport makes sure the store has them. */
+  enrichment?: readonly EnrichmentKind[];
   /** The SQL for a context. */
   build(context: ReportContext): string;
 }

@@ -9,6 +9,8 @@ const STATUS_OF_CODE: Record<string, ContentfulStatusCode> = {
   'no-key': 400,
   syntax: 400,
   'not-found': 404,
+  // The database lacks the range tables a question needs: run `flowlens enrich` on it.
+  'enrich-missing': 409,
 };
 
 /** An error with the HTTP status to answer with (e.g. a user's query that fails: 400 whatever its code). */

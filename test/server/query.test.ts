@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPseudonymizer } from '../../src/graph/index.js';
 import { addressToBigInt } from '../../src/records/index.js';
 import { fileURLToPath } from 'node:url';
-import { LOG_REPORTS, REPORTS } from '../../src/reports/index.js';
+import { ENRICHMENT_REPORTS, LOG_REPORTS, REPORTS } from '../../src/reports/index.js';
 import { resolveSource } from '../../src/sources/index.js';
 import { ingestSources, Store as StoreClass } from '../../src/store/index.js';
 import { createApp, MAX_QUERY_ROWS } from '../../src/server/index.js';
@@ -47,7 +47,7 @@ describe('GET /api/reports', () => {
     const response = await app.request('/api/reports');
     expect(response.status).toBe(200);
     const { reports } = (await response.json()) as ReportsResponse;
-    expect(reports.map((r) => r.name)).toEqual([...REPORTS, ...LOG_REPORTS].map((r) => r.name));
+    expect(reports.map((r) => r.name)).toEqual([...REPORTS, ...ENRICHMENT_REPORTS, ...LOG_REPORTS].map((r) => r.name));
     expect(reports.find((r) => r.name === 's3-top-downloaders')).toMatchObject({ logType: 's3-access', chart: 'table' });
     expect(reports.find((r) => r.name === 'cloudtrail-s3-by-identity')?.logType).toBe('cloudtrail');
     expect(reports.find((r) => r.name === 'top-talkers')).toMatchObject({ chart: 'bar', defaultLimit: 50 });

@@ -7,6 +7,7 @@ import { LabelPlacer } from './label-placer.js';
 
 const NODE_COLORS: Record<string, string> = {
   name: '#2563eb', eni: '#475569', internet: '#a855f7', address: '#475569', endpoint: '#475569', subnet: '#0d9488', unnamed: '#94a3b8',
+  asn: '#a855f7', country: '#a855f7', service: '#ea580c',
 };
 const EDGE_OK = '#a3b1c2';
 const BIG_GRAPH_EDGES = 20_000;
@@ -259,5 +260,5 @@ export class GraphView {
 function nodeLook(node: NodeDto, maxBytes: number, scale: number): { size: number; color: string; label: string; forceLabel: boolean; zIndex: number } {
   const size = (3 + 15 * Math.sqrt(node.bytes / maxBytes)) * scale;
   const color = node.rejected > 0 && node.rejected === node.flows ? '#dc2626' : (NODE_COLORS[node.kind] ?? '#475569');
-  return { size, color, label: node.id, forceLabel: node.named || node.kind === 'internet', zIndex: node.named ? 1 : 0 };
+  return { size, color, label: node.id, forceLabel: node.named || node.kind === 'internet' || node.kind === 'asn' || node.kind === 'country' || node.kind === 'service', zIndex: node.named ? 1 : 0 };
 }

@@ -44,7 +44,7 @@ export function registerGraph(program: Command, context: CliContext): void {
   const command = program.command('graph').argument('[source...]', 'sources (default: the database)');
   addReadingOptions(command, ['json'])
     .description('build the who-talks-to-whom graph: nodes are addresses, subnets, ENIs or names; edges aggregate flows')
-    .option('--node <mode>', 'node identity: ip | ip-port | eni | subnet/NN | name', 'ip')
+    .option('--node <mode>', 'node identity: ip | ip-port | eni | subnet/NN | name | asn | country | service', 'ip')
     .option('--names <file>', 'known names: YAML/JSON/CSV of address or CIDR → name (repeatable)', collect)
     .option('--enis <file>', 'name ENIs and addresses from `aws ec2 describe-network-interfaces` JSON (repeatable)', collect)
     .option('--enis-live [scope]', 'name ENIs live with EC2 DescribeNetworkInterfaces (--profile, --region, --endpoint-url): seen (VPCs/ENIs in the data, default) or all')

@@ -6,6 +6,7 @@ import { registerAthena } from './athena.js';
 import { registerClickHouse } from './clickhouse.js';
 import { registerCompletion } from './completion.js';
 import { registerEnis } from './enis.js';
+import { registerEnrich } from './enrich.js';
 import { registerExport } from './export.js';
 import { registerFields } from './fields.js';
 import { registerFindip } from './findip.js';
@@ -45,6 +46,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerGraph,
   registerServe,
   registerEnis,
+  registerEnrich,
   registerFields,
   registerSources,
   registerExport,

@@ -1,3 +1,4 @@
+import type { EnrichmentKind } from '../../enrich/index.js';
 import { closestName } from '../../records/closest-name.js';
 import type { SqlDialect } from '../../engines/index.js';
 import type { Command, Expr, InsightsQuery, NamedExpr } from './ast.js';
@@ -18,6 +19,8 @@ export const DEFAULT_LIMIT = 10_000;
 export interface CompiledInsights {
   sql: string;
   columns: string[];
+  /** The enrichment range tables the query joins (fields such as dstAsName), which the store must hold. */
+  enrichment?: EnrichmentKind[];
 }
 
 /** Options for compiling: the dialect and where the records are. */
@@ -64,7 +67,7 @@ class Compiler {
   ) {
     this.dialect = options.dialect;
     const where = options.source.where ? [options.source.where] : [];
-    this.stage = { from: this.dialect.quoteIdentifier(options.source.table), where, scope: new Map(), base: true, order: [], limit: undefined };
+    this.stage = { from: options.source.from ?? this.dialect.quoteIdentifier(options.source.table), where, scope: new Map(), base: true, order: [], limit: undefined };
     this.referenced = collectFieldNames(query.commands);
   }
 
@@ -190,7 +193,9 @@ class Compiler {
     if (!rollups || condition === undefined) return undefined;
     const columns = new Set<string>();
     for (const name of this.sourceFieldsRead) {
-      const column = source.field(name, this.dialect)?.column;
+      const field = source.field(name, this.dialect);
+      if (field?.onRollups && source.rollupFrom) continue;
+      const column = field?.column;
       if (column === undefined || !ROLLUP_KEYS.ports.includes(column)) return undefined;
       columns.add(column);
     }
@@ -198,9 +203,10 @@ class Compiler {
     const selection = condition === 'TRUE' ? [] : [condition];
     // Without a time window the whole-store level answers (one row per key instead of per unit and hour).
     const tables = rollupTablesFor(rollups, condition);
-    if (!columns.has('dstport')) return { table: this.dialect.quoteIdentifier(tables.pairs), where: [...selection, ...filters], parts };
+    const relation = (table: string): string => (source.rollupFrom ? source.rollupFrom(table) : this.dialect.quoteIdentifier(table));
+    if (!columns.has('dstport')) return { table: relation(tables.pairs), where: [...selection, ...filters], parts };
     const bound = filters.length === 0 ? this.firstGroupsBound(command, selection, tables.pairs) : undefined;
-    return { table: this.dialect.quoteIdentifier(tables.ports), where: [...selection, ...filters, ...(bound ? [bound] : [])], parts };
+    return { table: relation(tables.ports), where: [...selection, ...filters, ...(bound ? [bound] : [])], parts };
   }
 
   /**

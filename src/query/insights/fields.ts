@@ -1,5 +1,7 @@
 import { ALL_FIELDS, DEFAULT_FORMAT, isNumericField, toColumnName } from '../../records/index.js';
 import type { SqlDialect } from '../../engines/index.js';
+import { findEnrichmentColumn, ENRICHMENT_COLUMNS } from '../../enrich/index.js';
+import type { EnrichmentColumn } from '../../enrich/index.js';
 
 /** The type of an Insights value, as far as the compiler needs it. */
 export type ValueType = 'number' | 'string' | 'timestamp' | 'boolean' | 'any';
@@ -10,12 +12,16 @@ export interface SourceField {
   type: ValueType;
   /** The flows column the field is, unchanged (lets address tests use the numeric src_ip/dst_ip columns). */
   column?: string;
+  /** True when the source's rollup relation (InsightsSource.rollupFrom) has the field too, though it is no rollup key. */
+  onRollups?: boolean;
 }
 
 /** Where an Insights query reads from: a table, a condition on it, and how field names resolve. */
 export interface InsightsSource {
   /** The table (or view) name, unquoted. */
   table: string;
+  /** SQL of the relation read instead of the table (a parenthesized query), e.g. flows with enrichment columns. */
+  from?: string | undefined;
   /** An extra SQL condition on the table (the time window of --start/--end), or undefined. */
   where?: string | undefined;
   /** Resolves a field name as Insights users write it; undefined for unknown names. */
@@ -24,6 +30,8 @@ export interface InsightsSource {
   fieldNames(): readonly string[];
   /** True when the table is the store's flows view, whose rollup tables (dialect.rollups) may answer `stats`. */
   flows?: boolean;
+  /** SQL of the relation read instead of a rollup table (the rollup with enrichment columns); default: the table. */
+  rollupFrom?: ((table: string) => string) | undefined;
 }
 
 const SPECIAL_PARTS: Record<string, string> = { srcaddr: 'srcAddr', dstaddr: 'dstAddr', srcport: 'srcPort', dstport: 'dstPort' };
@@ -56,13 +64,19 @@ const COLUMN_TYPES = new Map(ALL_FIELDS.map((f) => [toColumnName(f.name), isNume
  * hyphenated name; `@timestamp` (the record's start, as epoch milliseconds), `@message` (the record rebuilt as a
  * default-format line) and `@logStream` (`<interface-id>-all`, how VPC names CloudWatch streams).
  */
-export function flowsSource(options: { table?: string | undefined; where?: string | undefined } = {}): InsightsSource {
+export function flowsSource(options: { table?: string | undefined; where?: string | undefined; enrichment?: Set<EnrichmentColumn> | undefined } = {}): InsightsSource {
   const table = options.table ?? 'flows';
   return {
     table,
     where: options.where,
     flows: table === 'flows',
     field(name, dialect) {
+      // Enrichment fields (dstAsName, src_country, …) are columns of the enriched relation; the caller collects them.
+      const enriched = options.enrichment ? findEnrichmentColumn(name) : undefined;
+      if (enriched) {
+        options.enrichment?.add(enriched);
+        return { sql: `r.${dialect.quoteIdentifier(enriched.name)}`, type: enriched.type === 'UINTEGER' ? 'number' : 'string', onRollups: true };
+      }
       const col = (c: string): string => `r.${dialect.quoteIdentifier(c)}`;
       switch (name) {
         case '@timestamp':
@@ -86,7 +100,10 @@ export function flowsSource(options: { table?: string | undefined; where?: strin
         }
       }
     },
-    fieldNames: () => ['@timestamp', '@message', '@logStream', ...new Set(ALL_FIELDS.map((f) => insightsName(f.name))), 'startTime', 'endTime'],
+    fieldNames: () => [
+      '@timestamp', '@message', '@logStream', ...new Set(ALL_FIELDS.map((f) => insightsName(f.name))), 'startTime', 'endTime',
+      ...(options.enrichment ? ENRICHMENT_COLUMNS.map((c) => c.insightsName) : []),
+    ],
   };
 }
 

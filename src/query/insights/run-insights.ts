@@ -1,3 +1,5 @@
+import { enrichedFlowsSql, ensureEnrichment } from '../../enrich/index.js';
+import type { EnrichmentColumn } from '../../enrich/index.js';
 import { findLogTableType } from '../../parse/index.js';
 import { getDialect } from '../../engines/index.js';
 import type { SqlDialect } from '../../engines/index.js';
@@ -62,6 +64,7 @@ export async function insightsSqlForStore(store: Store, query: string, options: 
   const where = await selectionToSql(flowOnly(options));
   const compiled = compileFor(query, options, where, getDialect('duckdb'));
   const dialect = options.dialect ?? (await dialectForStore(store));
+  if (compiled.enrichment) await ensureEnrichment(store, compiled.enrichment);
   return dialect === getDialect('duckdb') ? compiled : { ...compileFor(query, options, where, dialect), columns: compiled.columns };
 }
 
@@ -82,7 +85,18 @@ function compileFor(query: string, options: InsightsRunOptions, where: string, d
     return compileInsights(query, { dialect, source: logTableSource(table, { table: options.table, where: logTimeWhere(table, selection, dialect) }) });
   }
   const table = options.table ?? defaultTableFor(dialect.name, options.tableFormat);
-  return compileInsights(query, { dialect, source: flowsSource({ table, where: where === 'TRUE' || where === '1 = 1' ? undefined : where }) });
+  const condition = where === 'TRUE' || where === '1 = 1' ? undefined : where;
+  // Enrichment fields exist on the flowlens store only (its range tables); elsewhere they stay unknown names.
+  const enrichment = dialect.name === 'duckdb' ? new Set<EnrichmentColumn>() : undefined;
+  const compiled = compileInsights(query, { dialect, source: flowsSource({ table, where: condition, enrichment }) });
+  if (!enrichment || enrichment.size === 0) return compiled;
+  // Read from flows plus the enrichment columns used; the distinct addresses come from the whole-store rollup when current.
+  const pairs = dialect.rollups?.wholeStore?.pairs;
+  const from = `(${enrichedFlowsSql({ table, columns: [...enrichment], addresses: pairs && table === 'flows' ? { table: pairs } : { table } })})`;
+  // On current rollups a stats reads the rollup rows with the same columns joined (far fewer rows than flows).
+  const rollupFrom = (rollup: string): string => `(${enrichedFlowsSql({ table: rollup, columns: [...enrichment], addresses: pairs ? { table: pairs } : { table: rollup } })})`;
+  const enrichedSource = { ...flowsSource({ table, where: condition, enrichment }), from, flows: table === 'flows', rollupFrom };
+  return { ...compileInsights(query, { dialect, source: enrichedSource }), enrichment: [...new Set([...enrichment].map((c) => c.kind))] };
 }
 
 function isLogTable(logType: InsightsRunOptions['logType']): boolean {

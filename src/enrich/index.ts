@@ -1,0 +1,16 @@
+export { ENRICHMENT_COLUMNS, findEnrichmentColumn } from './columns.js';
+export type { EnrichmentColumn, EnrichmentKind } from './columns.js';
+export { addressInfoSql, distinctAddressesSql, ENRICHED_VIEW, enrichedFlowsSql, enrichmentSchemaStatements, RANGE_TABLES } from './enrich-sql.js';
+export type { AddressSource } from './enrich-sql.js';
+export { loadEnrichment, readEnrichmentSources } from './load.js';
+export type { EnrichmentSource, LoadEnrichmentOptions } from './load.js';
+export { ensureEnrichment, lookupAddresses } from './lookup.js';
+export type { AddressEnrichment } from './lookup.js';
+export { parseAwsIpRanges, readAwsIpRanges } from './aws-ranges.js';
+export type { AwsRanges, AwsRangeValue } from './aws-ranges.js';
+export { readMmdbRanges } from './mmdb.js';
+export type { MmdbRanges } from './mmdb.js';
+export { PACKAGED_DATABASES } from './packaged.js';
+export type { PackagedDatabase } from './packaged.js';
+export { flattenRanges } from './ranges.js';
+export type { AddressRange, RankedRange } from './ranges.js';
