@@ -1,5 +1,6 @@
 import type { Store } from './database.js';
-import { FLOW_RECORDS_TABLE } from './schema.js';
+import { readPhysicalColumns } from './flow-columns.js';
+import { FLOW_RECORDS_TABLE, NARROW_FORMS, storedValueSql } from './schema.js';
 
 /** A pair of rollup tables of one level: per address pair, and per address pair and destination port. */
 export interface RollupTables {
@@ -83,6 +84,44 @@ export async function updateRollups(store: Store, unitId: number): Promise<void>
   await removeUnits(store, `unit_id = ${Math.trunc(unitId)}`);
   await aggregateUnits(store, `unit_id = ${Math.trunc(unitId)}`);
   await store.run(`INSERT INTO ${ROLLUP_UNITS_TABLE} VALUES (${Math.trunc(unitId)})`);
+}
+
+/**
+ * Creates the rollup tables when missing, outside any transaction; true when every one of them is a table that
+ * addUnitsToRollups can write (a store where one is something else is left to refreshRollups, which reports it).
+ */
+export async function prepareRollups(store: Store): Promise<boolean> {
+  try {
+    for (const sql of rollupSchemaStatements()) await store.run(sql);
+  } catch {
+    return false;
+  }
+  const names = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, ROLLUP_UNITS_TABLE, WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs, WHOLE_STORE_UNITS_TABLE];
+  const found = await store.scalar(`SELECT count(*) FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN (${names.map((n) => `'${n}'`).join(', ')})`);
+  return Number(found) === names.length;
+}
+
+/** Largest BIGINT: a group of records whose packets or bytes sum past it cannot be rolled up into BIGINT sums. */
+const MAX_BIGINT = '9223372036854775807';
+
+/**
+ * Adds freshly loaded units' records to the hourly rollups (made by prepareRollups first), inside the caller's transaction (the one that commits the
+ * units' records and ledger rows), so that an ingest ends with its rollups current and a rerun or resume stays exact.
+ * Returns false, writing nothing, when the units' packets or bytes could overflow a BIGINT sum (refreshRollups then
+ * leaves the rollups behind and readers use the raw records). The whole-store level is rebuilt by refreshRollups.
+ */
+export async function addUnitsToRollups(store: Store, unitIds: readonly number[]): Promise<boolean> {
+  if (unitIds.length === 0) return true;
+  const list = `unit_id IN (${unitIds.map((id) => Math.trunc(id)).join(', ')})`;
+  // Sums of UBIGINT are HUGEINT: the total over the units bounds every group's sum, and never fails itself.
+  const fits = await store.scalar(`SELECT coalesce(sum(packets) <= ${MAX_BIGINT} AND sum(bytes) <= ${MAX_BIGINT}, TRUE) FROM ${FLOW_RECORDS_TABLE} WHERE ${list}`);
+  if (fits !== true) return false;
+  await store.run(`DELETE FROM ${WHOLE_STORE_UNITS_TABLE} WHERE ${list}`);
+  await removeUnits(store, list);
+  await aggregateUnits(store, list);
+  await store.run(`INSERT INTO ${ROLLUP_UNITS_TABLE} SELECT unnest([${unitIds.map((id) => Math.trunc(id)).join(', ')}])`);
+  return true;
 }
 
 /**
@@ -176,13 +215,19 @@ async function removeUnits(store: Store, condition: string): Promise<void> {
 }
 
 async function aggregateUnits(store: Store, condition: string): Promise<void> {
-  const ports = ROLLUP_KEYS.ports.map((k) => `"${k}"`).join(', ');
+  const physical = await readPhysicalColumns(store);
+  // The records are grouped by the columns as stored (numbers and codes in a narrow store), and the key texts are
+  // made once per group, not once per record.
+  const stored = [...new Set(ROLLUP_KEYS.ports.flatMap((k) => (physical.has(k) ? [k] : (NARROW_FORMS.get(k)?.columns ?? []).map((c) => c.name))))];
+  const keys = ROLLUP_KEYS.ports.map((k) => storedValueSql(k, physical) ?? 'NULL').join(', ');
   // src_ip/dst_ip are functions of srcaddr/dstaddr (the writer derives them), so the pairs group by the text alone:
   // half the key bytes, and faster than grouping by both.
   const textKeys = ROLLUP_KEYS.pairs.filter((k) => k !== 'src_ip' && k !== 'dst_ip').map((k) => `"${k}"`).join(', ');
   await store.run(`INSERT INTO ${FLOW_ROLLUPS.ports}
-SELECT unit_id, ${HOUR_START} AS hour_start, ${ports}, count(*), sum(packets)::BIGINT, sum(bytes)::BIGINT, min("start"), max("end")
-FROM ${FLOW_RECORDS_TABLE} WHERE ${condition} GROUP BY ALL`);
+SELECT unit_id, hour_start, ${keys}, flows, packets, bytes, first_start, last_end FROM (
+  SELECT unit_id, ${HOUR_START} AS hour_start, ${stored.map((c) => `"${c}"`).join(', ')}, count(*) AS flows, sum(packets)::BIGINT AS packets,
+    sum(bytes)::BIGINT AS bytes, min("start") AS first_start, max("end") AS last_end
+  FROM ${FLOW_RECORDS_TABLE} WHERE ${condition} GROUP BY ALL)`);
   await store.run(`INSERT INTO ${FLOW_ROLLUPS.pairs} (unit_id, hour_start, src_ip, dst_ip, ${textKeys}, flows, packets, bytes, first_start, last_end, port_keys)
 SELECT unit_id, hour_start, any_value(src_ip), any_value(dst_ip), ${textKeys}, sum(flows)::BIGINT, sum(packets)::BIGINT, sum(bytes)::BIGINT, min(first_start), max(last_end),
   count(*)

@@ -11,7 +11,8 @@ const CHUNK_ROWS = 200_000;
 const BUFFER_BYTES = 8 * 1024 * 1024;
 // Sort key of a row whose srcaddr is not IPv4 (IPv6, missing): after every IPv4 source, in arrival order.
 const TAIL_KEY = 0x1_0000_0000;
-// Room for the appended columns: two 128-bit decimal numbers, the event id `-`, the unit id, separators, newline.
+// Room for the appended columns: two 128-bit decimal numbers, the two side texts `-`, the event id `-`, the unit id,
+// separators, newline (a side text that is an address's own bytes is reserved for separately).
 const SUFFIX_BYTES = 128;
 
 /** A finished chunk file: rows of one format (of one or more units), ready for DuckDB's read_csv (see loadChunksSql). */
@@ -84,7 +85,8 @@ export class UnitWriter {
   rawRecord(format: LogFormat, bytes: Buffer, start: number, end: number, src: number, dst: number): void {
     const chunk = this.chunks.get(format.header) ?? this.openChunk(format);
     const length = end - start;
-    this.reserve(chunk, length + SUFFIX_BYTES);
+    // The side texts repeat the address's bytes (at most the whole line) when the number does not give them back.
+    this.reserve(chunk, 2 * length + SUFFIX_BYTES);
     this.begin(chunk, sortKey(src < 0 ? -1 : src - IPV4_MAPPED_BASE));
     const b = chunk.buffer;
     // A byte loop: Buffer#copy makes a Uint8Array view per call, which costs more than copying a record.
@@ -94,6 +96,10 @@ export class UnitWriter {
     p = writeAddressNumber(b, p, src);
     b[p++] = 32;
     p = writeAddressNumber(b, p, dst);
+    b[p++] = 32;
+    p = src < 0 ? writeMissing(b, p) : writeSideText(b, p, bytes, start, end, chunk.srcIndex);
+    b[p++] = 32;
+    p = dst < 0 ? writeMissing(b, p) : writeSideText(b, p, bytes, start, end, chunk.dstIndex);
     b.set(this.unitSuffix, p);
     chunk.length = p + this.unitSuffix.length;
     this.count(chunk);
@@ -105,8 +111,9 @@ export class UnitWriter {
     const tokens = line.split(' ');
     const v4 = (index: number): number => (index < 0 ? -1 : parseIPv4(tokens[index] ?? '-'));
     const address = (value: number): string => numberText(value < 0 ? -1 : IPV4_MAPPED_BASE + value);
+    const side = (index: number): string => sideText(index < 0 ? null : tokens[index] ?? null);
     const src = v4(chunk.srcIndex);
-    this.appendText(chunk, `${line} ${address(src)} ${address(v4(chunk.dstIndex))} - ${this.unitId}\n`, sortKey(src));
+    this.appendText(chunk, `${line} ${address(src)} ${address(v4(chunk.dstIndex))} ${side(chunk.srcIndex)} ${side(chunk.dstIndex)} - ${this.unitId}\n`, sortKey(src));
   }
 
   /** Appends one decoded row. */
@@ -115,7 +122,9 @@ export class UnitWriter {
     const text = meta.text;
     // Normalized text: AWS's own single-spaced line when it is one, else rebuilt from the values.
     let line = isSingleSpaced(text) && meta.eventId === undefined && meta.line > 0 && meta.rewritten !== true ? text : joinValues(values);
-    line += ` ${addressNumber(chunk.srcIndex < 0 ? null : values[chunk.srcIndex] ?? null)} ${addressNumber(chunk.dstIndex < 0 ? null : values[chunk.dstIndex] ?? null)}`;
+    const srcValue = chunk.srcIndex < 0 ? null : values[chunk.srcIndex] ?? null;
+    const dstValue = chunk.dstIndex < 0 ? null : values[chunk.dstIndex] ?? null;
+    line += ` ${addressNumber(srcValue)} ${addressNumber(dstValue)} ${sideText(srcValue as string | null)} ${sideText(dstValue as string | null)}`;
     line += ` ${meta.eventId === undefined ? '-' : meta.eventId} ${this.unitId}\n`;
     this.appendText(chunk, line, sortKey(chunk.srcIndex < 0 ? -1 : parseIPv4((values[chunk.srcIndex] as string | null) ?? '-')));
   }
@@ -349,6 +358,41 @@ function writeInteger(b: Buffer, offset: number, value: number): number {
     v = q;
   }
   return offset + digits;
+}
+
+// The side text of an address (the src_text/dst_text column): `-` when its number gives the text back (canonical
+// dotted-quad IPv4, or missing), else the text as written (IPv6, an IPv4 with leading zeros).
+function sideText(text: string | null): string {
+  if (text === null || text === '-') return '-';
+  return parseIPv4(text) >= 0 && !/(?:^|\.)0\d/.test(text) ? '-' : text;
+}
+
+function writeMissing(b: Buffer, offset: number): number {
+  b[offset] = 45;
+  return offset + 1;
+}
+
+// Writes the side text of the IPv4 address in field `index` of the line `[start, end)` (the byte test accepted it):
+// `-` when it is canonical, else its bytes (an octet with a leading zero).
+function writeSideText(b: Buffer, offset: number, bytes: Buffer, start: number, end: number, index: number): number {
+  let p = start;
+  for (let field = 0; field < index; field++) {
+    while (bytes[p] !== 32) p++;
+    p++;
+  }
+  const tokenStart = p;
+  let canonical = true;
+  let previous = 46;
+  for (; p < end; p++) {
+    const c = bytes[p] as number;
+    if (c === 32) break;
+    if (previous === 46 && c === 48 && p + 1 < end && (bytes[p + 1] as number) >= 48 && (bytes[p + 1] as number) <= 57) canonical = false;
+    previous = c;
+  }
+  if (canonical) return writeMissing(b, offset);
+  let q = offset;
+  for (let k = tokenStart; k < p; k++) b[q++] = bytes[k] as number;
+  return q;
 }
 
 function numberText(value: number): string {
