@@ -58,7 +58,7 @@ export interface NarrowForm {
 
 const ACTION_CODES = ['ACCEPT', 'REJECT'] as const;
 const LOG_STATUS_CODES = ['OK', 'NODATA', 'SKIPDATA'] as const;
-const IPV4_BASE = String(IPV4_MAPPED_BASE);
+const IPV4_BASE = Number(IPV4_MAPPED_BASE);
 
 // An enum field as a UTINYINT code 1…n (the token parser accepts only these values; anything else is NULL).
 function enumForm(name: string, values: readonly string[]): NarrowForm {
@@ -82,9 +82,10 @@ function addressForm(number: string, side: string): NarrowForm {
 
 /** Dotted-quad text of an IPv4-mapped 128-bit number (NULL for any other number). */
 export function ipv4TextSql(number: string): string {
-  const v = `CAST(${number} - ${IPV4_BASE} AS UBIGINT)`;
+  // UHUGEINT bounds: compared with a smaller integer type, an IPv6 number above 2^127 would not convert.
+  const v = `CAST(${number} - ${IPV4_BASE}::UHUGEINT AS UBIGINT)`;
   const octet = (shift: number): string => `CAST((${v} >> ${shift}) & 255 AS VARCHAR)`;
-  return `CASE WHEN ${number} >= ${IPV4_BASE} AND ${number} <= ${IPV4_BASE} + 4294967295 THEN concat(${octet(24)}, '.', ${octet(16)}, '.', ${octet(8)}, '.', ${octet(0)}) END`;
+  return `CASE WHEN ${number} BETWEEN ${IPV4_BASE}::UHUGEINT AND ${IPV4_BASE + 4294967295}::UHUGEINT THEN concat(${octet(24)}, '.', ${octet(16)}, '.', ${octet(8)}, '.', ${octet(0)}) END`;
 }
 
 /** The field columns a new store keeps in another form (see NarrowForm). */

@@ -61,6 +61,11 @@ async function createTextLayoutStore(path: string): Promise<void> {
   old.close();
 }
 
+async function ingestInto(db: string, source: string): Promise<void> {
+  const run = await runFlowlens(['ingest', source, '--db', db]);
+  expect(run.code, run.stderr).toBe(0);
+}
+
 async function printCsv(db: string): Promise<string> {
   const run = await runFlowlens(['print', '--db', db, '--format', 'csv']);
   expect(run.code).toBe(0);
@@ -73,7 +78,7 @@ describe('the narrow stored row', () => {
     const narrow = join(dir, 'narrow.duckdb');
     const text = join(dir, 'text.duckdb');
     await createTextLayoutStore(text);
-    for (const db of [narrow, text]) expect((await runFlowlens(['ingest', folder, '--db', db])).code).toBe(0);
+    for (const db of [narrow, text]) await ingestInto(db, folder);
 
     const narrowStore = await Store.open(narrow, { readOnly: true });
     const textStore = await Store.open(text, { readOnly: true });
@@ -120,10 +125,10 @@ describe('the narrow stored row', () => {
     await createTextLayoutStore(db);
     const first = join(dir, 'a.log');
     writeFileSync(first, `${V2_HEADER}\n${EDGE_LINES.slice(0, 4).join('\n')}\n`);
-    expect((await runFlowlens(['ingest', first, '--db', db])).code).toBe(0);
+    await ingestInto(db, first);
     const second = join(dir, 'b.log');
     writeFileSync(second, `${V2_HEADER}\n${EDGE_LINES.slice(4).join('\n')}\n`);
-    expect((await runFlowlens(['ingest', second, '--db', db])).code).toBe(0);
+    await ingestInto(db, second);
     const store = await Store.open(db, { readOnly: true });
     try {
       const physical = await readPhysicalColumns(store);
