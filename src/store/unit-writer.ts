@@ -12,7 +12,7 @@ const BUFFER_BYTES = 8 * 1024 * 1024;
 // Sort key of a row whose srcaddr is not IPv4 (IPv6, missing): after every IPv4 source, in arrival order.
 const TAIL_KEY = 0x1_0000_0000;
 // Room for the appended columns: two 128-bit decimal numbers, the two side texts `-`, the event id `-`, the unit id,
-// separators, newline (a side text that is an address's own bytes is reserved for separately).
+// separators, newline.
 const SUFFIX_BYTES = 128;
 
 /** A finished chunk file: rows of one format (of one or more units), ready for DuckDB's read_csv (see loadChunksSql). */
@@ -72,7 +72,8 @@ export class UnitWriter {
   /** Starts the rows of a unit: those that follow are tagged with its id, and discardUnit() can take them back. */
   beginUnit(unitId: number): void {
     this.unitId = unitId;
-    this.unitSuffix = Buffer.from(` - ${unitId}\n`, 'latin1');
+    // Side texts, event id and unit id of a record the byte test accepted (its addresses are canonical IPv4 or missing).
+    this.unitSuffix = Buffer.from(` - - - ${unitId}\n`, 'latin1');
     this.rows = 0;
     this.spilled = false;
     for (const chunk of this.chunks.values()) {
@@ -81,25 +82,21 @@ export class UnitWriter {
     }
   }
 
-  /** Appends a record the decoder's byte test accepted, as its bytes `[start, end)`, with its address numbers (-1 when missing). */
+  /**
+   * Appends a record the decoder's byte test accepted (addresses canonical IPv4 or missing), as its bytes `[start, end)`,
+   * with its address numbers (-1 when missing).
+   */
   rawRecord(format: LogFormat, bytes: Buffer, start: number, end: number, src: number, dst: number): void {
     const chunk = this.chunks.get(format.header) ?? this.openChunk(format);
     const length = end - start;
-    // The side texts repeat the address's bytes (at most the whole line) when the number does not give them back.
-    this.reserve(chunk, 2 * length + SUFFIX_BYTES);
+    this.reserve(chunk, length + SUFFIX_BYTES);
     this.begin(chunk, sortKey(src < 0 ? -1 : src - IPV4_MAPPED_BASE));
     const b = chunk.buffer;
-    // A byte loop: Buffer#copy makes a Uint8Array view per call, which costs more than copying a record.
-    let p = chunk.length;
-    for (let i = start; i < end; i++) b[p++] = bytes[i] as number;
+    let p = chunk.length + bytes.copy(b, chunk.length, start, end);
     b[p++] = 32;
     p = writeAddressNumber(b, p, src);
     b[p++] = 32;
     p = writeAddressNumber(b, p, dst);
-    b[p++] = 32;
-    p = src < 0 ? writeMissing(b, p) : writeSideText(b, p, bytes, start, end, chunk.srcIndex);
-    b[p++] = 32;
-    p = dst < 0 ? writeMissing(b, p) : writeSideText(b, p, bytes, start, end, chunk.dstIndex);
     b.set(this.unitSuffix, p);
     chunk.length = p + this.unitSuffix.length;
     this.count(chunk);
@@ -285,8 +282,7 @@ function writeSortedRows(chunk: OpenChunk): void {
           continue;
         }
       }
-      // A byte loop: Buffer#copy makes a Uint8Array view per call, which costs more than copying a line.
-      for (let j = start; j < end; j++) out[p++] = source[j] as number;
+      p += source.copy(out, p, start, end);
     }
     writeAll(fd, out, p);
   } finally {
@@ -365,34 +361,6 @@ function writeInteger(b: Buffer, offset: number, value: number): number {
 function sideText(text: string | null): string {
   if (text === null || text === '-') return '-';
   return parseIPv4(text) >= 0 && !/(?:^|\.)0\d/.test(text) ? '-' : text;
-}
-
-function writeMissing(b: Buffer, offset: number): number {
-  b[offset] = 45;
-  return offset + 1;
-}
-
-// Writes the side text of the IPv4 address in field `index` of the line `[start, end)` (the byte test accepted it):
-// `-` when it is canonical, else its bytes (an octet with a leading zero).
-function writeSideText(b: Buffer, offset: number, bytes: Buffer, start: number, end: number, index: number): number {
-  let p = start;
-  for (let field = 0; field < index; field++) {
-    while (bytes[p] !== 32) p++;
-    p++;
-  }
-  const tokenStart = p;
-  let canonical = true;
-  let previous = 46;
-  for (; p < end; p++) {
-    const c = bytes[p] as number;
-    if (c === 32) break;
-    if (previous === 46 && c === 48 && p + 1 < end && (bytes[p + 1] as number) >= 48 && (bytes[p + 1] as number) <= 57) canonical = false;
-    previous = c;
-  }
-  if (canonical) return writeMissing(b, offset);
-  let q = offset;
-  for (let k = tokenStart; k < p; k++) b[q++] = bytes[k] as number;
-  return q;
 }
 
 function numberText(value: number): string {
