@@ -1,7 +1,8 @@
 // The peer: DuckDB's own read_csv loading flow-log files into a table of a database file.
-// usage: node duckdb-csv.mjs DB LIST_FILE typed|naive
+// usage: node duckdb-csv.mjs DB LIST_FILE typed|naive [report]
 //   typed: a table with the default format's 14 columns and types (what flowlens stores), explicit columns, no sniffing;
-//   naive: CREATE TABLE AS read_csv with auto-detected types (addresses stay VARCHAR), the baseline for queries.
+//   naive: CREATE TABLE AS read_csv with auto-detected types (addresses stay VARCHAR), the baseline for queries;
+//   report: after the load, the same process answers `flowlens report top-talkers` (TOP_TALKERS_SQL) on the table.
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,11 @@ export const CSV_COLUMNS = {
   log_status: 'VARCHAR',
 };
 
+/** `flowlens report top-talkers` (its default limit) written over the peer's table. */
+export const TOP_TALKERS_SQL = `SELECT srcaddr, dstaddr, sum(bytes) AS totalbytes, sum(packets) AS totalpackets, count(*) AS flows
+FROM flows WHERE srcaddr IS NOT NULL AND dstaddr IS NOT NULL
+GROUP BY srcaddr, dstaddr ORDER BY totalbytes DESC, srcaddr, dstaddr LIMIT 50`;
+
 /** The typed read_csv of flow-log files: explicit columns and types, no sniffing. */
 export function csvReader(files) {
   const fileList = `[${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}]`;
@@ -33,7 +39,7 @@ export function csvReader(files) {
 }
 
 async function main() {
-  const [db, listFile, mode = 'typed'] = process.argv.slice(2);
+  const [db, listFile, mode = 'typed', then] = process.argv.slice(2);
   const files = readFileSync(listFile, 'utf8').split('\n').filter(Boolean);
   const fileList = `[${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}]`;
   const started = performance.now();
@@ -50,9 +56,11 @@ async function main() {
   }
   const reader = await connection.runAndReadAll('SELECT count(*)::BIGINT AS n FROM flows');
   const rows = Number(reader.getRows()[0][0]);
+  let reportRows;
+  if (then === 'report') reportRows = (await connection.runAndReadAll(TOP_TALKERS_SQL)).getRows().length;
   connection.closeSync();
   instance.closeSync();
-  process.stdout.write(`${JSON.stringify({ rows, seconds: (performance.now() - started) / 1000 })}\n`);
+  process.stdout.write(`${JSON.stringify({ rows, reportRows, seconds: (performance.now() - started) / 1000 })}\n`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -272,7 +272,8 @@ export function compileByteLineTest(format: LogFormat): ByteLineTest | null {
   };
 }
 
-// Dotted-quad IPv4 in bytes, as parseIPv4 reads text: 1-3 digits per octet, each at most 255.
+// Dotted-quad IPv4 in bytes, as parseIPv4 reads text: 1-3 digits per octet, each at most 255. An octet with a leading
+// zero is refused (as by compileFastLineTest): such a line takes the string path, which keeps the text as written.
 function ipv4Bytes(bytes: Uint8Array, start: number, end: number): number {
   let value = 0;
   let octet = 0;
@@ -281,6 +282,7 @@ function ipv4Bytes(bytes: Uint8Array, start: number, end: number): number {
   for (let k = start; k < end; k++) {
     const c = bytes[k] as number;
     if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return -1;
       octet = octet * 10 + (c - 48);
       if (++digits > 3 || octet > 255) return -1;
     } else if (c === 46) {

@@ -5,7 +5,7 @@ import type { Store } from './database.js';
 import { ensureFlowColumns } from './flow-columns.js';
 import { applySettings } from './settings.js';
 import { createIngestFolder, removeIngestFolder } from './temp-folders.js';
-import { duckdbTypeOf, FLOW_RECORDS_TABLE } from './schema.js';
+import { duckdbTypeOf, FLOW_RECORDS_TABLE, isTextLayout, NARROW_FORMS } from './schema.js';
 import { quoteIdentifier, sqlLiteral } from './sql-text.js';
 import type { ChunkFile } from './unit-writer.js';
 
@@ -186,18 +186,41 @@ export class IngestQueue {
     for (const files of byFormat.values()) {
       const format = (files[0] as ChunkFile).format;
       this.columns = await ensureFlowColumns(this.store, format.columns, this.columns);
-      await this.store.run(loadChunksSql(format, files.map((f) => f.path)));
+      await this.store.run(loadChunksSql(format, files.map((f) => f.path), this.columns));
       for (const file of files) rmSync(file.path, { force: true });
     }
   }
 }
 
-/** The INSERT loading chunk files of one format (lines: the format's fields, src_ip, dst_ip, event_id, unit_id). */
-export function loadChunksSql(format: LogFormat, paths: readonly string[]): string {
+/**
+ * The INSERT loading chunk files of one format (lines: the format's fields, src_ip, dst_ip, src_text, dst_text,
+ * event_id, unit_id) into the physical table whose columns are `stored`: fields the store keeps in a narrow form
+ * (NARROW_FORMS) are converted on the way, and the text columns a narrow store does not keep are never read.
+ */
+export function loadChunksSql(format: LogFormat, paths: readonly string[], stored: ReadonlySet<string>): string {
   const columns: string[] = format.fields.map((field, i) => `${sqlLiteral(format.columns[i] as string)}: ${sqlLiteral(duckdbTypeOf(field))}`);
-  columns.push("'src_ip': 'UHUGEINT'", "'dst_ip': 'UHUGEINT'", "'event_id': 'VARCHAR'", "'unit_id': 'INTEGER'");
-  const targets = [...format.columns, 'src_ip', 'dst_ip', 'event_id', 'unit_id'].map(quoteIdentifier);
+  columns.push("'src_ip': 'UHUGEINT'", "'dst_ip': 'UHUGEINT'", "'src_text': 'VARCHAR'", "'dst_text': 'VARCHAR'", "'event_id': 'VARCHAR'", "'unit_id': 'INTEGER'");
+  const textLayout = isTextLayout(stored);
+  const targets: string[] = [];
+  const values: string[] = [];
+  for (const column of format.columns) {
+    const narrow = textLayout ? undefined : NARROW_FORMS.get(column);
+    if (!narrow) {
+      targets.push(quoteIdentifier(column));
+      values.push(quoteIdentifier(column));
+      continue;
+    }
+    const loads = narrow.load(quoteIdentifier(column), quoteIdentifier);
+    narrow.columns.forEach((c, i) => {
+      targets.push(quoteIdentifier(c.name));
+      values.push(loads[i] as string);
+    });
+  }
+  for (const column of ['src_ip', 'dst_ip', 'event_id', 'unit_id']) {
+    targets.push(quoteIdentifier(column));
+    values.push(quoteIdentifier(column));
+  }
   const files = `[${paths.map(sqlLiteral).join(', ')}]`;
   const reader = `read_csv(${files}, delim = ' ', header = false, quote = '', escape = '', nullstr = '-', auto_detect = false, buffer_size = ${CSV_BUFFER_BYTES}, columns = {${columns.join(', ')}})`;
-  return `INSERT INTO ${FLOW_RECORDS_TABLE} (${targets.join(', ')}) SELECT * FROM ${reader}`;
+  return `INSERT INTO ${FLOW_RECORDS_TABLE} (${targets.join(', ')}) SELECT ${values.join(', ')} FROM ${reader}`;
 }

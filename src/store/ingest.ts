@@ -11,6 +11,7 @@ import { FLOW_RECORDS_TABLE } from './schema.js';
 import { sqlLiteral } from './sql-text.js';
 import { IngestQueue } from './ingest-queue.js';
 import { LedgerCache } from './ledger.js';
+import { addUnitsToRollups, prepareRollups } from './rollups.js';
 import { UnitWriter } from './unit-writer.js';
 import { deleteLogUnitRows, LogStager, LogUnitWriter } from './log-writer.js';
 import type { LogRowPredicate } from './log-writer.js';
@@ -57,6 +58,11 @@ export interface IngestOptions {
   onLogType?: ((type: LogTypeName, unit: SourceUnit) => void) | undefined;
   /** Keeps or drops S3 access / CloudTrail rows (time window); `filter` applies to flow rows. */
   logFilter?: LogRowPredicate | undefined;
+  /**
+   * Adds each commit's units to the hourly query rollups in the same transaction (default false); refreshRollups
+   * afterwards only has to rebuild the whole-store level.
+   */
+  rollups?: boolean | undefined;
 }
 
 /** What an ingest did: units read and skipped, records stored, bad lines, duplicates dropped, time. */
@@ -73,6 +79,8 @@ export interface IngestSummary {
   failedUnits: number;
   /** Flow records whose start or end was written in milliseconds and stored as seconds. */
   millisecondTimes: number;
+  /** Units added to the hourly query rollups while they were committed (with the `rollups` option). */
+  rollupUnits: number;
 }
 
 /**
@@ -85,18 +93,25 @@ export interface IngestSummary {
  */
 export async function ingestSources(store: Store, sources: readonly Source[], options: IngestOptions = {}): Promise<IngestSummary> {
   const started = performance.now();
-  const summary: IngestSummary = { units: 0, skippedUnits: 0, records: 0, filteredOut: 0, badLines: 0, duplicates: 0, bytes: 0, seconds: 0, failedUnits: 0, millisecondTimes: 0 };
+  const summary: IngestSummary = { units: 0, skippedUnits: 0, records: 0, filteredOut: 0, badLines: 0, duplicates: 0, bytes: 0, seconds: 0, failedUnits: 0, millisecondTimes: 0, rollupUnits: 0 };
   const ledger = await LedgerCache.load(store);
   const list: ListOptions = { ...options.list, isIngested: async (key, fingerprint) => ledger.isIngested(key, fingerprint) };
   const logs = new LogStager(store);
   let ledgerRows: LedgerRow[] = [];
+  // Once a group's sums could overflow the rollups' BIGINT columns, later groups are left to refreshRollups too.
+  let rollups = options.rollups === true && (await prepareRollups(store));
   const late: { writer?: UnitWriter } = {};
   const queue = new IngestQueue(store, {
     seal() {
       late.writer?.seal();
       const rows = ledgerRows;
       ledgerRows = [];
-      return rows.length > 0 ? () => writeLedgerRows(store, rows) : undefined;
+      if (rows.length === 0) return undefined;
+      return async () => {
+        await writeLedgerRows(store, rows);
+        if (rollups) rollups = await addUnitsToRollups(store, rows.map((row) => row[0]));
+        if (rollups) summary.rollupUnits += rows.length;
+      };
     },
   });
   const writer = new UnitWriter(queue.folder, (chunk) => queue.add(chunk));

@@ -38,6 +38,7 @@ export interface IngestSourcesOptions extends Omit<SourceOptions, 'cursors'> {
 export async function ingest(store: Store, sources: string | readonly string[], options: IngestSourcesOptions = {}): Promise<IngestSummary & { rollupUnits: number }> {
   const { logFormat, selection = {}, logType, strict, rollups = true, onProgress, onIssue, onUnitError, ...sourceOptions } = options;
   const resolved = await Promise.all((typeof sources === 'string' ? [sources] : sources).map((uri) => resolveSource(uri, { ...sourceOptions, cursors: createStoreCursors(store, selection.action ? `action=${selection.action}` : undefined) })));
+  const withRollups = rollups && (logType === undefined || logType === 'vpc' || logType === 'auto');
   const summary = await ingestSources(store, resolved, {
     format: typeof logFormat === 'string' ? parseFormatString(logFormat) : logFormat,
     strict,
@@ -47,7 +48,8 @@ export async function ingest(store: Store, sources: string | readonly string[], 
     onProgress,
     onIssue,
     onUnitError,
+    rollups: withRollups,
   });
-  const rollupUnits = rollups && (logType === undefined || logType === 'vpc' || logType === 'auto') ? await refreshRollups(store) : 0;
+  const rollupUnits = summary.rollupUnits + (withRollups ? await refreshRollups(store) : 0);
   return { ...summary, rollupUnits };
 }

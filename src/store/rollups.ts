@@ -1,5 +1,6 @@
 import type { Store } from './database.js';
-import { FLOW_RECORDS_TABLE } from './schema.js';
+import { readPhysicalColumns } from './flow-columns.js';
+import { FLOW_RECORDS_TABLE, ipv4TextSql, isTextLayout, NARROW_FORMS, storedValueSql } from './schema.js';
 
 /** A pair of rollup tables of one level: per address pair, and per address pair and destination port. */
 export interface RollupTables {
@@ -26,17 +27,38 @@ export interface FlowRollups extends RollupTables {
   readonly wholeStore?: RollupTables | undefined;
 }
 
-/** The rollup tables (the suffix versions their layout). */
-export const FLOW_ROLLUPS: FlowRollups = { ports: 'flow_rollup_ports_v2', pairs: 'flow_rollup_pairs_v2' };
+/**
+ * The rollups that queries read (the suffix versions their layout): views that give the key texts, over tables of
+ * the same rows whose keys are stored as numbers and codes (rowsTable) — grouping and storing those costs far less.
+ */
+export const FLOW_ROLLUPS: FlowRollups = { ports: 'flow_rollup_ports_v3', pairs: 'flow_rollup_pairs_v3' };
 
 /** The ledger of units the rollups hold. */
-export const ROLLUP_UNITS_TABLE = 'flow_rollup_units_v2';
+export const ROLLUP_UNITS_TABLE = 'flow_rollup_units_v3';
 
-/** The whole-store rollup tables (hourly rows summed over all units and hours). */
-export const WHOLE_STORE_ROLLUPS: RollupTables = { ports: 'flow_rollup_ports_all_v1', pairs: 'flow_rollup_pairs_all_v1' };
+/** The whole-store rollups (hourly rows summed over all units and hours), views as FLOW_ROLLUPS. */
+export const WHOLE_STORE_ROLLUPS: RollupTables = { ports: 'flow_rollup_ports_all_v2', pairs: 'flow_rollup_pairs_all_v2' };
 
 /** The ledger of units the whole-store rollups hold (they are rebuilt, not updated per unit). */
-export const WHOLE_STORE_UNITS_TABLE = 'flow_rollup_all_units_v1';
+export const WHOLE_STORE_UNITS_TABLE = 'flow_rollup_all_units_v2';
+
+// Rollup tables of earlier layouts, dropped by refreshRollups (their successors are rebuilt from the records).
+const OBSOLETE_TABLES = ['flow_rollup_ports_v2', 'flow_rollup_pairs_v2', 'flow_rollup_units_v2', 'flow_rollup_ports_all_v1', 'flow_rollup_pairs_all_v1', 'flow_rollup_all_units_v1'];
+
+// The stored key columns of the rollup tables, in the narrow form of the flows table (see NARROW_FORMS).
+const STORED_KEYS: Readonly<Record<keyof RollupTables, readonly string[]>> = {
+  ports: ['src_ip', 'dst_ip', 'src_text', 'dst_text', 'dstport', 'protocol', 'action_code', 'log_status_code'],
+  pairs: ['src_ip', 'dst_ip', 'src_text', 'dst_text', 'protocol', 'action_code', 'log_status_code'],
+};
+const STORED_KEY_TYPES: Record<string, string> = {
+  src_ip: 'UHUGEINT', dst_ip: 'UHUGEINT', src_text: 'VARCHAR', dst_text: 'VARCHAR', dstport: 'INTEGER', protocol: 'INTEGER', action_code: 'UTINYINT', log_status_code: 'UTINYINT',
+};
+const NARROW_KEYS: ReadonlySet<string> = new Set(STORED_KEYS.ports);
+
+/** The table holding a rollup view's rows. */
+function rowsTable(view: string): string {
+  return `${view}_rows`;
+}
 
 /** Hour width of rollup rows: a --start/--end window on whole hours is a condition on hour_start. */
 export const ROLLUP_SECONDS = 3600;
@@ -55,22 +77,31 @@ const HOUR_START = `("start" - (("start" % ${ROLLUP_SECONDS}) + ${ROLLUP_SECONDS
 
 /** SQL statements creating the rollup tables when missing. */
 export function rollupSchemaStatements(): string[] {
-  const keyTypes: Record<string, string> = {
-    src_ip: 'UHUGEINT', dst_ip: 'UHUGEINT', srcaddr: 'VARCHAR', dstaddr: 'VARCHAR', dstport: 'INTEGER', protocol: 'INTEGER', action: 'VARCHAR', log_status: 'VARCHAR',
-  };
   // BIGINT sums: HUGEINT columns scan several times slower, and no unit-hour group sums 2^63 bytes.
-  const measures = 'flows BIGINT, packets BIGINT, bytes BIGINT, first_start BIGINT, last_end BIGINT';
-  const table = (name: string, keys: readonly string[], extra = '', hourly = true): string =>
-    `CREATE TABLE IF NOT EXISTS ${name} (${hourly ? 'unit_id INTEGER, hour_start BIGINT, ' : ''}${keys.map((k) => `${k} ${keyTypes[k] ?? 'VARCHAR'}`).join(', ')}, ${measures}${extra})`;
+  const measures = ['flows', 'packets', 'bytes', 'first_start', 'last_end'];
+  const level = (view: string, kind: keyof RollupTables, hourly: boolean): string[] => {
+    const prefix = hourly ? ['unit_id', 'hour_start'] : [];
+    const extra = kind === 'pairs' ? ['port_keys'] : [];
+    const types = [...prefix.map((c) => `${c} ${c === 'unit_id' ? 'INTEGER' : 'BIGINT'}`), ...STORED_KEYS[kind].map((k) => `${k} ${STORED_KEY_TYPES[k]}`), ...[...measures, ...extra].map((m) => `${m} BIGINT`)];
+    const keys = ROLLUP_KEYS[kind].map((k) => `${NARROW_KEYS.has(k) ? `"${k}"` : storedValueSql(k, NARROW_KEYS)} AS "${k}"`);
+    return [
+      `CREATE TABLE IF NOT EXISTS ${rowsTable(view)} (${types.join(', ')})`,
+      `CREATE VIEW IF NOT EXISTS ${view} AS SELECT ${[...prefix, ...keys, ...measures, ...extra].join(', ')} FROM ${rowsTable(view)}`,
+    ];
+  };
   return [
-    table(FLOW_ROLLUPS.ports, ROLLUP_KEYS.ports),
-    table(FLOW_ROLLUPS.pairs, ROLLUP_KEYS.pairs, ', port_keys BIGINT'),
+    ...level(FLOW_ROLLUPS.ports, 'ports', true),
+    ...level(FLOW_ROLLUPS.pairs, 'pairs', true),
     `CREATE TABLE IF NOT EXISTS ${ROLLUP_UNITS_TABLE} (unit_id INTEGER)`,
-    table(WHOLE_STORE_ROLLUPS.ports, ROLLUP_KEYS.ports, '', false),
-    table(WHOLE_STORE_ROLLUPS.pairs, ROLLUP_KEYS.pairs, ', port_keys BIGINT', false),
+    ...level(WHOLE_STORE_ROLLUPS.ports, 'ports', false),
+    ...level(WHOLE_STORE_ROLLUPS.pairs, 'pairs', false),
     `CREATE TABLE IF NOT EXISTS ${WHOLE_STORE_UNITS_TABLE} (unit_id INTEGER)`,
   ];
 }
+
+// The rollup tables that must be tables (the rows and the ledgers) and the views over them.
+const ROLLUP_VIEWS = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs];
+const ROLLUP_TABLES = [...ROLLUP_VIEWS.map(rowsTable), ROLLUP_UNITS_TABLE, WHOLE_STORE_UNITS_TABLE];
 
 /**
  * Adds one ingested unit's records to the hourly rollups (replacing what they held for it). Call it inside the unit's
@@ -86,12 +117,50 @@ export async function updateRollups(store: Store, unitId: number): Promise<void>
 }
 
 /**
+ * Creates the rollup tables when missing, outside any transaction; true when every one of them is a table that
+ * addUnitsToRollups can write (a store where one is something else is left to refreshRollups, which reports it).
+ */
+export async function prepareRollups(store: Store): Promise<boolean> {
+  try {
+    for (const sql of rollupSchemaStatements()) await store.run(sql);
+  } catch {
+    return false;
+  }
+  const found = await findRollupObjects(store);
+  return [...ROLLUP_TABLES, ...ROLLUP_VIEWS].every((name) => found.has(name));
+}
+
+/** Largest BIGINT: a group of records whose packets or bytes sum past it cannot be rolled up into BIGINT sums. */
+const MAX_BIGINT = '9223372036854775807';
+
+/**
+ * Adds freshly loaded units' records to the hourly rollups (made by prepareRollups first), inside the caller's transaction (the one that commits the
+ * units' records and ledger rows), so that an ingest ends with its rollups current and a rerun or resume stays exact.
+ * Returns false, writing nothing, when the units' packets or bytes could overflow a BIGINT sum (refreshRollups then
+ * leaves the rollups behind and readers use the raw records). The whole-store level is rebuilt by refreshRollups.
+ */
+export async function addUnitsToRollups(store: Store, unitIds: readonly number[]): Promise<boolean> {
+  if (unitIds.length === 0) return true;
+  const list = `unit_id IN (${unitIds.map((id) => Math.trunc(id)).join(', ')})`;
+  // Sums of UBIGINT are HUGEINT: the total over the units bounds every group's sum, and never fails itself.
+  const fits = await store.scalar(`SELECT coalesce(sum(packets) <= ${MAX_BIGINT} AND sum(bytes) <= ${MAX_BIGINT}, TRUE) FROM ${FLOW_RECORDS_TABLE} WHERE ${list}`);
+  if (fits !== true) return false;
+  await store.run(`DELETE FROM ${WHOLE_STORE_UNITS_TABLE} WHERE ${list}`);
+  await removeUnits(store, list);
+  await aggregateUnits(store, list);
+  await store.run(`INSERT INTO ${ROLLUP_UNITS_TABLE} SELECT unnest([${unitIds.map((id) => Math.trunc(id)).join(', ')}])`);
+  return true;
+}
+
+/**
  * Brings the rollups up to date with ingest_units: drops units no longer stored, aggregates the missing ones, and
  * rebuilds the whole-store level when units changed or its ledger does not match. Idempotent; cheap when nothing
  * changed. Returns the number of units added (0, leaving the rollups behind, when a sum does not fit 64 bits).
  */
 export async function refreshRollups(store: Store): Promise<number> {
   for (const sql of rollupSchemaStatements()) await store.run(sql);
+  const found = await findRollupObjects(store, OBSOLETE_TABLES);
+  for (const table of OBSOLETE_TABLES.filter((t) => found.has(t))) await store.run(`DROP TABLE ${table}`);
   await store.run('BEGIN TRANSACTION');
   try {
     const stale = 'unit_id NOT IN (SELECT unit_id FROM ingest_units)';
@@ -125,11 +194,9 @@ export async function refreshRollups(store: Store): Promise<number> {
  */
 export async function readRollups(store: Store): Promise<FlowRollups | undefined> {
   // Two round trips: the ledgers are only counted when their tables exist (a store from before rollups has none).
-  const hourly = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, ROLLUP_UNITS_TABLE, 'ingest_units'];
-  const whole = [WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs, WHOLE_STORE_UNITS_TABLE];
-  const found = await store.query(`SELECT table_name FROM duckdb_tables()
-WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN (${[...hourly, ...whole].map((n) => `'${n}'`).join(', ')})`);
-  const tables = new Set(found.rows.map((r) => String(r.table_name)));
+  const hourly = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, rowsTable(FLOW_ROLLUPS.ports), rowsTable(FLOW_ROLLUPS.pairs), ROLLUP_UNITS_TABLE, 'ingest_units'];
+  const whole = [WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs, rowsTable(WHOLE_STORE_ROLLUPS.ports), rowsTable(WHOLE_STORE_ROLLUPS.pairs), WHOLE_STORE_UNITS_TABLE];
+  const tables = await findRollupObjects(store, [...hourly, ...whole]);
   if (!hourly.every((t) => tables.has(t))) return undefined;
   const withWhole = whole.every((t) => tables.has(t));
   const [current, wholeCurrent] = await ledgersMatch(store, withWhole ? [ROLLUP_UNITS_TABLE, WHOLE_STORE_UNITS_TABLE] : [ROLLUP_UNITS_TABLE]);
@@ -171,22 +238,37 @@ export function rollupCondition(where: string | undefined): string | undefined {
   return parts.join(' AND ');
 }
 
+// The names among `names` (default: the rollup tables and views) that exist in the store as a table (or, for the views, a view).
+async function findRollupObjects(store: Store, names: readonly string[] = [...ROLLUP_TABLES, ...ROLLUP_VIEWS]): Promise<Set<string>> {
+  const list = names.map((n) => `'${n}'`).join(', ');
+  const found = await store.query(`SELECT table_name AS name FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN (${list}) AND table_name NOT IN (${ROLLUP_VIEWS.map((n) => `'${n}'`).join(', ')})
+UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND view_name IN (${ROLLUP_VIEWS.map((n) => `'${n}'`).join(', ')})`);
+  return new Set(found.rows.map((r) => String(r.name)).filter((n) => names.includes(n)));
+}
+
 async function removeUnits(store: Store, condition: string): Promise<void> {
-  for (const table of [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, ROLLUP_UNITS_TABLE]) await store.run(`DELETE FROM ${table} WHERE ${condition}`);
+  for (const table of [rowsTable(FLOW_ROLLUPS.ports), rowsTable(FLOW_ROLLUPS.pairs), ROLLUP_UNITS_TABLE]) await store.run(`DELETE FROM ${table} WHERE ${condition}`);
 }
 
 async function aggregateUnits(store: Store, condition: string): Promise<void> {
-  const ports = ROLLUP_KEYS.ports.map((k) => `"${k}"`).join(', ');
-  // src_ip/dst_ip are functions of srcaddr/dstaddr (the writer derives them), so the pairs group by the text alone:
-  // half the key bytes, and faster than grouping by both.
-  const textKeys = ROLLUP_KEYS.pairs.filter((k) => k !== 'src_ip' && k !== 'dst_ip').map((k) => `"${k}"`).join(', ');
-  await store.run(`INSERT INTO ${FLOW_ROLLUPS.ports}
-SELECT unit_id, ${HOUR_START} AS hour_start, ${ports}, count(*), sum(packets)::BIGINT, sum(bytes)::BIGINT, min("start"), max("end")
+  const physical = await readPhysicalColumns(store);
+  // The stored keys straight from a narrow store's columns; from a text-layout store, converted as ingest would.
+  const textLayout = isTextLayout(physical);
+  const side = (text: string, ip: string): string => `CASE WHEN "${text}" IS NOT DISTINCT FROM ${ipv4TextSql(`"${ip}"`)} THEN NULL ELSE "${text}" END`;
+  const code = (field: string): string => (NARROW_FORMS.get(field) as NonNullable<ReturnType<typeof NARROW_FORMS.get>>).load(`"${field}"`, (c) => c)[0] as string;
+  const fromRecords: Record<string, string> = textLayout
+    ? { src_text: side('srcaddr', 'src_ip'), dst_text: side('dstaddr', 'dst_ip'), action_code: code('action'), log_status_code: code('log_status') }
+    : {};
+  const keys = STORED_KEYS.ports.map((k) => `${fromRecords[k] ?? `"${k}"`} AS "${k}"`).join(', ');
+  const portKeys = STORED_KEYS.ports.join(', ');
+  const pairKeys = STORED_KEYS.pairs.join(', ');
+  await store.run(`INSERT INTO ${rowsTable(FLOW_ROLLUPS.ports)} (unit_id, hour_start, ${portKeys}, flows, packets, bytes, first_start, last_end)
+SELECT unit_id, ${HOUR_START} AS hour_start, ${keys}, count(*), sum(packets)::BIGINT, sum(bytes)::BIGINT, min("start"), max("end")
 FROM ${FLOW_RECORDS_TABLE} WHERE ${condition} GROUP BY ALL`);
-  await store.run(`INSERT INTO ${FLOW_ROLLUPS.pairs} (unit_id, hour_start, src_ip, dst_ip, ${textKeys}, flows, packets, bytes, first_start, last_end, port_keys)
-SELECT unit_id, hour_start, any_value(src_ip), any_value(dst_ip), ${textKeys}, sum(flows)::BIGINT, sum(packets)::BIGINT, sum(bytes)::BIGINT, min(first_start), max(last_end),
-  count(*)
-FROM ${FLOW_ROLLUPS.ports} WHERE ${condition} GROUP BY unit_id, hour_start, ${textKeys}`);
+  await store.run(`INSERT INTO ${rowsTable(FLOW_ROLLUPS.pairs)} (unit_id, hour_start, ${pairKeys}, flows, packets, bytes, first_start, last_end, port_keys)
+SELECT unit_id, hour_start, ${pairKeys}, sum(flows)::BIGINT, sum(packets)::BIGINT, sum(bytes)::BIGINT, min(first_start), max(last_end), count(*)
+FROM ${rowsTable(FLOW_ROLLUPS.ports)} WHERE ${condition} GROUP BY ALL`);
 }
 
 /** For each ledger table, whether it holds exactly the units of ingest_units (one round trip). */
@@ -200,17 +282,17 @@ async function ledgersMatch(store: Store, ledgers: readonly string[]): Promise<b
 
 /**
  * Replaces the whole-store level with the hourly ports rollup summed over units and hours (far fewer rows than the
- * records), and its ledger with the hourly one. Grouped by the address texts alone, as aggregateUnits does.
+ * records), and its ledger with the hourly one.
  */
 async function rebuildWholeStore(store: Store): Promise<void> {
-  for (const table of [WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs, WHOLE_STORE_UNITS_TABLE]) await store.run(`DELETE FROM ${table}`);
-  const portKeys = ROLLUP_KEYS.ports.filter((k) => k !== 'src_ip' && k !== 'dst_ip').map((k) => `"${k}"`).join(', ');
-  const pairKeys = ROLLUP_KEYS.pairs.filter((k) => k !== 'src_ip' && k !== 'dst_ip').map((k) => `"${k}"`).join(', ');
+  for (const table of [rowsTable(WHOLE_STORE_ROLLUPS.ports), rowsTable(WHOLE_STORE_ROLLUPS.pairs), WHOLE_STORE_UNITS_TABLE]) await store.run(`DELETE FROM ${table}`);
+  const portKeys = STORED_KEYS.ports.join(', ');
+  const pairKeys = STORED_KEYS.pairs.join(', ');
   // BIGINT sums: a store-wide key would need 2^63 bytes (9.2 EB) to overflow; the cast then fails the refresh, never rounds.
   const sums = 'sum(flows)::BIGINT, sum(packets)::BIGINT, sum(bytes)::BIGINT, min(first_start), max(last_end)';
-  await store.run(`INSERT INTO ${WHOLE_STORE_ROLLUPS.ports} (src_ip, dst_ip, ${portKeys}, flows, packets, bytes, first_start, last_end)
-SELECT any_value(src_ip), any_value(dst_ip), ${portKeys}, ${sums} FROM ${FLOW_ROLLUPS.ports} GROUP BY ${portKeys}`);
-  await store.run(`INSERT INTO ${WHOLE_STORE_ROLLUPS.pairs} (src_ip, dst_ip, ${pairKeys}, flows, packets, bytes, first_start, last_end, port_keys)
-SELECT any_value(src_ip), any_value(dst_ip), ${pairKeys}, ${sums}, count(*) FROM ${WHOLE_STORE_ROLLUPS.ports} GROUP BY ${pairKeys}`);
+  await store.run(`INSERT INTO ${rowsTable(WHOLE_STORE_ROLLUPS.ports)} (${portKeys}, flows, packets, bytes, first_start, last_end)
+SELECT ${portKeys}, ${sums} FROM ${rowsTable(FLOW_ROLLUPS.ports)} GROUP BY ALL`);
+  await store.run(`INSERT INTO ${rowsTable(WHOLE_STORE_ROLLUPS.pairs)} (${pairKeys}, flows, packets, bytes, first_start, last_end, port_keys)
+SELECT ${pairKeys}, ${sums}, count(*) FROM ${rowsTable(WHOLE_STORE_ROLLUPS.ports)} GROUP BY ALL`);
   await store.run(`INSERT INTO ${WHOLE_STORE_UNITS_TABLE} SELECT unit_id FROM ${ROLLUP_UNITS_TABLE}`);
 }

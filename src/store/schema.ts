@@ -2,6 +2,7 @@ import { ALL_FIELDS, toColumnName } from '../records/index.js';
 import type { FieldDefinition } from '../records/index.js';
 import { quoteIdentifier } from './sql-text.js';
 import { logSchemaStatements } from './log-schema.js';
+import { IPV4_MAPPED_BASE } from '../sql/ipv4-mapped.js';
 
 /** The view every query reads: all known columns, NULL where no ingested format had the field. */
 export const FLOWS_TABLE = 'flows';
@@ -43,20 +44,89 @@ export const FLOW_COLUMNS: readonly StoredColumn[] = [
   { name: 'unit_id', type: 'INTEGER', description: 'The ingested file/object/batch the record came from (ingest_units.unit_id).' },
 ];
 
-/** Columns the physical table always has: the default (v2) format's fields and the bookkeeping columns. */
+/**
+ * How a new store keeps a field column: as numbers or small codes instead of text, with the text made again in the
+ * `flows` view. `columns` are the physical columns that replace the field (with their types), `load` maps the chunk
+ * file's text column (`t`) and flowlens's added columns (`c`) to each of them, and `view` is the field's value in
+ * the view, made from the physical columns. A store created before this layout keeps the field's own text column.
+ */
+export interface NarrowForm {
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  load(t: string, c: (name: string) => string): string[];
+  view(p: (name: string) => string): string;
+}
+
+const ACTION_CODES = ['ACCEPT', 'REJECT'] as const;
+const LOG_STATUS_CODES = ['OK', 'NODATA', 'SKIPDATA'] as const;
+const IPV4_BASE = Number(IPV4_MAPPED_BASE);
+
+// An enum field as a UTINYINT code 1…n (the token parser accepts only these values; anything else is NULL).
+function enumForm(name: string, values: readonly string[]): NarrowForm {
+  const code = `${name}_code`;
+  return {
+    columns: [{ name: code, type: 'UTINYINT' }],
+    load: (t) => [`CASE ${t} ${values.map((v, i) => `WHEN '${v}' THEN ${i + 1}`).join(' ')} END`],
+    view: (p) => `CAST(CASE ${p(code)} ${values.map((v, i) => `WHEN ${i + 1} THEN '${v}'`).join(' ')} END AS VARCHAR)`,
+  };
+}
+
+// An address as its 128-bit number (src_ip/dst_ip, always stored) and, only when that number does not give the text
+// back (IPv6, an IPv4 written with leading zeros), the text itself in a side column the unit writer fills.
+function addressForm(number: string, side: string): NarrowForm {
+  return {
+    columns: [{ name: side, type: 'VARCHAR' }],
+    load: (_t, c) => [c(side)],
+    view: (p) => `coalesce(${p(side)}, ${ipv4TextSql(p(number))})`,
+  };
+}
+
+/** Dotted-quad text of an IPv4-mapped 128-bit number (NULL for any other number). */
+export function ipv4TextSql(number: string): string {
+  // UHUGEINT bounds: compared with a smaller integer type, an IPv6 number above 2^127 would not convert.
+  const v = `CAST(${number} - ${IPV4_BASE}::UHUGEINT AS UBIGINT)`;
+  const octet = (shift: number): string => `CAST((${v} >> ${shift}) & 255 AS VARCHAR)`;
+  return `CASE WHEN ${number} BETWEEN ${IPV4_BASE}::UHUGEINT AND ${IPV4_BASE + 4294967295}::UHUGEINT THEN concat(${octet(24)}, '.', ${octet(16)}, '.', ${octet(8)}, '.', ${octet(0)}) END`;
+}
+
+/** The field columns a new store keeps in another form (see NarrowForm). */
+export const NARROW_FORMS: ReadonlyMap<string, NarrowForm> = new Map([
+  ['srcaddr', addressForm('src_ip', 'src_text')],
+  ['dstaddr', addressForm('dst_ip', 'dst_text')],
+  ['action', enumForm('action', ACTION_CODES)],
+  ['log_status', enumForm('log_status', LOG_STATUS_CODES)],
+]);
+
+/** True when the physical table keeps field text columns (a store created before the narrow layout). */
+export function isTextLayout(stored: ReadonlySet<string>): boolean {
+  return stored.has('srcaddr');
+}
+
+/** The physical columns (name and type) that hold a field column in the given layout. */
+export function physicalColumnsOf(column: string, textLayout: boolean): { name: string; type: string }[] {
+  const narrow = textLayout ? undefined : NARROW_FORMS.get(column);
+  if (narrow) return [...narrow.columns];
+  const type = FLOW_COLUMNS.find((c) => c.name === column)?.type;
+  if (!type) throw new Error(`no stored type for column ${column}`);
+  return [{ name: column, type }];
+}
+
+/** Columns the physical table always has: the default (v2) format's fields (in their narrow form) and the bookkeeping columns. */
 export const BASE_COLUMNS: readonly string[] = [
-  ...FLOW_COLUMNS.filter((c) => c.field?.version === 2 && !c.field.name.startsWith('tgw')).map((c) => c.name),
+  ...FLOW_COLUMNS.filter((c) => c.field?.version === 2 && !c.field.name.startsWith('tgw')).flatMap((c) => physicalColumnsOf(c.name, false).map((p) => p.name)),
   'src_ip',
   'dst_ip',
   'event_id',
   'unit_id',
 ];
 
+const PHYSICAL_TYPES = new Map<string, string>([
+  ...FLOW_COLUMNS.map((c): [string, string] => [c.name, c.type]),
+  ...[...NARROW_FORMS.values()].flatMap((f) => f.columns.map((c): [string, string] => [c.name, c.type])),
+]);
+
 /** SQL statements that create the store's tables and sequences when missing. */
 export function schemaStatements(): string[] {
-  const columns = FLOW_COLUMNS.filter((c) => BASE_COLUMNS.includes(c.name))
-    .map((c) => `${quoteIdentifier(c.name)} ${c.type}`)
-    .join(',\n  ');
+  const columns = BASE_COLUMNS.map((name) => `${quoteIdentifier(name)} ${PHYSICAL_TYPES.get(name) as string}`).join(',\n  ');
   return [
     `CREATE TABLE IF NOT EXISTS ${FLOW_RECORDS_TABLE} (\n  ${columns}\n)`,
     'CREATE SEQUENCE IF NOT EXISTS ingest_unit_seq START 1',
@@ -88,10 +158,23 @@ export function schemaStatements(): string[] {
   ];
 }
 
-/** The `flows` view over the physical table: every documented column, typed NULL for the ones not stored yet. */
+/**
+ * The `flows` view over the physical table: every documented column with its documented type, made from its narrow
+ * form when the store keeps one, typed NULL for the ones not stored yet.
+ */
 export function flowsViewSql(storedColumns: ReadonlySet<string>): string {
-  const select = FLOW_COLUMNS.map((c) =>
-    storedColumns.has(c.name) ? quoteIdentifier(c.name) : `CAST(NULL AS ${c.type}) AS ${quoteIdentifier(c.name)}`,
-  ).join(', ');
-  return `CREATE OR REPLACE VIEW ${FLOWS_TABLE} AS SELECT ${select} FROM ${FLOW_RECORDS_TABLE}`;
+  return `CREATE OR REPLACE VIEW ${FLOWS_TABLE} AS SELECT ${flowColumnsSql(storedColumns)} FROM ${FLOW_RECORDS_TABLE}`;
+}
+
+/** The select list of the `flows` view (see flowsViewSql); `prefix` qualifies the physical columns (e.g. `r.`). */
+export function flowColumnsSql(storedColumns: ReadonlySet<string>, prefix = ''): string {
+  return FLOW_COLUMNS.map((c) => `${storedValueSql(c.name, storedColumns, prefix) ?? `CAST(NULL AS ${c.type})`} AS ${quoteIdentifier(c.name)}`).join(', ');
+}
+
+/** A flows column's value made from the physical columns, or undefined when the store does not hold it. */
+export function storedValueSql(column: string, storedColumns: ReadonlySet<string>, prefix = ''): string | undefined {
+  if (storedColumns.has(column)) return `${prefix}${quoteIdentifier(column)}`;
+  const narrow = isTextLayout(storedColumns) ? undefined : NARROW_FORMS.get(column);
+  if (narrow && narrow.columns.every((c) => storedColumns.has(c.name))) return narrow.view((name) => `${prefix}${quoteIdentifier(name)}`);
+  return undefined;
 }

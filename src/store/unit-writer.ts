@@ -11,7 +11,8 @@ const CHUNK_ROWS = 200_000;
 const BUFFER_BYTES = 8 * 1024 * 1024;
 // Sort key of a row whose srcaddr is not IPv4 (IPv6, missing): after every IPv4 source, in arrival order.
 const TAIL_KEY = 0x1_0000_0000;
-// Room for the appended columns: two 128-bit decimal numbers, the event id `-`, the unit id, separators, newline.
+// Room for the appended columns: two 128-bit decimal numbers, the two side texts `-`, the event id `-`, the unit id,
+// separators, newline.
 const SUFFIX_BYTES = 128;
 
 /** A finished chunk file: rows of one format (of one or more units), ready for DuckDB's read_csv (see loadChunksSql). */
@@ -71,7 +72,8 @@ export class UnitWriter {
   /** Starts the rows of a unit: those that follow are tagged with its id, and discardUnit() can take them back. */
   beginUnit(unitId: number): void {
     this.unitId = unitId;
-    this.unitSuffix = Buffer.from(` - ${unitId}\n`, 'latin1');
+    // Side texts, event id and unit id of a record the byte test accepted (its addresses are canonical IPv4 or missing).
+    this.unitSuffix = Buffer.from(` - - - ${unitId}\n`, 'latin1');
     this.rows = 0;
     this.spilled = false;
     for (const chunk of this.chunks.values()) {
@@ -80,16 +82,17 @@ export class UnitWriter {
     }
   }
 
-  /** Appends a record the decoder's byte test accepted, as its bytes `[start, end)`, with its address numbers (-1 when missing). */
+  /**
+   * Appends a record the decoder's byte test accepted (addresses canonical IPv4 or missing), as its bytes `[start, end)`,
+   * with its address numbers (-1 when missing).
+   */
   rawRecord(format: LogFormat, bytes: Buffer, start: number, end: number, src: number, dst: number): void {
     const chunk = this.chunks.get(format.header) ?? this.openChunk(format);
     const length = end - start;
     this.reserve(chunk, length + SUFFIX_BYTES);
     this.begin(chunk, sortKey(src < 0 ? -1 : src - IPV4_MAPPED_BASE));
     const b = chunk.buffer;
-    // A byte loop: Buffer#copy makes a Uint8Array view per call, which costs more than copying a record.
-    let p = chunk.length;
-    for (let i = start; i < end; i++) b[p++] = bytes[i] as number;
+    let p = chunk.length + bytes.copy(b, chunk.length, start, end);
     b[p++] = 32;
     p = writeAddressNumber(b, p, src);
     b[p++] = 32;
@@ -105,8 +108,9 @@ export class UnitWriter {
     const tokens = line.split(' ');
     const v4 = (index: number): number => (index < 0 ? -1 : parseIPv4(tokens[index] ?? '-'));
     const address = (value: number): string => numberText(value < 0 ? -1 : IPV4_MAPPED_BASE + value);
+    const side = (index: number): string => sideText(index < 0 ? null : tokens[index] ?? null);
     const src = v4(chunk.srcIndex);
-    this.appendText(chunk, `${line} ${address(src)} ${address(v4(chunk.dstIndex))} - ${this.unitId}\n`, sortKey(src));
+    this.appendText(chunk, `${line} ${address(src)} ${address(v4(chunk.dstIndex))} ${side(chunk.srcIndex)} ${side(chunk.dstIndex)} - ${this.unitId}\n`, sortKey(src));
   }
 
   /** Appends one decoded row. */
@@ -115,7 +119,9 @@ export class UnitWriter {
     const text = meta.text;
     // Normalized text: AWS's own single-spaced line when it is one, else rebuilt from the values.
     let line = isSingleSpaced(text) && meta.eventId === undefined && meta.line > 0 && meta.rewritten !== true ? text : joinValues(values);
-    line += ` ${addressNumber(chunk.srcIndex < 0 ? null : values[chunk.srcIndex] ?? null)} ${addressNumber(chunk.dstIndex < 0 ? null : values[chunk.dstIndex] ?? null)}`;
+    const srcValue = chunk.srcIndex < 0 ? null : values[chunk.srcIndex] ?? null;
+    const dstValue = chunk.dstIndex < 0 ? null : values[chunk.dstIndex] ?? null;
+    line += ` ${addressNumber(srcValue)} ${addressNumber(dstValue)} ${sideText(srcValue as string | null)} ${sideText(dstValue as string | null)}`;
     line += ` ${meta.eventId === undefined ? '-' : meta.eventId} ${this.unitId}\n`;
     this.appendText(chunk, line, sortKey(chunk.srcIndex < 0 ? -1 : parseIPv4((values[chunk.srcIndex] as string | null) ?? '-')));
   }
@@ -276,8 +282,7 @@ function writeSortedRows(chunk: OpenChunk): void {
           continue;
         }
       }
-      // A byte loop: Buffer#copy makes a Uint8Array view per call, which costs more than copying a line.
-      for (let j = start; j < end; j++) out[p++] = source[j] as number;
+      p += source.copy(out, p, start, end);
     }
     writeAll(fd, out, p);
   } finally {
@@ -349,6 +354,13 @@ function writeInteger(b: Buffer, offset: number, value: number): number {
     v = q;
   }
   return offset + digits;
+}
+
+// The side text of an address (the src_text/dst_text column): `-` when its number gives the text back (canonical
+// dotted-quad IPv4, or missing), else the text as written (IPv6, an IPv4 with leading zeros).
+function sideText(text: string | null): string {
+  if (text === null || text === '-') return '-';
+  return parseIPv4(text) >= 0 && !/(?:^|\.)0\d/.test(text) ? '-' : text;
 }
 
 function numberText(value: number): string {

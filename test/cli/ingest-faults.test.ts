@@ -194,7 +194,7 @@ describe('ingest when the rollups fail after the commit', () => {
     const db = join(dir, 'store.duckdb');
     const store = await Store.open(db);
     // A view where the rollup ledger table should be: the rollup step fails on it.
-    await store.run('CREATE VIEW flow_rollup_units_v2 AS SELECT 1 AS unit_id');
+    await store.run('CREATE VIEW flow_rollup_units_v3 AS SELECT 1 AS unit_id');
     store.close();
     writeFileSync(join(dir, 'a.log'), flowFile(7));
     const run = await runFlowlens(['ingest', join(dir, 'a.log'), '--db', db]);

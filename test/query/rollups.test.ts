@@ -106,7 +106,7 @@ describe('rollups', () => {
         expect(valuesOf((await store.query(fast.sql)).rows), `${query} where ${where}`).toEqual(expected);
         // The whole-store tables are read exactly when rollups answer a selection without a time window.
         const hourly = compileInsights(query, { dialect: rolled, source: flowsSource({ where }) }).sql.includes('flow_rollup_');
-        expect(fast.sql.includes('_all_v1'), `${query} where ${where}`).toBe(dialect === wholeRolled && hourly && untimed(where));
+        expect(fast.sql.includes('_all_v2'), `${query} where ${where}`).toBe(dialect === wholeRolled && hourly && untimed(where));
       }
     }
   });

@@ -65,6 +65,7 @@ export function registerIngest(program: Command, context: CliContext): void {
           logType: logTypeFrom(options),
           onLogType: createLogTypeAnnouncer(context, logTypeFrom(options)),
           logFilter: logSelectionPredicate(selection),
+          rollups: options.rollups && logTableTypeFrom(options) === undefined,
           onProgress: (p) => progress.update(p),
           onIssue: (issue) => issues.report(formatIssue(issue)),
           onNotice: createNoticePrinter(context),
@@ -88,7 +89,7 @@ export function registerIngest(program: Command, context: CliContext): void {
           progress.phase('updating the query rollups');
           const began = performance.now();
           try {
-            const units = await refreshRollups(store);
+            const units = summary.rollupUnits + (await refreshRollups(store));
             rollups = { units, seconds: (performance.now() - began) / 1000 };
           } catch (error) {
             throw rollupFailure(explainDiskError(error, path), summary.units, summary.records, path);
