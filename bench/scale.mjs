@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: join(here, 'scale.json') },
     markdown: { type: 'string', default: join(here, 'scale.md') },
     scale: { type: 'boolean', default: false },
+    'generate-only': { type: 'boolean', default: false },
   },
   strict: false,
 });
@@ -54,6 +55,10 @@ async function main() {
   sampler.unref();
   const started = performance.now();
   const data = await ensureData();
+  if (args['generate-only']) {
+    process.stdout.write(`data: ${folder}\n`);
+    return;
+  }
   for (const path of [db, `${db}.wal`]) rmSync(path, { force: true });
   rmSync(`${db}.tmp`, { recursive: true, force: true });
 
