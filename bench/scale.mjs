@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     scale: { type: 'boolean', default: false },
     'generate-only': { type: 'boolean', default: false },
     'step-timeout': { type: 'string', default: '900' },
+    'skip-ingest': { type: 'boolean', default: false },
   },
   strict: false,
 });
@@ -61,12 +62,20 @@ async function main() {
     process.stdout.write(`data: ${folder}\n`);
     return;
   }
-  for (const path of [db, `${db}.wal`]) rmSync(path, { force: true });
-  rmSync(`${db}.tmp`, { recursive: true, force: true });
-
-  await step('ingest VPC flow logs', ['ingest', data.vpc.folder, '--db', db, '--format', 'json'], (out) => checkIngest(out, data.vpc));
-  await step('ingest S3 access logs', ['ingest', data.s3.folder, '--log-type', 's3-access', '--db', db, '--format', 'json'], (out) => checkIngest(out, data.s3));
-  await step('ingest CloudTrail', ['ingest', data.trail.folder, '--log-type', 'cloudtrail', '--db', db, '--format', 'json'], (out) => checkIngest(out, data.trail));
+  if (args['skip-ingest']) {
+    if (!existsSync(db)) throw new Error(`--skip-ingest needs the store of an earlier run: ${db} is missing`);
+    // The ingest figures of the run that built the store are kept.
+    for (const file of [args.out, `${args.out}.partial`]) {
+      const earlier = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+      if (earlier?.records !== N) continue;
+      steps.push(...earlier.steps.filter((s) => s.name.startsWith('ingest ')).map((s) => ({ ...s, note: `${s.note} (${earlier.date ?? 'earlier run'})` })));
+      break;
+    }
+  } else {
+    for (const path of [db, `${db}.wal`]) rmSync(path, { force: true });
+    rmSync(`${db}.tmp`, { recursive: true, force: true });
+    await ingestSteps(data);
+  }
   await step('query count(*) of every table', ['query', 'SELECT (SELECT count(*) FROM flows) AS flows, (SELECT count(*) FROM s3_access) AS s3_access, (SELECT count(*) FROM cloudtrail) AS cloudtrail', '--db', db, '--format', 'ndjson'], (out) => {
     const row = JSON.parse(out.trim());
     const expected = { flows: data.vpc.records, s3_access: data.s3.records, cloudtrail: data.trail.records };
@@ -102,6 +111,13 @@ async function main() {
   const table = markdownTable(result);
   writeFileSync(args.markdown, table);
   process.stdout.write(`${table}\nresults: ${args.out}, ${args.markdown}\n`);
+}
+
+/** The three ingest steps, each checked against the generator's object and record counts. */
+async function ingestSteps(data) {
+  await step('ingest VPC flow logs', ['ingest', data.vpc.folder, '--db', db, '--format', 'json'], (out) => checkIngest(out, data.vpc));
+  await step('ingest S3 access logs', ['ingest', data.s3.folder, '--log-type', 's3-access', '--db', db, '--format', 'json'], (out) => checkIngest(out, data.s3));
+  await step('ingest CloudTrail', ['ingest', data.trail.folder, '--log-type', 'cloudtrail', '--db', db, '--format', 'json'], (out) => checkIngest(out, data.trail));
 }
 
 /**
@@ -181,7 +197,7 @@ function peakRssMb(pid) {
 
 /** Writes the steps measured so far, so a long run that is stopped still leaves its figures. */
 function saveProgress() {
-  writeFileSync(`${args.out}.partial`, `${JSON.stringify({ records: N, steps }, null, 2)}\n`);
+  writeFileSync(`${args.out}.partial`, `${JSON.stringify({ records: N, date: new Date().toISOString(), steps }, null, 2)}\n`);
 }
 
 /** A command whose output is cut after the first line, like `| head -1`: the time until the process has ended. */
