@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     markdown: { type: 'string', default: join(here, 'scale.md') },
     scale: { type: 'boolean', default: false },
     'generate-only': { type: 'boolean', default: false },
+    // Seconds a command step may take (ingest steps are not limited).
     'step-timeout': { type: 'string', default: '900' },
     'skip-ingest': { type: 'boolean', default: false },
   },
@@ -48,6 +49,8 @@ const cli = join(dist, 'bin', 'flowlens.js');
 const folder = join(resolve(args.data), `scale-${N}`);
 const db = join(folder, 'scale.duckdb');
 const STEP_TIMEOUT = Number(args['step-timeout']);
+// An ingest is the work the steps measure on: it is never cut short.
+const INGEST_TIMEOUT = 24 * 3600;
 const log = (text) => process.stderr.write(`[scale] ${text}\n`);
 const steps = [];
 const loadSamples = [];
@@ -115,20 +118,20 @@ async function main() {
 
 /** The three ingest steps, each checked against the generator's object and record counts. */
 async function ingestSteps(data) {
-  await step('ingest VPC flow logs', ['ingest', data.vpc.folder, '--db', db, '--format', 'json'], (out) => checkIngest(out, data.vpc));
-  await step('ingest S3 access logs', ['ingest', data.s3.folder, '--log-type', 's3-access', '--db', db, '--format', 'json'], (out) => checkIngest(out, data.s3));
-  await step('ingest CloudTrail', ['ingest', data.trail.folder, '--log-type', 'cloudtrail', '--db', db, '--format', 'json'], (out) => checkIngest(out, data.trail));
+  await step('ingest VPC flow logs', ['ingest', data.vpc.folder, '--db', db, '--format', 'json'], (out) => checkIngest(out, data.vpc), 'pipe', INGEST_TIMEOUT);
+  await step('ingest S3 access logs', ['ingest', data.s3.folder, '--log-type', 's3-access', '--db', db, '--format', 'json'], (out) => checkIngest(out, data.s3), 'pipe', INGEST_TIMEOUT);
+  await step('ingest CloudTrail', ['ingest', data.trail.folder, '--log-type', 'cloudtrail', '--db', db, '--format', 'json'], (out) => checkIngest(out, data.trail), 'pipe', INGEST_TIMEOUT);
 }
 
 /**
  * Runs one CLI command as a child process; records wall time and peak RSS; `check` validates its stdout. A step that
  * fails or outlives --step-timeout is recorded as such and the run goes on with the next one.
  */
-async function step(name, argv, check = null, stdout = 'pipe') {
+async function step(name, argv, check = null, stdout = 'pipe', timeout = STEP_TIMEOUT) {
   log(name);
-  const m = await runChild(argv, { stdout });
+  const m = await runChild(argv, { stdout, timeout });
   let note;
-  if (m.timedOut) note = `stopped after ${STEP_TIMEOUT} s (did not finish)`;
+  if (m.timedOut) note = `stopped after ${timeout} s (did not finish)`;
   else if (m.code !== 0) note = `failed (exit ${m.code}): ${m.stderr.trim().split('\n')[0].slice(0, 200)}`;
   else {
     try {
