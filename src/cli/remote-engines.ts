@@ -5,6 +5,8 @@ import { UsageError } from '../records/index.js';
 import type { CliContext } from './context.js';
 import { writeErr } from './context.js';
 import { printTable } from './commands/table-command.js';
+import { RowWriter } from './record-printer.js';
+import type { OutputFormat } from './render.js';
 import type { AwsCliOptions } from './commands/scale-shared.js';
 
 /** Options of commands that run SQL on Athena. */
@@ -78,15 +80,23 @@ export async function runOnAthena(context: CliContext, sql: string, options: Ath
   const { AthenaClient } = await import('@aws-sdk/client-athena');
   const client = new AthenaClient(await scale.buildAwsClientConfig(options, context.env));
   try {
-    const result = await scale.runAthenaQuery(client, {
-      sql,
-      workgroup: options.workgroup,
-      database: options.database,
-      catalog: options.catalog,
-      outputLocation: options.output,
-    });
-    await printTable(context, result, options.format);
-    writeErr(context, `athena: query ${result.queryExecutionId}, ${result.rows.length} rows, ${result.stats.totalExecutionTimeMs} ms`);
+    // Each result page is printed as it arrives: a large result is never held whole.
+    const writer = new RowWriter(context, (options.format ?? 'table') as OutputFormat);
+    let printed = 0;
+    const result = await scale.runAthenaQuery(
+      client,
+      { sql, workgroup: options.workgroup, database: options.database, catalog: options.catalog, outputLocation: options.output },
+      {
+        onRows: async (columns, _types, rows) => {
+          await writer.columns(columns);
+          await writer.rows(rows.map((row) => columns.map((column) => row[column] ?? null)));
+          printed += rows.length;
+        },
+      },
+    );
+    await writer.columns(result.columns);
+    await writer.finish();
+    writeErr(context, `athena: query ${result.queryExecutionId}, ${printed} rows, ${result.stats.totalExecutionTimeMs} ms`);
     writeErr(context, scale.renderCostLine(result.cost));
   } finally {
     client.destroy();
