@@ -154,9 +154,15 @@ async function maybeGunzip(input: Readable, options: ReadLinesOptions): Promise<
   // A small object that arrives in one chunk is un-gzipped in place: the streaming inflater's thread-pool round
   // trips cost more than the inflate itself when thousands of small objects are read.
   let second: IteratorResult<Buffer | string> | null = null;
+  let secondError: { error: unknown } | null = null;
   if (gzip && head.length <= WHOLE_GZIP_BYTES) {
-    second = await iterator.next();
-    if (second.done) {
+    try {
+      second = await iterator.next();
+    } catch (error) {
+      // Raised from the replay after the first chunk, where the line reader reports a broken input.
+      secondError = { error };
+    }
+    if (second?.done) {
       const whole = inflateWhole(head);
       if (whole) {
         options.onBytes?.(head.length);
@@ -170,6 +176,7 @@ async function maybeGunzip(input: Readable, options: ReadLinesOptions): Promise<
         options.onBytes?.(head.length);
         yield head;
       }
+      if (secondError) throw secondError.error;
       if (second && !second.done) {
         const buffer = Buffer.isBuffer(second.value) ? second.value : Buffer.from(second.value);
         options.onBytes?.(buffer.length);

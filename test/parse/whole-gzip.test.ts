@@ -58,6 +58,26 @@ describe('decodeLogUnit of gzip objects read whole', () => {
     expect(streamed.bytesRead).toBe(bytes.length);
   });
 
+  it('reports a stream that breaks after its first chunk as broken input naming the cause', async () => {
+    const first = gzipSync(flowText(3));
+    const rows: string[] = [];
+    const issues: ParseIssue[] = [];
+    const broken = {
+      key: 'broken.gz',
+      kind: 'text' as const,
+      open: async () =>
+        Readable.from(
+          (async function* () {
+            yield first;
+            throw new Error('connection reset');
+          })(),
+        ),
+    };
+    await decodeLogUnit(broken, { row: (_f, values) => rows.push(values.join(' ')), logRow: () => undefined, issue: (issue) => issues.push(issue) }, { logType: 'vpc' });
+    expect(issues.map((issue) => [issue.code, issue.file, /connection reset/.test(issue.message)])).toEqual([['corrupt-input', 'broken.gz', true]]);
+    expect(rows.length).toBeLessThanOrEqual(3);
+  });
+
   it.each<LogTypeChoice>(['vpc', 'auto'])('keeps the rows before the break of a truncated whole object (%s)', async (logType) => {
     const gz = gzipSync(flowText(5000));
     const cut = gz.subarray(0, Math.floor(gz.length * 0.6));
