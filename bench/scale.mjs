@@ -89,8 +89,13 @@ async function main() {
 
   await headStep('print | head -1', ['print', '--db', db]);
   await headStep('query "SELECT * FROM flows" --format csv | head -1', ['query', 'SELECT * FROM flows', '--db', db, '--format', 'csv']);
-  const ndjson = await step('print --format ndjson > /dev/null', ['print', '--db', db, '--format', 'ndjson'], null, 'ignore');
-  if (ndjson.code === 0 && !ndjson.timedOut) steps[steps.length - 1].note = `${Math.round(data.vpc.records / ndjson.wall)} records/s`;
+  // Read through a pipe and thrown away (`| cat > /dev/null`): the lines are counted, none is kept.
+  const ndjson = await step('print --format ndjson | wc -l', ['print', '--db', db, '--format', 'ndjson'], null, 'count');
+  if (ndjson.code === 0 && !ndjson.timedOut) {
+    const exact = ndjson.lines === data.vpc.records ? 'all' : `${ndjson.lines} of ${data.vpc.records}`;
+    steps[steps.length - 1].note = `${exact} records, ${Math.round(data.vpc.records / ndjson.wall)} records/s`;
+    saveProgress();
+  }
   await step('report top-talkers', ['report', 'top-talkers', '--db', db]);
   await step('report rejected-sources', ['report', 'rejected-sources', '--db', db]);
   await step('report s3-top-downloaders', ['report', 's3-top-downloaders', '--db', db]);
@@ -150,12 +155,16 @@ function runChild(argv, { stdout = 'pipe', timeout = STEP_TIMEOUT } = {}) {
   const usage = join(folder, `usage-${process.pid}-${steps.length}.json`);
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', new URL('./usage-preload.mjs', import.meta.url).href, cli, ...argv], {
-    stdio: ['ignore', stdout, 'pipe'],
+    stdio: ['ignore', stdout === 'count' ? 'pipe' : stdout, 'pipe'],
     env: { ...process.env, FLOWLENS_BENCH_USAGE: usage },
   });
   const out = [];
   const err = [];
-  child.stdout?.on('data', (chunk) => out.push(chunk));
+  let lines = 0;
+  child.stdout?.on('data', (chunk) => {
+    if (stdout !== 'count') out.push(chunk);
+    else for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+  });
   child.stderr.on('data', (chunk) => {
     if (err.length < 64) err.push(chunk);
   });
@@ -184,7 +193,7 @@ function runChild(argv, { stdout = 'pipe', timeout = STEP_TIMEOUT } = {}) {
         cpu = (used.userMs + used.systemMs) / 1000;
         rmSync(usage, { force: true });
       }
-      resolve({ wall, rssMb, cpu, code: code ?? signal, timedOut, output: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolve({ wall, rssMb, cpu, code: code ?? signal, timedOut, lines, output: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
   });
 }
