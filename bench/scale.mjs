@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { clearInterval, setInterval } from 'node:timers';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { parseArgs } from 'node:util';
 import { measure } from './lib.mjs';
 
@@ -26,6 +26,10 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: join(here, 'scale.json') },
     markdown: { type: 'string', default: join(here, 'scale.md') },
     scale: { type: 'boolean', default: false },
+    'generate-only': { type: 'boolean', default: false },
+    // Seconds a command step may take (ingest steps are not limited).
+    'step-timeout': { type: 'string', default: '900' },
+    'skip-ingest': { type: 'boolean', default: false },
   },
   strict: false,
 });
@@ -44,6 +48,9 @@ const dist = resolve(args.dist);
 const cli = join(dist, 'bin', 'flowlens.js');
 const folder = join(resolve(args.data), `scale-${N}`);
 const db = join(folder, 'scale.duckdb');
+const STEP_TIMEOUT = Number(args['step-timeout']);
+// An ingest is the work the steps measure on: it is never cut short.
+const INGEST_TIMEOUT = 24 * 3600;
 const log = (text) => process.stderr.write(`[scale] ${text}\n`);
 const steps = [];
 const loadSamples = [];
@@ -54,23 +61,41 @@ async function main() {
   sampler.unref();
   const started = performance.now();
   const data = await ensureData();
-  for (const path of [db, `${db}.wal`]) rmSync(path, { force: true });
-  rmSync(`${db}.tmp`, { recursive: true, force: true });
-
-  await step('ingest VPC flow logs', ['ingest', data.vpc.folder, '--db', db, '--format', 'json'], (out) => checkIngest(out, data.vpc));
-  await step('ingest S3 access logs', ['ingest', data.s3.folder, '--log-type', 's3-access', '--db', db, '--format', 'json'], (out) => checkIngest(out, data.s3));
-  await step('ingest CloudTrail', ['ingest', data.trail.folder, '--log-type', 'cloudtrail', '--db', db, '--format', 'json'], (out) => checkIngest(out, data.trail));
+  if (args['generate-only']) {
+    process.stdout.write(`data: ${folder}\n`);
+    return;
+  }
+  if (args['skip-ingest']) {
+    if (!existsSync(db)) throw new Error(`--skip-ingest needs the store of an earlier run: ${db} is missing`);
+    // The ingest figures of the run that built the store are kept.
+    for (const file of [args.out, `${args.out}.partial`]) {
+      const earlier = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+      if (earlier?.records !== N) continue;
+      steps.push(...earlier.steps.filter((s) => s.name.startsWith('ingest ')).map((s) => ({ ...s, note: `${s.note} (${earlier.date ?? 'earlier run'})` })));
+      break;
+    }
+  } else {
+    for (const path of [db, `${db}.wal`]) rmSync(path, { force: true });
+    rmSync(`${db}.tmp`, { recursive: true, force: true });
+    await ingestSteps(data);
+  }
   await step('query count(*) of every table', ['query', 'SELECT (SELECT count(*) FROM flows) AS flows, (SELECT count(*) FROM s3_access) AS s3_access, (SELECT count(*) FROM cloudtrail) AS cloudtrail', '--db', db, '--format', 'ndjson'], (out) => {
     const row = JSON.parse(out.trim());
     const expected = { flows: data.vpc.records, s3_access: data.s3.records, cloudtrail: data.trail.records };
     for (const [table, n] of Object.entries(expected)) if (Number(row[table]) !== n) throw new Error(`${table} holds ${row[table]} rows, the generator wrote ${n}`);
     return `${row.flows} flows, ${row.s3_access} s3_access, ${row.cloudtrail} cloudtrail rows (exact)`;
   });
-  const address = (await run(['query', 'SELECT srcaddr FROM flows GROUP BY srcaddr ORDER BY count(*) DESC LIMIT 1', '--db', db, '--format', 'csv'])).split('\n')[1];
+  const address = (await run(['query', 'SELECT srcaddr FROM flows GROUP BY srcaddr ORDER BY count(*) DESC LIMIT 1', '--db', db, '--format', 'csv']).catch(() => 'srcaddr\n10.0.0.1')).split('\n')[1];
 
   await headStep('print | head -1', ['print', '--db', db]);
   await headStep('query "SELECT * FROM flows" --format csv | head -1', ['query', 'SELECT * FROM flows', '--db', db, '--format', 'csv']);
-  await step('print --format ndjson > /dev/null', ['print', '--db', db, '--format', 'ndjson'], null, 'ignore');
+  // Read through a pipe and thrown away (`| cat > /dev/null`): the lines are counted, none is kept.
+  const ndjson = await step('print --format ndjson | wc -l', ['print', '--db', db, '--format', 'ndjson'], null, 'count');
+  if (ndjson.code === 0 && !ndjson.timedOut) {
+    const exact = ndjson.lines === data.vpc.records ? 'all' : `${ndjson.lines} of ${data.vpc.records}`;
+    steps[steps.length - 1].note = `${exact} records, ${Math.round(data.vpc.records / ndjson.wall)} records/s`;
+    saveProgress();
+  }
   await step('report top-talkers', ['report', 'top-talkers', '--db', db]);
   await step('report rejected-sources', ['report', 'rejected-sources', '--db', db]);
   await step('report s3-top-downloaders', ['report', 's3-top-downloaders', '--db', db]);
@@ -96,12 +121,95 @@ async function main() {
   process.stdout.write(`${table}\nresults: ${args.out}, ${args.markdown}\n`);
 }
 
-/** Runs one CLI command as a child process; records wall time and peak RSS; `check` validates its stdout. */
-async function step(name, argv, check = null, stdout = 'pipe') {
+/** The three ingest steps, each checked against the generator's object and record counts. */
+async function ingestSteps(data) {
+  await step('ingest VPC flow logs', ['ingest', data.vpc.folder, '--db', db, '--format', 'json'], (out) => checkIngest(out, data.vpc), 'pipe', INGEST_TIMEOUT);
+  await step('ingest S3 access logs', ['ingest', data.s3.folder, '--log-type', 's3-access', '--db', db, '--format', 'json'], (out) => checkIngest(out, data.s3), 'pipe', INGEST_TIMEOUT);
+  await step('ingest CloudTrail', ['ingest', data.trail.folder, '--log-type', 'cloudtrail', '--db', db, '--format', 'json'], (out) => checkIngest(out, data.trail), 'pipe', INGEST_TIMEOUT);
+}
+
+/**
+ * Runs one CLI command as a child process; records wall time and peak RSS; `check` validates its stdout. A step that
+ * fails or outlives --step-timeout is recorded as such and the run goes on with the next one.
+ */
+async function step(name, argv, check = null, stdout = 'pipe', timeout = STEP_TIMEOUT) {
   log(name);
-  const m = await measure(process.execPath, [cli, ...argv], { node: true, stdout });
-  const note = check ? check(m.output) : '';
+  const m = await runChild(argv, { stdout, timeout });
+  let note;
+  if (m.timedOut) note = `stopped after ${timeout} s (did not finish)`;
+  else if (m.code !== 0) note = `failed (exit ${m.code}): ${m.stderr.trim().split('\n')[0].slice(0, 200)}`;
+  else {
+    try {
+      note = check ? check(m.output) : '';
+    } catch (error) {
+      note = `check failed: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
   steps.push({ name, wall: round(m.wall), rssMb: round(m.rssMb, 0), cpu: round(m.cpu), note });
+  saveProgress();
+  return m;
+}
+
+/** Spawns the CLI with the usage preload; peak RSS from the preload's report, else from /proc's VmHWM sampled each second. */
+function runChild(argv, { stdout = 'pipe', timeout = STEP_TIMEOUT } = {}) {
+  const usage = join(folder, `usage-${process.pid}-${steps.length}.json`);
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', new URL('./usage-preload.mjs', import.meta.url).href, cli, ...argv], {
+    stdio: ['ignore', stdout === 'count' ? 'pipe' : stdout, 'pipe'],
+    env: { ...process.env, FLOWLENS_BENCH_USAGE: usage },
+  });
+  const out = [];
+  const err = [];
+  let lines = 0;
+  child.stdout?.on('data', (chunk) => {
+    if (stdout !== 'count') out.push(chunk);
+    else for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+  });
+  child.stderr.on('data', (chunk) => {
+    if (err.length < 64) err.push(chunk);
+  });
+  let hwm = 0;
+  const sample = () => {
+    hwm = Math.max(hwm, peakRssMb(child.pid) ?? 0);
+  };
+  const sampler = setInterval(sample, 1000);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    sample();
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  }, timeout * 1000);
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearInterval(sampler);
+      clearTimeout(timer);
+      const wall = (performance.now() - started) / 1000;
+      let rssMb = hwm || null;
+      let cpu = null;
+      if (existsSync(usage)) {
+        const used = JSON.parse(readFileSync(usage, 'utf8'));
+        rssMb = Math.max(rssMb ?? 0, used.maxRssKb / 1024);
+        cpu = (used.userMs + used.systemMs) / 1000;
+        rmSync(usage, { force: true });
+      }
+      resolve({ wall, rssMb, cpu, code: code ?? signal, timedOut, lines, output: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
+}
+
+/** A process's peak resident set (VmHWM) in MB, or null once it has gone. */
+function peakRssMb(pid) {
+  try {
+    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes the steps measured so far, so a long run that is stopped still leaves its figures. */
+function saveProgress() {
+  writeFileSync(`${args.out}.partial`, `${JSON.stringify({ records: N, date: new Date().toISOString(), steps }, null, 2)}\n`);
 }
 
 /** A command whose output is cut after the first line, like `| head -1`: the time until the process has ended. */
@@ -123,11 +231,24 @@ async function headStep(name, argv) {
       child.stdout.destroy();
     }
   });
+  let hwm = 0;
+  const sampler = setInterval(() => (hwm = Math.max(hwm, peakRssMb(child.pid) ?? 0)), 1000);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    hwm = Math.max(hwm, peakRssMb(child.pid) ?? 0);
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  }, STEP_TIMEOUT * 1000);
   const code = await new Promise((resolve) => child.on('close', (c, signal) => resolve(c ?? signal)));
+  clearInterval(sampler);
+  clearTimeout(timer);
   const wall = (performance.now() - started) / 1000;
-  const rss = existsSync(usage) ? JSON.parse(readFileSync(usage, 'utf8')).maxRssKb / 1024 : null;
+  const rss = existsSync(usage) ? Math.max(hwm, JSON.parse(readFileSync(usage, 'utf8')).maxRssKb / 1024) : hwm || null;
   rmSync(usage, { force: true });
-  steps.push({ name, wall: round(wall), rssMb: round(rss, 0), cpu: null, note: `first line after ${round(((firstAt ?? performance.now()) - started) / 1000)} s, exit ${code}` });
+  const firstNote = firstAt === null ? 'no line' : `first line after ${round((firstAt - started) / 1000)} s`;
+  steps.push({ name, wall: round(wall), rssMb: round(rss, 0), cpu: null, note: `${firstNote}, ${timedOut ? `stopped after ${STEP_TIMEOUT} s` : `exit ${code}`}` });
+  saveProgress();
 }
 
 /** Starts `flowlens serve` on the store and times the page's API calls; the server's peak RSS is read after each. */
@@ -156,16 +277,24 @@ async function serveSteps(address) {
   const call = async (name, path, init) => {
     log(`serve ${name}`);
     const started = performance.now();
-    const response = await globalThis.fetch(`${url}${path}`, init);
-    const body = await response.text();
-    const wall = (performance.now() - started) / 1000;
-    if (!response.ok) throw new Error(`${path} answered ${response.status}: ${body.slice(0, 300)}`);
-    steps.push({ name: `serve: ${name}`, wall: round(wall), rssMb: round(peak(), 0), cpu: null, note: `${body.length} bytes` });
-    return JSON.parse(body);
+    try {
+      const response = await globalThis.fetch(`${url}${path}`, { ...init, signal: globalThis.AbortSignal.timeout(STEP_TIMEOUT * 1000) });
+      const body = await response.text();
+      const wall = (performance.now() - started) / 1000;
+      const note = response.ok ? `${body.length} bytes` : `answered ${response.status}: ${body.slice(0, 200)}`;
+      steps.push({ name: `serve: ${name}`, wall: round(wall), rssMb: round(peak(), 0), cpu: null, note });
+      return response.ok ? JSON.parse(body) : null;
+    } catch (error) {
+      const wall = (performance.now() - started) / 1000;
+      steps.push({ name: `serve: ${name}`, wall: round(wall), rssMb: round(peak(), 0), cpu: null, note: `failed: ${error instanceof Error ? error.message : String(error)}` });
+      return null;
+    } finally {
+      saveProgress();
+    }
   };
   try {
     const graph = await call('GET /api/graph', '/api/graph');
-    const node = graph.nodes?.find((n) => n.id.includes(address)) ?? graph.nodes?.[0];
+    const node = graph?.nodes?.find((n) => n.id.includes(address)) ?? graph?.nodes?.[0];
     if (node) await call('GET /api/node (details)', `/api/node?id=${encodeURIComponent(node.id)}`);
     await call('GET /api/histogram', '/api/histogram');
     await call('GET /api/costs', '/api/costs');
@@ -210,7 +339,9 @@ async function ensureData() {
     log(`generating ${objects} ${kind} objects`);
     const out = join(folder, name);
     // A few requests per object, as AWS delivers access logs (most objects hold 1-20 entries).
-    const written = await generate.writeAwsLogs({ kind, records: objects * 6, seed: 'scale', start: START, hours, out, objectSeconds: Math.max(1, Math.floor((hours * 3600) / objects)) });
+    // A few time slices get no entry and write no object: 1 % more slices than objects asked for.
+    const written = await generate.writeAwsLogs({ kind, records: objects * 6, seed: 'scale', start: START, hours, out, objectSeconds: Math.max(1, Math.floor((hours * 3600) / (objects * 1.01))) });
+    if (written.objects.length < objects) log(`warning: ${written.objects.length} ${kind} objects written, fewer than the ${objects} asked for`);
     return { folder: out, objects: written.objects.length, records: written.records };
   };
   const s3 = await aws('s3-access', S3_OBJECTS, 's3-access');

@@ -5,6 +5,8 @@ import { UsageError } from '../records/index.js';
 import type { CliContext } from './context.js';
 import { writeErr } from './context.js';
 import { printTable } from './commands/table-command.js';
+import { RowWriter } from './record-printer.js';
+import type { OutputFormat } from './render.js';
 import type { AwsCliOptions } from './commands/scale-shared.js';
 import type { AthenaConnectorOptions, Connector, ConnectorResult } from '../engines/index.js';
 import type { AthenaCost } from '../engines/athena/index.js';
@@ -104,18 +106,36 @@ export async function runOnClickHouse(context: CliContext, sql: string, options:
 /** Runs the SQL on the connector, prints the rows, then one line about the run on stderr; closes the connector. */
 async function runAndPrint(context: CliContext, connector: Connector, sql: string, format: string | undefined): Promise<void> {
   try {
-    const result = await connector.run(sql);
-    await printTable(context, result, format);
+    let result: ConnectorResult;
+    let printed: number;
+    if (connector.name === 'athena') {
+      // Each Athena result page is printed as it arrives: a large result is never held whole.
+      const writer = new RowWriter(context, (format ?? 'table') as OutputFormat);
+      printed = 0;
+      result = await connector.run(sql, {
+        onRows: async (columns, _types, rows) => {
+          await writer.columns(columns);
+          await writer.rows(rows.map((row) => columns.map((column) => row[column] ?? null)));
+          printed += rows.length;
+        },
+      });
+      await writer.columns(result.columns);
+      await writer.finish();
+    } else {
+      result = await connector.run(sql);
+      printed = result.rows.length;
+      await printTable(context, result, format);
+    }
     const { renderCostLine } = await import('../engines/athena/cost.js');
-    for (const line of renderRunLines(result, renderCostLine)) writeErr(context, line);
+    for (const line of renderRunLines(result, printed, renderCostLine)) writeErr(context, line);
   } finally {
     await connector.close();
   }
 }
 
 // What a remote run reports for people: Athena's query id, time, data scanned and cost; ClickHouse's time.
-function renderRunLines(result: ConnectorResult, renderCostLine: (cost: AthenaCost) => string): string[] {
+function renderRunLines(result: ConnectorResult, rows: number, renderCostLine: (cost: AthenaCost) => string): string[] {
   const { athena } = result;
-  if (!athena) return [`${result.engine}: ${result.rows.length} rows in ${(result.elapsedMs / 1000).toFixed(3)} s`];
-  return [`athena: query ${athena.queryExecutionId}, ${result.rows.length} rows, ${athena.totalExecutionTimeMs} ms`, renderCostLine(athena.cost)];
+  if (!athena) return [`${result.engine}: ${rows} rows in ${(result.elapsedMs / 1000).toFixed(3)} s`];
+  return [`athena: query ${athena.queryExecutionId}, ${rows} rows, ${athena.totalExecutionTimeMs} ms`, renderCostLine(athena.cost)];
 }

@@ -15,6 +15,8 @@ export interface TableResult {
 export interface RunOptions {
   maxRows?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** Receives the rows page by page as the engine returns them (Athena); the result's `rows` then stays empty. */
+  onRows?: ((columns: string[], types: string[], rows: Record<string, unknown>[]) => Promise<void> | void) | undefined;
 }
 
 /** What Athena reports about a finished query: its id, the data it scanned and what that costs. */

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sqlLiteral } from '../store/sql-text.js';
-import { renderDot, renderGraphJson, renderGraphml, renderVisNetwork } from './exports.js';
+import { dotBlocks, graphJsonBlocks, graphmlBlocks, visNetworkBlocks } from './exports.js';
 import { renderCsvRow, renderHypergraphCsv } from './hypergraph.js';
 import type { Hypergraph, HypergraphRow } from './hypergraph.js';
 import type { ExportFormat } from './exports.js';
@@ -14,15 +14,20 @@ export type TextExportFormat = 'json' | 'graphml' | 'dot' | 'vis';
 
 /** Renders a text export (json, graphml, dot, vis). */
 export function renderExport(graph: FlowGraph, format: TextExportFormat): string {
+  return [...exportBlocks(graph, format)].join('');
+}
+
+/** A text export in blocks made one after the other as they are written (to standard output or a file). */
+export function exportBlocks(graph: FlowGraph, format: TextExportFormat): Generator<string> {
   switch (format) {
     case 'json':
-      return renderGraphJson(graph);
+      return graphJsonBlocks(graph);
     case 'graphml':
-      return renderGraphml(graph);
+      return graphmlBlocks(graph);
     case 'dot':
-      return renderDot(graph);
+      return dotBlocks(graph);
     case 'vis':
-      return renderVisNetwork(graph);
+      return visNetworkBlocks(graph);
   }
 }
 
@@ -66,8 +71,25 @@ export async function writeExport(graph: FlowGraph, format: Exclude<ExportFormat
     await writeEdgesParquet(graph, out);
     return [out];
   }
-  await writeFile(out, renderExport(graph, format));
+  await writeBlocks(out, exportBlocks(graph, format));
   return [out];
+}
+
+// Writes text blocks to a file as they are made, waiting for the disk when the stream's buffer is full.
+async function writeBlocks(path: string, blocks: Iterable<string>): Promise<void> {
+  const stream = createWriteStream(path);
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('finish', resolve);
+    stream.on('error', reject);
+  });
+  // Raised by the await below; until then a write error must not count as unhandled.
+  done.catch(() => undefined);
+  try {
+    for (const block of blocks) if (!stream.write(block)) await Promise.race([once(stream, 'drain'), done]);
+  } finally {
+    stream.end();
+  }
+  await done;
 }
 
 /** Writes the edge table as Parquet through an in-memory DuckDB (COPY … TO … (FORMAT parquet)). */

@@ -1,5 +1,5 @@
-import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { FlowlensError, SourceError } from '../records/index.js';
 
 /** A batch of consecutive lines and the 1-based number of its first line. */
@@ -16,6 +16,10 @@ export interface ReadLinesOptions {
 
 /** The most characters of one line readLineBatches keeps: the rest of a longer line is skipped and `…` marks the cut. */
 export const MAX_LINE_CHARS = 1 << 20;
+
+// Gzip input of at most this many bytes in one chunk is inflated at once, if its text fits WHOLE_TEXT_BYTES.
+const WHOLE_GZIP_BYTES = 1024 * 1024;
+const WHOLE_TEXT_BYTES = 32 * 1024 * 1024;
 
 /**
  * Reads a text stream (gzip detected by its magic bytes) as batches of lines; a corrupt gzip throws SourceError after
@@ -146,13 +150,39 @@ async function maybeGunzip(input: Readable, options: ReadLinesOptions): Promise<
   const iterator = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   const first = await iterator.next();
   const head: Buffer | null = first.done ? null : Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value);
-  const { Readable: ReadableClass } = await import('node:stream');
-  const replay = ReadableClass.from(
+  const gzip = head !== null && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  // A small object that arrives in one chunk is un-gzipped in place: the streaming inflater's thread-pool round
+  // trips cost more than the inflate itself when thousands of small objects are read.
+  let second: IteratorResult<Buffer | string> | null = null;
+  let secondError: { error: unknown } | null = null;
+  if (gzip && head.length <= WHOLE_GZIP_BYTES) {
+    try {
+      second = await iterator.next();
+    } catch (error) {
+      // Raised from the replay after the first chunk, where the line reader reports a broken input.
+      secondError = { error };
+    }
+    if (second?.done) {
+      const whole = inflateWhole(head);
+      if (whole) {
+        options.onBytes?.(head.length);
+        return Readable.from([whole], { objectMode: false });
+      }
+    }
+  }
+  const replay = Readable.from(
     (async function* () {
       if (head) {
         options.onBytes?.(head.length);
         yield head;
       }
+      if (secondError) throw secondError.error;
+      if (second && !second.done) {
+        const buffer = Buffer.isBuffer(second.value) ? second.value : Buffer.from(second.value);
+        options.onBytes?.(buffer.length);
+        yield buffer;
+      }
+      if (second?.done) return;
       for (;;) {
         const next = await iterator.next();
         if (next.done) return;
@@ -163,13 +193,23 @@ async function maybeGunzip(input: Readable, options: ReadLinesOptions): Promise<
     })(),
     { objectMode: false },
   );
-  if (head && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+  if (gzip) {
     // A small object gets a small output buffer: 256 KiB per object is garbage to collect when thousands are read.
     const gunzip = createGunzip({ chunkSize: head.length < 64 * 1024 ? 64 * 1024 : 256 * 1024 });
     replay.on('error', (error) => gunzip.destroy(error));
     return replay.pipe(gunzip);
   }
   return replay;
+}
+
+// The inflated text of a whole gzip member, or null when it is corrupt, truncated or inflates beyond
+// WHOLE_TEXT_BYTES: the streaming path then reports where it breaks, after the good lines, with bounded memory.
+function inflateWhole(bytes: Buffer): Buffer | null {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: WHOLE_TEXT_BYTES });
+  } catch {
+    return null;
+  }
 }
 
 function stripCarriageReturns(lines: string[]): void {

@@ -1,6 +1,7 @@
 import { cidrRange, findField, QueryError, toColumnName } from '../records/index.js';
 import type { FlowRecord } from '../records/index.js';
-import type { Store } from '../store/database.js';
+import type { RowStream, Store } from '../store/database.js';
+import { applySettings } from '../store/settings.js';
 import { quoteIdentifier } from '../sql/index.js';
 import { planFindip } from './findip.js';
 import { aggregateSql, ipsetSql } from './flow-queries.js';
@@ -51,7 +52,58 @@ export async function ipset(store: Store, options: { selection?: RecordSelection
 /** Flows grouped by key fields (default the 5-tuple) with count, packets and bytes statistics, first start and last end; most bytes first. */
 export async function aggregate(store: Store, options: { by?: readonly string[] | undefined; selection?: RecordSelection | undefined; limit?: number | undefined } = {}): Promise<TableResult> {
   const keys = columnNames(options.by) ?? ['srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol'];
-  return runGeneratedSql(store, aggregateSql(keys, await selectionToSql(options.selection ?? {}), options.limit));
+  const restore = await capMemory(store, AGGREGATE_MEMORY_BYTES);
+  try {
+    return await runGeneratedSql(store, aggregateSql(keys, await selectionToSql(options.selection ?? {}), options.limit));
+  } finally {
+    await restore();
+  }
+}
+
+/**
+ * DuckDB's memory_limit while an aggregate runs. Its hash table and sort spill beyond the limit, but the process also
+ * holds a fixed part outside it (about 170 MB with the node runtime), so a month of groups stays under 512 MB.
+ */
+export const AGGREGATE_MEMORY_BYTES = 160 * 1024 * 1024;
+
+/** The rows of aggregateSql as DuckDB produces them, under AGGREGATE_MEMORY_BYTES (or the store's lower limit) until the stream ends. */
+export async function streamAggregate(store: Store, keys: readonly string[], where: string, limit?: number): Promise<RowStream> {
+  const restore = await capMemory(store, AGGREGATE_MEMORY_BYTES);
+  let stream: RowStream;
+  try {
+    stream = await store.streamRows(aggregateSql(keys, where, limit));
+  } catch (error) {
+    await restore();
+    throw error;
+  }
+  return {
+    columns: stream.columns,
+    types: stream.types,
+    async *[Symbol.asyncIterator]() {
+      try {
+        yield* stream;
+      } finally {
+        await restore();
+      }
+    },
+  };
+}
+
+// Lowers memory_limit to `bytes` for a piece of work when it is higher; returns what puts it back.
+async function capMemory(store: Store, bytes: number): Promise<() => Promise<void>> {
+  const current = parseByteSize(String(await store.scalar("SELECT current_setting('memory_limit')")));
+  if (current !== null && current <= bytes) return async () => undefined;
+  return applySettings(store, { memory_limit: `${Math.floor(bytes / (1024 * 1024))}MiB` });
+}
+
+// A DuckDB size text (`256.0 MiB`, `1.8 GiB`, `500.0 MB`, `12 bytes`) in bytes; null when it is not one.
+function parseByteSize(text: string): number | null {
+  const match = /^\s*([\d.]+)\s*([KMGT]?i?B|bytes?)\s*$/i.exec(text);
+  if (!match) return null;
+  const unit = (match[2] as string).toUpperCase();
+  const power = 'BKMGT'.indexOf(unit.startsWith('BYTE') ? 'B' : (unit[0] as string));
+  const base = unit.includes('I') && !unit.startsWith('BYTE') ? 1024 : 1000;
+  return Number(match[1]) * base ** Math.max(0, power);
 }
 
 async function* streamOrdered(store: Store, from: string, where: string, options: RecordQueryOptions): AsyncGenerator<FlowRecord> {

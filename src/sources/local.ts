@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -180,9 +180,11 @@ async function* walk(folder: string): AsyncGenerator<SourceUnit> {
     const path = join(folder, entry.name);
     if (entry.isDirectory()) yield* walk(path);
     else if (entry.isFile()) {
+      // A synchronous stat: the listing runs in the consumer's path, and a thread-pool round trip per file of a
+      // folder of thousands of small objects costs more than the call.
       let info;
       try {
-        info = await stat(path);
+        info = statSync(path);
       } catch (error) {
         yield unreadable(path, error);
         continue;

@@ -77,6 +77,15 @@ describe('runAthenaQuery', () => {
     expect(pages.map((c) => c.body.NextToken)).toEqual([undefined, 'page-1']);
   });
 
+  it('hands each result page to onRows as it is read and keeps none of them', async () => {
+    const pages: Record<string, unknown>[][] = [];
+    const result = await runAthenaQuery(client, { sql: 'SELECT top' }, { ...noSleep, onRows: (columns, _types, rows) => void pages.push(rows.map((row) => ({ ...row, columns: columns.length }))) });
+    expect(pages.map((page) => page.map((row) => row.srcaddr))).toEqual([['10.0.0.1', '10.0.0.3'], ['2001:db8::1']]);
+    expect(pages[0]?.[0]).toMatchObject({ totalbytes: 9007199254740993n, columns: 3 });
+    expect(result.rows).toEqual([]);
+    expect(result.columns).toEqual(['srcaddr', 'dstaddr', 'totalbytes']);
+  });
+
   it('stops reading pages at maxRows', async () => {
     const result = await runAthenaQuery(client, { sql: 'SELECT top' }, { ...noSleep, maxRows: 1 });
     expect(result.rows).toHaveLength(1);
@@ -155,7 +164,8 @@ describe('flowlens athena query', () => {
       env: { AWS_REGION: 'us-east-1' },
     });
     expect(run.code, run.stderr).toBe(0);
-    expect(parseNdjson(run.stdout)).toHaveLength(3);
+    expect(parseNdjson(run.stdout).map((row) => row.srcaddr)).toEqual(['10.0.0.1', '10.0.0.3', '2001:db8::1']);
+    expect(run.stderr).toMatch(/athena: query q-\d+, 3 rows/);
     expect(run.stderr).toMatch(/data scanned: 50\.0 MB, billed 51\.0 MB, cost \$0\.000243/);
   });
 

@@ -4,7 +4,8 @@ import { openData } from '../data.js';
 import { addReadingOptions, parseSelection } from '../options.js';
 import { parseFieldList } from '../options.js';
 import type { ReadingOptions } from '../options.js';
-import { printQuery } from './table-command.js';
+import { printRowStream } from '../record-printer.js';
+import type { OutputFormat } from '../render.js';
 
 /** `flowlens aggregate [SOURCE...]`: flows grouped by 5-tuple (or --by keys) with packet/byte statistics. */
 export function registerAggregate(program: Command, context: CliContext): void {
@@ -16,9 +17,9 @@ export function registerAggregate(program: Command, context: CliContext): void {
       const keys = parseFieldList(options.by) ?? ['srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol'];
       const data = await openData(context, sources, options, parseSelection(options));
       try {
-        const { aggregateSql } = await import('../../query/flow-queries.js');
+        const { streamAggregate } = await import('../../query/flow-results.js');
         const limit = options.limit === undefined ? undefined : Number(options.limit);
-        await printQuery(context, data.store, aggregateSql(keys, data.where, limit), options.format);
+        await printRowStream(context, await streamAggregate(data.store, keys, data.where, limit), (options.format ?? 'table') as OutputFormat);
       } finally {
         data.close();
       }

@@ -86,7 +86,7 @@ export function registerGraph(program: Command, context: CliContext): void {
         }
         const built = await graph.buildGraph(data.store, { ...buildOptions, where: data.where });
         if (!options.out) {
-          await writeOut(context, graph.renderExport(built, format as 'json' | 'graphml' | 'dot' | 'vis'));
+          for (const block of graph.exportBlocks(built, format as 'json' | 'graphml' | 'dot' | 'vis')) await writeOut(context, block);
         } else {
           const paths = await graph.writeExport(built, format as 'json' | 'graphml' | 'dot' | 'vis' | 'parquet', options.out);
           writeErr(context, `wrote ${paths.join(', ')}`);

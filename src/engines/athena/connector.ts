@@ -40,7 +40,7 @@ export function createAthenaConnector(options: AthenaConnectorOptions = {}): Con
       const { runAthenaQuery } = await import('./runner.js');
       const started = performance.now();
       const request = { sql, workgroup: options.workgroup, database: options.database, catalog: options.catalog, outputLocation: options.outputLocation };
-      const result = await runAthenaQuery(await client.get(), request, { ...options.polling, ...(run.maxRows === undefined ? {} : { maxRows: run.maxRows }), signal: run.signal });
+      const result = await runAthenaQuery(await client.get(), request, { ...options.polling, ...(run.maxRows === undefined ? {} : { maxRows: run.maxRows }), signal: run.signal, ...(run.onRows === undefined ? {} : { onRows: run.onRows }) });
       const { queryExecutionId, stats, cost } = result;
       return {
         columns: result.columns,

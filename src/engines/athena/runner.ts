@@ -25,6 +25,8 @@ export interface AthenaRunOptions {
   timeoutMs?: number;
   /** Stop reading result pages after this many rows. */
   maxRows?: number;
+  /** Receives each page's rows as it is read (printed, say); the result's `rows` then stays empty. */
+  onRows?: (columns: string[], types: string[], rows: Record<string, unknown>[]) => Promise<void> | void;
   sleep?: (ms: number) => Promise<void>;
   /** Stops the query (StopQueryExecution) and rejects with QueryError 'interrupted' when it aborts. */
   signal?: AbortSignal | undefined;
@@ -58,7 +60,7 @@ export async function runAthenaQuery(client: AthenaClient, request: AthenaQueryR
   const id = await startQuery(client, request);
   const execution = await waitForQuery(client, id, request, options);
   const stats = statsOf(execution);
-  const { columns, types, rows, truncated } = await readResults(client, id, execution.StatementType, options.maxRows);
+  const { columns, types, rows, truncated } = await readResults(client, id, execution.StatementType, options.maxRows, options.onRows);
   return {
     queryExecutionId: id,
     columns,
@@ -133,13 +135,14 @@ async function scanLimitOf(client: AthenaClient, workgroup: string | undefined):
   }
 }
 
-async function readResults(client: AthenaClient, id: string, statementType: string | undefined, maxRows: number | undefined) {
+async function readResults(client: AthenaClient, id: string, statementType: string | undefined, maxRows: number | undefined, onRows: AthenaRunOptions['onRows']) {
   let columns: string[] = [];
   let types: string[] = [];
   const rows: Record<string, unknown>[] = [];
   let token: string | undefined;
   let first = true;
   let truncated = false;
+  let read = 0;
   do {
     const page = await client.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token, MaxResults: 1000 }));
     const info: ColumnInfo[] = page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
@@ -150,13 +153,17 @@ async function readResults(client: AthenaClient, id: string, statementType: stri
     let pageRows: Row[] = page.ResultSet?.Rows ?? [];
     // For SELECT (DML) statements the first row of the first page repeats the column labels.
     if (first && statementType !== 'DDL' && pageRows[0] && isHeaderRow(pageRows[0], columns)) pageRows = pageRows.slice(1);
+    const records: Record<string, unknown>[] = [];
     for (const row of pageRows) {
-      if (maxRows !== undefined && rows.length >= maxRows) {
+      if (maxRows !== undefined && read >= maxRows) {
         truncated = true;
         break;
       }
-      rows.push(toRecord(row, columns, types));
+      records.push(toRecord(row, columns, types));
+      read++;
     }
+    if (onRows) await onRows(columns, types, records);
+    else rows.push(...records);
     first = false;
     token = truncated ? undefined : page.NextToken;
   } while (token);

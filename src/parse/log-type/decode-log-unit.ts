@@ -29,6 +29,8 @@ export interface LogDecodeCounts extends DecodeCounts {
 // Enough of a unit to see its first line, or a CloudTrail file's first keys.
 const SNIFF_BYTES = 64 * 1024;
 const SNIFF_GZIP_BYTES = 16 * 1024;
+// The most text a whole small gzip object is inflated to at once (a larger one is streamed).
+const WHOLE_TEXT_BYTES = 32 * 1024 * 1024;
 
 /**
  * Decodes a unit of any log type. `vpc` units go through decodeUnit unchanged; otherwise the first bytes are
@@ -44,8 +46,17 @@ export async function decodeLogUnit(unit: DecodableUnit, sink: AnyLogSink, optio
     options.onLogType?.('vpc');
     return { ...(await decodeUnit(unit, sink, options)), logType: 'vpc' };
   }
-  const { head, replay } = await peek(await unit.open(), SNIFF_BYTES);
-  const logType = choice === 'auto' ? detectLogType(sampleText(head)) : choice;
+  const peeked = await peek(await unit.open(), SNIFF_BYTES);
+  const { head } = peeked;
+  let replay = peeked.replay;
+  // A whole small gzip object is inflated once, here: detection and the decoder both read the text.
+  const text = peeked.complete ? inflateWhole(head) : null;
+  if (text) {
+    options.onBytes?.(head.length);
+    replay = Readable.from([text], { objectMode: false });
+    options = { ...options, onBytes: undefined };
+  }
+  const logType = choice === 'auto' ? detectLogType(text ? text.subarray(0, SNIFF_BYTES).toString('utf8') : sampleText(head)) : choice;
   options.onLogType?.(logType);
   const replayed: DecodableUnit = { key: unit.key, kind: 'text', open: async () => replay };
   const logSink: LogRowSink = { row: (type, values, meta) => sink.logRow(type, values, meta), issue: (issue) => sink.issue(issue) };
@@ -123,15 +134,19 @@ async function readAllText(input: Readable, onBytes: ((bytes: number) => void) |
 }
 
 /** Reads at least `bytes` bytes (or all) of a stream and returns them with a stream replaying everything. */
-async function peek(input: Readable, bytes: number): Promise<{ head: Buffer; replay: Readable }> {
+async function peek(input: Readable, bytes: number): Promise<{ head: Buffer; replay: Readable; complete: boolean }> {
   const iterator = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let size = 0;
   let failure: unknown = null;
+  let complete = false;
   try {
     while (size < bytes) {
       const next = await iterator.next();
-      if (next.done) break;
+      if (next.done) {
+        complete = true;
+        break;
+      }
       const buffer = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
       head.push(buffer);
       size += buffer.length;
@@ -143,6 +158,7 @@ async function peek(input: Readable, bytes: number): Promise<{ head: Buffer; rep
     (async function* () {
       yield* head;
       if (failure) throw failure;
+      if (complete) return;
       for (;;) {
         const next = await iterator.next();
         if (next.done) return;
@@ -151,7 +167,20 @@ async function peek(input: Readable, bytes: number): Promise<{ head: Buffer; rep
     })(),
     { objectMode: false },
   );
-  return { head: Buffer.concat(head), replay };
+  return { head: Buffer.concat(head), replay, complete };
+}
+
+/**
+ * The text of a whole gzip object, or null when it is not gzip, is corrupt or truncated (the streaming decoders then
+ * report where it breaks, after the good lines), or inflates beyond WHOLE_TEXT_BYTES.
+ */
+function inflateWhole(bytes: Buffer): Buffer | null {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return null;
+  try {
+    return gunzipSync(bytes, { maxOutputLength: WHOLE_TEXT_BYTES });
+  } catch {
+    return null;
+  }
 }
 
 /** The start of a unit as text, un-gzipped when it is gzip (a partial gzip stream inflates up to where it stops). */
