@@ -60,12 +60,20 @@ async function printFindip(
     const selected = lineColumns(columns);
     // Tables for people (human units, fitted to the terminal) are rendered by the RowWriter, the rest by DuckDB.
     if (selected && options.format !== 'table') {
-      await printSqlLines(context, store, plan.select(selected.map((c) => c.name)), selected, options.format);
+      await printSqlLines(context, store, plan.slices(selected.map((c) => c.name)), selected, options.format);
       return;
     }
     const { RecordPrinter } = await import('../record-printer.js');
     const printer = new RecordPrinter(context, options.format, options.fields);
-    for await (const batch of store.stream(plan.select(columns))) await printer.rows(columns, batch);
+    const { runSlices } = await import('../../query/start-slices.js');
+    await runSlices(plan.slices(columns), async (sql) => {
+      let rows = 0;
+      for await (const batch of store.stream(sql)) {
+        await printer.rows(columns, batch);
+        rows += batch.length;
+      }
+      return rows;
+    });
     await printer.finish();
   } finally {
     await plan.close();
