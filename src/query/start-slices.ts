@@ -1,4 +1,5 @@
 import type { Store } from '../store/database.js';
+import { applySettings } from '../store/settings.js';
 
 /** Where the start values of the rows to read lie, and about how many rows there are (for sizing slices only). */
 export interface StartSpan {
@@ -14,7 +15,7 @@ export interface StartSpan {
 export interface StartSliceOptions {
   /** About how many rows the first slice holds, so that the first lines come out at once (default 16,384). */
   firstRows?: number;
-  /** About how many rows later slices hold at most; each slice is sorted on its own (default 1,048,576). */
+  /** About how many rows later slices hold at most; each slice is sorted on its own (default 262,144). */
   maxRows?: number;
 }
 
@@ -31,7 +32,7 @@ const MAX_GROWTH = 16;
  * only size slices: the ranges alone decide which rows each holds.
  */
 export async function* startSlices(span: StartSpan, options: StartSliceOptions = {}): AsyncGenerator<string, void, number | undefined> {
-  const maxRows = Math.max(1, options.maxRows ?? 1 << 20);
+  const maxRows = Math.max(1, options.maxRows ?? 1 << 18);
   let target = Math.min(maxRows, Math.max(1, options.firstRows ?? 1 << 14));
   if (span.low !== undefined && span.high !== undefined) {
     const extent = Number(span.high - span.low) + 1;
@@ -99,4 +100,27 @@ export async function* sliceQueries(slices: SliceQueries, sql: (condition: strin
 
 function widthOf(value: number): bigint {
   return Number.isFinite(value) && value >= 1 ? BigInt(Math.min(Math.round(value), Number.MAX_SAFE_INTEGER)) : 1n;
+}
+
+/** The memory_limit a sliced read runs under: each sort holds one slice, and a single pass gains nothing from a big cache. */
+export const SLICED_READ_MEMORY = 128 * 1024 * 1024;
+
+/**
+ * Lowers the store's memory_limit to SLICED_READ_MEMORY while a sliced read prints (never raises it); DuckDB would
+ * otherwise keep up to the whole limit of blocks it has read cached. Returns the function that puts the limit back.
+ */
+export async function capSlicedReadMemory(store: Store): Promise<() => Promise<void>> {
+  const current = parseByteSize(String(await store.scalar("SELECT current_setting('memory_limit')")));
+  if (current !== undefined && current <= SLICED_READ_MEMORY) return async () => undefined;
+  return applySettings(store, { memory_limit: `${SLICED_READ_MEMORY / 1048576}MiB` });
+}
+
+/** Bytes of a DuckDB size text (`256.0 MiB`, `2GB`); undefined when it is not one. */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^\s*([\d.]+)\s*([KMGT]?i?B|bytes)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const unit = (match[2] ?? 'B').toUpperCase();
+  const power = { B: 0, BYTES: 0, KB: 1, KIB: 1, MB: 2, MIB: 2, GB: 3, GIB: 3, TB: 4, TIB: 4 }[unit];
+  if (power === undefined) return undefined;
+  return Number(match[1]) * (unit.includes('I') || unit === 'B' || unit === 'BYTES' ? 1024 : 1000) ** power;
 }

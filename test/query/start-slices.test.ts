@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readStartSpan, runSlices, sliceQueries, startRangeSql, startSlices } from '../../src/query/start-slices.js';
+import { capSlicedReadMemory, parseByteSize, readStartSpan, runSlices, SLICED_READ_MEMORY, sliceQueries, startRangeSql, startSlices } from '../../src/query/start-slices.js';
 import type { StartSliceOptions } from '../../src/query/start-slices.js';
 import { Store } from '../../src/store/index.js';
 
@@ -85,5 +85,31 @@ describe('startSlices', () => {
     expect(startRangeSql(-5n, 10n)).toBe('"start" >= -5 AND "start" < 10');
     expect(startRangeSql(10n, undefined)).toBe('"start" >= 10');
     expect(startRangeSql(undefined, undefined)).toBe('"start" IS NOT NULL');
+  });
+});
+
+describe('parseByteSize', () => {
+  it.each([
+    ['256.0 MiB', 256 * 1024 * 1024],
+    ['2GB', 2e9],
+    ['1.5 GiB', 1.5 * 1024 ** 3],
+    ['512 bytes', 512],
+    ['lots', undefined],
+  ])('reads %s', (text, bytes) => {
+    expect(parseByteSize(text)).toBe(bytes);
+  });
+});
+
+describe('capSlicedReadMemory', () => {
+  it('lowers a bigger memory_limit while reading and puts it back, and never raises a smaller one', async () => {
+    const limit = async (): Promise<number | undefined> => parseByteSize(String(await store.scalar("SELECT current_setting('memory_limit')")));
+    await store.run("SET memory_limit = '1GiB'");
+    const restore = await capSlicedReadMemory(store);
+    expect(await limit()).toBe(SLICED_READ_MEMORY);
+    await restore();
+    expect(await limit()).toBe(1024 ** 3);
+    await store.run("SET memory_limit = '64MiB'");
+    await (await capSlicedReadMemory(store))();
+    expect(await limit()).toBe(64 * 1024 ** 2);
   });
 });

@@ -55,6 +55,8 @@ async function printFindip(
     return out.every((c) => c.kind !== undefined) ? (out as LineColumn[]) : undefined;
   };
   const plan = await planFindip(store, data.where, ranges, { fields: options.fields, limit: options.limit });
+  const { capSlicedReadMemory } = await import('../../query/start-slices.js');
+  const restore = await capSlicedReadMemory(store);
   try {
     const columns = plan.columns;
     const selected = lineColumns(columns);
@@ -76,6 +78,7 @@ async function printFindip(
     });
     await printer.finish();
   } finally {
+    await restore();
     await plan.close();
   }
 }
