@@ -411,7 +411,7 @@ async function main() {
       log(`naive table: read_csv of ${logs} into ${naiveDb}`);
       naiveLoadSeconds = await loadNaiveTable(logs, naiveDb);
     }
-    log(`queries on ${records} records, ${args.runs} runs each`);
+    log(args.queries ? `queries on ${records} records, ${args.runs} runs each` : `streamed output on ${records} records, ${args['streaming-runs']} runs each`);
     const fixed = (v, d = 0) => (v === null || v === undefined ? '-' : v.toFixed(d));
     const results = args.queries
       ? await measureQueries({ dist, storeDb, naiveDb, runs: Number(args.runs), attacker, findipFormats: args['findip-formats'].split(',').filter((f) => f !== '' && f !== 'none') })

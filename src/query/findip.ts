@@ -38,8 +38,8 @@ export interface FindipPlan {
  * few rows, scattered over the whole table as an ordinary address's are, go into a temporary table in one pass, from
  * which the columns with values, a table's widths and the lines come; meanwhile DuckDB runs on one thread with its
  * memory capped near what the rows need, so that it reuses the buffers of blocks it has read instead of taking fresh
- * memory for each (a page fault per 4 KiB). Many rows are read straight from the flows table, and with a limit
- * DuckDB keeps only the first rows of its sort. Call `close()` when done with the plan's SQL.
+ * memory for each (a page fault per 4 KiB). Many rows are read straight from the flows table in slices of start
+ * (`slices`), and with a limit DuckDB keeps only the first rows of its sort. Call `close()` when done with the plan's SQL.
  */
 export async function planFindip(
   store: Store,
