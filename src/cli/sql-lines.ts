@@ -108,17 +108,18 @@ export async function printSqlLines(context: CliContext, store: Store, queries: 
     await writeOut(context, first ? '[]\n' : '\n]\n');
     return;
   }
-  const target = stdoutKind(context);
+  let target = stdoutKind(context);
+  const streamLines = async (query: string): Promise<number> => {
+    let rows = 0;
+    for await (const batch of store.streamText(linesOf(query))) {
+      await writeOut(context, `${batch.join('\n')}\n`);
+      rows += batch.length;
+    }
+    return rows;
+  };
   if (target === 'stream') {
     await writeOut(context, header);
-    await runSlices(queries, async (query) => {
-      let rows = 0;
-      for await (const batch of store.streamText(linesOf(query))) {
-        await writeOut(context, `${batch.join('\n')}\n`);
-        rows += batch.length;
-      }
-      return rows;
-    });
+    await runSlices(queries, streamLines);
     return;
   }
   if (target === 'pipe') {
@@ -126,12 +127,18 @@ export async function printSqlLines(context: CliContext, store: Store, queries: 
     await runSlices(queries, async (query) => {
       // A pipe that closed while the query before ran (`| head`) ends the work before DuckDB starts another.
       await writeOut(context, '');
+      if (target === 'stream') return streamLines(query);
       try {
         // One VARCHAR column, no quoting or escaping: each line is written as it is, followed by a newline.
         return await copyRows(store, `COPY (${linesOf(query)}) TO '/dev/stdout' ${copyOptions}`);
       } catch (error) {
-        if (/broken pipe|EPIPE/i.test((error as Error).message)) throw new OutputClosedError();
-        throw error;
+        const message = (error as Error).message;
+        if (/broken pipe|EPIPE/i.test(message)) throw new OutputClosedError();
+        // DuckDB locks the file it writes; a device other processes write too (/dev/null, a terminal) may be locked
+        // by another DuckDB. Nothing was written: these lines and the rest go through this process instead.
+        if (!/Could not set lock/i.test(message)) throw error;
+        target = 'stream';
+        return streamLines(query);
       }
     });
     return;

@@ -204,3 +204,31 @@ describe('print in start order, slice by slice', () => {
     expect([...text].sort()).toEqual(ndjson.map(textOf).sort());
   }, 120_000);
 });
+
+describe('a device another DuckDB is writing', () => {
+  it('prints through this process when DuckDB cannot lock the device (/dev/null held by another COPY)', async () => {
+    // DuckDB locks the file a COPY writes: /dev/null (or a terminal) is one file for every process.
+    const holder = await Store.memory();
+    const held = holder.run("COPY (SELECT sum(i) AS s FROM range(1000000000000) AS t(i)) TO '/dev/null' (FORMAT csv)").catch(() => undefined);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const run = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin/flowlens.ts'), 'print', '--format', 'ndjson'], {
+          cwd: ROOT,
+          stdio: ['ignore', 'ignore', 'pipe'],
+          env: { ...process.env, FLOWLENS_DB: db },
+        });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+    } finally {
+      holder.connection.interrupt();
+      await held;
+      holder.close();
+    }
+  }, 120_000);
+});
