@@ -8,11 +8,15 @@
 // findip is timed as a user waits for it: database opened anew on every run, complete output in each of
 // --findip-formats (default table,ndjson,csv) written to a sink; before and naive print through the RecordPrinter.
 //
+// Then streamed output (measureStreaming): findip's first line and complete csv, print's ndjson rate, `| head -1`,
+// each beside DuckDB's own COPY of the same rows.
+//
 // usage: npm run build && node bench/query-speed.mjs [--records 5000000,20000000] [--runs 5] [--data bench/data]
 //        [--dist dist] [--out bench/query-speed.json] [--logs DIR --store DB --naive DB (one size, existing files)]
-//        [--findip-formats table,ndjson,csv | none]
+//        [--findip-formats table,ndjson,csv | none] [--streaming-runs 3 (0: none)] [--no-queries (streaming only)]
 // As a library: import { measureQueries } from './query-speed.mjs' (run.mjs can call it with its own databases).
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { measure } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIELDS = ['version', 'account_id', 'interface_id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'action', 'log_status'];
@@ -182,6 +187,91 @@ async function naiveFlowsTable(connection) {
   return 'naive_flows';
 }
 
+/**
+ * Streamed output as users run it, each flowlens command beside its peer, DuckDB alone writing the same rows to
+ * stdout with COPY (bench/duckdb-copy.mjs, same store, same memory_limit): the time to the first data line of
+ * `findip ATTACKER --format csv` piped to a reader; its complete output into /dev/null; `print --format ndjson` into
+ * /dev/null (records/s); and `print`, `query "SELECT * FROM flows"` piped to a reader that stops after one line
+ * (`| head -1`: the time until the process has ended). Each a process of its own; medians of `runs`, interleaved.
+ * Returns [{ name, flowlens: {wall, cpu, rssMb}, peer: {…}, rows, note }].
+ */
+export async function measureStreaming({ dist, storeDb, runs = 3, attacker }) {
+  const cli = join(dist, 'bin', 'flowlens.js');
+  const peer = join(here, 'duckdb-copy.mjs');
+  const { findipSql } = await import(pathToFileURL(join(dist, 'src', 'query', 'flow-queries.js')).href);
+  const { cidrRange } = await import(pathToFileURL(join(dist, 'src', 'records', 'index.js')).href);
+  const count = await (async () => {
+    const instance = await DuckDBInstance.create(storeDb, { access_mode: 'READ_ONLY' });
+    const connection = await instance.connect();
+    try {
+      const rows = (await connection.runAndReadAll(`SELECT count(*) AS n, count(*) FILTER (WHERE ${findipSql([cidrRange(attacker)])}) AS a FROM flows`)).getRows()[0];
+      return { all: Number(rows[0]), attacker: Number(rows[1]) };
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  })();
+  const ordered = (where) => `SELECT ${SELECT_FIELDS} FROM flows${where ? ` WHERE ${where}` : ''} ORDER BY "start", unit_id`;
+  const attackerRows = ordered(findipSql([cidrRange(attacker)]));
+  const steps = [
+    {
+      name: `findip ${attacker} --format csv: first data line`,
+      kind: 'first',
+      lines: 2,
+      flowlens: [cli, 'findip', attacker, '--db', storeDb, '--format', 'csv'],
+      peer: [peer, storeDb, 'csv', attackerRows],
+      rows: count.attacker,
+    },
+    { name: `findip ${attacker} --format csv > /dev/null`, kind: 'whole', flowlens: [cli, 'findip', attacker, '--db', storeDb, '--format', 'csv'], peer: [peer, storeDb, 'csv', attackerRows], rows: count.attacker },
+    { name: 'print --format ndjson > /dev/null', kind: 'whole', flowlens: [cli, 'print', '--db', storeDb, '--format', 'ndjson'], peer: [peer, storeDb, 'json', ordered()], rows: count.all },
+    // The table's first line is its header, printed once the first rows are sorted (peer: csv, whose header DuckDB writes first).
+    { name: 'print | head -1', kind: 'head', lines: 1, flowlens: [cli, 'print', '--db', storeDb], peer: [peer, storeDb, 'csv', ordered()], rows: count.all },
+    // csv: the first line is the header, written before any row; the first data line is line 2.
+    { name: 'print --format csv | head -2', kind: 'head', lines: 2, flowlens: [cli, 'print', '--db', storeDb, '--format', 'csv'], peer: [peer, storeDb, 'csv', ordered()], rows: count.all },
+    { name: 'query "SELECT * FROM flows" --format csv | head -2', kind: 'head', lines: 2, flowlens: [cli, 'query', 'SELECT * FROM flows', '--db', storeDb, '--format', 'csv'], peer: [peer, storeDb, 'csv', 'SELECT * FROM flows'], rows: count.all },
+  ];
+  const results = [];
+  for (const step of steps) {
+    const times = { flowlens: [], peer: [] };
+    for (let round = 0; round < runs; round++) {
+      for (const variant of ['flowlens', 'peer']) {
+        const args = step[variant];
+        // first: the time to the first data line; head: the time until the pipeline has ended.
+        const m = step.kind === 'whole' ? await measure(process.execPath, args, { node: true }) : await firstLine(args, step.lines);
+        times[variant].push(m);
+      }
+    }
+    const summary = (list) => ({
+      wall: median(list.map((m) => (step.kind === 'first' ? m.lineAt : m.wall))),
+      cpu: list.every((m) => typeof m.cpu === 'number') ? median(list.map((m) => m.cpu)) : null,
+      rssMb: list.every((m) => typeof m.rssMb === 'number') ? Math.max(...list.map((m) => m.rssMb)) : null,
+    });
+    results.push({ name: step.name, kind: step.kind, rows: step.rows, flowlens: summary(times.flowlens), peer: summary(times.peer), runs });
+  }
+  return results;
+}
+
+/**
+ * Runs a node script as `node ARGS | head -n LINES` in a shell (a real pipe, as users have; DuckDB can write to it):
+ * seconds to the last of those lines coming out of head, and to the end of the pipeline (the script noticed the
+ * closed pipe and ended).
+ */
+function firstLine(args, lines) {
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn('sh', ['-c', `"$0" "$@" 2>/dev/null | head -n ${Number(lines)}`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let seen = 0;
+    let lineAt = null;
+    child.stdout.on('data', (chunk) => {
+      for (let i = chunk.indexOf(10); i !== -1 && lineAt === null; i = chunk.indexOf(10, i + 1)) {
+        if (++seen >= lines) lineAt = (performance.now() - started) / 1000;
+      }
+    });
+    child.on('error', reject);
+    child.on('close', () => resolvePromise({ lineAt, wall: (performance.now() - started) / 1000, cpu: null, rssMb: null }));
+  });
+}
+
 /** Loads .log.gz files into a naive DuckDB table `flows`: read_csv with auto-detected types, flows' column names. */
 export async function loadNaiveTable(logs, db) {
   const files = listFiles(logs, '.log.gz');
@@ -291,7 +381,10 @@ async function main() {
       store: { type: 'string' },
       naive: { type: 'string' },
       'findip-formats': { type: 'string', default: 'table,ndjson,csv' },
+      'streaming-runs': { type: 'string', default: '3' },
+      queries: { type: 'boolean', default: true },
     },
+    allowNegative: true,
   });
   const dist = resolve(args.dist);
   const log = (text) => process.stderr.write(`[query-speed] ${text}\n`);
@@ -314,20 +407,45 @@ async function main() {
     const rollups = await ensureRollups(dist, storeDb);
     log(`rollups: ${rollups.units} units aggregated in ${rollups.seconds.toFixed(1)} s`);
     let naiveLoadSeconds = null;
-    if (!existsSync(naiveDb)) {
+    if (args.queries && !existsSync(naiveDb)) {
       log(`naive table: read_csv of ${logs} into ${naiveDb}`);
       naiveLoadSeconds = await loadNaiveTable(logs, naiveDb);
     }
-    log(`queries on ${records} records, ${args.runs} runs each`);
-    const results = await measureQueries({ dist, storeDb, naiveDb, runs: Number(args.runs), attacker, findipFormats: args['findip-formats'].split(',').filter((f) => f !== '' && f !== 'none') });
-    output.sizes[records] = { rollups, naiveLoadSeconds, results };
+    log(args.queries ? `queries on ${records} records, ${args.runs} runs each` : `streamed output on ${records} records, ${args['streaming-runs']} runs each`);
     const fixed = (v, d = 0) => (v === null || v === undefined ? '-' : v.toFixed(d));
-    process.stdout.write(
-      `\n${table(
-        [`${records} records (median ms)`, 'before', 'after', 'naive', 'after/naive', 'before/naive', 'rows'],
-        results.map((r) => [r.name, fixed(r.beforeMs), fixed(r.afterMs), fixed(r.naiveMs), fixed(r.afterMs / r.naiveMs, 2), fixed(r.beforeMs / r.naiveMs, 2), r.rows.after]),
-      )}\nrollups brought up to date in ${rollups.seconds.toFixed(1)} s (${rollups.units} units)\n`,
-    );
+    const results = args.queries
+      ? await measureQueries({ dist, storeDb, naiveDb, runs: Number(args.runs), attacker, findipFormats: args['findip-formats'].split(',').filter((f) => f !== '' && f !== 'none') })
+      : [];
+    if (results.length > 0) {
+      process.stdout.write(
+        `\n${table(
+          [`${records} records (median ms)`, 'before', 'after', 'naive', 'after/naive', 'before/naive', 'rows'],
+          results.map((r) => [r.name, fixed(r.beforeMs), fixed(r.afterMs), fixed(r.naiveMs), fixed(r.afterMs / r.naiveMs, 2), fixed(r.beforeMs / r.naiveMs, 2), r.rows.after]),
+        )}\nrollups brought up to date in ${rollups.seconds.toFixed(1)} s (${rollups.units} units)\n`,
+      );
+    }
+    const loadBefore = loadavg()[0];
+    const streaming = Number(args['streaming-runs']) > 0 ? await measureStreaming({ dist, storeDb, runs: Number(args['streaming-runs']), attacker }) : [];
+    const load = [loadBefore, loadavg()[0]];
+    output.sizes[records] = { rollups, naiveLoadSeconds, results, streaming, load };
+    if (streaming.length > 0) {
+      process.stdout.write(
+        `\n${table(
+          [`${records} records, streamed output (median s)`, 'flowlens', 'DuckDB COPY', 'ratio', 'flowlens rows/s', 'CPU s', 'peer CPU s', 'RSS MB', 'peer RSS MB'],
+          streaming.map((r) => [
+            r.name,
+            fixed(r.flowlens.wall, 2),
+            fixed(r.peer.wall, 2),
+            fixed(r.flowlens.wall / r.peer.wall, 2),
+            r.kind === 'whole' ? Math.round(r.rows / r.flowlens.wall) : '-',
+            fixed(r.flowlens.cpu, 1),
+            fixed(r.peer.cpu, 1),
+            fixed(r.flowlens.rssMb),
+            fixed(r.peer.rssMb),
+          ]),
+        )}\nload average ${load[0].toFixed(1)} before, ${load[1].toFixed(1)} after (${cpus().length} cores)\n`,
+      );
+    }
   }
   writeFileSync(args.out, `${JSON.stringify(output, null, 2)}\n`);
   process.stdout.write(`\nresults: ${args.out}\n`);

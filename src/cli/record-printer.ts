@@ -1,7 +1,7 @@
 import type { RowStream } from '../store/database.js';
 import type { CliContext } from './context.js';
 import { tableWidth, writeOut } from './context.js';
-import { isQuotedJsonType, layoutTable, renderCsvLine, renderJsonObject, renderTableFooter, renderTableHeader, renderTableRows, renderTextLine } from './render.js';
+import { isQuotedJsonType, layoutTable, renderCsvLine, renderCsvLines, renderJsonObject, renderTableFooter, renderTableHeader, renderTableRows, renderTextLine } from './render.js';
 import type { OutputFormat, TableLayout } from './render.js';
 
 /** Rows a table holds back to size its columns before it starts printing; later rows reuse those widths. */
@@ -50,7 +50,7 @@ export class RowWriter {
         return writeOut(this.context, text);
       }
       case 'csv':
-        return writeOut(this.context, this.mapJoin(rows, renderCsvLine));
+        return writeOut(this.context, renderCsvLines(rows));
       case 'text':
         return writeOut(this.context, this.mapJoin(rows, renderTextLine));
       default:

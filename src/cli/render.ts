@@ -58,6 +58,22 @@ export function renderCsvLine(values: readonly unknown[]): string {
   return `${values.map((value) => csvCell(formatCell(value, ''))).join(',')}\n`;
 }
 
+/** CSV lines of many rows at once, each exactly as renderCsvLine writes it (one string built, no array per row). */
+export function renderCsvLines(rows: readonly (readonly unknown[])[]): string {
+  let out = '';
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      const value = row[i];
+      if (i > 0) out += ',';
+      if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') out += String(value);
+      else if (typeof value === 'string') out += csvCell(value);
+      else out += csvCell(formatCell(value, ''));
+    }
+    out += '\n';
+  }
+  return out;
+}
+
 /** A text line: space-separated values, `-` for null, control characters escaped (the flow-log line layout). */
 export function renderTextLine(values: readonly unknown[]): string {
   return `${values.map((value) => escapeControl(formatCell(value, '-'))).join(' ')}\n`;

@@ -7,6 +7,8 @@ import type { CliContext } from './context.js';
 import { OutputClosedError, writeOut } from './context.js';
 import { renderCsvLine } from './render.js';
 import type { OutputFormat } from './render.js';
+import { runSlices } from '../query/start-slices.js';
+import type { SliceQueries } from '../query/start-slices.js';
 
 /** A result column rendered by SQL: its name and whether DuckDB holds it as an integer (UHUGEINT addresses: `huge`) or as text. */
 export interface LineColumn {
@@ -80,50 +82,86 @@ export function lineSql(columns: readonly LineColumn[], format: Exclude<OutputFo
 
 /**
  * Prints rows as lines that DuckDB renders (lineSql), with each format's header and footer; not tables (see
- * readLineProfile). Where stdout is a pipe or a device, DuckDB writes the lines to it itself (COPY, on its own
- * threads, as they are produced); into a file, DuckDB writes a temporary file that is copied to stdout in large
- * blocks; any other stream (and json, whose lines need separators) gets the lines chunk by chunk. No JS value is
- * made per cell. A closed stdout ends the work with OutputClosedError.
+ * readLineProfile). `queries` is one query, or several whose rows follow each other (the slices of a start-ordered
+ * read, startSlices), each run only once the lines of the one before are out. Where stdout is a pipe or a device,
+ * DuckDB writes the lines to it itself (COPY, on its own threads, as they are produced); into a file, DuckDB writes
+ * a temporary file that is copied to stdout in large blocks; any other stream (and json, whose lines need
+ * separators) gets the lines chunk by chunk. No JS value is made per cell. A closed stdout ends the work with
+ * OutputClosedError.
  */
-export async function printSqlLines(context: CliContext, store: Store, query: string, columns: readonly LineColumn[], format: OutputFormat): Promise<void> {
+export async function printSqlLines(context: CliContext, store: Store, queries: string | SliceQueries, columns: readonly LineColumn[], format: OutputFormat): Promise<void> {
   if (format === 'table') throw new Error('printSqlLines does not print tables');
   const header = format === 'csv' ? renderCsvLine(columns.map((c) => c.name)) : '';
-  const lines = `SELECT ${lineSql(columns, format)} AS line FROM (${query}) AS q`;
+  const linesOf = (query: string): string => `SELECT ${lineSql(columns, format)} AS line FROM (${query}) AS q`;
   const copyOptions = `(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t', NULLSTR '', USE_TMP_FILE false)`;
   if (format === 'json') {
     let first = true;
-    for await (const batch of store.streamText(lines)) {
-      await writeOut(context, `${first ? '[\n' : ',\n'}  ${batch.join(',\n  ')}`);
-      first = false;
-    }
+    await runSlices(queries, async (query) => {
+      let rows = 0;
+      for await (const batch of store.streamText(linesOf(query))) {
+        await writeOut(context, `${first ? '[\n' : ',\n'}  ${batch.join(',\n  ')}`);
+        first = false;
+        rows += batch.length;
+      }
+      return rows;
+    });
     await writeOut(context, first ? '[]\n' : '\n]\n');
     return;
   }
-  const target = stdoutKind(context);
+  let target = stdoutKind(context);
+  const streamLines = async (query: string): Promise<number> => {
+    let rows = 0;
+    for await (const batch of store.streamText(linesOf(query))) {
+      await writeOut(context, `${batch.join('\n')}\n`);
+      rows += batch.length;
+    }
+    return rows;
+  };
   if (target === 'stream') {
     await writeOut(context, header);
-    for await (const batch of store.streamText(lines)) await writeOut(context, `${batch.join('\n')}\n`);
+    await runSlices(queries, streamLines);
     return;
   }
   if (target === 'pipe') {
     await writeOut(context, header);
-    try {
-      // One VARCHAR column, no quoting or escaping: each line is written as it is, followed by a newline.
-      await store.run(`COPY (${lines}) TO '/dev/stdout' ${copyOptions}`);
-    } catch (error) {
-      if (/broken pipe|EPIPE/i.test((error as Error).message)) throw new OutputClosedError();
-      throw error;
-    }
+    await runSlices(queries, async (query) => {
+      // A pipe that closed while the query before ran (`| head`) ends the work before DuckDB starts another.
+      await writeOut(context, '');
+      if (target === 'stream') return streamLines(query);
+      try {
+        // One VARCHAR column, no quoting or escaping: each line is written as it is, followed by a newline.
+        return await copyRows(store, `COPY (${linesOf(query)}) TO '/dev/stdout' ${copyOptions}`);
+      } catch (error) {
+        const message = (error as Error).message;
+        if (/broken pipe|EPIPE/i.test(message)) throw new OutputClosedError();
+        // DuckDB locks the file it writes; a device other processes write too (/dev/null, a terminal) may be locked
+        // by another DuckDB. Nothing was written: these lines and the rest go through this process instead.
+        if (!/Could not set lock/i.test(message)) throw error;
+        target = 'stream';
+        return streamLines(query);
+      }
+    });
     return;
   }
   const folder = mkdtempSync(join(tmpdir(), 'flowlens-lines-'));
   try {
     const file = join(folder, 'lines.txt');
-    await store.run(`COPY (${lines}) TO ${sqlLiteral(file)} ${copyOptions}`);
-    await copyLines(context, file, header);
+    let pending = header;
+    await runSlices(queries, async (query) => {
+      const rows = await copyRows(store, `COPY (${linesOf(query)}) TO ${sqlLiteral(file)} ${copyOptions}`);
+      if (await copyLines(context, file, pending)) pending = '';
+      return rows;
+    });
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+}
+
+/** Runs a COPY statement; resolves to the rows it wrote. */
+async function copyRows(store: Store, sql: string): Promise<number> {
+  const result = await store.query(sql);
+  const row = result.rows[0] ?? {};
+  return Number(row[result.columns[0] ?? ''] ?? 0);
 }
 
 /**
@@ -143,9 +181,9 @@ function stdoutKind(context: CliContext): 'pipe' | 'file' | 'stream' {
 
 /**
  * Copies the lines of `file` to stdout (after `header`, when there is a line) through one reused buffer: a new 1 MiB
- * buffer per read costs a fresh mapping and its page faults.
+ * buffer per read costs a fresh mapping and its page faults. Resolves to whether there was a line.
  */
-async function copyLines(context: CliContext, file: string, header: string): Promise<void> {
+async function copyLines(context: CliContext, file: string, header: string): Promise<boolean> {
   const fd = openSync(file, 'r');
   try {
     let buffer = Buffer.allocUnsafe(COPY_BLOCK_BYTES);
@@ -175,6 +213,7 @@ async function copyLines(context: CliContext, file: string, header: string): Pro
       kept = total - end;
       if (read === 0) break;
     }
+    return wroteHeader;
   } finally {
     closeSync(fd);
   }

@@ -6,6 +6,8 @@ import { quoteIdentifier } from '../store/sql-text.js';
 import { readFindipPruning } from './findip-pruning.js';
 import { findipFlowsSql } from './flow-queries.js';
 import { readPresentColumns } from './present-columns.js';
+import { readStartSpan, sliceQueries, startSlices } from './start-slices.js';
+import type { SliceQueries } from './start-slices.js';
 
 /** Memory allowed per expected row while findip gathers its rows (a row of 14-18 columns, with room to spare). */
 const GATHER_BYTES_PER_ROW = 512;
@@ -20,6 +22,12 @@ export interface FindipPlan {
   columns: string[];
   /** SQL selecting `names` of the found rows ordered by start (and unit), with the plan's limit. */
   select(names: readonly string[]): string;
+  /**
+   * The same rows as `select`, as queries whose rows follow each other: many found rows are read in slices of start
+   * (startSlices; pass each query's row count to `next()`), so the first come out after sorting a few; a few rows, or
+   * a limit, make one query.
+   */
+  slices(names: readonly string[]): SliceQueries;
   /** Drops the temporary table the plan gathered its rows into, if any. */
   close(): Promise<void>;
 }
@@ -30,8 +38,8 @@ export interface FindipPlan {
  * few rows, scattered over the whole table as an ordinary address's are, go into a temporary table in one pass, from
  * which the columns with values, a table's widths and the lines come; meanwhile DuckDB runs on one thread with its
  * memory capped near what the rows need, so that it reuses the buffers of blocks it has read instead of taking fresh
- * memory for each (a page fault per 4 KiB). Many rows are read straight from the flows table, and with a limit
- * DuckDB keeps only the first rows of its sort. Call `close()` when done with the plan's SQL.
+ * memory for each (a page fault per 4 KiB). Many rows are read straight from the flows table in slices of start
+ * (`slices`), and with a limit DuckDB keeps only the first rows of its sort. Call `close()` when done with the plan's SQL.
  */
 export async function planFindip(
   store: Store,
@@ -76,9 +84,20 @@ export async function planFindip(
       columns = present.length > 0 ? present : ALL_COLUMNS.slice(0, 14);
     }
     const from = found;
-    const select = (names: readonly string[]): string =>
-      `SELECT ${names.map(quoteIdentifier).join(', ')} FROM ${from} AS f ORDER BY "start", unit_id${options.limit === undefined ? '' : ` LIMIT ${options.limit}`}`;
-    return { columns, select, close };
+    const ordered = (names: readonly string[], condition: string): string =>
+      `SELECT ${names.map(quoteIdentifier).join(', ')} FROM ${from} AS f${condition === 'TRUE' ? '' : ` WHERE ${condition}`} ORDER BY "start", unit_id${options.limit === undefined ? '' : ` LIMIT ${options.limit}`}`;
+    const select = (names: readonly string[]): string => ordered(names, 'TRUE');
+    const whole = gathered !== undefined || options.limit !== undefined;
+    async function* slices(names: readonly string[]): SliceQueries {
+      if (whole) {
+        yield select(names);
+        return;
+      }
+      // The span of all selected flows (from the column statistics when nothing is selected), sized by the rollups' count.
+      const span = await readStartSpan(store, `(SELECT "start" FROM flows WHERE ${where})`);
+      yield* sliceQueries(startSlices({ ...span, rows: expected ?? span.rows }), (slice) => ordered(names, slice));
+    }
+    return { columns, select, slices, close };
   } catch (error) {
     await close();
     throw error;

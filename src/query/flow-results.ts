@@ -37,7 +37,15 @@ export async function* findip(store: Store, addresses: string | readonly string[
   const limit = options.limit === undefined ? undefined : Math.max(0, Math.trunc(options.limit));
   const plan = await planFindip(store, where, ranges, { fields: columnNames(options.fields), limit });
   try {
-    for await (const batch of store.stream(plan.select(plan.columns))) yield* batch as FlowRecord[];
+    const slices = plan.slices(plan.columns);
+    let rows: number | undefined;
+    for (let step = await slices.next(rows); !step.done; step = await slices.next(rows)) {
+      rows = 0;
+      for await (const batch of store.stream(step.value)) {
+        rows += batch.length;
+        yield* batch as FlowRecord[];
+      }
+    }
   } finally {
     await plan.close();
   }

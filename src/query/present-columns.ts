@@ -4,13 +4,11 @@ import { quoteIdentifier } from '../sql/index.js';
 
 /**
  * The field columns that hold at least one value among the selected records, in AWS order (the default v2 fields
- * when none). `from` is the flows table or a derived table of flows rows (e.g. findipFlowsSql).
+ * when none). `from` is the flows table or a derived table of flows rows (e.g. findipFlowsSql). As readPresentColumns,
+ * a sample of the first rows decides most columns, so that the full pass reads only the others.
  */
 export async function presentFieldColumns(store: Store, where: string, from = 'flows'): Promise<string[]> {
-  const probes = ALL_COLUMNS.map((column, i) => `count(${quoteIdentifier(column)}) > 0 AS c${i}`).join(', ');
-  const result = await store.query(`SELECT ${probes} FROM ${from} AS f WHERE ${where}`);
-  const row = result.rows[0] ?? {};
-  const present = ALL_COLUMNS.filter((_, i) => row[`c${i}`] === true);
+  const present = await readPresentColumns(store, `(SELECT * FROM ${from} AS f WHERE ${where})`, ALL_COLUMNS);
   return present.length > 0 ? present : ALL_COLUMNS.slice(0, 14);
 }
 

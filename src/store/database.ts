@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { FlowlensError, QueryError } from '../records/index.js';
+import { resultRows } from './chunk-rows.js';
 import { macroStatements } from './macros.js';
 import { ensureFlowColumns } from './flow-columns.js';
 import { schemaStatements } from './schema.js';
@@ -157,11 +158,7 @@ export class Store {
       types: source.columnTypes().map((t) => t.toString()),
       async *[Symbol.asyncIterator]() {
         try {
-          for await (const chunk of source.yieldRowsJs()) {
-            const rows = chunk as unknown[][];
-            for (const row of rows) for (let i = 0; i < row.length; i++) row[i] = normalizeValue(row[i]);
-            yield rows;
-          }
+          yield* resultRows(source);
         } catch (error) {
           throw new QueryError('sql', (error as Error).message, { sql, cause: error });
         }

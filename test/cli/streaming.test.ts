@@ -158,3 +158,77 @@ describe('over-long lines', () => {
     expect(reject!.text.endsWith('…')).toBe(true);
   }, 60_000);
 });
+
+describe('print in start order, slice by slice', () => {
+  const FIELDS = ['version', 'account_id', 'interface_id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'action', 'log_status'];
+
+  /** The lines DuckDB alone writes for the flows in start order (COPY of one sorted query), header dropped. */
+  async function expectedLines(format: 'csv' | 'json'): Promise<string[]> {
+    const file = join(dir, `expected-${format}.txt`);
+    const store = await Store.open(db, { readOnly: true });
+    try {
+      const select = `SELECT ${FIELDS.map((f) => `"${f}"`).join(', ')} FROM flows ORDER BY "start", unit_id`;
+      await store.run(`COPY (${select}) TO '${file}' (FORMAT ${format}${format === 'csv' ? ', HEADER false' : ''})`);
+    } finally {
+      store.close();
+    }
+    return readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+  }
+
+  /** Rows that tie on start and unit_id have no fixed order: the lines as a set, and the starts in their order. */
+  function comparable(lines: readonly string[], start: (line: string) => string): { sorted: string[]; starts: string[] } {
+    return { sorted: [...lines].sort(), starts: lines.map(start) };
+  }
+
+  it.each([['pipe' as const], ['file' as const]])('writes the ndjson and csv lines DuckDB writes for one sorted query, through a %s', async (target) => {
+    const ndjson = await runToEnd(['print', '--format', 'ndjson'], target);
+    const csv = await runToEnd(['print', '--format', 'csv'], target);
+    expect(ndjson.code).toBe(0);
+    expect(csv.code).toBe(0);
+    const jsonStart = (line: string): string => String((JSON.parse(line) as { start: number }).start);
+    const csvStart = (line: string): string => line.split(',')[10] ?? '';
+    expect(comparable(ndjson.stdout.trimEnd().split('\n'), jsonStart)).toEqual(comparable(await expectedLines('json'), jsonStart));
+    const [header, ...rows] = csv.stdout.trimEnd().split('\n');
+    expect(header).toBe(FIELDS.join(','));
+    expect(comparable(rows, csvStart)).toEqual(comparable(await expectedLines('csv'), csvStart));
+  }, 120_000);
+
+  it('prints text and json with the same records in the same start order as ndjson', async () => {
+    const ndjson = (await runFlowlens(['print', '--format', 'ndjson', '--db', db])).stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const json = JSON.parse((await runFlowlens(['print', '--format', 'json', '--db', db])).stdout) as Record<string, unknown>[];
+    const text = (await runFlowlens(['print', '--format', 'text', '--db', db])).stdout.trimEnd().split('\n');
+    expect(ndjson).toHaveLength(RECORDS);
+    expect(json.map((r) => r.start)).toEqual(ndjson.map((r) => r.start));
+    expect(text.map((line) => Number(line.split(' ')[10]))).toEqual(ndjson.map((r) => r.start));
+    const textOf = (r: Record<string, unknown>): string => FIELDS.map((f) => (r[f] === null ? '-' : String(r[f]))).join(' ');
+    expect([...text].sort()).toEqual(ndjson.map(textOf).sort());
+  }, 120_000);
+});
+
+describe('a device another DuckDB is writing', () => {
+  it('prints through this process when DuckDB cannot lock the device (/dev/null held by another COPY)', async () => {
+    // DuckDB locks the file a COPY writes: /dev/null (or a terminal) is one file for every process.
+    const holder = await Store.memory();
+    const held = holder.run("COPY (SELECT sum(i) AS s FROM range(1000000000000) AS t(i)) TO '/dev/null' (FORMAT csv)").catch(() => undefined);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const run = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin/flowlens.ts'), 'print', '--format', 'ndjson'], {
+          cwd: ROOT,
+          stdio: ['ignore', 'ignore', 'pipe'],
+          env: { ...process.env, FLOWLENS_DB: db },
+        });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+    } finally {
+      holder.connection.interrupt();
+      await held;
+      holder.close();
+    }
+  }, 120_000);
+});

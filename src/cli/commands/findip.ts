@@ -55,19 +55,30 @@ async function printFindip(
     return out.every((c) => c.kind !== undefined) ? (out as LineColumn[]) : undefined;
   };
   const plan = await planFindip(store, data.where, ranges, { fields: options.fields, limit: options.limit });
+  const { capSlicedReadMemory } = await import('../../query/start-slices.js');
+  const restore = await capSlicedReadMemory(store);
   try {
     const columns = plan.columns;
     const selected = lineColumns(columns);
     // Tables for people (human units, fitted to the terminal) are rendered by the RowWriter, the rest by DuckDB.
     if (selected && options.format !== 'table') {
-      await printSqlLines(context, store, plan.select(selected.map((c) => c.name)), selected, options.format);
+      await printSqlLines(context, store, plan.slices(selected.map((c) => c.name)), selected, options.format);
       return;
     }
     const { RecordPrinter } = await import('../record-printer.js');
     const printer = new RecordPrinter(context, options.format, options.fields);
-    for await (const batch of store.stream(plan.select(columns))) await printer.rows(columns, batch);
+    const { runSlices } = await import('../../query/start-slices.js');
+    await runSlices(plan.slices(columns), async (sql) => {
+      let rows = 0;
+      for await (const batch of store.stream(sql)) {
+        await printer.rows(columns, batch);
+        rows += batch.length;
+      }
+      return rows;
+    });
     await printer.finish();
   } finally {
+    await restore();
     await plan.close();
   }
 }

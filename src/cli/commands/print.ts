@@ -65,19 +65,35 @@ async function printFromDatabase(context: CliContext, options: PrintOptions, sel
     const { presentFieldColumns } = await import('../../query/present-columns.js');
     const columns = printer.fields ?? (await presentFieldColumns(data.store, data.where));
     const { storedFlowsSql } = await import('../../query/flow-queries.js');
-    const sql = storedFlowsSql(columns, data.where, limit);
+    const { capSlicedReadMemory, readStartSpan, runSlices, sliceQueries, startSlices } = await import('../../query/start-slices.js');
+    // In start order slice by slice (a sort of each, see startSlices), or one query keeping the first `limit` rows.
+    const queries = Number.isFinite(limit)
+      ? storedFlowsSql(columns, data.where, limit)
+      : sliceQueries(startSlices(await readStartSpan(data.store, `(SELECT "start" FROM flows WHERE ${data.where})`)), (slice) => storedFlowsSql(columns, `(${data.where}) AND ${slice}`));
     const format = options.format as OutputFormat;
-    if (format !== 'table') {
-      // Lines rendered by DuckDB and written as it produces them (every flows column is an integer or text).
-      const { FLOW_COLUMNS } = await import('../../store/index.js');
-      const { lineColumnKind, printSqlLines } = await import('../sql-lines.js');
-      const types = new Map(FLOW_COLUMNS.map((c) => [c.name, c.type]));
-      const lineColumns = columns.map((name) => ({ name, kind: lineColumnKind(types.get(name) ?? '') ?? 'text' }));
-      await printSqlLines(context, data.store, sql, lineColumns, format);
-      return;
+    const restore = await capSlicedReadMemory(data.store);
+    try {
+      if (format !== 'table') {
+        // Lines rendered by DuckDB and written as it produces them (every flows column is an integer or text).
+        const { FLOW_COLUMNS } = await import('../../store/index.js');
+        const { lineColumnKind, printSqlLines } = await import('../sql-lines.js');
+        const types = new Map(FLOW_COLUMNS.map((c) => [c.name, c.type]));
+        const lineColumns = columns.map((name) => ({ name, kind: lineColumnKind(types.get(name) ?? '') ?? 'text' }));
+        await printSqlLines(context, data.store, queries, lineColumns, format);
+        return;
+      }
+      await runSlices(queries, async (sql) => {
+        let count = 0;
+        for await (const rows of await data.store.streamRows(sql)) {
+          await printer.arrays(columns, rows);
+          count += rows.length;
+        }
+        return count;
+      });
+      await printer.finish();
+    } finally {
+      await restore();
     }
-    for await (const rows of await data.store.streamRows(sql)) await printer.arrays(columns, rows);
-    await printer.finish();
   } finally {
     data.close();
   }

@@ -26,8 +26,6 @@ function toRowStream(stream: UserSqlStream): RowStream {
   return {
     columns: stream.columns,
     types: stream.types,
-    async *[Symbol.asyncIterator]() {
-      for await (const batch of stream.batches()) yield batch.map((row) => stream.columns.map((column) => row[column]));
-    },
+    [Symbol.asyncIterator]: () => stream.rows(),
   };
 }

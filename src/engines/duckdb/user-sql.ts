@@ -2,6 +2,7 @@ import { StatementType } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResultReader } from '@duckdb/node-api';
 import { QueryError } from '../../records/index.js';
 import type { QueryPosition } from '../../records/index.js';
+import { resultRows } from '../../store/chunk-rows.js';
 import { normalizeValue } from '../../store/database.js';
 import type { CappedQueryResult, QueryResult } from '../../store/database.js';
 import type { SqlSandbox } from './sandbox.js';
@@ -53,6 +54,8 @@ export interface UserSqlStream {
   columns: string[];
   types: string[];
   batches(): AsyncGenerator<Record<string, unknown>[]>;
+  /** The same rows as arrays in column order (duplicate column names stay apart), converted column by column. */
+  rows(): AsyncGenerator<unknown[][]>;
 }
 
 /**
@@ -68,7 +71,17 @@ export async function withUserSqlStream<T>(sandbox: SqlSandbox, sql: string, con
         const reader = await execute(checked, () => checked.prepared.runAndReadAll(), options);
         checkExplain(checked, reader);
         const rows = reader.getRowObjectsJS().map((row) => normalizeRow(row as Record<string, unknown>));
-        return await consume({ columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), batches: async function* () { yield rows; } });
+        const arrays = reader.getRowsJS().map((row) => row.map(normalizeValue));
+        return await consume({
+          columns: reader.columnNames(),
+          types: reader.columnTypes().map((t) => t.toString()),
+          batches: async function* () {
+            yield rows;
+          },
+          rows: async function* () {
+            yield arrays;
+          },
+        });
       }
       const result = await execute(checked, () => checked.prepared.stream(), options);
       const batches = async function* (): AsyncGenerator<Record<string, unknown>[]> {
@@ -78,7 +91,14 @@ export async function withUserSqlStream<T>(sandbox: SqlSandbox, sql: string, con
           throw options.signal?.aborted ? error : userSqlError(error, sql, options);
         }
       };
-      return await consume({ columns: result.columnNames(), types: result.columnTypes().map((t) => t.toString()), batches });
+      const rows = async function* (): AsyncGenerator<unknown[][]> {
+        try {
+          yield* resultRows(result);
+        } catch (error) {
+          throw options.signal?.aborted ? error : userSqlError(error, sql, options);
+        }
+      };
+      return await consume({ columns: result.columnNames(), types: result.columnTypes().map((t) => t.toString()), batches, rows });
     } finally {
       checked.prepared.destroySync();
     }

@@ -1,0 +1,126 @@
+import type { Store } from '../store/database.js';
+import { applySettings } from '../store/settings.js';
+
+/** Where the start values of the rows to read lie, and about how many rows there are (for sizing slices only). */
+export interface StartSpan {
+  /** The least start (or less), undefined when no row has one. */
+  low: bigint | undefined;
+  /** The greatest start (or more). */
+  high: bigint | undefined;
+  /** About how many rows have a start. */
+  rows: number;
+}
+
+/** How start-ordered reading cuts its rows: the rows of the first slice, and the most rows of any later one. */
+export interface StartSliceOptions {
+  /** About how many rows the first slice holds, so that the first lines come out at once (default 16,384). */
+  firstRows?: number;
+  /** About how many rows later slices hold at most; each slice is sorted on its own (default 262,144). */
+  maxRows?: number;
+}
+
+/** How much one slice's width may change from the one before. */
+const MAX_GROWTH = 16;
+
+/**
+ * Cuts rows into slices in start order: yields conditions on `"start"` whose ranges follow each other without gap
+ * or overlap, from below the span's low to above its high, then `"start" IS NULL` (the rows `ORDER BY "start"`
+ * puts last). Sorting each slice on its own and printing them one after the other gives the order of one sort of all
+ * rows, but the first lines come out after sorting the first slice only, and no sort holds more than a slice.
+ * The first slice's width comes from the span's density; the caller passes each slice's row count to `next()` (as
+ * the generator's `yield` result) and the next width follows the density seen, growing towards `maxRows`. Counts
+ * only size slices: the ranges alone decide which rows each holds.
+ */
+export async function* startSlices(span: StartSpan, options: StartSliceOptions = {}): AsyncGenerator<string, void, number | undefined> {
+  const maxRows = Math.max(1, options.maxRows ?? 1 << 18);
+  let target = Math.min(maxRows, Math.max(1, options.firstRows ?? 1 << 14));
+  if (span.low !== undefined && span.high !== undefined) {
+    const extent = Number(span.high - span.low) + 1;
+    let width = widthOf((target * extent) / Math.max(1, span.rows));
+    let lower: bigint | undefined;
+    let upper = span.low + width;
+    while (upper <= span.high) {
+      const rows = yield startRangeSql(lower, upper);
+      target = Math.min(maxRows, target * 4);
+      // No count given: grow as the targets do. None found: a gap in time, crossed in wider steps.
+      const wanted = rows === undefined ? Number(width) * 4 : rows === 0 ? Number(width) * MAX_GROWTH : (target * Number(width)) / rows;
+      width = widthOf(Math.min(Number(width) * MAX_GROWTH, Math.max(Number(width) / MAX_GROWTH, wanted)));
+      lower = upper;
+      upper = lower + width;
+    }
+    yield startRangeSql(lower, undefined);
+  } else {
+    yield '"start" IS NOT NULL';
+  }
+  yield '"start" IS NULL';
+}
+
+/** The SQL condition of start values in [lower, upper); an open end when undefined (never NULL starts). */
+export function startRangeSql(lower: bigint | undefined, upper: bigint | undefined): string {
+  const parts = [lower === undefined ? undefined : `"start" >= ${lower}`, upper === undefined ? undefined : `"start" < ${upper}`].filter((p) => p !== undefined);
+  return parts.length > 0 ? parts.join(' AND ') : '"start" IS NOT NULL';
+}
+
+/** The StartSpan of the rows of `from` (a table, view or derived table with a `start` column), counted exactly. */
+export async function readStartSpan(store: Store, from: string): Promise<StartSpan> {
+  const row = (await store.query(`SELECT min("start") AS low, max("start") AS high, count("start") AS n FROM ${from} AS f`)).rows[0] ?? {};
+  const bound = (value: unknown): bigint | undefined => (value === null || value === undefined ? undefined : BigInt(value as number | bigint));
+  return { low: bound(row.low), high: bound(row.high), rows: Number(row.n ?? 0) };
+}
+
+/**
+ * Runs a sequence of queries whose rows follow each other (one query, or startSlices' conditions made into queries
+ * by `sql`), each after the one before has been run by `run`, which resolves to the rows it gave.
+ */
+export async function runSlices(queries: string | SliceQueries, run: (sql: string) => Promise<number>): Promise<void> {
+  if (typeof queries === 'string') {
+    await run(queries);
+    return;
+  }
+  let rows: number | undefined;
+  for (;;) {
+    const step = await queries.next(rows);
+    if (step.done) return;
+    rows = await run(step.value);
+  }
+}
+
+/** Queries of a sliced read (see runSlices): each `next()` takes the rows the query before gave. */
+export type SliceQueries = AsyncGenerator<string, void, number | undefined>;
+
+/** startSlices' conditions made into queries. */
+export async function* sliceQueries(slices: SliceQueries, sql: (condition: string) => string): SliceQueries {
+  let rows: number | undefined;
+  for (;;) {
+    const step = await slices.next(rows);
+    if (step.done) return;
+    rows = yield sql(step.value);
+  }
+}
+
+function widthOf(value: number): bigint {
+  return Number.isFinite(value) && value >= 1 ? BigInt(Math.min(Math.round(value), Number.MAX_SAFE_INTEGER)) : 1n;
+}
+
+/** The memory_limit a sliced read runs under: each sort holds one slice, and a single pass gains nothing from a big cache. */
+export const SLICED_READ_MEMORY = 128 * 1024 * 1024;
+
+/**
+ * Lowers the store's memory_limit to SLICED_READ_MEMORY while a sliced read prints (never raises it); DuckDB would
+ * otherwise keep up to the whole limit of blocks it has read cached. Returns the function that puts the limit back.
+ */
+export async function capSlicedReadMemory(store: Store): Promise<() => Promise<void>> {
+  const current = parseByteSize(String(await store.scalar("SELECT current_setting('memory_limit')")));
+  if (current !== undefined && current <= SLICED_READ_MEMORY) return async () => undefined;
+  return applySettings(store, { memory_limit: `${SLICED_READ_MEMORY / 1048576}MiB` });
+}
+
+/** Bytes of a DuckDB size text (`256.0 MiB`, `2GB`); undefined when it is not one. */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^\s*([\d.]+)\s*([KMGT]?i?B|bytes)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const unit = (match[2] ?? 'B').toUpperCase();
+  const power = { B: 0, BYTES: 0, KB: 1, KIB: 1, MB: 2, MIB: 2, GB: 3, GIB: 3, TB: 4, TIB: 4 }[unit];
+  if (power === undefined) return undefined;
+  return Number(match[1]) * (unit.includes('I') || unit === 'B' || unit === 'BYTES' ? 1024 : 1000) ** power;
+}

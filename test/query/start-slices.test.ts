@@ -1,0 +1,115 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capSlicedReadMemory, parseByteSize, readStartSpan, runSlices, SLICED_READ_MEMORY, sliceQueries, startRangeSql, startSlices } from '../../src/query/start-slices.js';
+import type { StartSliceOptions } from '../../src/query/start-slices.js';
+import { Store } from '../../src/store/index.js';
+
+let store: Store;
+
+beforeAll(async () => {
+  store = await Store.memory();
+});
+afterAll(() => store.close());
+
+/** Loads rows (start, unit_id, n) into table t; n numbers the rows so each is told apart. */
+async function load(rows: readonly (readonly [number | null, number])[]): Promise<void> {
+  await store.run('CREATE OR REPLACE TABLE t ("start" BIGINT, unit_id INTEGER, n INTEGER)');
+  if (rows.length === 0) return;
+  const values = rows.map(([start, unit], n) => `(${start === null ? 'NULL' : start}, ${unit}, ${n})`).join(', ');
+  await store.run(`INSERT INTO t VALUES ${values}`);
+}
+
+/** The rows of t read slice by slice (each sorted on its own, counts passed back) and the slice count. */
+async function readSliced(options: StartSliceOptions): Promise<{ keys: string[]; rows: number[]; slices: number }> {
+  const keys: string[] = [];
+  const rows: number[] = [];
+  let slices = 0;
+  const queries = sliceQueries(startSlices(await readStartSpan(store, 't'), options), (condition) => `SELECT "start", unit_id, n FROM t WHERE ${condition} ORDER BY "start", unit_id`);
+  await runSlices(queries, async (sql) => {
+    slices++;
+    const result = await store.query(sql);
+    for (const row of result.rows) {
+      keys.push(`${String(row.start)}/${String(row.unit_id)}`);
+      rows.push(Number(row.n));
+    }
+    return result.rows.length;
+  });
+  return { keys, rows, slices };
+}
+
+/** The (start, unit) keys of one sort of all rows: the order the slices must give. */
+async function sortedKeys(): Promise<string[]> {
+  const result = await store.query('SELECT "start", unit_id FROM t ORDER BY "start", unit_id');
+  return result.rows.map((row) => `${String(row.start)}/${String(row.unit_id)}`);
+}
+
+describe('startSlices', () => {
+  it('reads every row once, in the order of one sort, whatever the starts and slice sizes (property)', async () => {
+    const start = fc.oneof(fc.constant(null), fc.integer({ min: -50, max: 50 }), fc.integer({ min: 1_714_521_600, max: 1_714_607_999 }), fc.constant(0));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(start, fc.integer({ min: 1, max: 4 })), { maxLength: 300 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 200 }),
+        async (rows, firstRows, maxRows) => {
+          await load(rows);
+          const read = await readSliced({ firstRows, maxRows });
+          expect(read.keys).toEqual(await sortedKeys());
+          expect([...read.rows].sort((a, b) => a - b)).toEqual(rows.map((_, i) => i));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('cuts many rows into slices that grow from the first one', async () => {
+    await load(Array.from({ length: 5000 }, (_, i) => [1_714_521_600 + ((i * 7919) % 86_400), 1 + (i % 3)] as const));
+    const read = await readSliced({ firstRows: 100, maxRows: 1000 });
+    expect(read.keys).toEqual(await sortedKeys());
+    // Slices of about 100, 400, 1000, 1000, … rows, then the open end and the rows without a start.
+    expect(read.slices).toBeGreaterThan(5);
+    expect(read.slices).toBeLessThan(20);
+  });
+
+  it('gives the open range and the rows without a start when no row has a start', async () => {
+    await load([
+      [null, 1],
+      [null, 2],
+    ]);
+    const read = await readSliced({});
+    expect(read.keys).toEqual(['null/1', 'null/2']);
+  });
+
+  it('writes ranges as conditions on "start"', () => {
+    expect(startRangeSql(undefined, 10n)).toBe('"start" < 10');
+    expect(startRangeSql(-5n, 10n)).toBe('"start" >= -5 AND "start" < 10');
+    expect(startRangeSql(10n, undefined)).toBe('"start" >= 10');
+    expect(startRangeSql(undefined, undefined)).toBe('"start" IS NOT NULL');
+  });
+});
+
+describe('parseByteSize', () => {
+  it.each([
+    ['256.0 MiB', 256 * 1024 * 1024],
+    ['2GB', 2e9],
+    ['1.5 GiB', 1.5 * 1024 ** 3],
+    ['512 bytes', 512],
+    ['lots', undefined],
+  ])('reads %s', (text, bytes) => {
+    expect(parseByteSize(text)).toBe(bytes);
+  });
+});
+
+describe('capSlicedReadMemory', () => {
+  it('lowers a bigger memory_limit while reading and puts it back, and never raises a smaller one', async () => {
+    const limit = async (): Promise<number | undefined> => parseByteSize(String(await store.scalar("SELECT current_setting('memory_limit')")));
+    await store.run("SET memory_limit = '1GiB'");
+    const restore = await capSlicedReadMemory(store);
+    expect(await limit()).toBe(SLICED_READ_MEMORY);
+    await restore();
+    expect(await limit()).toBe(1024 ** 3);
+    await store.run("SET memory_limit = '64MiB'");
+    await (await capSlicedReadMemory(store))();
+    expect(await limit()).toBe(64 * 1024 ** 2);
+  });
+});
