@@ -144,10 +144,8 @@ function rollupEdgesSql(scope: GraphScope, limits: EdgeLimits, rollup: NonNullab
       `, max_by(dstport, (flows::BIGINT << 17) + CASE WHEN dstport IS NULL THEN 0 ELSE 65536 - dstport END, 20) AS ports,
   list(DISTINCT protocol ORDER BY protocol) FILTER (WHERE protocol IS NOT NULL) AS protocols`
     : '';
-  // count(DISTINCT dstport) as a 65,536-bit set per edge: far cheaper than a hash table of ports per edge.
-  // The parser keeps ports in 0-65535; any other value is still counted by the (then non-empty) DISTINCT.
-  const portCount = `coalesce(bit_count(bitstring_agg(dstport, 0, 65535) FILTER (WHERE dstport BETWEEN 0 AND 65535)), 0)
-    + count(DISTINCT dstport) FILTER (WHERE dstport NOT BETWEEN 0 AND 65535) AS port_count`;
+  // The distinct ports of each edge as their own rows, then counted: two plain hash aggregations, whatever the number
+  // of edges (a 65,536-bit set per edge costs 8 KB each: 800 MB for 100,000 edges).
   // Port rows are grouped by a small edge number rather than the (source, target) text: half the grouping time.
   return `${keyedFlowsSql(scope, 'rollup')},
 graph_edges AS (SELECT source, any_value(source_kind) AS source_kind, target, any_value(target_kind) AS target_kind, sum(flows)::BIGINT AS flows,
@@ -160,8 +158,9 @@ graph_kept_pairs AS (SELECT DISTINCT k.graph_edge, s.src_ip, s.dst_ip FROM graph
 graph_ports AS (SELECT p.graph_edge, r.protocol, r.dstport, sum(r.flows) AS flows
   FROM ${rollup.ports} r JOIN graph_kept_pairs p USING (src_ip, dst_ip) WHERE ${rollup.condition}
   GROUP BY p.graph_edge, r.protocol, r.dstport)
-SELECT k.* EXCLUDE (graph_edge), d.port_count${withPorts ? ', d.ports, d.protocols' : ''} FROM graph_kept k LEFT JOIN (
-  SELECT graph_edge, ${portCount}${lists} FROM graph_ports GROUP BY graph_edge) d USING (graph_edge)
+SELECT k.* EXCLUDE (graph_edge), coalesce(c.port_count, 0) AS port_count${withPorts ? ', d.ports, d.protocols' : ''} FROM graph_kept k
+LEFT JOIN (SELECT graph_edge, count(dstport) AS port_count FROM (SELECT DISTINCT graph_edge, dstport FROM graph_ports) GROUP BY graph_edge) c USING (graph_edge)
+${withPorts ? `LEFT JOIN (SELECT graph_edge${lists} FROM graph_ports GROUP BY graph_edge) d USING (graph_edge)` : ''}
 ORDER BY ${order}`;
 }
 
