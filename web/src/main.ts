@@ -88,7 +88,12 @@ async function refresh(options: { histogram: boolean } = { histogram: true }): P
   hooks.loading = true;
   $('status').textContent = 'querying…';
   try {
-    const [graph, histogram] = await Promise.all([api.graph(state.query), options.histogram ? api.histogram(state.query) : Promise.resolve(undefined)]);
+    // Both requests leave at once; the graph is drawn as soon as it comes, the traffic chart when its answer follows.
+    // (The server answers in arrival order: the graph is asked first.)
+    const graphAnswer = api.graph(state.query);
+    const histogramAnswer = options.histogram ? api.histogram(state.query) : Promise.resolve(undefined);
+    histogramAnswer.catch(() => undefined);
+    const graph = await graphAnswer;
     if (serial !== requestSerial) return;
     state.graph = graph;
     hooks.drawnAt = 0;
@@ -103,6 +108,8 @@ async function refresh(options: { histogram: boolean } = { histogram: true }): P
     $('stats').dataset.nodes = String(s.nodes);
     $('stats').dataset.edges = String(s.edges);
     $('status').textContent = `${s.millis} ms`;
+    const histogram = await histogramAnswer;
+    if (serial !== requestSerial) return;
     if (histogram) timeline.render(histogram, state.window);
     $('window').textContent = state.window ? `${formatTime(state.window.start)} – ${formatTime(state.window.end)}` : '';
     $('clear-window').hidden = !state.window;
