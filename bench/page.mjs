@@ -293,7 +293,7 @@ async function measureBigGraph(browser, url) {
 async function measureReports(url) {
   const { reports } = await getJson(url, '/api/reports');
   for (const report of reports.filter((r) => r.logType === 'vpc')) {
-    const params = Object.fromEntries(report.params.filter((p) => p.default !== null).map((p) => [p.name, p.default]));
+    const params = Object.fromEntries(report.params.filter((p) => p.default !== null).map((p) => [p.name, String(p.default)]));
     if (report.params.some((p) => p.default === null)) continue;
     const times = [];
     let note = '';
@@ -349,7 +349,8 @@ function report() {
   return `load average ${results.loadAverageAtStart} at start, ${results.loadAverageAtEnd} at end; ${RUNS} runs each\n\n${table}`;
 }
 
-main().catch((error) => {
+// Top-level await: bench/run.mjs --only page imports this module and goes on when it is done.
+await main().catch((error) => {
   process.stderr.write(`${error.stack ?? error}\n`);
   process.exitCode = 1;
 });

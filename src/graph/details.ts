@@ -252,15 +252,15 @@ export function roundBucket(seconds: number): number {
 }
 
 /**
- * The timeline's bucket width: about 60 buckets over the traffic's span, and whole hours when the span is a day or more
- * and the hourly rollups answer (at least 24 points, without reading the records).
+ * The timeline's bucket width: about 60 buckets over the traffic's span, and whole hours when the span is 18 hours or
+ * more and the hourly rollups answer (at least 18 points, without reading the records).
  */
 function timelineBucket(totals: Record<string, unknown>, hourly: boolean): number {
   const first = Number(totals.first_seen);
   const last = Number(totals.last_seen);
   const span = Number.isFinite(first) && Number.isFinite(last) ? last - first : 0;
   const bucket = roundBucket(span > 0 ? span / 60 : 60);
-  return hourly && span >= 86_400 ? Math.max(bucket, ROLLUP_SECONDS) : bucket;
+  return hourly && span >= 18 * ROLLUP_SECONDS ? Math.max(bucket, ROLLUP_SECONDS) : bucket;
 }
 
 async function timelineOf(store: Store, base: string, bucketSeconds: number): Promise<{ bucketSeconds: number; timeline: TrafficBucket[] }> {

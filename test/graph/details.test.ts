@@ -59,7 +59,7 @@ describe('nodeDetails / edgeDetails', () => {
       for (const id of new Set(reference.flatMap((e) => [e.source, e.target]))) {
         const fromRecords = await nodeDetails(store, id, scope);
         const fromRollups = await nodeDetails(rolled, id, scope);
-        // A span of a day or more is drawn in whole hours from the rollups: the same traffic in wider buckets.
+        // A span of 18 hours or more is drawn in whole hours from the rollups: the same traffic in wider buckets.
         if (fromRollups?.bucketSeconds !== fromRecords?.bucketSeconds) {
           expect(fromRollups?.bucketSeconds).toBe(3600);
           expect(fromRollups?.timeline.reduce((n, b) => n + b.flows, 0)).toBe(fromRecords?.totals.flows);
@@ -73,6 +73,35 @@ describe('nodeDetails / edgeDetails', () => {
       }
       for (const edge of reference) expect(await edgeDetails(rolled, edge.source, edge.target, scope)).toEqual(await edgeDetails(store, edge.source, edge.target, scope));
     } finally {
+      rolled.close();
+    }
+  });
+
+  it('draws a day of traffic from the hourly rollups in whole hours, with the records\' latest flows', async () => {
+    const { generateFlowLogLines } = await import('../../src/generate/index.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { createLocalSource } = await import('../../src/sources/index.js');
+    const { ingestSources, Store } = await import('../../src/store/index.js');
+    const file = join(mkdtempSync(join(tmpdir(), 'flowlens-details-')), 'day.log');
+    writeFileSync(file, `${[...generateFlowLogLines({ records: 6000, seed: 4 })].join('\n')}\n`);
+    const plain = await Store.memory();
+    const rolled = await Store.memory();
+    try {
+      for (const target of [plain, rolled]) await ingestSources(target, [createLocalSource(file)]);
+      await refreshRollups(rolled);
+      const scope = { node: parseNodeMode('ip'), publicMode: 'group' as PublicMode };
+      for (const id of ['internet', '10.0.2.10', '10.0.1.10']) {
+        const fromRecords = await nodeDetails(plain, id, scope);
+        const fromRollups = await nodeDetails(rolled, id, scope);
+        expect(fromRecords, id).not.toBeNull();
+        expect(fromRollups?.bucketSeconds, id).toBe(3600);
+        expect(fromRollups?.timeline.reduce((n, b) => n + b.flows, 0), id).toBe(fromRecords?.totals.flows);
+        expect({ ...fromRollups, timeline: [], bucketSeconds: 0 }, id).toEqual({ ...fromRecords, timeline: [], bucketSeconds: 0 });
+      }
+    } finally {
+      plain.close();
       rolled.close();
     }
   });

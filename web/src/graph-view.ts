@@ -11,6 +11,8 @@ const NODE_COLORS: Record<string, string> = {
   name: '#2563eb', eni: '#475569', internet: '#a855f7', address: '#475569', endpoint: '#475569', subnet: '#0d9488', unnamed: '#94a3b8',
 };
 const EDGE_OK = '#a3b1c2';
+/** Above this many edges the first drawing shows the nodes, and the edges follow when the layout stops. */
+const BIG_GRAPH_EDGES = 20_000;
 const EDGE_MIXED = '#f59e0b';
 const EDGE_REJECTED = '#dc2626';
 
@@ -25,9 +27,10 @@ export interface GraphViewEvents {
 
 /**
  * The WebGL graph (sigma.js) with a ForceAtlas2 layout running in a web worker, which can be paused and resumed;
- * nodes can be dragged (a dragged node stays where it is dropped) and labels never overlap. The graph is drawn with its
- * edges at once and follows the layout; the layout stops by the rule of `stopRule` (settled, or frozen after a number
- * of iterations or seconds), so a big graph never keeps the page busy.
+ * nodes can be dragged (a dragged node stays where it is dropped) and labels never overlap. The graph is drawn at once
+ * and follows the layout (a graph of more than 20,000 edges shows its nodes first and its edges when the layout
+ * stops); the layout stops by the rule of `stopRule` (settled, or frozen after a number of iterations or seconds), so
+ * a big graph never keeps the page busy.
  */
 export class GraphView {
   readonly graph = new Graph({ type: 'directed', multi: false, allowSelfLoops: false });
@@ -36,6 +39,8 @@ export class GraphView {
   private layoutRun = 0;
   /** Node ids in the order of the running layout's matrices; undefined when no layout runs. */
   private layoutNodes: string[] | undefined;
+  /** Edges of a big graph waiting for the layout to stop: redrawing them every layout step would starve the page. */
+  private pendingEdges: [string, string, Record<string, unknown>][] = [];
   private highlighted: string | undefined;
   private dragged: string | undefined;
   private dragMoved = false;
@@ -57,6 +62,7 @@ export class GraphView {
     this.graph.forEachNode((id, attrs) => previous.set(id, { x: attrs.x as number, y: attrs.y as number, ...(attrs.fixed ? { fixed: true as const } : {}) }));
     this.stopLayout();
     this.graph.clear();
+    this.pendingEdges = [];
     const maxBytes = Math.max(1, ...data.nodes.map((n) => n.bytes));
     const maxWeight = Math.max(1, ...data.edges.map((e) => e.weight));
     const count = data.nodes.length;
@@ -70,12 +76,15 @@ export class GraphView {
       this.graph.addNode(node.id, { ...at, ...nodeLook(node, maxBytes, scale) });
     });
     const arrows = data.edges.length <= 5000;
+    const deferEdges = data.edges.length > BIG_GRAPH_EDGES;
     for (const edge of data.edges) {
       const source = data.nodes[edge.s]?.id;
       const target = data.nodes[edge.t]?.id;
       if (source === undefined || target === undefined || source === target) continue;
       const color = edge.rejected === 0 ? EDGE_OK : edge.accepted === 0 ? EDGE_REJECTED : EDGE_MIXED;
-      this.graph.addDirectedEdge(source, target, { size: (0.6 + 5 * Math.sqrt(edge.weight / maxWeight)) * scale, color, type: arrows ? 'arrow' : 'line', zIndex: edge.rejected > 0 ? 1 : 0 });
+      const attributes = { size: (0.6 + 5 * Math.sqrt(edge.weight / maxWeight)) * scale, color, type: arrows ? 'arrow' : 'line', zIndex: edge.rejected > 0 ? 1 : 0 };
+      if (deferEdges) this.pendingEdges.push([source, target, attributes]);
+      else this.graph.addDirectedEdge(source, target, attributes);
     }
     this.ensureRenderer(data.edges.length);
     this.startLayout(previous.size > 0 && data.nodes.every((n) => previous.has(n.id)));
@@ -109,6 +118,10 @@ export class GraphView {
     if (this.layoutNodes !== undefined) this.worker?.postMessage({ type: 'stop' } satisfies LayoutRequest);
     this.layoutNodes = undefined;
     this.layoutRunning = false;
+    if (this.pendingEdges.length > 0) {
+      for (const [source, target, attributes] of this.pendingEdges) this.graph.addDirectedEdge(source, target, attributes);
+      this.pendingEdges = [];
+    }
     if (wasRunning) {
       this.layoutStop ??= 'stopped';
       this.events.layout?.(false);
@@ -144,9 +157,9 @@ export class GraphView {
       const a = this.graph.getNodeAttributes(id);
       nodeMatrix.set([a.x as number, a.y as number, 0, 0, 0, 0, 1, 1, (a.size as number) || 1, a.fixed ? 1 : 0], i * NODE_FLOATS);
     });
-    const edgeMatrix = new Float32Array(this.graph.size * EDGE_FLOATS);
+    const edgeMatrix = new Float32Array((this.graph.size + this.pendingEdges.length) * EDGE_FLOATS);
     let e = 0;
-    this.graph.forEachEdge((_edge, a, source, target) => {
+    const addEdge = (a: Record<string, unknown>, source: string, target: string): void => {
       const s = offset.get(source) as number;
       const t = offset.get(target) as number;
       const weight = (a.size as number) || 1;
@@ -155,13 +168,14 @@ export class GraphView {
       nodeMatrix[t + 6] = (nodeMatrix[t + 6] as number) + weight;
       edgeMatrix.set([s, t, weight], e);
       e += EDGE_FLOATS;
-    });
+    };
+    this.graph.forEachEdge((_edge, a, source, target) => addEdge(a, source, target));
+    for (const [source, target, attributes] of this.pendingEdges) addEdge(attributes, source, target);
     const settings = { ...defaults, ...forceAtlas2.inferSettings(order), barnesHutOptimize: order > 1000, adjustSizes: false, edgeWeightInfluence: 0.5 };
     const run = ++this.layoutRun;
     this.layoutNodes = nodes;
-    // Redrawing a big graph costs the page a frame each time: its positions come less often.
-    const edges = this.graph.size;
-    const postEveryMillis = edges > 20_000 ? 1000 : edges > 5000 ? 300 : 0;
+    // Redrawing many edges costs the page a frame each time: their positions come less often.
+    const postEveryMillis = this.graph.size > 5000 ? 300 : this.pendingEdges.length > 0 ? 250 : 0;
     const worker = this.layoutWorker();
     const request: LayoutRequest = { type: 'start', run, nodes: nodeMatrix, edges: edgeMatrix, settings, rule: GraphView.stopRule(order, settled), postEveryMillis };
     worker.postMessage(request, [nodeMatrix.buffer, edgeMatrix.buffer]);
