@@ -81,15 +81,19 @@ export async function edgeDetails(store: Store, source: string, target: string, 
   });
 }
 
-/** Traffic over time of the selected flows, in about `buckets` buckets of a round width. */
+/**
+ * Traffic over time of the selected flows, in about `buckets` buckets of a round width: every data record of the
+ * selection counts (AWS writes addresses on every record whose log status is OK).
+ */
 export async function trafficHistogram(store: Store, scope: GraphScope, buckets = 120): Promise<{ bucketSeconds: number; buckets: TrafficBucket[]; min: number | null; max: number | null }> {
-  const range = await store.query(`SELECT min("start") AS min, max("end") AS max FROM flows WHERE ${flowCondition(scope)}`);
+  const condition = flowCondition(scope, { addresses: false });
+  const range = await store.query(`SELECT min("start") AS min, max("end") AS max FROM flows WHERE ${condition}`);
   const min = range.rows[0]?.min as number | null;
   const max = range.rows[0]?.max as number | null;
   if (min === null || max === null || min === undefined || max === undefined) return { bucketSeconds: 60, buckets: [], min: null, max: null };
   const bucketSeconds = roundBucket((max - min) / buckets);
   const result = await store.query(`SELECT ("start" // ${bucketSeconds}) * ${bucketSeconds} AS t, count(*) AS flows, coalesce(sum(bytes), 0)::BIGINT AS bytes,
-  count(*) FILTER (WHERE action = 'REJECT') AS rejected FROM flows WHERE ${flowCondition(scope)} GROUP BY t ORDER BY t`);
+  count(*) FILTER (WHERE action = 'REJECT') AS rejected FROM flows WHERE ${condition} GROUP BY t ORDER BY t`);
   return { bucketSeconds, buckets: result.rows.map(toBucket), min, max };
 }
 

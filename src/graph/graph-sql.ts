@@ -164,9 +164,13 @@ ${withPorts ? `LEFT JOIN (SELECT graph_edge${lists} FROM graph_ports GROUP BY gr
 ORDER BY ${order}`;
 }
 
-/** The flow condition: the scope's WHERE, data records only (no NODATA/SKIPDATA), known addresses, protocols, ports. */
-export function flowCondition(scope: GraphScope): string {
-  const parts = [`(${scope.where ?? 'TRUE'})`, 'src_ip IS NOT NULL', 'dst_ip IS NOT NULL',
+/**
+ * The flow condition: the scope's WHERE, data records only (no NODATA/SKIPDATA), known addresses (unless
+ * `addresses` is false: reading the two 128-bit address columns costs most of a scan that needs no address), protocols,
+ * ports.
+ */
+export function flowCondition(scope: GraphScope, options: { addresses?: boolean } = {}): string {
+  const parts = [`(${scope.where ?? 'TRUE'})`, ...(options.addresses === false ? [] : ['src_ip IS NOT NULL', 'dst_ip IS NOT NULL']),
     "log_status IS DISTINCT FROM 'NODATA'", "log_status IS DISTINCT FROM 'SKIPDATA'"];
   if (scope.protocols?.length) parts.push(`protocol IN (${scope.protocols.map(sqlLiteral).join(', ')})`);
   if (scope.ports?.length) {
