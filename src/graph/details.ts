@@ -161,7 +161,8 @@ async function withSelection<T>(store: Store, scope: GraphScope, ids: readonly s
   const table = quoteIdentifier(`graph_detail_${++selectionSerial}`);
   const rollups = scope.rollups ?? (await readRollups(store));
   const rollup = rollupScope({ ...scope, rollups });
-  const narrowed = narrowScope(scope, ids);
+  const addresses = addressNarrowing(scope, ids);
+  const narrowed = addresses === undefined ? scope : { ...scope, where: `(${scope.where ?? 'TRUE'}) AND (${addresses})` };
   // Node keys depend on the addresses alone in the modes rollups serve: the keyed pairs select the records.
   const pairRecords = (since?: number): string => `WITH sel AS (SELECT f.* FROM flows f
   SEMI JOIN (SELECT DISTINCT src_ip, dst_ip FROM ${table}) p ON f.src_ip = p.src_ip AND f.dst_ip = p.dst_ip
@@ -171,9 +172,16 @@ async function withSelection<T>(store: Store, scope: GraphScope, ids: readonly s
   ON r.src_ip = p.src_ip AND r.dst_ip = p.dst_ip AND r.protocol IS NOT DISTINCT FROM p.protocol WHERE ${rollup.condition})` : '';
   const sums = `sum(flows)::BIGINT AS flows, coalesce(sum(bytes), 0)::BIGINT AS bytes, coalesce(sum(packets), 0)::BIGINT AS packets,
   sum(accepted)::BIGINT AS accepted, sum(rejected)::BIGINT AS rejected, min(first_seen) AS first_seen, max(last_seen) AS last_seen`;
+  // The selection's hourly sums, read once for the timeline and the latest flows.
+  let hourRows: Promise<HourSums[]> | undefined;
+  const hours = (): Promise<HourSums[]> =>
+    (hourRows ??= store.query(`SELECT hour_start AS t, sum(flows)::BIGINT AS flows, coalesce(sum(bytes), 0)::BIGINT AS bytes,
+  coalesce(sum(flows) FILTER (WHERE "action" = 'REJECT'), 0)::BIGINT AS rejected FROM ${hourly} GROUP BY hour_start ORDER BY hour_start`).then((r) =>
+      r.rows.map((row) => ({ t: Number(row.t), flows: Number(row.flows), bytes: BigInt(row.bytes as bigint | number), rejected: Number(row.rejected) })),
+    ));
   try {
     if (rollup) {
-      await store.run(`CREATE TEMP TABLE ${table} AS ${keyedFlowsSql({ ...scope, rollups }, 'rollup')}
+      await store.run(`CREATE TEMP TABLE ${table} AS ${keyedFlowsSql({ ...scope, rollups }, 'rollup', addresses)}
 SELECT source, source_kind, target, target_kind, src_ip, dst_ip, protocol, flows, bytes, packets, accepted, rejected, first_seen, last_seen FROM graph_keyed WHERE ${condition}`);
       return await read({
         totals: (extra) => store.query(`SELECT ${sums}, ${extra} FROM ${table}`),
@@ -186,19 +194,16 @@ GROUP BY ALL ORDER BY flows DESC, bytes DESC, port LIMIT ${limit}`),
         timeline: async (totals) => {
           const bucketSeconds = timelineBucket(totals, true);
           if (bucketSeconds % ROLLUP_SECONDS !== 0) return timelineOf(store, pairRecords(), bucketSeconds);
-          const result = await store.query(`SELECT (hour_start // ${bucketSeconds}) * ${bucketSeconds} AS t, sum(flows)::BIGINT AS flows,
-  coalesce(sum(bytes), 0)::BIGINT AS bytes, coalesce(sum(flows) FILTER (WHERE "action" = 'REJECT'), 0)::BIGINT AS rejected
-FROM ${hourly} GROUP BY t ORDER BY t`);
-          return { bucketSeconds, timeline: result.rows.map(toBucket) };
+          return { bucketSeconds, timeline: bucketHours(await hours(), bucketSeconds) };
         },
         latest: async (limit) => {
           // The latest hours holding `limit` flows hold the latest `limit` flows: only their records are read.
-          const hours = await store.query(`SELECT hour_start, sum(flows) AS flows FROM ${hourly} GROUP BY hour_start ORDER BY hour_start DESC`);
+          const rows = await hours();
           let count = 0;
           let since: number | undefined;
-          for (const row of hours.rows) {
-            since = Number(row.hour_start);
-            count += Number(row.flows);
+          for (let i = rows.length - 1; i >= 0; i--) {
+            since = rows[i]!.t;
+            count += rows[i]!.flows;
             if (count >= limit) break;
           }
           return latestFlows(store, pairRecords(since), limit);
@@ -221,23 +226,23 @@ FROM sel GROUP BY ALL ORDER BY flows DESC, bytes DESC, port LIMIT ${limit}`),
 }
 
 /**
- * The scope narrowed to the flows whose addresses can give one of the node ids (in ip, ip-port, subnet and name modes:
- * the address, endpoint address or subnet the id names, and the ranges of a known name); the keys still decide.
- * Unchanged when an id can come from any address ("internet", "unnamed", ENI nodes).
+ * A condition on src_ip/dst_ip true for every flow whose addresses can give one of the node ids (in ip, ip-port, subnet
+ * and name modes: the address, endpoint address or subnet the id names, and the ranges of a known name); the keys still
+ * decide. Undefined when an id can come from any address ("internet", "unnamed", ENI nodes).
  */
-function narrowScope(scope: GraphScope, ids: readonly string[]): GraphScope {
+function addressNarrowing(scope: GraphScope, ids: readonly string[]): string | undefined {
   const mode = scope.node ?? { kind: 'ip' };
-  if (mode.kind === 'eni') return scope;
+  if (mode.kind === 'eni') return undefined;
   const ranges: { low: bigint; high: bigint }[] = [];
   for (const id of ids) {
     const named = (scope.names?.entries ?? []).filter((e) => e.name === id);
     const own = addressOfId(id, mode.kind);
-    if (named.length === 0 && own === null) return scope;
+    if (named.length === 0 && own === null) return undefined;
     ranges.push(...named, ...(own ? [own] : []));
   }
-  if (ranges.length === 0 || ranges.length > 64) return scope;
+  if (ranges.length === 0 || ranges.length > 64) return undefined;
   const any = (column: string): string => addressInRangesSql(column, ranges);
-  return { ...scope, where: `(${scope.where ?? 'TRUE'}) AND (${any('src_ip')} OR ${any('dst_ip')})` };
+  return `${any('src_ip')} OR ${any('dst_ip')}`;
 }
 
 /** The address range a node id stands for in a node mode (an address, an endpoint's address, a subnet), or null. */
@@ -247,6 +252,29 @@ function addressOfId(id: string, mode: NodeMode['kind']): { low: bigint; high: b
   if (mode !== 'subnet' && text.includes('/')) return null;
   const cidr = parseCidr(text);
   return cidr ? cidrBounds(cidr) : null;
+}
+
+/** Sums of one hour of the hourly pair rollup (bytes exact). */
+interface HourSums {
+  t: number;
+  flows: number;
+  bytes: bigint;
+  rejected: number;
+}
+
+/** Hourly sums summed into buckets of a whole number of hours, in time order. */
+function bucketHours(hours: readonly HourSums[], bucketSeconds: number): TrafficBucket[] {
+  const buckets: { t: number; flows: number; bytes: bigint; rejected: number }[] = [];
+  for (const h of hours) {
+    const t = Math.floor(h.t / bucketSeconds) * bucketSeconds;
+    const last = buckets[buckets.length - 1];
+    if (last?.t === t) {
+      last.flows += h.flows;
+      last.bytes += h.bytes;
+      last.rejected += h.rejected;
+    } else buckets.push({ t, flows: h.flows, bytes: h.bytes, rejected: h.rejected });
+  }
+  return buckets.map((b) => ({ t: b.t, flows: b.flows, bytes: Number(b.bytes), rejected: b.rejected }));
 }
 
 /** A round bucket width (1 min … 1 week) near the wanted one. */

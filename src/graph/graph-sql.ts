@@ -35,9 +35,10 @@ export interface EdgeLimits {
  * The WITH clause shared by graph, details and search queries: `graph_keyed` has `source`/`target` node ids and
  * `source_kind`/`target_kind`. Raw (default): one row per selected flow with the flow's columns. Aggregated: one row per
  * (addresses, protocol, destination port) with flows, bytes, packets, accepted, rejected, first_seen, last_seen, so node
- * keys and name joins run on far fewer rows than there are flows.
+ * keys and name joins run on far fewer rows than there are flows. Rollup: the aggregated rows from the pair rollup, of the
+ * pairs `rollupWhere` (a condition on src_ip/dst_ip, when given) selects.
  */
-export function keyedFlowsSql(scope: GraphScope, shape: 'raw' | 'aggregated' | 'rollup' = 'raw'): string {
+export function keyedFlowsSql(scope: GraphScope, shape: 'raw' | 'aggregated' | 'rollup' = 'raw', rollupWhere?: string): string {
   const mode = scope.node ?? { kind: 'ip' };
   const names = scope.names;
   const srcport = mode.kind === 'ip-port' ? 'srcport' : 'NULL::INTEGER AS srcport';
@@ -48,7 +49,7 @@ export function keyedFlowsSql(scope: GraphScope, shape: 'raw' | 'aggregated' | '
   sum(flows)::BIGINT AS flows, coalesce(sum(bytes), 0) AS bytes, coalesce(sum(packets), 0) AS packets,
   coalesce(sum(flows) FILTER (WHERE action = 'ACCEPT'), 0)::BIGINT AS accepted, coalesce(sum(flows) FILTER (WHERE action = 'REJECT'), 0)::BIGINT AS rejected,
   min(first_start) AS first_seen, max(last_end) AS last_seen
-  FROM ${rollup.pairs} WHERE ${rollup.condition} GROUP BY src_ip, dst_ip, protocol)`
+  FROM ${rollup.pairs} WHERE ${rollup.condition}${rollupWhere === undefined ? '' : ` AND (${rollupWhere})`} GROUP BY src_ip, dst_ip, protocol)`
       : `graph_raw AS (SELECT interface_id, srcaddr, dstaddr, src_ip, dst_ip, srcport, dstport, protocol, packets, bytes, action, "start", "end"
   FROM flows WHERE ${flowCondition(scope)})`,
     shape === 'raw'
