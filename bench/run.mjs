@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --records N] [--only small-objects] [--scale]`: ingest and query speed of flowlens against the physical limit (zcat) and
+// `npm run bench [-- --records N] [--only small-objects|page] [--scale]`: ingest and query speed of flowlens against the physical limit (zcat) and
 // DuckDB's own CSV reader, on data from `flowlens generate`. Prints a table, writes bench/results.json.
 // docs/benchmark.md explains every figure.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fixed, listFiles, measure, rate, renderTable, repeat, run, totalBytes } from './lib.mjs';
+
+// `npm run bench -- --only page`: only the page's rows (bench/page.mjs, headless Chromium).
+if (process.argv.includes('page') && process.argv[process.argv.indexOf('page') - 1] === '--only') {
+  await import('./page.mjs');
+  process.exit(process.exitCode ?? 0);
+}
 
 // `npm run bench -- --detections`: the detection benchmark instead (bench/detections.mjs).
 if (process.argv.includes('--detections')) {
@@ -173,6 +179,8 @@ async function main() {
   evaluateSmallTargets();
   writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${report()}\n\nresults: ${args.out}\n`);
+  // The page's rows (bench/page.mjs): the demo, a 20k-node graph and the N-record store in headless Chromium.
+  if (!smoke) await run(process.execPath, [join(here, 'page.mjs'), '--dist', dist, '--data', args.data, '--records', String(N), '--runs', String(RUNS)], { stdout: 'inherit' });
 }
 
 /**

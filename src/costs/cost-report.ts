@@ -1,7 +1,10 @@
 import { cidrRange } from '../records/index.js';
+import { isPrivateNumberSql } from '../sql/addresses.js';
 import type { Store } from '../store/index.js';
 import { sqlLiteral } from '../store/index.js';
 import type { AwsRange, InterfaceFacts, SubnetFact } from './aws-inputs.js';
+import { COST_ROWS_TABLE, prepareCostRows } from './cost-rows.js';
+import type { CostFacts } from './cost-rows.js';
 import type { PriceTable } from './prices.js';
 import type { CostCategory, CostGrouping, CostLine } from './cost-types.js';
 
@@ -29,8 +32,6 @@ export interface CostReport {
 }
 
 const GIB = 1024 ** 3;
-// The flow columns the cost rules and groupings read (besides bytes).
-const COST_COLUMNS = ['srcaddr', 'dstaddr', 'pkt_srcaddr', 'pkt_dstaddr', 'flow_direction', 'traffic_path', 'interface_id', 'instance_id', 'subnet_id', 'az_id', 'pkt_src_aws_service', 'pkt_dst_aws_service'];
 
 /**
  * Attributes accepted bytes to the AWS charges they cause. Rules (AWS VPC and EC2 pricing pages):
@@ -44,42 +45,50 @@ export async function buildCostReport(store: Store, options: CostReportOptions):
   await loadInventory(store, options);
   const hasNat = (options.interfaces?.natInterfaces.size ?? 0) > 0;
   const region = options.region ?? null;
-  const group = groupExpression(options.groupBy);
+  const group = groupExpression(options.groupBy, (options.subnets?.length ?? 0) > 0);
   const service = `coalesce(pkt_dst_aws_service, pkt_src_aws_service, dst_range_service, src_range_service)`;
   const natInside = hasNat
-    ? `is_nat AND is_private_ip(srcaddr) AND is_private_ip(dstaddr)`
-    : `NOT is_nat AND direction = 'egress' AND traffic_path = 1 AND is_public_ip(real_dst)`;
-  const egressToPublic = `NOT is_nat AND direction = 'egress' AND is_private_ip(srcaddr) AND is_public_ip(real_dst)`;
+    ? `is_nat AND src_private AND dst_private`
+    : `NOT is_nat AND direction = 'egress' AND traffic_path = 1 AND real_dst_public`;
+  const egressToPublic = `NOT is_nat AND direction = 'egress' AND src_private AND real_dst_public`;
+  // Lookups into an empty inventory table are NULL without asking it.
+  const hasSubnets = (options.subnets?.length ?? 0) > 0;
+  const hasRanges = (options.ranges?.length ?? 0) > 0;
+  const lookup = (present: boolean, sql: string): string => (present ? `(${sql})` : 'NULL::VARCHAR');
+  // The billable bytes summed per distinct combination of the columns below: the classification reads few rows.
+  const facts = await prepareCostRows(store, options.where, { groupBy: options.groupBy, hasNat });
+  // The packet-level addresses, when the records have them, else the stored ones (ip_to_number only when needed).
+  const real = facts.pktAddresses
+    ? `CASE WHEN pkt_srcaddr IS NULL THEN src_ip ELSE ip_to_number(pkt_srcaddr) END AS real_src_ip,
+    CASE WHEN pkt_dstaddr IS NULL THEN dst_ip ELSE ip_to_number(pkt_dstaddr) END AS real_dst_ip,
+    CASE WHEN pkt_dstaddr IS NULL THEN dst_public ELSE coalesce(NOT ${isPrivateNumberSql('ip_to_number(pkt_dstaddr)')}, FALSE) END AS real_dst_public,`
+    : 'src_ip AS real_src_ip, dst_ip AS real_dst_ip, dst_public AS real_dst_public,';
   const sql = `
-WITH grouped AS (
-  -- Every rule below reads only these columns and sums bytes: one row per distinct combination instead of per record
-  -- keeps the address lookups and joins to the number of conversations, however many records a month holds.
-  SELECT ${COST_COLUMNS.join(', ')}, sum(bytes) AS bytes
-  FROM flows f
-  WHERE (${options.where}) AND action = 'ACCEPT' AND log_status = 'OK' AND bytes IS NOT NULL
-  GROUP BY ${COST_COLUMNS.join(', ')}
-), base AS (
-  SELECT g.*, coalesce(pkt_srcaddr, srcaddr) AS real_src, coalesce(pkt_dstaddr, dstaddr) AS real_dst,
-    coalesce(flow_direction, CASE WHEN is_private_ip(srcaddr) AND NOT is_private_ip(dstaddr) THEN 'egress' END) AS direction,
+WITH real AS (
+  SELECT f.*, ${real}
     interface_id IN (SELECT interface_id FROM cost_nat_enis) AS is_nat
-  FROM grouped g
+  FROM ${COST_ROWS_TABLE} f
+), base AS MATERIALIZED (
+  SELECT r.*,
+    coalesce(flow_direction, CASE WHEN src_private AND NOT dst_private THEN 'egress' END) AS direction
+  FROM real r
 ), located AS (
   SELECT b.*,
-    (SELECT any_value(az_id) FROM cost_subnets cs WHERE ip_to_number(b.srcaddr) BETWEEN cs.low AND cs.high) AS src_subnet_az,
-    (SELECT any_value(az_id) FROM cost_subnets cs WHERE ip_to_number(b.dstaddr) BETWEEN cs.low AND cs.high) AS dst_subnet_az,
-    (SELECT any_value(service) FROM cost_ranges cr WHERE ip_to_number(b.real_dst) BETWEEN cr.low AND cr.high AND cr.service IN ('S3', 'DYNAMODB')) AS dst_range_service,
-    (SELECT any_value(service) FROM cost_ranges cr WHERE ip_to_number(b.real_src) BETWEEN cr.low AND cr.high AND cr.service IN ('S3', 'DYNAMODB')) AS src_range_service,
-    (SELECT any_value(region) FROM cost_ranges cr WHERE ip_to_number(b.real_dst) BETWEEN cr.low AND cr.high AND cr.service = 'AMAZON') AS dst_region
+    ${lookup(hasSubnets, 'SELECT any_value(az_id) FROM cost_subnets cs WHERE b.src_ip BETWEEN cs.low AND cs.high')} AS src_subnet_az,
+    ${lookup(hasSubnets, 'SELECT any_value(az_id) FROM cost_subnets cs WHERE b.dst_ip BETWEEN cs.low AND cs.high')} AS dst_subnet_az,
+    ${lookup(hasRanges, "SELECT any_value(service) FROM cost_ranges cr WHERE b.real_dst_ip BETWEEN cr.low AND cr.high AND cr.service IN ('S3', 'DYNAMODB')")} AS dst_range_service,
+    ${lookup(hasRanges, "SELECT any_value(service) FROM cost_ranges cr WHERE b.real_src_ip BETWEEN cr.low AND cr.high AND cr.service IN ('S3', 'DYNAMODB')")} AS src_range_service,
+    ${lookup(hasRanges, "SELECT any_value(region) FROM cost_ranges cr WHERE b.real_dst_ip BETWEEN cr.low AND cr.high AND cr.service = 'AMAZON'")} AS dst_region
   FROM base b
 ), address_az AS (
   SELECT address, any_value(az) AS az FROM (
-    SELECT srcaddr AS address, az_id AS az FROM base WHERE az_id IS NOT NULL AND flow_direction = 'egress'
-    UNION ALL SELECT dstaddr, az_id FROM base WHERE az_id IS NOT NULL AND flow_direction = 'ingress'
+    SELECT src_ip AS address, az_id AS az FROM base WHERE az_id IS NOT NULL AND flow_direction = 'egress'
+    UNION ALL SELECT dst_ip, az_id FROM base WHERE az_id IS NOT NULL AND flow_direction = 'ingress'
   ) GROUP BY address
-), classified AS (
+), classified AS MATERIALIZED (
   SELECT l.*, ${group} AS grp, ${service} AS peer_service,
     coalesce(l.az_id, l.src_subnet_az, sa.az) AS src_az, coalesce(l.dst_subnet_az, da.az) AS dst_az
-  FROM located l LEFT JOIN address_az sa ON sa.address = l.srcaddr LEFT JOIN address_az da ON da.address = l.dstaddr
+  FROM located l LEFT JOIN address_az sa ON sa.address = l.src_ip LEFT JOIN address_az da ON da.address = l.dst_ip
 ), charged AS (
   SELECT 'nat-processing' AS category, grp, peer_service, bytes FROM classified WHERE ${natInside}
   UNION ALL SELECT 'internet-egress', grp, NULL, bytes FROM classified WHERE ${egressToPublic}
@@ -87,18 +96,15 @@ WITH grouped AS (
   UNION ALL SELECT 'inter-region', grp, dst_region, bytes FROM classified WHERE ${egressToPublic}
     AND dst_region IS NOT NULL ${region === null ? 'AND FALSE' : `AND dst_region <> ${sqlLiteral(region)}`}
   UNION ALL SELECT 'cross-az', grp, src_az || ' → ' || dst_az, bytes FROM classified
-    WHERE direction = 'egress' AND NOT is_nat AND is_private_ip(srcaddr) AND is_private_ip(dstaddr) AND src_az IS NOT NULL AND dst_az IS NOT NULL AND src_az <> dst_az
+    WHERE direction = 'egress' AND NOT is_nat AND src_private AND dst_private AND src_az IS NOT NULL AND dst_az IS NOT NULL AND src_az <> dst_az
   UNION ALL SELECT 'gateway-endpoint-candidate', grp, peer_service, bytes FROM classified
     WHERE peer_service IN ('S3', 'DYNAMODB') AND (${natInside} OR (${hasNat ? 'FALSE' : `NOT is_nat AND direction IS DISTINCT FROM 'egress' AND interface_id IN (SELECT interface_id FROM classified WHERE ${natInside} AND peer_service IN ('S3', 'DYNAMODB'))`}))
 )
 SELECT category, grp AS "group", peer_service, sum(bytes)::DOUBLE AS bytes FROM charged GROUP BY ALL ORDER BY category, bytes DESC, "group"`;
-  const [result, span, unattributed] = await Promise.all([
-    store.query(sql),
-    store.query(`SELECT min("start") AS first, max("end") AS last FROM flows WHERE ${options.where}`),
-    countUnattributed(store, options.where),
-  ]);
-  const first = Number(span.rows[0]?.first ?? 0);
-  const last = Number(span.rows[0]?.last ?? 0);
+  const result = await store.query(sql);
+  await store.run(`DROP TABLE IF EXISTS ${COST_ROWS_TABLE}`);
+  const { first, last } = facts;
+  const unattributed = unattributedOf(facts);
   const days = Math.max((last - first) / 86400, 1 / 24);
   const price: Record<CostCategory, number> = {
     'nat-processing': options.prices.natGatewayProcessingPerGb,
@@ -130,7 +136,7 @@ const CAVEATS = [
   'Without flow-direction, "egress" is inferred as private → public; without az-id or a subnet map, cross-AZ traffic cannot be seen.',
 ];
 
-function groupExpression(grouping: CostGrouping): string {
+function groupExpression(grouping: CostGrouping, hasSubnets: boolean): string {
   switch (grouping) {
     case 'eni':
       return "coalesce(interface_id, '(no interface-id)')";
@@ -139,21 +145,17 @@ function groupExpression(grouping: CostGrouping): string {
     case 'service':
       return "coalesce(pkt_dst_aws_service, pkt_src_aws_service, 'none')";
     default:
-      return "coalesce(subnet_id, (SELECT any_value(subnet_id) FROM cost_subnets cs WHERE ip_to_number(srcaddr) BETWEEN cs.low AND cs.high), '(subnet unknown)')";
+      return hasSubnets
+        ? "coalesce(subnet_id, (SELECT any_value(subnet_id) FROM cost_subnets cs WHERE src_ip BETWEEN cs.low AND cs.high), '(subnet unknown)')"
+        : "coalesce(subnet_id, '(subnet unknown)')";
   }
 }
 
-async function countUnattributed(store: Store, where: string): Promise<CostReport['unattributed']> {
-  const result = await store.query(`SELECT
-    count(*) FILTER (WHERE az_id IS NULL) AS no_az, coalesce(sum(bytes) FILTER (WHERE az_id IS NULL), 0)::DOUBLE AS no_az_bytes,
-    count(*) FILTER (WHERE flow_direction IS NULL) AS no_dir, coalesce(sum(bytes) FILTER (WHERE flow_direction IS NULL), 0)::DOUBLE AS no_dir_bytes,
-    count(*) FILTER (WHERE log_status IN ('NODATA', 'SKIPDATA')) AS skipped
-    FROM flows WHERE (${where}) AND (action = 'ACCEPT' OR log_status IN ('NODATA', 'SKIPDATA'))`);
-  const row = result.rows[0] ?? {};
+function unattributedOf(facts: CostFacts): CostReport['unattributed'] {
   const out: CostReport['unattributed'] = [];
-  if (Number(row.no_az) > 0) out.push({ reason: 'records without az-id (the format lacks it): cross-AZ transfer is only found through --subnets', records: Number(row.no_az), gib: round(Number(row.no_az_bytes) / GIB, 6) });
-  if (Number(row.no_dir) > 0) out.push({ reason: 'records without flow-direction: egress inferred as private → public, cross-AZ not counted', records: Number(row.no_dir), gib: round(Number(row.no_dir_bytes) / GIB, 6) });
-  if (Number(row.skipped) > 0) out.push({ reason: 'NODATA/SKIPDATA records: traffic AWS did not record', records: Number(row.skipped), gib: 0 });
+  if (facts.noAz.records > 0) out.push({ reason: 'records without az-id (the format lacks it): cross-AZ transfer is only found through --subnets', records: facts.noAz.records, gib: round(facts.noAz.bytes / GIB, 6) });
+  if (facts.noDirection.records > 0) out.push({ reason: 'records without flow-direction: egress inferred as private → public, cross-AZ not counted', records: facts.noDirection.records, gib: round(facts.noDirection.bytes / GIB, 6) });
+  if (facts.skipped > 0) out.push({ reason: 'NODATA/SKIPDATA records: traffic AWS did not record', records: facts.skipped, gib: 0 });
   return out;
 }
 

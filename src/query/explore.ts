@@ -149,13 +149,16 @@ async function bucketSeries(
   q: { dimensions: ExploreDimension[]; rows: ExploreRow[]; metric: ExploreMetric; from: Relation; rollups: boolean; bucketSeconds: number; sql: string[] },
 ): Promise<{ t: number[]; values: number[][] }> {
   const b = q.bucketSeconds;
-  // The top groups as literals, so the series shows exactly the groups of the table.
-  const values = q.rows.map((row, rank) => `(${row.key.map((k, i) => `CAST(${sqlLiteral(k)} AS ${q.dimensions[i]?.type ?? 'VARCHAR'})`).join(', ')}, ${rank + 1})`).join(', ');
-  const columns = q.dimensions.map((_, i) => `d${i}`).join(', ');
-  const on = q.dimensions.map((d, i) => `r.${quoteIdentifier(d.id)} IS NOT DISTINCT FROM top.d${i}`).join(' AND ');
-  const sql = `WITH top (${columns}, rank) AS (VALUES ${values})
-SELECT (${q.from.time} - ((${q.from.time} % ${b}) + ${b}) % ${b}) AS t, coalesce(top.rank, 0) AS rank, ${metricSql(q.metric, q.rollups)} AS v
-FROM ${q.from.table} AS r LEFT JOIN top ON ${on}
+  // The top groups as a list of literals, so the series shows exactly the groups of the table: a group's rank is its
+  // position in the list (list_position matches NULL with NULL, as IS NOT DISTINCT FROM does), a lookup per record
+  // that costs far less than a join.
+  const one = q.dimensions.length === 1;
+  const group = (values: string[]): string => (one ? (values[0] as string) : `struct_pack(${values.map((v, i) => `d${i} := ${v}`).join(', ')})`);
+  const list = q.rows.map((row) => group(row.key.map((k, i) => `CAST(${sqlLiteral(k)} AS ${q.dimensions[i]?.type ?? 'VARCHAR'})`))).join(', ');
+  const probe = group(q.dimensions.map((d) => `CAST(r.${quoteIdentifier(d.id)} AS ${d.type})`));
+  const sql = `SELECT (${q.from.time} - ((${q.from.time} % ${b}) + ${b}) % ${b}) AS t, coalesce(list_position([${list}], ${probe}), 0) AS rank,
+  ${metricSql(q.metric, q.rollups)} AS v
+FROM ${q.from.table} AS r
 WHERE ${joinWhere(q.from.where)} GROUP BY 1, 2 ORDER BY 1, 2`;
   q.sql.push(sql);
   return toSeries((await store.query(sql)).rows, q.rows.length, b);

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildCostReport, DEFAULT_PRICES, loadInterfaceFacts, loadPrices } from '../../src/costs/index.js';
 import type { CostLine, CostReport } from '../../src/costs/index.js';
 import { createLocalSource } from '../../src/sources/index.js';
-import { ingestSources, Store } from '../../src/store/index.js';
+import { ingestSources, readRollups, refreshRollups, Store } from '../../src/store/index.js';
 
 const GIB = 1024 ** 3;
 const T0 = 1714521600;
@@ -77,6 +77,25 @@ describe('buildCostReport', () => {
     const report = await buildCostReport(store, { where: 'TRUE', prices: loadPrices(undefined), groupBy: 'eni' });
     expect(byCategory(report, 'internet-egress')).toMatchObject([{ group: 'eni-a', gib: 1, usd: 0.09 }]);
     expect(report.unattributed.map((u) => u.reason)).toEqual([expect.stringMatching(/without az-id/), expect.stringMatching(/without flow-direction/)]);
+  });
+
+  it.each(['subnet', 'eni', 'service'] as const)('gives the same %s report from the rollups as from the records, also for a window of whole hours', async (groupBy) => {
+    const { generateFlowLogLines } = await import('../../src/generate/index.js');
+    writeFileSync(join(dir, 'generated.log'), `${[...generateFlowLogLines({ records: 20_000, seed: 3 })].join('\n')}\n`);
+    await ingestSources(store, [createLocalSource(join(dir, 'generated.log'))]);
+    const windows = ['TRUE', `"start" >= ${T0 + 3600} AND "start" < ${T0 + 4 * 3600}`];
+    expect(await readRollups(store)).toBeUndefined();
+    const fromRecords = [];
+    for (const where of windows) fromRecords.push(await buildCostReport(store, { where, prices: DEFAULT_PRICES, groupBy }));
+    await refreshRollups(store);
+    expect(await readRollups(store)).toBeDefined();
+    for (const [i, where] of windows.entries()) {
+      const fromRollups = await buildCostReport(store, { where, prices: DEFAULT_PRICES, groupBy });
+      expect(fromRollups).toEqual(fromRecords[i]);
+    }
+    // The generated traffic has internet egress and a span: the comparison is not of two empty reports.
+    expect(byCategory(fromRecords[0] as CostReport, 'internet-egress').length).toBeGreaterThan(0);
+    expect(fromRecords[1]?.days).toBeLessThan(1);
   });
 
   it('takes user prices from YAML', () => {

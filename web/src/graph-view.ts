@@ -1,15 +1,18 @@
 import Graph from 'graphology';
 import forceAtlas2 from 'graphology-layout-forceatlas2';
-import FA2Layout from 'graphology-layout-forceatlas2/worker';
+import defaults from 'graphology-layout-forceatlas2/defaults.js';
 import Sigma from 'sigma';
 import type { GraphResponse, NodeDto } from '../../src/server/protocol.js';
 import { LabelPlacer } from './label-placer.js';
+import { EDGE_FLOATS, NODE_FLOATS } from './layout-protocol.js';
+import type { LayoutRequest, LayoutStopRule, LayoutUpdate } from './layout-protocol.js';
 
 const NODE_COLORS: Record<string, string> = {
   name: '#2563eb', eni: '#475569', internet: '#a855f7', address: '#475569', endpoint: '#475569', subnet: '#0d9488', unnamed: '#94a3b8',
   asn: '#a855f7', country: '#a855f7', service: '#ea580c',
 };
 const EDGE_OK = '#a3b1c2';
+/** Above this many edges the first drawing shows the nodes, and the edges follow when the layout stops. */
 const BIG_GRAPH_EDGES = 20_000;
 const EDGE_MIXED = '#f59e0b';
 const EDGE_REJECTED = '#dc2626';
@@ -25,22 +28,29 @@ export interface GraphViewEvents {
 
 /**
  * The WebGL graph (sigma.js) with a ForceAtlas2 layout running in a web worker, which can be paused and resumed;
- * nodes can be dragged (a dragged node stays where it is dropped) and labels never overlap.
+ * nodes can be dragged (a dragged node stays where it is dropped) and labels never overlap. The graph is drawn at once
+ * and follows the layout (a graph of more than 20,000 edges shows its nodes first and its edges when the layout
+ * stops); the layout stops by the rule of `stopRule` (settled, or frozen after a number of iterations or seconds), so
+ * a big graph never keeps the page busy.
  */
 export class GraphView {
   readonly graph = new Graph({ type: 'directed', multi: false, allowSelfLoops: false });
   private renderer: Sigma | undefined;
-  private layout: FA2Layout | undefined;
-  private layoutTimer: number | undefined;
-  private highlighted: string | undefined;
-  private layoutGraph: Graph | undefined;
+  private worker: Worker | undefined;
+  private layoutRun = 0;
+  /** Node ids in the order of the running layout's matrices; undefined when no layout runs. */
+  private layoutNodes: string[] | undefined;
+  /** Edges of a big graph waiting for the layout to stop: redrawing them every layout step would starve the page. */
   private pendingEdges: [string, string, Record<string, unknown>][] = [];
+  private highlighted: string | undefined;
   private dragged: string | undefined;
   private dragMoved = false;
   private readonly labels = new LabelPlacer();
   layoutRunning = false;
-  /** Worker rounds of the current layout run. */
+  /** Iterations of the current (or last) layout run. */
   layoutRounds = 0;
+  /** Why the last layout run stopped. */
+  layoutStop: LayoutUpdate['reason'] | undefined;
 
   constructor(
     private readonly container: HTMLElement,
@@ -54,7 +64,6 @@ export class GraphView {
     this.stopLayout();
     this.graph.clear();
     this.pendingEdges = [];
-    const layoutGraph = new Graph({ type: 'directed', multi: false, allowSelfLoops: false });
     const maxBytes = Math.max(1, ...data.nodes.map((n) => n.bytes));
     const maxWeight = Math.max(1, ...data.edges.map((e) => e.weight));
     const count = data.nodes.length;
@@ -65,25 +74,21 @@ export class GraphView {
       const angle = 2 * Math.PI * Math.random();
       const radius = 10 * Math.sqrt(count * Math.random());
       const at = previous.get(node.id) ?? { x: radius * Math.cos(angle), y: radius * Math.sin(angle) };
-      const look = nodeLook(node, maxBytes, scale);
-      this.graph.addNode(node.id, { ...at, ...look });
-      layoutGraph.addNode(node.id, { ...at, size: look.size });
+      this.graph.addNode(node.id, { ...at, ...nodeLook(node, maxBytes, scale) });
     });
-    // Big graphs get their edges drawn once the layout is done: redrawing 100k edges every round would starve the page.
-    const deferEdges = data.edges.length > BIG_GRAPH_EDGES;
     const arrows = data.edges.length <= 5000;
+    const deferEdges = data.edges.length > BIG_GRAPH_EDGES;
     for (const edge of data.edges) {
       const source = data.nodes[edge.s]?.id;
       const target = data.nodes[edge.t]?.id;
       if (source === undefined || target === undefined || source === target) continue;
       const color = edge.rejected === 0 ? EDGE_OK : edge.accepted === 0 ? EDGE_REJECTED : EDGE_MIXED;
       const attributes = { size: (0.6 + 5 * Math.sqrt(edge.weight / maxWeight)) * scale, color, type: arrows ? 'arrow' : 'line', zIndex: edge.rejected > 0 ? 1 : 0 };
-      layoutGraph.addDirectedEdge(source, target, { size: attributes.size });
       if (deferEdges) this.pendingEdges.push([source, target, attributes]);
       else this.graph.addDirectedEdge(source, target, attributes);
     }
     this.ensureRenderer(data.edges.length);
-    this.startLayout(layoutGraph, previous.size > 0 && data.nodes.every((n) => previous.has(n.id)));
+    this.startLayout(previous.size > 0 && data.nodes.every((n) => previous.has(n.id)));
   }
 
   /** Centers the camera on a node and marks it. */
@@ -108,73 +113,111 @@ export class GraphView {
     return this.labels.drawn;
   }
 
-  /**
-   * Stops the layout (the pause button, a drag, a new graph; the browser tests call it to click a still node);
-   * deferred edges are drawn then. Safe to call from inside the layout's own update event.
-   */
+  /** Stops the layout (the pause button, a drag, a new graph; the browser tests call it to click a still node). */
   stopLayout(): void {
-    if (this.layoutTimer !== undefined) window.clearTimeout(this.layoutTimer);
-    const layout = this.layout;
     const wasRunning = this.layoutRunning;
-    // stop() first, kill() on the next task: the supervisor's message handler is still running when a round's
-    // update event stops the layout, and kill() would null the matrices it writes to next.
-    layout?.stop();
-    if (layout) window.setTimeout(() => layout.kill(), 0);
-    this.layout = undefined;
-    if (this.layoutGraph) this.copyPositions(this.layoutGraph);
-    this.layoutGraph?.removeAllListeners();
-    this.layoutGraph = undefined;
+    if (this.layoutNodes !== undefined) this.worker?.postMessage({ type: 'stop' } satisfies LayoutRequest);
+    this.layoutNodes = undefined;
     this.layoutRunning = false;
     if (this.pendingEdges.length > 0) {
       for (const [source, target, attributes] of this.pendingEdges) this.graph.addDirectedEdge(source, target, attributes);
       this.pendingEdges = [];
     }
-    if (wasRunning) this.events.layout?.(false);
+    if (wasRunning) {
+      this.layoutStop ??= 'stopped';
+      this.events.layout?.(false);
+    }
   }
 
   /** Runs the layout again from the drawn positions (dragged nodes stay pinned); returns whether it runs. */
   resumeLayout(): boolean {
     if (this.layoutRunning || this.graph.order < 2) return this.layoutRunning;
-    const layoutGraph = new Graph({ type: 'directed', multi: false, allowSelfLoops: false });
-    this.graph.forEachNode((id, a) => layoutGraph.addNode(id, { x: a.x, y: a.y, size: a.size, ...(a.fixed ? { fixed: true } : {}) }));
-    this.graph.forEachEdge((_edge, a, source, target) => layoutGraph.addDirectedEdge(source, target, { size: a.size }));
-    this.startLayout(layoutGraph, false);
+    this.startLayout(false);
     return this.layoutRunning;
   }
 
-  /** Runs ForceAtlas2 in a worker on a copy of the graph and copies positions to the drawn graph at most once a frame. */
-  private startLayout(layoutGraph: Graph, settled: boolean): void {
-    const order = layoutGraph.order;
-    this.layoutGraph = layoutGraph;
-    if (order < 2) return;
-    const settings = { ...forceAtlas2.inferSettings(layoutGraph), barnesHutOptimize: order > 1000, adjustSizes: false, edgeWeightInfluence: 0.5 };
-    this.layout = new FA2Layout(layoutGraph, { settings, getEdgeWeight: 'size' });
-    // Stop after a number of worker rounds (each round moves every node), not after a time: a slow machine gets the same picture.
-    const rounds = settled ? 60 : order < 1000 ? 500 : order < 10_000 ? 300 : 200;
-    this.layoutRounds = 0;
-    let frame: number | undefined;
-    layoutGraph.on('eachNodeAttributesUpdated', () => {
-      this.layoutRounds++;
-      if (this.layoutRounds >= rounds) {
-        if (this.layoutGraph === layoutGraph) this.stopLayout();
-        return;
-      }
-      frame ??= window.requestAnimationFrame(() => {
-        frame = undefined;
-        if (this.layoutGraph === layoutGraph) this.copyPositions(layoutGraph);
-      });
-    });
-    this.layout.start();
-    this.layoutRunning = true;
-    this.events.layout?.(true);
-    this.layoutTimer = window.setTimeout(() => this.stopLayout(), 60_000 + order * 10);
+  /**
+   * The layout's stop rule: a graph whose nodes were all drawn before runs 60 iterations; otherwise up to 500
+   * iterations (300 from 1,000 nodes, 200 from 10,000), at most 6 s, and less once the average node moves under 0.1 %
+   * of the drawing's width per iteration over ten iterations (from the 20th on).
+   */
+  static stopRule(order: number, settled: boolean): LayoutStopRule {
+    return { maxIterations: settled ? 60 : order < 1000 ? 500 : order < 10_000 ? 300 : 200, maxMillis: 6000, tolerance: 0.001 };
   }
 
-  private copyPositions(layoutGraph: Graph): void {
+  /** Runs ForceAtlas2 in the worker on the drawn graph and copies its positions back as they come. */
+  private startLayout(settled: boolean): void {
+    const order = this.graph.order;
+    this.layoutStop = undefined;
+    this.layoutRounds = 0;
+    if (order < 2) return;
+    const nodes = this.graph.nodes();
+    const offset = new Map(nodes.map((id, i) => [id, i * NODE_FLOATS]));
+    const nodeMatrix = new Float32Array(order * NODE_FLOATS);
+    nodes.forEach((id, i) => {
+      const a = this.graph.getNodeAttributes(id);
+      nodeMatrix.set([a.x as number, a.y as number, 0, 0, 0, 0, 1, 1, (a.size as number) || 1, a.fixed ? 1 : 0], i * NODE_FLOATS);
+    });
+    const edgeMatrix = new Float32Array((this.graph.size + this.pendingEdges.length) * EDGE_FLOATS);
+    let e = 0;
+    const addEdge = (a: Record<string, unknown>, source: string, target: string): void => {
+      const s = offset.get(source) as number;
+      const t = offset.get(target) as number;
+      const weight = (a.size as number) || 1;
+      // A node's mass is 1 + its weighted degree, as the library's own matrices have it.
+      nodeMatrix[s + 6] = (nodeMatrix[s + 6] as number) + weight;
+      nodeMatrix[t + 6] = (nodeMatrix[t + 6] as number) + weight;
+      edgeMatrix.set([s, t, weight], e);
+      e += EDGE_FLOATS;
+    };
+    this.graph.forEachEdge((_edge, a, source, target) => addEdge(a, source, target));
+    for (const [source, target, attributes] of this.pendingEdges) addEdge(attributes, source, target);
+    const settings = { ...defaults, ...forceAtlas2.inferSettings(order), barnesHutOptimize: order > 1000, adjustSizes: false, edgeWeightInfluence: 0.5 };
+    const run = ++this.layoutRun;
+    this.layoutNodes = nodes;
+    // Redrawing many edges costs the page a frame each time: their positions come less often.
+    const postEveryMillis = this.graph.size > 5000 ? 300 : this.pendingEdges.length > 0 ? 250 : 0;
+    const worker = this.layoutWorker();
+    const request: LayoutRequest = { type: 'start', run, nodes: nodeMatrix, edges: edgeMatrix, settings, rule: GraphView.stopRule(order, settled), postEveryMillis };
+    worker.postMessage(request, [nodeMatrix.buffer, edgeMatrix.buffer]);
+    this.layoutRunning = true;
+    this.events.layout?.(true);
+  }
+
+  private layoutWorker(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(new URL('./layout-worker.ts', import.meta.url), { type: 'module' });
+    let frame: number | undefined;
+    let latest: LayoutUpdate | undefined;
+    worker.onmessage = (event: MessageEvent<LayoutUpdate>) => {
+      if (event.data.run !== this.layoutRun || this.layoutNodes === undefined) return;
+      latest = event.data;
+      this.layoutRounds = latest.iterations;
+      // At most one copy per frame; the last update is always applied.
+      frame ??= window.requestAnimationFrame(() => {
+        frame = undefined;
+        const update = latest;
+        latest = undefined;
+        if (!update || update.run !== this.layoutRun || this.layoutNodes === undefined) return;
+        this.copyPositions(this.layoutNodes, update.positions);
+        if (update.done) {
+          this.layoutStop = update.reason;
+          this.stopLayout();
+        }
+      });
+    };
+    this.worker = worker;
+    return worker;
+  }
+
+  private copyPositions(nodes: readonly string[], positions: Float32Array): void {
+    const index = new Map(nodes.map((id, i) => [id, i]));
     this.graph.updateEachNodeAttributes((node, attributes) => {
-      const position = layoutGraph.getNodeAttributes(node);
-      attributes.x = position.x;
-      attributes.y = position.y;
+      const i = index.get(node);
+      // A dragged node stays where it was dropped.
+      if (i === undefined || attributes.fixed) return attributes;
+      attributes.x = positions[2 * i];
+      attributes.y = positions[2 * i + 1];
       return attributes;
     }, { attributes: ['x', 'y'] });
   }
