@@ -14,11 +14,11 @@ export function registerAggregate(program: Command, context: CliContext): void {
     .option('-n, --limit <n>', 'show the n groups with most bytes (default: all)')
     .action(async (sources: string[], options: ReadingOptions & { by?: string; limit?: string }) => {
       const keys = parseFieldList(options.by) ?? ['srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol'];
-      const data = await openData(context, sources, options, parseSelection(options));
+      const data = await openData(context, sources, options, parseSelection(options), 'view');
       try {
         const { aggregateSql } = await import('../../query/flow-queries.js');
         const limit = options.limit === undefined ? undefined : Number(options.limit);
-        await printQuery(context, data.store, aggregateSql(keys, data.where, limit), options.format);
+        await printQuery(context, data.store, await data.prepare(aggregateSql(keys, data.where, limit)), options.format);
       } finally {
         data.close();
       }
