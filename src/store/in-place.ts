@@ -1,5 +1,6 @@
 import type { LogFormat, ParseIssue } from '../parse/index.js';
 import { FlowLogDecoder, inspectHeader, tokenizeLine } from '../parse/index.js';
+import { toColumnName } from '../records/index.js';
 import type { FieldDefinition, FieldValue } from '../records/index.js';
 import type { InPlaceGroup, InPlacePlan } from '../sources/in-place.js';
 import type { Store } from './database.js';
@@ -160,7 +161,11 @@ function groupSql(group: InPlaceGroup, files: string): string {
     if (column.name === 'unit_id') return `CAST(list_position(${files}, filename) AS INTEGER) AS unit_id`;
     return `CAST(NULL AS ${column.type}) AS ${name}`;
   });
-  return `SELECT ${select.join(', ')} FROM ${reader}`;
+  // Ingest refuses a line when any field is out of its range, whether a query reads that field or not; DuckDB only
+  // casts the columns a query reads. A condition on every typed column makes it cast them all, so lines a query's
+  // columns would let through still go to the rejects (the condition itself is always true).
+  const typed = group.format.fields.filter((field) => csvType(field) !== 'VARCHAR').map((field) => quoteIdentifier(toColumnName(field.name)));
+  return `SELECT ${select.join(', ')} FROM ${reader}${typed.length ? ` WHERE hash(${typed.join(', ')}) IS NOT NULL` : ''}`;
 }
 
 // The type read_csv reads a field as: exactly the values ingest accepts where a DuckDB type has that range, so
