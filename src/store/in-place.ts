@@ -6,6 +6,7 @@ import type { InPlaceGroup, InPlacePlan } from '../sources/in-place.js';
 import type { Store } from './database.js';
 import { ROLLUP_UNITS_TABLE } from './rollups.js';
 import { FLOW_COLUMNS, FLOWS_TABLE } from './schema.js';
+import type { StoredColumn } from './schema.js';
 import { quoteIdentifier, sqlLiteral } from './sql-text.js';
 
 /** How the flows of files read in place are offered: a view over the files, or a table loaded from them once. */
@@ -30,6 +31,9 @@ export const IN_PLACE_EXTRA_TABLE = 'in_place_extra';
 /** The table a query over files read in place is answered into before it is printed (see runInPlaceQuery). */
 export const IN_PLACE_RESULT_TABLE = 'in_place_result';
 
+// The address-number columns and the address field each is computed from.
+const ADDRESS_NUMBERS: Readonly<Record<string, string>> = { src_ip: 'srcaddr', dst_ip: 'dstaddr' };
+
 const ENUM_TYPES: readonly [name: string, field: string, values: readonly string[]][] = [
   ['flowlens_action', 'action', ['ACCEPT', 'REJECT']],
   ['flowlens_log_status', 'log-status', ['OK', 'NODATA', 'SKIPDATA']],
@@ -48,16 +52,27 @@ export async function openInPlace(store: Store, plan: InPlacePlan, mode: InPlace
   }
   // No rollups describe these records: reports must read them.
   await store.run(`DROP TABLE IF EXISTS ${quoteIdentifier(ROLLUP_UNITS_TABLE)}`);
-  const select = inPlaceFlowsSql(plan);
   if (mode === 'view') {
+    const select = inPlaceFlowsSql(plan);
     await store.run(`CREATE OR REPLACE TEMP TABLE ${IN_PLACE_EXTRA_TABLE} AS ${select} LIMIT 0`);
     await store.run(`CREATE OR REPLACE TEMP VIEW ${FLOWS_TABLE} AS ${select} UNION ALL SELECT * FROM ${IN_PLACE_EXTRA_TABLE}`);
     return undefined;
   }
-  await store.run(`CREATE OR REPLACE TABLE ${IN_PLACE_TABLE} AS ${select}`);
-  await store.run(`CREATE OR REPLACE VIEW main.${FLOWS_TABLE} AS SELECT * FROM ${IN_PLACE_TABLE}`);
+  // The table holds the files' own fields; the view adds the address numbers (computed when read) and the other
+  // columns as typed NULLs.
+  const fields = new Set(plan.groups.flatMap((group) => group.format.columns));
+  const loaded = FLOW_COLUMNS.filter((column) => fields.has(column.name) || column.name === 'unit_id');
+  await store.run(`CREATE OR REPLACE TABLE ${IN_PLACE_TABLE} AS ${inPlaceFlowsSql(plan, loaded)}`);
+  const view = FLOW_COLUMNS.map((column) => {
+    const name = quoteIdentifier(column.name);
+    if (loaded.includes(column)) return name;
+    const address = ADDRESS_NUMBERS[column.name];
+    if (address !== undefined && fields.has(address)) return `ip_to_number(${quoteIdentifier(address)}) AS ${name}`;
+    return `CAST(NULL AS ${column.type}) AS ${name}`;
+  });
+  await store.run(`CREATE OR REPLACE VIEW main.${FLOWS_TABLE} AS SELECT ${view.join(', ')} FROM ${IN_PLACE_TABLE}`);
   const rejects = await readInPlaceRejects(store, plan);
-  if (!rejects.layoutChange) await insertRecords(store, IN_PLACE_TABLE, plan, rejects.records);
+  if (!rejects.layoutChange) await insertRecords(store, IN_PLACE_TABLE, plan, rejects.records, loaded);
   return rejects;
 }
 
@@ -74,31 +89,31 @@ export async function runInPlaceQuery(store: Store, plan: InPlacePlan, sql: stri
   if (rejects.layoutChange) return undefined;
   if (rejects.records.length > 0) {
     await store.run(`DELETE FROM ${IN_PLACE_EXTRA_TABLE}`);
-    await insertRecords(store, IN_PLACE_EXTRA_TABLE, plan, rejects.records);
+    await insertRecords(store, IN_PLACE_EXTRA_TABLE, plan, rejects.records, FLOW_COLUMNS);
     await store.run(answer);
   }
   return { sql: `SELECT * FROM ${IN_PLACE_RESULT_TABLE}`, rejects };
 }
 
 // Rows of records read by flowlens's parser, with src_ip/dst_ip and unit_id as the in-place SELECT makes them.
-async function insertRecords(store: Store, table: string, plan: InPlacePlan, records: InPlaceRejects['records']): Promise<void> {
+async function insertRecords(store: Store, table: string, plan: InPlacePlan, records: InPlaceRejects['records'], columns: readonly StoredColumn[]): Promise<void> {
   for (const record of records) {
     const values = new Map(record.format.columns.map((column, i) => [column, record.values[i] ?? null]));
-    const select = FLOW_COLUMNS.map((column) => {
+    const select = columns.map((column) => {
+      const address = ADDRESS_NUMBERS[column.name];
       if (values.has(column.name)) return `CAST(${sqlLiteral(values.get(column.name) as string | number | bigint | null)} AS ${column.type})`;
-      if (column.name === 'src_ip' && values.has('srcaddr')) return `ip_to_number(${sqlLiteral(values.get('srcaddr') as string | null)})`;
-      if (column.name === 'dst_ip' && values.has('dstaddr')) return `ip_to_number(${sqlLiteral(values.get('dstaddr') as string | null)})`;
+      if (address !== undefined && values.has(address)) return `ip_to_number(${sqlLiteral(values.get(address) as string | null)})`;
       if (column.name === 'unit_id') return String(plan.files.indexOf(record.file) + 1);
       return `CAST(NULL AS ${column.type})`;
     });
-    await store.run(`INSERT INTO ${table} SELECT ${select.join(', ')}`);
+    await store.run(`INSERT INTO ${table} (${columns.map((c) => quoteIdentifier(c.name)).join(', ')}) SELECT ${select.join(', ')}`);
   }
 }
 
-/** The SELECT of every flows column (names and types as the stored view has them) from the planned files. */
-export function inPlaceFlowsSql(plan: InPlacePlan): string {
+/** The SELECT of flows columns (by default all; names and types as the stored view has them) from the planned files. */
+export function inPlaceFlowsSql(plan: InPlacePlan, columns: readonly StoredColumn[] = FLOW_COLUMNS): string {
   const files = `[${plan.files.map((f) => sqlLiteral(f)).join(', ')}]`;
-  return plan.groups.map((group) => groupSql(group, files)).join('\nUNION ALL\n');
+  return plan.groups.map((group) => groupSql(group, files, columns)).join('\nUNION ALL\n');
 }
 
 /**
@@ -146,18 +161,18 @@ function judgeLine(result: InPlaceRejects, file: string, line: number, text: str
   decoder.finish();
 }
 
-function groupSql(group: InPlaceGroup, files: string): string {
+function groupSql(group: InPlaceGroup, files: string, wanted: readonly StoredColumn[]): string {
   const present = new Map(group.format.fields.map((field, i) => [group.format.columns[i] as string, field]));
   const columns = group.format.fields
     .map((field, i) => `${sqlLiteral(group.format.columns[i] as string)}: ${sqlLiteral(csvType(field))}`)
     .join(', ');
   const reader = `read_csv(${`[${group.files.map((f) => sqlLiteral(f)).join(', ')}]`}, delim = ' ', header = true, nullstr = '-', auto_detect = false, quote = '', escape = '', compression = ${sqlLiteral(group.compression)}, store_rejects = true, filename = true, columns = {${columns}})`;
-  const select = FLOW_COLUMNS.map((column) => {
+  const select = wanted.map((column) => {
     const name = quoteIdentifier(column.name);
     const field = present.get(column.name);
+    const address = ADDRESS_NUMBERS[column.name];
     if (field) return `${flowValueSql(field, name, column.type)} AS ${name}`;
-    if (column.name === 'src_ip' && present.has('srcaddr')) return `ip_to_number(srcaddr) AS src_ip`;
-    if (column.name === 'dst_ip' && present.has('dstaddr')) return `ip_to_number(dstaddr) AS dst_ip`;
+    if (address !== undefined && present.has(address)) return `ip_to_number(${quoteIdentifier(address)}) AS ${name}`;
     if (column.name === 'unit_id') return `CAST(list_position(${files}, filename) AS INTEGER) AS unit_id`;
     return `CAST(NULL AS ${column.type}) AS ${name}`;
   });
