@@ -31,6 +31,10 @@ export const IN_PLACE_EXTRA_TABLE = 'in_place_extra';
 /** The table a query over files read in place is answered into before it is printed (see runInPlaceQuery). */
 export const IN_PLACE_RESULT_TABLE = 'in_place_result';
 
+// DuckDB's CSV buffer per file being read; its default (16 times max_line_size, 32 MiB) for each file in flight
+// leaves too little of flowlens's memory limit to the query itself.
+const CSV_BUFFER_BYTES = 8 * 1024 * 1024;
+
 // The address-number columns and the address field each is computed from.
 const ADDRESS_NUMBERS: Readonly<Record<string, string>> = { src_ip: 'srcaddr', dst_ip: 'dstaddr' };
 
@@ -166,7 +170,7 @@ function groupSql(group: InPlaceGroup, files: string, wanted: readonly StoredCol
   const columns = group.format.fields
     .map((field, i) => `${sqlLiteral(group.format.columns[i] as string)}: ${sqlLiteral(csvType(field))}`)
     .join(', ');
-  const reader = `read_csv(${`[${group.files.map((f) => sqlLiteral(f)).join(', ')}]`}, delim = ' ', header = true, nullstr = '-', auto_detect = false, quote = '', escape = '', compression = ${sqlLiteral(group.compression)}, store_rejects = true, filename = true, columns = {${columns}})`;
+  const reader = `read_csv(${`[${group.files.map((f) => sqlLiteral(f)).join(', ')}]`}, delim = ' ', header = true, nullstr = '-', auto_detect = false, quote = '', escape = '', compression = ${sqlLiteral(group.compression)}, store_rejects = true, filename = true, buffer_size = ${CSV_BUFFER_BYTES}, columns = {${columns}})`;
   const select = wanted.map((column) => {
     const name = quoteIdentifier(column.name);
     const field = present.get(column.name);
