@@ -6,6 +6,7 @@
 //
 // usage: npm run build && node bench/in-place.mjs [--data /work/bench-data/5000000/gz] [--runs 3] [--dist dist]
 //        [--out bench/in-place.json] [--ingest-path] (also time top-talkers through the ingest path)
+//        [--only 'report,query'] (the questions whose names start so)
 // As a library: import { measureInPlace } from './in-place.mjs' (bench/run.mjs calls it).
 // Internal: node bench/in-place.mjs --peer LIST_FILE SQL_FILE DIST runs the peer once.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -33,26 +34,34 @@ const QUESTIONS = [
  * Measures every question on the files of `folder` (flowlens in place, and the peer where the question is one SQL
  * statement); returns [{ name, flowlens: {wall, cpu, rssMb}, peer, ratio }].
  */
-export async function measureInPlace({ dist, folder, runs = 3, ingestPath = false, log = () => undefined }) {
+export async function measureInPlace({ dist, folder, runs = 3, ingestPath = false, only, log = () => undefined }) {
   const cli = join(dist, 'bin', 'flowlens.js');
   const files = listFiles(folder, ['.log.gz', '.log']);
   const list = join(tmpdir(), `flowlens-in-place-${process.pid}.list`);
   writeFileSync(list, `${files.join('\n')}\n`);
   const rows = [];
-  const questions = ingestPath ? [...QUESTIONS, { name: 'report top-talkers, ingest path', args: ['report', 'top-talkers'], env: { FLOWLENS_IN_PLACE: 'off' }, sql: { argv: ['report', 'top-talkers', '--sql'] }, runs: 1 }] : QUESTIONS;
+  const chosen = only ? QUESTIONS.filter((q) => only.some((name) => q.name.startsWith(name))) : QUESTIONS;
+  const questions = ingestPath ? [...chosen, { name: 'report top-talkers, ingest path', args: ['report', 'top-talkers'], env: { FLOWLENS_IN_PLACE: 'off' }, sql: { argv: ['report', 'top-talkers', '--sql'] }, runs: 1 }] : QUESTIONS;
   for (const question of questions) {
     const sqlFile = question.sql ? await writeSql(question, cli, dist) : null;
     const ours = [];
     const peer = [];
-    for (let i = 0; i < (question.runs ?? runs); i++) {
+    let error = null;
+    for (let i = 0; i < (question.runs ?? runs) && error === null; i++) {
       log(`in place: ${question.name} (run ${i + 1})`);
-      ours.push(await measure(cli, [cli, ...question.args, folder], { node: true, env: question.env ?? {} }));
+      try {
+        ours.push(await measure(cli, [cli, ...question.args, folder], { node: true, env: question.env ?? {} }));
+      } catch (failure) {
+        // A failed row (e.g. out of memory) is reported as such; the other rows still run.
+        error = String(failure.message).split('\n').find((line) => line.includes('error:')) ?? String(failure.message).slice(0, 300);
+        break;
+      }
       if (sqlFile) peer.push(await measure(process.execPath, [fileURLToPath(import.meta.url), '--peer', list, sqlFile, dist], { node: true }));
     }
     const summary = (measured) => (measured.length ? { wall: median(measured.map((m) => m.wall)), cpu: median(measured.map((m) => m.cpu)), rssMb: median(measured.map((m) => m.rssMb)) } : null);
     const flowlens = summary(ours);
     const peerSummary = summary(peer);
-    rows.push({ name: question.name, flowlens, peer: peerSummary, ratio: peerSummary ? flowlens.wall / peerSummary.wall : null });
+    rows.push({ name: question.name, flowlens, peer: peerSummary, ratio: peerSummary && flowlens ? flowlens.wall / peerSummary.wall : null, error });
   }
   return rows;
 }
@@ -61,14 +70,14 @@ export async function measureInPlace({ dist, folder, runs = 3, ingestPath = fals
 export function inPlaceTable(rows) {
   return renderTable(
     ['SOURCE, no --db', 'flowlens wall s', 'cpu s', 'peak RSS MB', 'DuckDB read_csv wall s', 'cpu s', 'peak RSS MB', 'ratio (≤ 1.2)'],
-    rows.map((r) => [r.name, fixed(r.flowlens.wall), fixed(r.flowlens.cpu), fixed(r.flowlens.rssMb, 0), r.peer ? fixed(r.peer.wall) : '-', r.peer ? fixed(r.peer.cpu) : '-', r.peer ? fixed(r.peer.rssMb, 0) : '-', r.ratio === null ? '-' : fixed(r.ratio)]),
+    rows.map((r) => [r.error ? `${r.name} (failed: ${r.error.slice(0, 60)})` : r.name, r.flowlens ? fixed(r.flowlens.wall) : '-', r.flowlens ? fixed(r.flowlens.cpu) : '-', r.flowlens ? fixed(r.flowlens.rssMb, 0) : '-', r.peer ? fixed(r.peer.wall) : '-', r.peer ? fixed(r.peer.cpu) : '-', r.peer ? fixed(r.peer.rssMb, 0) : '-', r.ratio === null ? '-' : fixed(r.ratio)]),
   );
 }
 
 /** The targets of issue 20 (files in place): ≤ 1.2× the peer's wall time and peak RSS ≤ 512 MB, one per row with a peer. */
 export function inPlaceTargets(rows) {
   return rows
-    .filter((r) => r.peer && !r.name.includes('ingest path'))
+    .filter((r) => r.peer && r.flowlens && !r.name.includes('ingest path'))
     .flatMap((r) => [
       { name: `in place: ${r.name}: × DuckDB read_csv`, value: r.ratio, target: '≤ 1.2', met: r.ratio <= 1.2, detail: `${fixed(r.flowlens.wall)} s vs ${fixed(r.peer.wall)} s` },
       { name: `in place: ${r.name}: peak RSS MB`, value: r.flowlens.rssMb, target: '≤ 512', met: r.flowlens.rssMb <= 512, detail: `peer ${fixed(r.peer.rssMb, 0)} MB` },
@@ -109,10 +118,11 @@ async function main() {
       dist: { type: 'string', default: join(here, '..', 'dist') },
       out: { type: 'string', default: join(here, 'in-place.json') },
       'ingest-path': { type: 'boolean', default: false },
+      only: { type: 'string' },
     },
   });
   const started = loadavg()[0];
-  const rows = await measureInPlace({ dist: resolve(args.dist), folder: resolve(args.data), runs: Number(args.runs), ingestPath: args['ingest-path'], log: (m) => process.stderr.write(`${m}\n`) });
+  const rows = await measureInPlace({ dist: resolve(args.dist), folder: resolve(args.data), runs: Number(args.runs), ingestPath: args['ingest-path'], only: args.only?.split(','), log: (m) => process.stderr.write(`${m}\n`) });
   const result = { date: new Date().toISOString(), data: resolve(args.data), loadAverage: { start: started, end: loadavg()[0] }, rows };
   writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${inPlaceTable(rows)}\nload average ${fixed(started)} at start, ${fixed(loadavg()[0])} at end\n`);
