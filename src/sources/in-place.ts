@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { LogFormat } from '../parse/index.js';
 import { inspectHeader, tokenizeLine } from '../parse/index.js';
@@ -31,6 +34,7 @@ const VPC_FIELD_NAMES: ReadonlySet<string> = new Set(VPC_FIELDS.map((f) => f.nam
 export async function planInPlace(sources: readonly string[]): Promise<InPlacePlan | undefined> {
   if (sources.length === 0 || sources.some((uri) => uri === '-' || uri.includes('://'))) return undefined;
   const files: string[] = [];
+  const sizes = new Map<string, number>();
   const seen = new Set<string>();
   const groups = new Map<string, { format: LogFormat; compression: 'gzip' | 'none'; files: string[] }>();
   for (const uri of sources) {
@@ -49,6 +53,7 @@ export async function planInPlace(sources: readonly string[]): Promise<InPlacePl
         if (!group) groups.set(id, (group = { format, compression: head.compression, files: [] }));
         group.files.push(unit.key);
         files.push(unit.key);
+        sizes.set(unit.key, unit.size ?? -1);
       }
     } catch {
       // A missing or unreadable SOURCE: ingest reports it as it always has.
@@ -56,7 +61,40 @@ export async function planInPlace(sources: readonly string[]): Promise<InPlacePl
     }
   }
   if (files.length === 0) return undefined;
-  return { groups: [...groups.values()], files };
+  // Ingest reads a file with the same bytes as an earlier one once (an object delivered twice): so does this plan.
+  const twins = await laterTwins(files, sizes);
+  if (twins.size === 0) return { groups: [...groups.values()], files };
+  const keep = (file: string): boolean => !twins.has(file);
+  return {
+    groups: [...groups.values()].map((group) => ({ ...group, files: group.files.filter(keep) })).filter((group) => group.files.length > 0),
+    files: files.filter(keep),
+  };
+}
+
+// The files whose bytes equal an earlier file's (only files of equal size are compared).
+async function laterTwins(files: readonly string[], sizes: ReadonlyMap<string, number>): Promise<Set<string>> {
+  const bySize = new Map<number, string[]>();
+  for (const file of files) {
+    const size = sizes.get(file) ?? -1;
+    bySize.set(size, [...(bySize.get(size) ?? []), file]);
+  }
+  const twins = new Set<string>();
+  for (const same of bySize.values()) {
+    if (same.length < 2) continue;
+    const seen = new Set<string>();
+    for (const file of same) {
+      const digest = await hashFile(file);
+      if (seen.has(digest)) twins.add(file);
+      seen.add(digest);
+    }
+  }
+  return twins;
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
 }
 
 /** The format a line declares when it is an AWS header line of VPC fields written as AWS writes it (single spaces). */

@@ -128,6 +128,16 @@ describe('SOURCE commands reading files in place', () => {
     await both(['query', sql, all, '--format', 'csv']);
   });
 
+  it('reads a file delivered twice (same bytes, another name) once, as ingest does', async () => {
+    const text = readFileSync(join(fixtures, 'graph/flows.log'));
+    const twice = join(writeFile('twice/a.log.gz', gzipSync(text), 'twice/b.log.gz', gzipSync(text), 'twice/c.log', text), '..');
+    const plan = await planInPlace([twice]);
+    expect(plan?.files.map((f) => basename(f))).toEqual(['a.log.gz', 'c.log']);
+    const { inPlace } = await both(['query', 'SELECT count(*) AS n FROM flows', twice, '--format', 'csv']);
+    expect(inPlace.stdout).toBe('n\n34\n');
+    await both(['report', 'top-talkers', twice, '--format', 'csv']);
+  });
+
   it('graph prints what the ingest path prints', async () => {
     await both(['graph', '--export', 'json', all]);
   });
