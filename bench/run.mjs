@@ -173,12 +173,21 @@ async function main() {
     if (naiveLoad) results.naiveLoad = { ...results.naiveLoad, [size]: naiveLoad.wall };
   }
 
+  // Questions asked of the files in place (bench/in-place.mjs): SOURCE commands against read_csv + the same SQL.
+  const inPlace = await import('./in-place.mjs');
+  results.inPlace = await inPlace.measureInPlace({ dist, folder: data.gz, runs: RUNS, log });
   if (parseCount(args['small-objects']) > 0) await measureSmall();
   results.machine.loadAverageAtEnd = loadAverage();
   evaluateTargets();
   evaluateSmallTargets();
+  results.targets.push(...inPlace.inPlaceTargets(results.inPlace));
   writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${report()}\n\nresults: ${args.out}\n`);
+  process.stdout.write(`${report()}
+
+${inPlace.inPlaceTable(results.inPlace)}
+
+results: ${args.out}
+`);
   // The page's rows (bench/page.mjs): the demo, a 20k-node graph and the N-record store in headless Chromium.
   if (!smoke) await run(process.execPath, [join(here, 'page.mjs'), '--dist', dist, '--data', args.data, '--records', String(N), '--runs', String(RUNS)], { stdout: 'inherit' });
 }

@@ -3,6 +3,7 @@ import { formatIssue, resolveLogFormat } from '../parse/index.js';
 import { formatError, UsageError } from '../records/index.js';
 import type { SourceOptions } from '../sources/index.js';
 import type { Store } from '../store/index.js';
+import type { InPlaceMode, InPlaceRejects } from '../store/in-place.js';
 import type { CliContext } from './context.js';
 import { writeErr } from './context.js';
 import type { ReadingOptions, Selection } from './options.js';
@@ -13,6 +14,11 @@ import { createIssueReporter, createProgress } from './progress.js';
 export interface OpenedData {
   store: Store;
   where: string;
+  /**
+   * The SQL to print for one query over `flows`: for SOURCE files read in place, the query is answered first (and
+   * the files' bad lines reported, or the files read through ingest when DuckDB cannot read them as ingest does).
+   */
+  prepare(sql: string): Promise<string>;
   close(): void;
 }
 
@@ -60,9 +66,13 @@ export function logFormatFrom(options: ReadingOptions): LogFormat | undefined {
   }
 }
 
-/** Opens the records a command works on: SOURCEs loaded into memory, or the database read-only. */
-export async function openData(context: CliContext, sources: readonly string[], options: ReadingOptions, selection: Selection): Promise<OpenedData> {
-  const { Store, resolveDbPath, ingestSources } = await import('../store/index.js');
+/**
+ * Opens the records a command works on: SOURCEs loaded into a scratch store, or the database read-only. With
+ * `inPlace`, local flow-log files DuckDB can read are read where they are instead of loaded (see src/sources/in-place.ts);
+ * $FLOWLENS_IN_PLACE=off turns that off.
+ */
+export async function openData(context: CliContext, sources: readonly string[], options: ReadingOptions, selection: Selection, inPlace?: InPlaceMode): Promise<OpenedData> {
+  const { Store, resolveDbPath } = await import('../store/index.js');
   const { selectionToSql } = await import('../query/selection.js');
   const where = await selectionToSql(selection);
   if (sources.length === 0) {
@@ -74,31 +84,28 @@ export async function openData(context: CliContext, sources: readonly string[], 
       });
     }
     const store = await Store.open(path, { readOnly: true, ...memoryOptionsFrom(context) });
-    return { store, where, close: () => store.close() };
+    return { store, where, prepare: async (sql) => sql, close: () => store.close() };
   }
+  if (inPlace !== undefined && !options.strict && context.env.FLOWLENS_IN_PLACE !== 'off') {
+    const opened = await openInPlaceData(context, sources, options, selection, where, inPlace);
+    if (opened) return opened;
+  }
+  const { store, close } = await openScratchStore(context);
+  try {
+    await loadSources(context, store, sources, options, selection);
+  } catch (error) {
+    close();
+    throw error;
+  }
+  return { store, where, prepare: async (sql) => sql, close };
+}
+
+// Loads SOURCEs into a scratch store through ingest, reporting bad lines and unreadable units as they come.
+async function loadSources(context: CliContext, store: Store, sources: readonly string[], options: ReadingOptions, selection: Selection): Promise<void> {
+  const { ingestSources } = await import('../store/index.js');
   const { resolveSource } = await import('../sources/index.js');
   const sourceOptions = sourceOptionsFrom(options, context);
   const resolved = await Promise.all(sources.map((uri) => resolveSource(uri, sourceOptions)));
-  // A scratch database file rather than ':memory:': DuckDB can evict the loaded table's blocks to it, so reading
-  // SOURCEs of any size stays within memory_limit.
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const folder = mkdtempSync(join(context.env.FLOWLENS_TEMP_DIR || tmpdir(), 'flowlens-sources-'));
-  let store: Store;
-  try {
-    store = await Store.open(join(folder, 'sources.duckdb'), memoryOptionsFrom(context));
-  } catch (error) {
-    rmSync(folder, { recursive: true, force: true });
-    throw error;
-  }
-  const close = (): void => {
-    try {
-      store.close();
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
-  };
   const progress = await createProgress(context, 'reading');
   sourceOptions.onStatus = (_source, message) => progress.note(message);
   const issues = createIssueReporter(context);
@@ -120,10 +127,90 @@ export async function openData(context: CliContext, sources: readonly string[], 
     progress.stop();
     issues.finish(summary.badLines);
     if (summary.badLines > 0) writeErr(context, `warning: ${summary.badLines} bad lines skipped (use \`flowlens ingest\` to keep them in the rejects table)`);
-  } catch (error) {
+  } finally {
     progress.stop();
+  }
+}
+
+/** SOURCE files read in place (the `flows` of a scratch store reads them), or undefined when ingest must read them. */
+async function openInPlaceData(context: CliContext, sources: readonly string[], options: ReadingOptions, selection: Selection, where: string, mode: InPlaceMode): Promise<OpenedData | undefined> {
+  const { planInPlace } = await import('../sources/in-place.js');
+  const plan = await planInPlace(sources);
+  if (plan === undefined) return undefined;
+  const { openInPlace, runInPlaceQuery } = await import('../store/in-place.js');
+  const { store, close } = await openScratchStore(context);
+  let loaded: InPlaceRejects | undefined;
+  try {
+    loaded = await openInPlace(store, plan, mode);
+  } catch (error) {
     close();
+    // A file DuckDB's CSV reader cannot read (e.g. mixed line ends) is read by ingest.
+    if (mode === 'table' && isCsvReaderError(error)) return undefined;
     throw error;
   }
-  return { store, where, close };
+  if (loaded?.layoutChange) {
+    close();
+    return undefined;
+  }
+  if (loaded) reportInPlaceRejects(context, loaded);
+  let ingested = false;
+  const readThroughIngest = async (sql: string): Promise<string> => {
+    // The in-place view is dropped: the stored `flows` then shows what ingest loads.
+    await store.run('DROP VIEW IF EXISTS temp.flows');
+    ingested = true;
+    await loadSources(context, store, sources, options, selection);
+    return sql;
+  };
+  const prepare = async (sql: string): Promise<string> => {
+    if (mode === 'table' || ingested) return sql;
+    let answered;
+    try {
+      answered = await runInPlaceQuery(store, plan, sql);
+    } catch (error) {
+      if (!isCsvReaderError(error)) throw error;
+      return readThroughIngest(sql);
+    }
+    if (answered === undefined) return readThroughIngest(sql);
+    reportInPlaceRejects(context, answered.rejects);
+    return answered.sql;
+  };
+  return { store, where, prepare, close };
+}
+
+// DuckDB's CSV reader refusing a file as a whole (not a bad line, which goes to the rejects).
+function isCsvReaderError(error: unknown): boolean {
+  return /CSV|state machine|new_line|maximum line size/i.test((error as Error | undefined)?.message ?? '');
+}
+
+// Bad lines as the ingest path reports them.
+function reportInPlaceRejects(context: CliContext, rejects: InPlaceRejects): void {
+  const issues = createIssueReporter(context);
+  for (const issue of rejects.issues) issues.report(formatIssue(issue));
+  issues.finish(rejects.issues.length);
+  if (rejects.issues.length > 0) writeErr(context, `warning: ${rejects.issues.length} bad lines skipped (use \`flowlens ingest\` to keep them in the rejects table)`);
+}
+
+// A scratch database file rather than ':memory:': DuckDB can evict the loaded table's blocks to it, so reading
+// SOURCEs of any size stays within memory_limit.
+async function openScratchStore(context: CliContext): Promise<{ store: Store; close(): void }> {
+  const { Store } = await import('../store/index.js');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const folder = mkdtempSync(join(context.env.FLOWLENS_TEMP_DIR || tmpdir(), 'flowlens-sources-'));
+  let store: Store;
+  try {
+    store = await Store.open(join(folder, 'sources.duckdb'), memoryOptionsFrom(context));
+  } catch (error) {
+    rmSync(folder, { recursive: true, force: true });
+    throw error;
+  }
+  const close = (): void => {
+    try {
+      store.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  };
+  return { store, close };
 }

@@ -75,11 +75,17 @@ export async function aggregate(store: Store, options: { by?: readonly string[] 
 export const AGGREGATE_MEMORY_BYTES = 160 * 1024 * 1024;
 
 /** The rows of aggregateSql as DuckDB produces them, under AGGREGATE_MEMORY_BYTES (or the store's lower limit) until the stream ends. */
-export async function streamAggregate(store: Store, keys: readonly string[], where: string, limit?: number): Promise<RowStream> {
+export async function streamAggregate(
+  store: Store,
+  keys: readonly string[],
+  where: string,
+  limit?: number,
+  prepare: (sql: string) => Promise<string> = async (sql) => sql,
+): Promise<RowStream> {
   const restore = await capMemory(store, AGGREGATE_MEMORY_BYTES);
   let stream: RowStream;
   try {
-    stream = await store.streamRows(aggregateSql(keys, where, limit));
+    stream = await store.streamRows(await prepare(aggregateSql(keys, where, limit)));
   } catch (error) {
     await restore();
     throw error;

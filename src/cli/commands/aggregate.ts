@@ -15,11 +15,11 @@ export function registerAggregate(program: Command, context: CliContext): void {
     .option('-n, --limit <n>', 'show the n groups with most bytes (default: all)')
     .action(async (sources: string[], options: ReadingOptions & { by?: string; limit?: string }) => {
       const keys = parseFieldList(options.by) ?? ['srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol'];
-      const data = await openData(context, sources, options, parseSelection(options));
+      const data = await openData(context, sources, options, parseSelection(options), 'view');
       try {
         const { streamAggregate } = await import('../../query/flow-results.js');
         const limit = options.limit === undefined ? undefined : Number(options.limit);
-        await printRowStream(context, await streamAggregate(data.store, keys, data.where, limit), (options.format ?? 'table') as OutputFormat);
+        await printRowStream(context, await streamAggregate(data.store, keys, data.where, limit, (sql) => data.prepare(sql)), (options.format ?? 'table') as OutputFormat);
       } finally {
         data.close();
       }

@@ -78,7 +78,7 @@ export function registerGraph(program: Command, context: CliContext): void {
       if (format === 'hypergraph' || options.upload) return hypergraphAction(context, sources, options);
       const buildOptions = await graphOptionsFrom(options, context);
       const liveScope = options.enisLive === undefined ? undefined : graph.parseLiveEniScope(options.enisLive);
-      const data = await openData(context, sources, options, parseSelection(options));
+      const data = await openData(context, sources, options, parseSelection(options), 'table');
       try {
         if (liveScope) {
           const live = await lookUpEnis(context, data.store, liveScope, options, data.where);
@@ -112,7 +112,7 @@ async function hypergraphAction(context: CliContext, sources: string[], options:
     : undefined;
   const { protocols, ports, pseudonymizer } = await graphOptionsFrom(options, context);
   const entities = graph.parseEntityTypes(options.entities ?? 'srcaddr,dstaddr');
-  const data = await openData(context, sources, options, parseSelection(options));
+  const data = await openData(context, sources, options, parseSelection(options), 'table');
   try {
     const hypergraph = await graph.buildHypergraph(data.store, { where: data.where, protocols, ports, pseudonymizer, entities, direct: options.direct });
     if (options.export === 'hypergraph' && options.out) writeErr(context, `wrote ${(await graph.writeHypergraph(hypergraph, options.out)).join(', ')}`);

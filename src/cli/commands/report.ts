@@ -66,10 +66,10 @@ export function registerReport(program: Command, context: CliContext): void {
       }
       // Athena and ClickHouse run the report where the data is (see docs/scale-out.md).
       if (run.engine !== 'duckdb') return runOnRemoteEngine(context, sql, options);
-      const data = await openData(context, sources, options, selection);
+      const data = await openData(context, sources, options, selection, 'view');
       try {
         const { reportSqlForStore } = await import('../../reports/run-report.js');
-        await printQuery(context, data.store, await reportSqlForStore(data.store, name, run), options.format);
+        await printQuery(context, data.store, await data.prepare(await reportSqlForStore(data.store, name, run)), options.format);
       } finally {
         data.close();
       }
