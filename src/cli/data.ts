@@ -137,7 +137,7 @@ async function openInPlaceData(context: CliContext, sources: readonly string[], 
   const { planInPlace } = await import('../sources/in-place.js');
   const plan = await planInPlace(sources);
   if (plan === undefined) return undefined;
-  const { openInPlace, runInPlaceQuery } = await import('../store/in-place.js');
+  const { dropInPlaceView, openInPlace, runInPlaceQuery } = await import('../store/in-place.js');
   const { store, close } = await openScratchStore(context);
   let loaded: InPlaceRejects | undefined;
   try {
@@ -155,8 +155,7 @@ async function openInPlaceData(context: CliContext, sources: readonly string[], 
   if (loaded) reportInPlaceRejects(context, loaded);
   let ingested = false;
   const readThroughIngest = async (sql: string): Promise<string> => {
-    // The in-place view is dropped: the stored `flows` then shows what ingest loads.
-    await store.run('DROP VIEW IF EXISTS temp.flows');
+    await dropInPlaceView(store);
     ingested = true;
     await loadSources(context, store, sources, options, selection);
     return sql;

@@ -1,5 +1,6 @@
 import type { Store } from '../store/database.js';
 import { applySettings } from '../store/settings.js';
+import { storedFlowsSql } from './flow-queries.js';
 
 /** Where the start values of the rows to read lie, and about how many rows there are (for sizing slices only). */
 export interface StartSpan {
@@ -123,4 +124,11 @@ export function parseByteSize(text: string): number | undefined {
   const power = { B: 0, BYTES: 0, KB: 1, KIB: 1, MB: 2, MIB: 2, GB: 3, GIB: 3, TB: 4, TIB: 4 }[unit];
   if (power === undefined) return undefined;
   return Number(match[1]) * (unit.includes('I') || unit === 'B' || unit === 'BYTES' ? 1024 : 1000) ** power;
+}
+
+/** The statements that read `columns` of the flows matching `where` in start order: one query keeping the first `limit` rows, or one per start slice. */
+export async function startOrderedFlowQueries(store: Store, columns: readonly string[], where: string, limit: number): Promise<string | SliceQueries> {
+  if (Number.isFinite(limit)) return storedFlowsSql(columns, where, limit);
+  const span = await readStartSpan(store, `(SELECT "start" FROM flows WHERE ${where})`);
+  return sliceQueries(startSlices(span), (slice) => storedFlowsSql(columns, `(${where}) AND ${slice}`));
 }

@@ -207,3 +207,8 @@ function flowValueSql(field: FieldDefinition, name: string, type: string): strin
   if (field.kind === 'int32') return `TRY_CAST(${name} AS ${type})`;
   return `CAST(${name} AS ${type})`;
 }
+
+/** Drops the in-place `flows` view, so the stored `flows` shows what a later ingest into the scratch store loads. */
+export async function dropInPlaceView(store: Store): Promise<void> {
+  await store.run('DROP VIEW IF EXISTS temp.flows');
+}

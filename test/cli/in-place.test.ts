@@ -83,7 +83,9 @@ describe('planInPlace', () => {
 });
 
 describe('SOURCE commands reading files in place', () => {
-  it.each(listReports().filter((r) => r.logType === 'vpc' && r.params.every((p) => p.default !== null)).map((r) => r.name))(
+  // aws-services needs `flowlens enrich --aws-ranges` first: both paths refuse it (tested in test/enrich).
+  const needsUserRanges = (r: { name: string }): boolean => r.name === 'aws-services';
+  it.each(listReports().filter((r) => r.logType === 'vpc' && r.params.every((p) => p.default !== null) && !needsUserRanges(r)).map((r) => r.name))(
     'report %s prints what the ingest path prints',
     async (name) => {
       await both(['report', name, all, '--format', 'ndjson']);

@@ -64,12 +64,9 @@ async function printFromDatabase(context: CliContext, options: PrintOptions, sel
   try {
     const { presentFieldColumns } = await import('../../query/present-columns.js');
     const columns = printer.fields ?? (await presentFieldColumns(data.store, data.where));
-    const { storedFlowsSql } = await import('../../query/flow-queries.js');
-    const { capSlicedReadMemory, readStartSpan, runSlices, sliceQueries, startSlices } = await import('../../query/start-slices.js');
+    const { capSlicedReadMemory, runSlices, startOrderedFlowQueries } = await import('../../query/start-slices.js');
     // In start order slice by slice (a sort of each, see startSlices), or one query keeping the first `limit` rows.
-    const queries = Number.isFinite(limit)
-      ? storedFlowsSql(columns, data.where, limit)
-      : sliceQueries(startSlices(await readStartSpan(data.store, `(SELECT "start" FROM flows WHERE ${data.where})`)), (slice) => storedFlowsSql(columns, `(${data.where}) AND ${slice}`));
+    const queries = await startOrderedFlowQueries(data.store, columns, data.where, limit);
     const format = options.format as OutputFormat;
     const restore = await capSlicedReadMemory(data.store);
     try {
