@@ -4,6 +4,7 @@ import { sqlLiteral } from '../store/sql-text.js';
 import { cidrBounds, parseCidr } from './address-text.js';
 import type { GraphScope } from './graph-sql.js';
 import { flowCondition, keyedFlowsSql } from './graph-sql.js';
+import { ensureFilterEnrichment } from './enrichment-filter.js';
 import type { Pseudonymizer } from './pseudonymize.js';
 import { pseudonymizeNodeId } from './pseudonymize-graph.js';
 import type { NodeKind } from './types.js';
@@ -81,6 +82,7 @@ export async function edgeDetails(store: Store, source: string, target: string, 
 
 /** Traffic over time of the selected flows, in about `buckets` buckets of a round width. */
 export async function trafficHistogram(store: Store, scope: GraphScope, buckets = 120): Promise<{ bucketSeconds: number; buckets: TrafficBucket[]; min: number | null; max: number | null }> {
+  await ensureFilterEnrichment(store, scope);
   const range = await store.query(`SELECT min("start") AS min, max("end") AS max FROM flows WHERE ${flowCondition(scope)}`);
   const min = range.rows[0]?.min as number | null;
   const max = range.rows[0]?.max as number | null;

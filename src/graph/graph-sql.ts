@@ -6,10 +6,12 @@ import { addressRangeSql, IPV4_MAPPED_BASE, IPV4_MAPPED_END, isPrivateNumberSql 
 import { addressInfoSql } from '../enrich/index.js';
 import type { NameTable } from './names.js';
 import { nodeModeEnrichment } from './node-mode.js';
+import { enrichmentFilterConditions } from './enrichment-filter.js';
+import type { EnrichmentFilters } from './enrichment-filter.js';
 import type { EdgeWeight, NodeMode, PublicMode } from './types.js';
 
-/** What selects and keys the flows of a graph: record condition, node mode, names, public grouping, protocols, ports. */
-export interface GraphScope {
+/** What selects and keys the flows of a graph: record condition, node mode, names, public grouping, protocols, ports, enrichment filters. */
+export interface GraphScope extends EnrichmentFilters {
   /** SQL condition on the flows table (e.g. from selectionToSql); TRUE when absent. */
   where?: string | undefined;
   node?: NodeMode | undefined;
@@ -97,6 +99,7 @@ export function rollupScope(scope: GraphScope): { pairs: string; ports: string; 
   const parts = [`(${selection})`, 'src_ip IS NOT NULL', 'dst_ip IS NOT NULL', "log_status IS DISTINCT FROM 'NODATA'", "log_status IS DISTINCT FROM 'SKIPDATA'"];
   if (scope.protocols?.length) parts.push(`protocol IN (${scope.protocols.map(sqlLiteral).join(', ')})`);
   const tables = rollupTablesFor(scope.rollups, selection);
+  parts.push(...enrichmentFilterConditions(scope, quoteIdentifier(tables.pairs)));
   return { pairs: quoteIdentifier(tables.pairs), ports: quoteIdentifier(tables.ports), condition: parts.join(' AND ') };
 }
 
@@ -173,7 +176,7 @@ SELECT k.* EXCLUDE (graph_edge), d.port_count${withPorts ? ', d.ports, d.protoco
 ORDER BY ${order}`;
 }
 
-/** The flow condition: the scope's WHERE, data records only (no NODATA/SKIPDATA), known addresses, protocols, ports. */
+/** The flow condition: the scope's WHERE, data records only (no NODATA/SKIPDATA), known addresses, protocols, ports, AS/country/service. */
 export function flowCondition(scope: GraphScope): string {
   const parts = [`(${scope.where ?? 'TRUE'})`, 'src_ip IS NOT NULL', 'dst_ip IS NOT NULL',
     "log_status IS DISTINCT FROM 'NODATA'", "log_status IS DISTINCT FROM 'SKIPDATA'"];
@@ -182,6 +185,7 @@ export function flowCondition(scope: GraphScope): string {
     const list = scope.ports.map(sqlLiteral).join(', ');
     parts.push(`(srcport IN (${list}) OR dstport IN (${list}))`);
   }
+  parts.push(...enrichmentFilterConditions(scope, 'flows'));
   return parts.join(' AND ');
 }
 
