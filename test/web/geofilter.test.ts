@@ -13,7 +13,7 @@ import { ensureWebBuilt, HAS_CHROMIUM, launchChromium, screenshotPath, SKIP_REAS
 interface PageHooks {
   loading: boolean;
   loads: number;
-  lastError?: string;
+  lastError?: string | undefined;
   view: { graph: { nodes(): string[] } };
 }
 
