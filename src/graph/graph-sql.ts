@@ -185,7 +185,9 @@ export function flowCondition(scope: GraphScope): string {
     const list = scope.ports.map(sqlLiteral).join(', ');
     parts.push(`(srcport IN (${list}) OR dstport IN (${list}))`);
   }
-  parts.push(...enrichmentFilterConditions(scope, 'flows'));
+  // Up-to-date rollups hold every address of the flows table in far fewer rows: the filters' lookups read them.
+  const addresses = scope.rollups ? quoteIdentifier((scope.rollups.wholeStore ?? scope.rollups).pairs) : 'flows';
+  parts.push(...enrichmentFilterConditions(scope, addresses));
   return parts.join(' AND ');
 }
 

@@ -76,6 +76,11 @@ describe('graph filters on AS, country and AWS service of either end', () => {
         ['10.0.1.5', '8.8.8.8', 1000], ['8.8.8.8', '1.1.1.1', 40], ['8.8.8.8', '10.0.1.5', 5000],
       ]);
       expect(fromFlows.records).toBe(3);
+      // A port filter reads the flows table; the filters then look up the addresses of the rollups.
+      const ported = await buildGraph(store, { countries: ['US'], ports: [443] });
+      const portedFlows = await buildGraph(store, { countries: ['US'], ports: [443], useRollups: false });
+      expect(ported.edges.map((e) => [e.source, e.target, e.bytes]).sort()).toEqual([['10.0.1.5', '8.8.8.8', 1000], ['10.0.1.6', '52.216.10.20', 7000]]);
+      expect(portedFlows.edges).toEqual(ported.edges);
       const hypergraph = await buildHypergraph(store, { countries: ['AU'] });
       expect(hypergraph.events.rows.map((r) => `${String(r.srcaddr)}>${String(r.dstaddr)}`).sort()).toEqual(['10.0.1.5>1.1.1.1', '8.8.8.8>1.1.1.1']);
       const histogram = await trafficHistogram(store, { asns: [13335] });
