@@ -1,7 +1,7 @@
 import type { Store } from '../store/index.js';
-import { ensureEnrichment } from '../enrich/index.js';
 import { readRollups } from '../store/rollups.js';
 import { nodeModeEnrichment } from './node-mode.js';
+import { ensureFilterEnrichment } from './enrichment-filter.js';
 import type { EdgeSqlOptions, GraphScope } from './graph-sql.js';
 import { graphEdgesSql } from './graph-sql.js';
 import type { Pseudonymizer } from './pseudonymize.js';
@@ -21,7 +21,7 @@ export async function buildGraph(store: Store, options: BuildGraphOptions = {}):
   const rollups = options.useRollups === false ? undefined : (options.rollups ?? (await readRollups(store)));
   const scope = { ...options, rollups };
   const enrichment = nodeModeEnrichment(options.node);
-  if (enrichment) await ensureEnrichment(store, [enrichment]);
+  await ensureFilterEnrichment(store, options, enrichment ? [enrichment] : []);
   const result = await store.query(graphEdgesSql(scope, options));
   const weight = options.weight ?? 'flows';
   const kinds = new Map<string, NodeKind>();

@@ -4,6 +4,7 @@ import { quoteIdentifier, sqlLiteral } from '../store/sql-text.js';
 import { cidrBounds, parseCidr } from './address-text.js';
 import type { GraphScope } from './graph-sql.js';
 import { flowCondition, keyedFlowsSql, rollupScope } from './graph-sql.js';
+import { ensureFilterEnrichment } from './enrichment-filter.js';
 import { readRollups, ROLLUP_SECONDS } from '../store/rollups.js';
 import type { Pseudonymizer } from './pseudonymize.js';
 import { pseudonymizeNodeId } from './pseudonymize-graph.js';
@@ -86,6 +87,7 @@ export async function edgeDetails(store: Store, source: string, target: string, 
  * selection counts (AWS writes addresses on every record whose log status is OK).
  */
 export async function trafficHistogram(store: Store, scope: GraphScope, buckets = 120): Promise<{ bucketSeconds: number; buckets: TrafficBucket[]; min: number | null; max: number | null }> {
+  await ensureFilterEnrichment(store, scope);
   const condition = flowCondition(scope, { addresses: false });
   const range = await store.query(`SELECT min("start") AS min, max("end") AS max FROM flows WHERE ${condition}`);
   const min = range.rows[0]?.min as number | null;

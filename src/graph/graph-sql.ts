@@ -6,10 +6,12 @@ import { addressRangeSql, IPV4_MAPPED_BASE, IPV4_MAPPED_END, isPrivateNumberSql 
 import { addressInfoSql } from '../enrich/index.js';
 import type { NameTable } from './names.js';
 import { nodeModeEnrichment } from './node-mode.js';
+import { enrichmentFilterConditions } from './enrichment-filter.js';
+import type { EnrichmentFilters } from './enrichment-filter.js';
 import type { EdgeWeight, NodeMode, PublicMode } from './types.js';
 
-/** What selects and keys the flows of a graph: record condition, node mode, names, public grouping, protocols, ports. */
-export interface GraphScope {
+/** What selects and keys the flows of a graph: record condition, node mode, names, public grouping, protocols, ports, enrichment filters. */
+export interface GraphScope extends EnrichmentFilters {
   /** SQL condition on the flows table (e.g. from selectionToSql); TRUE when absent. */
   where?: string | undefined;
   node?: NodeMode | undefined;
@@ -98,6 +100,7 @@ export function rollupScope(scope: GraphScope): { pairs: string; ports: string; 
   const parts = [`(${selection})`, 'src_ip IS NOT NULL', 'dst_ip IS NOT NULL', "log_status IS DISTINCT FROM 'NODATA'", "log_status IS DISTINCT FROM 'SKIPDATA'"];
   if (scope.protocols?.length) parts.push(`protocol IN (${scope.protocols.map(sqlLiteral).join(', ')})`);
   const tables = rollupTablesFor(scope.rollups, selection);
+  parts.push(...enrichmentFilterConditions(scope, quoteIdentifier(tables.pairs)));
   return { pairs: quoteIdentifier(tables.pairs), ports: quoteIdentifier(tables.ports), condition: parts.join(' AND ') };
 }
 
@@ -176,7 +179,7 @@ ORDER BY ${order}`;
 /**
  * The flow condition: the scope's WHERE, data records only (no NODATA/SKIPDATA), known addresses (unless
  * `addresses` is false: reading the two 128-bit address columns costs most of a scan that needs no address), protocols,
- * ports.
+ * ports, AS/country/service.
  */
 export function flowCondition(scope: GraphScope, options: { addresses?: boolean } = {}): string {
   const parts = [`(${scope.where ?? 'TRUE'})`, ...(options.addresses === false ? [] : ['src_ip IS NOT NULL', 'dst_ip IS NOT NULL']),
@@ -186,6 +189,9 @@ export function flowCondition(scope: GraphScope, options: { addresses?: boolean 
     const list = scope.ports.map(sqlLiteral).join(', ');
     parts.push(`(srcport IN (${list}) OR dstport IN (${list}))`);
   }
+  // Up-to-date rollups hold every address of the flows table in far fewer rows: the filters' lookups read them.
+  const addresses = scope.rollups ? quoteIdentifier((scope.rollups.wholeStore ?? scope.rollups).pairs) : 'flows';
+  parts.push(...enrichmentFilterConditions(scope, addresses));
   return parts.join(' AND ');
 }
 

@@ -1,6 +1,8 @@
 import { findField, toColumnName, UsageError } from '../records/index.js';
 import type { Store } from '../store/index.js';
 import { quoteIdentifier } from '../store/sql-text.js';
+import { ensureFilterEnrichment } from './enrichment-filter.js';
+import type { EnrichmentFilters } from './enrichment-filter.js';
 import { flowCondition } from './graph-sql.js';
 import type { GraphScope } from './graph-sql.js';
 import type { Pseudonymizer } from './pseudonymize.js';
@@ -54,7 +56,7 @@ export interface Hypergraph {
 }
 
 /** Options of buildHypergraph: the records (graph scope), the entity columns, direct or event-node mode. */
-export interface HypergraphOptions extends Pick<GraphScope, 'where' | 'protocols' | 'ports'> {
+export interface HypergraphOptions extends Pick<GraphScope, 'where' | 'protocols' | 'ports'>, EnrichmentFilters {
   entities?: readonly string[] | undefined;
   direct?: boolean | undefined;
   pseudonymizer?: Pseudonymizer | undefined;
@@ -75,7 +77,7 @@ export function parseEntityTypes(text: string): string[] {
 }
 
 /** SQL of the notebook's summary: one row per key combination with min/max of start and end, min/max/sum/count of packets and bytes. */
-export function hypergraphEventsSql(keys: readonly string[], scope: Pick<GraphScope, 'where' | 'protocols' | 'ports'>): string {
+export function hypergraphEventsSql(keys: readonly string[], scope: Pick<GraphScope, 'where' | 'protocols' | 'ports'> & EnrichmentFilters): string {
   const quoted = keys.map(quoteIdentifier);
   const aggregates = AGGREGATES.flatMap(([column, functions]) => functions.map((fn) => `${fn}(${quoteIdentifier(column)}) AS ${quoteIdentifier(`${column}_${fn}`)}`));
   return `SELECT ${[...quoted, ...aggregates].join(', ')} FROM flows WHERE ${flowCondition(scope)} GROUP BY ${quoted.join(', ')} ORDER BY ${quoted.map((q) => `${q} NULLS LAST`).join(', ')}`;
@@ -85,6 +87,7 @@ export function hypergraphEventsSql(keys: readonly string[], scope: Pick<GraphSc
 export async function buildHypergraph(store: Store, options: HypergraphOptions = {}): Promise<Hypergraph> {
   const entityTypes = [...(options.entities ?? DEFAULT_HYPERGRAPH_ENTITIES)];
   const keys = [...HYPERGRAPH_EVENT_KEYS, ...entityTypes.filter((e) => !(HYPERGRAPH_EVENT_KEYS as readonly string[]).includes(e))];
+  await ensureFilterEnrichment(store, options);
   const result = await store.query(hypergraphEventsSql(keys, options));
   const rows = result.rows.map((row) => {
     const out: HypergraphRow = {};

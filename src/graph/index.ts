@@ -11,6 +11,7 @@ export * from './build-graph.js';
 export * from './exports.js';
 export * from './write-export.js';
 export * from './filters.js';
+export * from './enrichment-filter.js';
 export * from './details.js';
 export * from './detail-types.js';
 export * from './hypergraph.js';

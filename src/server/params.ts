@@ -3,6 +3,7 @@ import { FlowlensError } from '../records/index.js';
 import type { BuildGraphOptions } from '../graph/build-graph.js';
 import { parseNodeMode } from '../graph/node-mode.js';
 import { parsePorts, parseProtocols } from '../graph/filters.js';
+import { parseAsNames, parseAsns, parseAwsServices, parseCountries } from '../graph/enrichment-filter.js';
 import type { NameTable } from '../graph/names.js';
 import { selectionToSql } from '../query/selection.js';
 
@@ -16,6 +17,10 @@ const querySchema = z.object({
   action: z.enum(['ACCEPT', 'REJECT']).optional(),
   protocol: z.string().optional(),
   port: z.string().optional(),
+  asn: z.string().optional(),
+  asName: z.string().optional(),
+  country: z.string().optional(),
+  awsService: z.string().optional(),
   node: z.string().optional(),
   public: z.enum(['keep', 'group']).optional(),
   minFlows: z.coerce.number().min(0).optional(),
@@ -62,6 +67,10 @@ export async function parseQuery(params: Record<string, string>, names: NameTabl
       publicMode: q.public ?? QUERY_DEFAULTS.public,
       protocols: q.protocol === undefined ? undefined : parseProtocols(q.protocol, 'protocol'),
       ports: q.port === undefined ? undefined : parsePorts(q.port, 'port'),
+      asns: q.asn === undefined ? undefined : parseAsns(q.asn, 'asn'),
+      asNames: q.asName === undefined ? undefined : parseAsNames(q.asName, 'asName'),
+      countries: q.country === undefined ? undefined : parseCountries(q.country, 'country'),
+      awsServices: q.awsService === undefined ? undefined : parseAwsServices(q.awsService, 'awsService'),
       minFlows: q.minFlows,
       minWeight: q.minWeight,
       top: q.top ?? QUERY_DEFAULTS.top,

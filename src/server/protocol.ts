@@ -22,6 +22,14 @@ export interface GraphQuery {
   protocol?: string;
   /** Comma-separated ports matched against source or destination port. */
   port?: string;
+  /** Comma-separated AS numbers (`15169,AS13335`); a flow is kept when either end is in one. */
+  asn?: string;
+  /** Part of an AS name, case-insensitive (several separated by `|`); either end. */
+  asName?: string;
+  /** Comma-separated ISO 3166 country codes (`US,DE`); either end. */
+  country?: string;
+  /** Comma-separated AWS services of ip-ranges.json (`S3,DYNAMODB`); either end. */
+  awsService?: string;
   /** Node mode: ip | ip-port | eni | subnet/NN | name. */
   node?: string;
   public?: PublicMode;

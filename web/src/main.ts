@@ -70,6 +70,14 @@ function readFilters(): GraphQuery {
   if (action === 'ACCEPT' || action === 'REJECT') query.action = action;
   if (value('f-protocol')) query.protocol = value('f-protocol');
   if (value('f-port')) query.port = value('f-port');
+  // AS numbers (15169, AS13335, comma-separated) go to `asn`, any other text is part of an AS name.
+  const as = value('f-asn');
+  if (as) {
+    if (/^(as)?\d+(\s*,\s*(as)?\d+)*$/i.test(as)) query.asn = as;
+    else query.asName = as;
+  }
+  if (value('f-country')) query.country = value('f-country');
+  if (value('f-aws-service')) query.awsService = value('f-aws-service');
   const min = number('f-min');
   if (min !== undefined && min > 0) query.minWeight = min;
   const top = number('f-top');
@@ -256,7 +264,7 @@ async function start(): Promise<void> {
     showError(error);
   }
   for (const id of ['f-node', 'f-public', 'f-action', 'f-protocol', 'f-weight', 'f-pseudo']) $(id).addEventListener('change', () => void refresh());
-  for (const id of ['f-port', 'f-min', 'f-top']) $(id).addEventListener('change', () => void refresh());
+  for (const id of ['f-port', 'f-asn', 'f-country', 'f-aws-service', 'f-min', 'f-top']) $(id).addEventListener('change', () => void refresh());
   $('clear-window').addEventListener('click', () => {
     state.window = undefined;
     void refresh();

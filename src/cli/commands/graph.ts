@@ -17,6 +17,10 @@ export interface GraphCommandOptions extends ReadingOptions {
   public: string;
   protocol?: string;
   port?: string;
+  asn?: string;
+  asName?: string;
+  country?: string;
+  awsService?: string;
   minFlows?: string;
   minWeight?: string;
   top?: string;
@@ -51,6 +55,10 @@ export function registerGraph(program: Command, context: CliContext): void {
     .addOption(new Option('--public <mode>', 'public addresses: keep each, or group into one "internet" node').choices(['keep', 'group']).default('keep'))
     .option('--protocol <list>', 'keep only these protocols (tcp,udp,icmp or numbers)')
     .option('--port <list>', 'keep only flows with one of these source or destination ports')
+    .option('--asn <list>', 'keep only flows with either end in one of these autonomous systems (15169,AS13335; flowlens enrich)')
+    .option('--as-name <text>', 'keep only flows with either end in an AS whose name contains this (case-insensitive; several: a|b)')
+    .option('--country <list>', 'keep only flows with either end in one of these countries (ISO codes: US,DE)')
+    .option('--aws-service <list>', 'keep only flows with either end in one of these AWS services (S3,DYNAMODB; needs enrich --aws-ranges)')
     .option('--min-flows <n>', 'drop edges with fewer flows')
     .option('--min-weight <n>', 'drop edges whose weight is below n')
     .option('--top <k>', 'keep the k heaviest edges')
@@ -110,11 +118,11 @@ async function hypergraphAction(context: CliContext, sources: string[], options:
         context.env,
       )
     : undefined;
-  const { protocols, ports, pseudonymizer } = await graphOptionsFrom(options, context);
+  const { protocols, ports, asns, asNames, countries, awsServices, pseudonymizer } = await graphOptionsFrom(options, context);
   const entities = graph.parseEntityTypes(options.entities ?? 'srcaddr,dstaddr');
   const data = await openData(context, sources, options, parseSelection(options), 'table');
   try {
-    const hypergraph = await graph.buildHypergraph(data.store, { where: data.where, protocols, ports, pseudonymizer, entities, direct: options.direct });
+    const hypergraph = await graph.buildHypergraph(data.store, { where: data.where, protocols, ports, asns, asNames, countries, awsServices, pseudonymizer, entities, direct: options.direct });
     if (options.export === 'hypergraph' && options.out) writeErr(context, `wrote ${(await graph.writeHypergraph(hypergraph, options.out)).join(', ')}`);
     writeErr(context, `hypergraph: ${hypergraph.events.rows.length} events, ${hypergraph.entities.rows.length} entities, ${hypergraph.edgeCount} edges`);
     if (settings) await writeOut(context, `${(await graph.uploadHypergraph(hypergraph, settings, { name: options.graphistryName })).url}\n`);
@@ -136,6 +144,10 @@ export async function graphOptionsFrom(options: GraphCommandOptions, context: Cl
     publicMode: graph.parsePublicMode(options.public),
     protocols: options.protocol === undefined ? undefined : graph.parseProtocols(options.protocol),
     ports: options.port === undefined ? undefined : graph.parsePorts(options.port),
+    asns: options.asn === undefined ? undefined : graph.parseAsns(options.asn),
+    asNames: options.asName === undefined ? undefined : graph.parseAsNames(options.asName),
+    countries: options.country === undefined ? undefined : graph.parseCountries(options.country),
+    awsServices: options.awsService === undefined ? undefined : graph.parseAwsServices(options.awsService),
     minFlows: options.minFlows === undefined ? undefined : graph.parseThreshold(options.minFlows, '--min-flows'),
     minWeight: options.minWeight === undefined ? undefined : graph.parseThreshold(options.minWeight, '--min-weight'),
     top: options.top === undefined ? undefined : graph.parseCount(options.top, '--top'),
