@@ -41,7 +41,7 @@ export async function measureInPlace({ dist, folder, runs = 3, ingestPath = fals
   writeFileSync(list, `${files.join('\n')}\n`);
   const rows = [];
   const chosen = only ? QUESTIONS.filter((q) => only.some((name) => q.name.startsWith(name))) : QUESTIONS;
-  const questions = ingestPath ? [...chosen, { name: 'report top-talkers, ingest path', args: ['report', 'top-talkers'], env: { FLOWLENS_IN_PLACE: 'off' }, sql: { argv: ['report', 'top-talkers', '--sql'] }, runs: 1 }] : QUESTIONS;
+  const questions = ingestPath ? [...chosen, { name: 'report top-talkers, ingest path', args: ['report', 'top-talkers'], env: { FLOWLENS_IN_PLACE: 'off' }, sql: { argv: ['report', 'top-talkers', '--sql'] }, runs: 1 }] : chosen;
   for (const question of questions) {
     const sqlFile = question.sql ? await writeSql(question, cli, dist) : null;
     const ours = [];

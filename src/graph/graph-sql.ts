@@ -137,9 +137,14 @@ ${edges}
 graph_kept AS (SELECT *, count(*) OVER () AS total_edges, sum(flows) OVER ()::BIGINT AS total_records FROM graph_edges
   QUALIFY ${conditions.join(' AND ')} ORDER BY ${order}${limits.top === undefined ? '' : ` LIMIT ${Math.trunc(limits.top)}`})
 ${withPorts
-    ? `SELECT k.*, p.ports, p.protocols FROM graph_kept k LEFT JOIN (
-  SELECT source, target, list(dstport ORDER BY flows DESC, dstport)[1:20] AS ports, list(DISTINCT protocol ORDER BY protocol) FILTER (WHERE protocol IS NOT NULL) AS protocols
-  FROM graph_ports SEMI JOIN graph_kept USING (source, target) GROUP BY source, target) p USING (source, target)`
+    ? // max_by keeps each edge's 20 best ports in a heap and the protocols are listed from one row per (edge, protocol):
+      // list(… ORDER BY …) and list(DISTINCT …) buffer every port row of every edge in memory, which cannot spill.
+      // Same order as the rollup SQL: flows desc, then port asc, nulls last.
+      `SELECT k.*, p.ports, r.protocols FROM graph_kept k LEFT JOIN (
+  SELECT source, target, max_by(dstport, (flows::BIGINT << 17) + CASE WHEN dstport IS NULL THEN 0 ELSE 65536 - dstport END, 20) AS ports
+  FROM graph_ports SEMI JOIN graph_kept USING (source, target) GROUP BY source, target) p USING (source, target) LEFT JOIN (
+  SELECT source, target, list_sort(list(protocol)) AS protocols FROM (SELECT DISTINCT source, target, protocol FROM graph_ports
+  SEMI JOIN graph_kept USING (source, target) WHERE protocol IS NOT NULL) GROUP BY source, target) r USING (source, target)`
     : 'SELECT * FROM graph_kept'}
 ORDER BY ${order}`;
 }
