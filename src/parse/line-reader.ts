@@ -151,6 +151,7 @@ async function maybeGunzip(input: Readable, options: ReadLinesOptions): Promise<
   const first = await iterator.next();
   const head: Buffer | null = first.done ? null : Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value);
   const gzip = head !== null && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  if (head !== null && !gzip) refuseBinary(head, options.name);
   // A small object that arrives in one chunk is un-gzipped in place: the streaming inflater's thread-pool round
   // trips cost more than the inflate itself when thousands of small objects are read.
   let second: IteratorResult<Buffer | string> | null = null;
@@ -236,4 +237,19 @@ export class TruncatedInputError extends SourceError {
       cause,
     });
   }
+}
+
+// Bytes at the start of a text log that cannot be text: a NUL (log lines never hold one) in the first 8 KiB.
+const BINARY_SNIFF_BYTES = 8 * 1024;
+
+/** Refuses input that is binary, not text (a DuckDB database, an image, an archive): it would only make bad lines. */
+function refuseBinary(head: Buffer, name: string): void {
+  if (!head.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return;
+  // A DuckDB database file has "DUCK" at byte 8.
+  const database = head.length >= 12 && head.toString('latin1', 8, 12) === 'DUCK';
+  throw new SourceError('binary-input', `${name}: ${database ? 'is a DuckDB database' : 'is binary data'}, not a text log`, {
+    hint: database
+      ? `query a database with --db ${name} (SOURCE arguments are log files, folders or URIs)`
+      : 'flow logs are text (.log, .log.gz), Parquet or CloudWatch JSON exports; leave this file out',
+  });
 }

@@ -74,6 +74,36 @@ describe('ingest of a folder with unreadable paths', () => {
   }, 60_000);
 });
 
+describe('binary files among the SOURCE files', () => {
+  it('refuses a DuckDB database given as a SOURCE by name, with a hint, loads the other files and exits 1', async () => {
+    const store = await Store.open(join(dir, 'other.duckdb'));
+    await store.run('CREATE TABLE t AS SELECT range AS i FROM range(100000)');
+    store.close();
+    writeFileSync(join(dir, 'a.log'), flowFile(3));
+    // A folder's listing leaves .duckdb files out; named as a SOURCE, the file is read and refused.
+    const sources = [join(dir, 'a.log'), join(dir, 'other.duckdb')];
+    for (const args of [['report', 'top-talkers', ...sources, '--format', 'ndjson'], ['ingest', ...sources, '--db', join(base, 'store.duckdb'), '--format', 'json']]) {
+      const run = await runFlowlens(args);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toContain('other.duckdb: is a DuckDB database, not a text log');
+      expect(run.stderr).toContain('--db');
+      expect(run.stderr).not.toContain('bad lines');
+    }
+    const report = await runFlowlens(['report', 'top-talkers', ...sources, '--format', 'ndjson']);
+    expect(parseNdjson(report.stdout)).toHaveLength(3);
+  });
+
+  it('refuses other binary data by name', async () => {
+    writeFileSync(join(dir, 'image.log'), Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n'), Buffer.alloc(64)]));
+    writeFileSync(join(dir, 'a.log'), flowFile(3));
+    const run = await runFlowlens(['ingest', dir, '--db', join(base, 'store.duckdb')]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain('image.log: is binary data, not a text log');
+    const count = await runFlowlens(['query', 'SELECT count(*) AS n FROM flows', '--db', join(base, 'store.duckdb'), '--format', 'ndjson']);
+    expect(parseNdjson(count.stdout)).toEqual([{ n: 3 }]);
+  });
+});
+
 describe('temporary files of interrupted ingests', () => {
   it('removes flowlens-ingest folders whose process is gone, and keeps those of running processes', () => {
     const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
