@@ -6,22 +6,12 @@ import { exploreFlows, presentDimensions } from '../../src/query/explore.js';
 import { createApp } from '../../src/server/index.js';
 import { Store } from '../../src/store/index.js';
 import { parseNdjson, runFlowlens } from '../helpers/cli.js';
-import { V2_HEADER } from '../helpers/temp-store.js';
+import { AWS_RANGES, writeEnrichFlows } from '../helpers/enrich-fixture.js';
 import { writeMmdb } from '../helpers/mmdb-writer.js';
 
-const AWS_RANGES = new URL('../fixtures/enrich/ip-ranges.json', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'flowlens-enrich-'));
 const db = join(dir, 'flows.duckdb');
-const logs = join(dir, 'flows.log');
-const line = (src: string, dst: string, dstport: number, bytes: number): string => `2 123456789012 eni-0a1 ${src} ${dst} 40000 ${dstport} 6 10 ${bytes} 1700000000 1700000060 ACCEPT OK`;
-writeFileSync(logs, [
-  V2_HEADER,
-  line('10.0.1.5', '8.8.8.8', 443, 1000),
-  line('8.8.8.8', '10.0.1.5', 40000, 5000),
-  line('10.0.1.5', '1.1.1.1', 53, 300),
-  line('10.0.1.6', '52.216.10.20', 443, 7000),
-  line('10.0.1.6', '10.0.1.5', 22, 100),
-].join('\n') + '\n');
+const logs = writeEnrichFlows(dir);
 
 async function ok(argv: string[]): Promise<string> {
   const run = await runFlowlens(argv);

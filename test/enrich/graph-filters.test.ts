@@ -6,9 +6,9 @@ import { buildGraph, buildHypergraph, trafficHistogram } from '../../src/graph/i
 import { createApp } from '../../src/server/index.js';
 import { Store } from '../../src/store/index.js';
 import { runFlowlens } from '../helpers/cli.js';
+import { AWS_RANGES } from '../helpers/enrich-fixture.js';
 import { V2_HEADER } from '../helpers/temp-store.js';
 
-const AWS_RANGES = new URL('../fixtures/enrich/ip-ranges.json', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'flowlens-geofilter-'));
 const db = join(dir, 'flows.duckdb');
 const logs = join(dir, 'flows.log');

@@ -1,14 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { createApp, startServer } from '../../src/server/index.js';
-import type { RunningServer } from '../../src/server/index.js';
+import type { Page } from 'playwright-core';
 import { Store } from '../../src/store/index.js';
-import { runFlowlens } from '../helpers/cli.js';
-import { V2_HEADER } from '../helpers/temp-store.js';
-import { ensureWebBuilt, HAS_CHROMIUM, launchChromium, screenshotPath, SKIP_REASON, WEB_DIST } from './browser.js';
+import { buildEnrichedStore } from '../helpers/enrich-fixture.js';
+import { HAS_CHROMIUM, screenshotPath, SKIP_REASON } from './browser.js';
+import { openStorePage, waitForGraphLoad } from './fixture-page.js';
+import type { FixturePage } from './fixture-page.js';
 
 interface PageHooks {
   loading: boolean;
@@ -16,13 +15,9 @@ interface PageHooks {
   view: { graph: { nodes(): string[] } };
 }
 
-const AWS_RANGES = new URL('../fixtures/enrich/ip-ranges.json', import.meta.url).pathname;
-const line = (src: string, dst: string, dstport: number, bytes: number): string => `2 123456789012 eni-0a1 ${src} ${dst} 40000 ${dstport} 6 10 ${bytes} 1700000000 1700000060 ACCEPT OK`;
 
 let dir: string;
-let store: Store;
-let server: RunningServer;
-let browser: Browser;
+let opened: FixturePage | undefined;
 let page: Page;
 const pageErrors: string[] = [];
 
@@ -31,43 +26,19 @@ async function loads(): Promise<number> {
 }
 
 async function loadedAfter(after: number): Promise<void> {
-  await page.waitForFunction((n) => {
-    const hooks = (globalThis as unknown as { __flowlens?: PageHooks }).__flowlens;
-    return hooks !== undefined && !hooks.loading && hooks.loads > n;
-  }, after);
+  await waitForGraphLoad(page, after);
 }
 
 describe.skipIf(!HAS_CHROMIUM)(`enrichment on the page in headless Chromium${SKIP_REASON}`, () => {
   beforeAll(async () => {
-    await ensureWebBuilt();
     dir = mkdtempSync(join(tmpdir(), 'flowlens-enrich-web-'));
-    const logs = join(dir, 'flows.log');
-    writeFileSync(logs, [
-      V2_HEADER,
-      line('10.0.1.5', '8.8.8.8', 443, 1000),
-      line('8.8.8.8', '10.0.1.5', 40000, 5000),
-      line('10.0.1.5', '1.1.1.1', 53, 300),
-      line('10.0.1.6', '52.216.10.20', 443, 7000),
-      line('10.0.1.6', '10.0.1.5', 22, 100),
-    ].join('\n') + '\n');
-    const db = join(dir, 'flows.duckdb');
-    for (const argv of [['ingest', '--db', db, logs], ['enrich', '--db', db, '--aws-ranges', AWS_RANGES]]) {
-      const run = await runFlowlens(argv);
-      if (run.code !== 0) throw new Error(run.stderr);
-    }
-    store = await Store.open(db, { readOnly: true });
-    server = await startServer(createApp({ store, staticDir: WEB_DIST }), { port: 0 });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(server.url);
-    await loadedAfter(0);
+    const store = await Store.open(await buildEnrichedStore(dir), { readOnly: true });
+    opened = await openStorePage(store, { prepare: (p) => p.on('pageerror', (error) => pageErrors.push(error.message)) });
+    page = opened.page;
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    store?.close();
+    await opened?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

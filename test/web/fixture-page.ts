@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { loadNameTable } from '../../src/graph/index.js';
+import type { NameTable } from '../../src/graph/names.js';
 import { createApp, startServer } from '../../src/server/index.js';
 import type { RunningServer } from '../../src/server/index.js';
 import type { Store } from '../../src/store/index.js';
@@ -17,13 +18,17 @@ export interface FixturePage {
  * waiting for its first graph load; `prepare` runs on the page before it navigates (e.g. to collect page errors).
  */
 export async function openFixturePage(prepare?: (page: Page) => void): Promise<FixturePage> {
-  await ensureWebBuilt();
-  const store: Store = await fixtureStore();
   const names = await loadNameTable({ names: [graphFixture('names.yaml')] });
-  const server: RunningServer = await startServer(createApp({ store, names, staticDir: WEB_DIST }), { port: 0 });
+  return openStorePage(await fixtureStore(), { names, prepare });
+}
+
+/** Serves `store` (closed with the page) on 127.0.0.1 and opens the page as openFixturePage does. */
+export async function openStorePage(store: Store, options: { names?: NameTable; prepare?: ((page: Page) => void) | undefined } = {}): Promise<FixturePage> {
+  await ensureWebBuilt();
+  const server: RunningServer = await startServer(createApp({ store, names: options.names, staticDir: WEB_DIST }), { port: 0 });
   const browser: Browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  prepare?.(page);
+  options.prepare?.(page);
   await page.goto(server.url);
   await waitForGraphLoad(page, 0);
   return {
