@@ -203,6 +203,13 @@ async function measurePage(browser, url, label) {
 
 /** The demo with public addresses kept (each its own node): the change of the filter until drawn and until the layout stops. */
 async function measurePublicKept(browser, url) {
+  const { draws, settles, stats } = await measureChange(browser, url, (page) => page.selectOption('#f-public', 'keep'));
+  add('public addresses kept: filter change → drawn, demo', draws, null, stats);
+  add('public addresses kept: filter change → layout stopped, demo', settles, 10_000, stats);
+}
+
+/** RUNS fresh pages, each settled, then `change` made: the times until the new graph is drawn and until its layout stops. */
+async function measureChange(browser, url, change, screenshot) {
   const draws = [];
   const settles = [];
   let stats = '';
@@ -210,14 +217,14 @@ async function measurePublicKept(browser, url) {
     const page = await openPage(browser, url);
     await waitSettled(page);
     const { loads, t0 } = await page.evaluate(() => ({ loads: globalThis.__flowlens.loads, t0: performance.now() }));
-    await page.selectOption('#f-public', 'keep');
+    await change(page);
     draws.push((await waitDrawn(page, loads)) - t0);
     settles.push((await waitSettled(page)) - t0);
     stats = await page.locator('#stats').textContent();
+    if (i === 0 && screenshot && args.screenshots) await page.screenshot({ path: join(args.screenshots, screenshot) });
     await page.close();
   }
-  add('public addresses kept: filter change → drawn, demo', draws, null, stats);
-  add('public addresses kept: filter change → layout stopped, demo', settles, 10_000, stats);
+  return { draws, settles, stats };
 }
 
 /** A click on the busiest drawn node (and on a named host) until its details are shown. */
@@ -270,21 +277,11 @@ async function measureCosts(browser, url, label) {
 
 /** 20,000 nodes / 100,000 edges: the page loads with its default top 5,000 edges, then Top edges becomes 100,000. */
 async function measureBigGraph(browser, url) {
-  const draws = [];
-  const settles = [];
-  let stats = '';
-  for (let i = 0; i < RUNS; i++) {
-    const page = await openPage(browser, url);
-    await waitSettled(page);
-    const { loads, t0 } = await page.evaluate(() => ({ loads: globalThis.__flowlens.loads, t0: performance.now() }));
+  const change = async (page) => {
     await page.fill('#f-top', String(BIG.edges));
     await page.dispatchEvent('#f-top', 'change');
-    draws.push((await waitDrawn(page, loads)) - t0);
-    settles.push((await waitSettled(page)) - t0);
-    stats = await page.locator('#stats').textContent();
-    if (i === 0 && args.screenshots) await page.screenshot({ path: join(args.screenshots, 'page-big-graph.png') });
-    await page.close();
-  }
+  };
+  const { draws, settles, stats } = await measureChange(browser, url, change, 'page-big-graph.png');
   add(`${BIG.nodes} nodes / ${BIG.edges} edges: Top edges change → drawn`, draws, 3000, stats);
   add(`${BIG.nodes} nodes / ${BIG.edges} edges: Top edges change → layout stopped`, settles, 10_000, stats);
 }
