@@ -72,19 +72,22 @@ export async function exploreFlows(store: Store, options: ExploreOptions): Promi
 
   const range = await timeRange(store, start, end);
   const hourAligned = (t: number | undefined): boolean => t === undefined || t % ROLLUP_SECONDS === 0;
-  const rollupsFit = rollups !== undefined && [...read].every((c) => ROLLUP_COLUMNS.has(c)) && hourAligned(start) && hourAligned(end);
+  // Enrichment columns come from the addresses, which the rollups hold: they are joined to the rollup rows then.
+  const rollupsFit = rollups !== undefined && [...read].every((c) => ROLLUP_COLUMNS.has(c) || findEnrichmentColumn(c) !== undefined) && hourAligned(start) && hourAligned(end);
   // A day or more in whole hours is drawn from the hourly rollups (at least 24 points) rather than scanning every record.
   const bucketSeconds = pickBucket(range, points, rollupsFit && range !== null && range.end - range.start >= 24 * ROLLUP_SECONDS ? ROLLUP_SECONDS : 0);
   const extra = filter ? [filter.sql] : [];
-  const topSource = rollupsFit ? rollupRelation(rollups, read, start, end, extra) : undefined;
-  const seriesSource = rollupsFit && bucketSeconds % ROLLUP_SECONDS === 0 ? rollupRelation(rollups, read, start, end, extra, true) : undefined;
+  const pairs = rollups?.wholeStore?.pairs;
+  const enrich = (relation: Relation | undefined): Relation | undefined =>
+    relation && enriched.size > 0 ? { ...relation, table: `(${enrichedFlowsSql({ table: relation.table, columns: [...enriched], addresses: { table: pairs ?? relation.table } })})` } : relation;
+  const topSource = enrich(rollupsFit ? rollupRelation(rollups, read, start, end, extra) : undefined);
+  const seriesSource = enrich(rollupsFit && bucketSeconds % ROLLUP_SECONDS === 0 ? rollupRelation(rollups, read, start, end, extra, true) : undefined);
   const recordWhere = [`coalesce(r."log_status", 'OK') NOT IN ('NODATA', 'SKIPDATA')`, ...timeTerms('r."start"', start, end), ...extra];
 
   const keys = dimensions.map((d, i) => `r.${quoteIdentifier(d.id)} AS d${i}`).join(', ');
   const order = dimensions.map((_, i) => `d${i} NULLS LAST`).join(', ');
   const groupBy = dimensions.map((_, i) => String(i + 1)).join(', ');
   // Enrichment columns join flows to the distinct addresses' values (from the whole-store rollup when it is current).
-  const pairs = rollups?.wholeStore?.pairs;
   const table = enriched.size > 0 ? `(${enrichedFlowsSql({ columns: [...enriched], addresses: pairs ? { table: pairs } : { table: 'flows' } })})` : 'flows';
   const records: Relation = { table, where: recordWhere, time: 'r."start"' };
   if (!topSource && !seriesSource && dimensions.every((d) => FEW_VALUES.has(d.id))) {

@@ -113,6 +113,12 @@ describe('flowlens enrich and the enriched columns', () => {
         { key: [null, null], value: 100 },
       ]);
       expect(result.total).toBe(8400);
+      // The ingest built the rollups: the enrichment columns are joined to the rollup rows, with the same answer as
+      // a time window off the hour, which reads the records.
+      expect(result.source.top).toBe('rollups');
+      const fromRecords = await exploreFlows(store, { dimensions: ['dst_country', 'dst_aws_service'], metric: 'bytes', filter: 'not ispresent(srcAsn)', start: 1699999999 });
+      expect(fromRecords.source.top).toBe('flows');
+      expect(fromRecords.rows).toEqual(result.rows);
     } finally {
       store.close();
     }
