@@ -294,7 +294,7 @@ async function measureReports(url) {
     if (report.params.some((p) => p.default === null)) continue;
     const body = { language: 'report', report: report.name, params };
     // A report over tables the store lacks (aws-services before `flowlens enrich --aws-ranges`) is left out.
-    const probe = await fetch(`${url}/api/query`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify(body) });
+    const probe = await post(url, '/api/query', body);
     if (probe.status === 409) {
       log(`query tab report ${report.name}: left out (${(await probe.json()).error})`);
       continue;
@@ -335,8 +335,12 @@ async function getJson(url, path) {
   return response.json();
 }
 
+function post(url, path, body) {
+  return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify(body) });
+}
+
 async function postJson(url, path, body) {
-  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify(body) });
+  const response = await post(url, path, body);
   if (!response.ok) throw new Error(`POST ${path} ${JSON.stringify(body)}: ${response.status} ${await response.text()}`);
   return response.json();
 }

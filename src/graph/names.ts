@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseCsvLine } from '../records/csv-line.js';
 import { FlowlensError, UsageError } from '../records/index.js';
 import { cidrBounds, parseCidr } from './address-text.js';
 
@@ -131,33 +132,11 @@ function csvPairs(text: string, file: string): [string, string][] {
   const pairs: [string, string][] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '' || line.trimStart().startsWith('#')) return;
-    const [key = '', ...rest] = splitCsvLine(line);
+    const [key = '', ...rest] = parseCsvLine(line);
     const name = rest.join(',').trim();
     if (i === 0 && /^(address|cidr|ip|key)$/i.test(key.trim())) return; // header row
     if (name === '') throw new FlowlensError('names', `${file}:${i + 1}: expected "address,name"`);
     pairs.push([key, name]);
   });
   return pairs;
-}
-
-function splitCsvLine(line: string): string[] {
-  const cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      cells.push(cell);
-      cell = '';
-    } else cell += c;
-  }
-  cells.push(cell);
-  return cells;
 }

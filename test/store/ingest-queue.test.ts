@@ -40,16 +40,7 @@ describe('ingestSources with units loaded and committed together', () => {
 
   it('keeps the units before a failing one in the same run, and drops only that unit', async () => {
     writeUnits(5, 20);
-    const local = createLocalSource(dir);
-    const failing: Source = {
-      name: 'failing',
-      async *units(options) {
-        for await (const unit of local.units(options)) {
-          if (!unit.key.endsWith('u002.log')) yield unit;
-          else yield { ...unit, open: async () => Readable.from(breakAfterFirstChunk(await unit.open())) } satisfies SourceUnit;
-        }
-      },
-    };
+    const failing = failingAt(dir, 'u002.log');
     const failed: string[] = [];
     const summary = await ingestSources(store, [failing], { onUnitError: (unit) => failed.push(unit.key) });
     expect(summary).toMatchObject({ units: 4, failedUnits: 1, records: 80 });
@@ -62,16 +53,7 @@ describe('ingestSources with units loaded and committed together', () => {
 
   it('rolls units up in the transaction that commits them, so an ingest ended by an error and its rerun stay exact', async () => {
     writeUnits(5, 20);
-    const local = createLocalSource(dir);
-    const failing: Source = {
-      name: 'failing',
-      async *units(options) {
-        for await (const unit of local.units(options)) {
-          if (!unit.key.endsWith('u003.log')) yield unit;
-          else yield { ...unit, open: async () => Readable.from(breakAfterFirstChunk(await unit.open())) } satisfies SourceUnit;
-        }
-      },
-    };
+    const failing = failingAt(dir, 'u003.log');
     await expect(ingestSources(store, [failing], { rollups: true })).rejects.toThrow(/simulated transfer failure/);
     // The three units before the error are stored, and the hourly rollups hold exactly them.
     expect(Number(await store.scalar('SELECT count(*) FROM ingest_units'))).toBe(3);
@@ -105,6 +87,20 @@ async function expectRollupsMatchRecords(tables: { ports: string; pairs: string 
   expect(ports).toEqual(records);
   const total = await store.query(`SELECT sum(flows)::BIGINT AS n FROM ${tables.pairs}`);
   expect(Number(total.rows[0]?.n)).toBe(Number(await store.scalar('SELECT count(*) FROM flows')));
+}
+
+// The folder's units as a source whose unit named `suffix` breaks after its first chunk (a transfer failure).
+function failingAt(dir: string, suffix: string): Source {
+  const local = createLocalSource(dir);
+  return {
+    name: 'failing',
+    async *units(options) {
+      for await (const unit of local.units(options)) {
+        if (!unit.key.endsWith(suffix)) yield unit;
+        else yield { ...unit, open: async () => Readable.from(breakAfterFirstChunk(await unit.open())) } satisfies SourceUnit;
+      }
+    },
+  };
 }
 
 async function* breakAfterFirstChunk(stream: Readable): AsyncGenerator<Buffer> {
