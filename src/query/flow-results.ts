@@ -1,7 +1,7 @@
 import { cidrRange, findField, QueryError, toColumnName } from '../records/index.js';
 import type { FlowRecord } from '../records/index.js';
 import type { RowStream, Store } from '../store/database.js';
-import { applySettings } from '../store/settings.js';
+import { capMemoryLimit } from '../store/settings.js';
 import { quoteIdentifier } from '../sql/index.js';
 import { planFindip } from './findip.js';
 import { aggregateSql, ipsetSql } from './flow-queries.js';
@@ -60,7 +60,7 @@ export async function ipset(store: Store, options: { selection?: RecordSelection
 /** Flows grouped by key fields (default the 5-tuple) with count, packets and bytes statistics, first start and last end; most bytes first. */
 export async function aggregate(store: Store, options: { by?: readonly string[] | undefined; selection?: RecordSelection | undefined; limit?: number | undefined } = {}): Promise<TableResult> {
   const keys = columnNames(options.by) ?? ['srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol'];
-  const restore = await capMemory(store, AGGREGATE_MEMORY_BYTES);
+  const restore = await capMemoryLimit(store, AGGREGATE_MEMORY_BYTES);
   try {
     return await runGeneratedSql(store, aggregateSql(keys, await selectionToSql(options.selection ?? {}), options.limit));
   } finally {
@@ -82,7 +82,7 @@ export async function streamAggregate(
   limit?: number,
   prepare: (sql: string) => Promise<string> = async (sql) => sql,
 ): Promise<RowStream> {
-  const restore = await capMemory(store, AGGREGATE_MEMORY_BYTES);
+  const restore = await capMemoryLimit(store, AGGREGATE_MEMORY_BYTES);
   let stream: RowStream;
   try {
     stream = await store.streamRows(await prepare(aggregateSql(keys, where, limit)));
@@ -101,23 +101,6 @@ export async function streamAggregate(
       }
     },
   };
-}
-
-// Lowers memory_limit to `bytes` for a piece of work when it is higher; returns what puts it back.
-async function capMemory(store: Store, bytes: number): Promise<() => Promise<void>> {
-  const current = parseByteSize(String(await store.scalar("SELECT current_setting('memory_limit')")));
-  if (current !== null && current <= bytes) return async () => undefined;
-  return applySettings(store, { memory_limit: `${Math.floor(bytes / (1024 * 1024))}MiB` });
-}
-
-// A DuckDB size text (`256.0 MiB`, `1.8 GiB`, `500.0 MB`, `12 bytes`) in bytes; null when it is not one.
-function parseByteSize(text: string): number | null {
-  const match = /^\s*([\d.]+)\s*([KMGT]?i?B|bytes?)\s*$/i.exec(text);
-  if (!match) return null;
-  const unit = (match[2] as string).toUpperCase();
-  const power = 'BKMGT'.indexOf(unit.startsWith('BYTE') ? 'B' : (unit[0] as string));
-  const base = unit.includes('I') && !unit.startsWith('BYTE') ? 1024 : 1000;
-  return Number(match[1]) * base ** Math.max(0, power);
 }
 
 async function* streamOrdered(store: Store, from: string, where: string, options: RecordQueryOptions): AsyncGenerator<FlowRecord> {

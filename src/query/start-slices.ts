@@ -1,5 +1,5 @@
 import type { Store } from '../store/database.js';
-import { applySettings } from '../store/settings.js';
+import { capMemoryLimit } from '../store/settings.js';
 import { storedFlowsSql } from './flow-queries.js';
 
 /** Where the start values of the rows to read lie, and about how many rows there are (for sizing slices only). */
@@ -110,20 +110,8 @@ export const SLICED_READ_MEMORY = 128 * 1024 * 1024;
  * Lowers the store's memory_limit to SLICED_READ_MEMORY while a sliced read prints (never raises it); DuckDB would
  * otherwise keep up to the whole limit of blocks it has read cached. Returns the function that puts the limit back.
  */
-export async function capSlicedReadMemory(store: Store): Promise<() => Promise<void>> {
-  const current = parseByteSize(String(await store.scalar("SELECT current_setting('memory_limit')")));
-  if (current !== undefined && current <= SLICED_READ_MEMORY) return async () => undefined;
-  return applySettings(store, { memory_limit: `${SLICED_READ_MEMORY / 1048576}MiB` });
-}
-
-/** Bytes of a DuckDB size text (`256.0 MiB`, `2GB`); undefined when it is not one. */
-export function parseByteSize(text: string): number | undefined {
-  const match = /^\s*([\d.]+)\s*([KMGT]?i?B|bytes)?\s*$/i.exec(text);
-  if (!match) return undefined;
-  const unit = (match[2] ?? 'B').toUpperCase();
-  const power = { B: 0, BYTES: 0, KB: 1, KIB: 1, MB: 2, MIB: 2, GB: 3, GIB: 3, TB: 4, TIB: 4 }[unit];
-  if (power === undefined) return undefined;
-  return Number(match[1]) * (unit.includes('I') || unit === 'B' || unit === 'BYTES' ? 1024 : 1000) ** power;
+export function capSlicedReadMemory(store: Store): Promise<() => Promise<void>> {
+  return capMemoryLimit(store, SLICED_READ_MEMORY);
 }
 
 /** The statements that read `columns` of the flows matching `where` in start order: one query keeping the first `limit` rows, or one per start slice. */

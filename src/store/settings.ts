@@ -22,3 +22,20 @@ export async function applySettings(store: Store, settings: Readonly<Record<stri
     }
   };
 }
+
+/** Lowers the store's memory_limit to `bytes` when it is higher (never raises it); returns the function that puts it back. */
+export async function capMemoryLimit(store: Store, bytes: number): Promise<() => Promise<void>> {
+  const current = parseByteSize(String(await store.scalar("SELECT current_setting('memory_limit')")));
+  if (current !== undefined && current <= bytes) return async () => undefined;
+  return applySettings(store, { memory_limit: `${Math.floor(bytes / 1048576)}MiB` });
+}
+
+/** Bytes of a DuckDB size text (`256.0 MiB`, `2GB`); undefined when it is not one. */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^\s*([\d.]+)\s*([KMGT]?i?B|bytes)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const unit = (match[2] ?? 'B').toUpperCase();
+  const power = { B: 0, BYTES: 0, KB: 1, KIB: 1, MB: 2, MIB: 2, GB: 3, GIB: 3, TB: 4, TIB: 4 }[unit];
+  if (power === undefined) return undefined;
+  return Number(match[1]) * (unit.includes('I') || unit === 'B' || unit === 'BYTES' ? 1024 : 1000) ** power;
+}

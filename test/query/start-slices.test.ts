@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capSlicedReadMemory, parseByteSize, readStartSpan, runSlices, SLICED_READ_MEMORY, sliceQueries, startRangeSql, startSlices } from '../../src/query/start-slices.js';
+import { parseByteSize } from '../../src/store/settings.js';
+import { capSlicedReadMemory, readStartSpan, runSlices, SLICED_READ_MEMORY, sliceQueries, startRangeSql, startSlices } from '../../src/query/start-slices.js';
 import type { StartSliceOptions } from '../../src/query/start-slices.js';
 import { Store } from '../../src/store/index.js';
 
