@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -154,6 +154,15 @@ class LocalFileUnit implements SourceUnit {
   }
 }
 
+// The error of a symbolic link whose target is missing (readError would say the file was removed after listing).
+function danglingLink(path: string, error: unknown): unknown {
+  if ((error as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') return error;
+  return new SourceError('not-found', `cannot read ${path}: it is a symbolic link to a file or folder that does not exist`, {
+    hint: 'fix or remove the link; the other files are loaded',
+    cause: error,
+  });
+}
+
 /** A path that could not be listed or examined: ingest reports it through open()'s error. */
 function unreadable(path: string, error: unknown): SourceUnit {
   return {
@@ -161,14 +170,19 @@ function unreadable(path: string, error: unknown): SourceUnit {
     fingerprint: 'unreadable',
     kind: 'text',
     open: async () => {
-      throw readError(path, error);
+      throw error instanceof SourceError ? error : readError(path, error);
     },
   };
 }
 
-async function* walk(folder: string): AsyncGenerator<SourceUnit> {
+// Symbolic links are followed (a folder of links to delivered objects is common); `visited` holds the real path of
+// every folder walked so a link back to a parent folder is not walked again.
+async function* walk(folder: string, visited: Set<string> = new Set()): AsyncGenerator<SourceUnit> {
   let entries;
   try {
+    const real = realpathSync(folder);
+    if (visited.has(real)) return;
+    visited.add(real);
     entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
   } catch (error) {
     yield unreadable(folder, error);
@@ -178,18 +192,19 @@ async function* walk(folder: string): AsyncGenerator<SourceUnit> {
     // Hidden files and DuckDB databases (the store itself may live in the folder) are not flow logs.
     if (entry.name.startsWith('.') || /\.(duckdb|db)(\.wal|\.tmp)?$/.test(entry.name)) continue;
     const path = join(folder, entry.name);
-    if (entry.isDirectory()) yield* walk(path);
-    else if (entry.isFile()) {
+    if (entry.isDirectory()) yield* walk(path, visited);
+    else if (entry.isFile() || entry.isSymbolicLink()) {
       // A synchronous stat: the listing runs in the consumer's path, and a thread-pool round trip per file of a
       // folder of thousands of small objects costs more than the call.
       let info;
       try {
         info = statSync(path);
       } catch (error) {
-        yield unreadable(path, error);
+        yield unreadable(path, entry.isSymbolicLink() ? danglingLink(path, error) : error);
         continue;
       }
-      yield new LocalFileUnit(path, info.size, info.mtimeMs);
+      if (info.isDirectory()) yield* walk(path, visited);
+      else if (info.isFile()) yield new LocalFileUnit(path, info.size, info.mtimeMs);
     }
   }
 }
