@@ -4,7 +4,6 @@ import { Option } from 'commander';
 import { UsageError } from '../records/index.js';
 import type { CliContext } from './context.js';
 import { writeErr } from './context.js';
-import { printTable } from './commands/table-command.js';
 import { RowWriter } from './record-printer.js';
 import type { OutputFormat } from './render.js';
 import type { AwsCliOptions } from './commands/scale-shared.js';
@@ -106,26 +105,19 @@ export async function runOnClickHouse(context: CliContext, sql: string, options:
 /** Runs the SQL on the connector, prints the rows, then one line about the run on stderr; closes the connector. */
 async function runAndPrint(context: CliContext, connector: Connector, sql: string, format: string | undefined): Promise<void> {
   try {
-    let result: ConnectorResult;
-    let printed: number;
-    if (connector.name === 'athena') {
-      // Each Athena result page is printed as it arrives: a large result is never held whole.
-      const writer = new RowWriter(context, (format ?? 'table') as OutputFormat);
-      printed = 0;
-      result = await connector.run(sql, {
-        onRows: async (columns, _types, rows) => {
-          await writer.columns(columns);
-          await writer.rows(rows.map((row) => columns.map((column) => row[column] ?? null)));
-          printed += rows.length;
-        },
-      });
-      await writer.columns(result.columns);
-      await writer.finish();
-    } else {
-      result = await connector.run(sql);
-      printed = result.rows.length;
-      await printTable(context, result, format);
-    }
+    // Rows are printed as the engine returns them (Athena's result pages, ClickHouse's streamed rows): a large
+    // result is never held whole.
+    const writer = new RowWriter(context, (format ?? 'table') as OutputFormat);
+    let printed = 0;
+    const result = await connector.run(sql, {
+      onRows: async (columns, _types, rows) => {
+        await writer.columns(columns);
+        await writer.rows(rows.map((row) => columns.map((column) => row[column] ?? null)));
+        printed += rows.length;
+      },
+    });
+    await writer.columns(result.columns);
+    await writer.finish();
     const { renderCostLine } = await import('../engines/athena/cost.js');
     for (const line of renderRunLines(result, printed, renderCostLine)) writeErr(context, line);
   } finally {

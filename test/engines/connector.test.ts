@@ -106,6 +106,20 @@ describe.each(HARNESSES)('the $name connector', (harness) => {
     });
   });
 
+  it.skipIf(harness.skip !== undefined)('hands the rows to onRows as they arrive and keeps none in the result', async () => {
+    await withConnector(async (connector) => {
+      const received: Record<string, unknown>[] = [];
+      const result = await connector.run(FIVE, { onRows: (columns, _types, rows) => void (expect(columns).toEqual(['n']), received.push(...rows)) });
+      expect(received).toEqual(FIVE_ROWS);
+      expect(result.rows).toEqual([]);
+      expect(result.columns).toEqual(['n']);
+      const cut: Record<string, unknown>[] = [];
+      const capped = await connector.run(FIVE, { maxRows: 2, onRows: (_c, _t, rows) => void cut.push(...rows) });
+      expect(cut).toEqual(FIVE_ROWS.slice(0, 2));
+      expect(capped.truncated).toBe(true);
+    });
+  });
+
   it.skipIf(harness.skip !== undefined)('rejects with QueryError interrupted when the signal has aborted', async () => {
     await withConnector(async (connector) => {
       const controller = new AbortController();
@@ -159,6 +173,25 @@ describe('connector details', () => {
       expect((error as QueryError).code).toBe('interrupted');
     } finally {
       await sandbox.close();
+    }
+  });
+
+  it.skipIf(CLICKHOUSE_SKIP_REASON !== undefined)('streams ClickHouse values with the same types the whole-result read gives', async () => {
+    const connector = createClickHouseConnector({ url: clickhouse?.url, database: 'default' });
+    try {
+      const sql = `SELECT toUInt64(18446744073709551615) AS big, toInt32(-7) AS small, 2.5 AS f, 'tab\there\\back' AS s, CAST(NULL AS Nullable(String)) AS nothing,
+        [1, 2] AS nums, ['a\\'b', 'c,d'] AS words, (3, 'x') AS pair, toDate('2024-05-01') AS day FROM numbers(3)`;
+      const whole = await connector.run(sql);
+      const streamed: Record<string, unknown>[] = [];
+      const result = await connector.run(sql, { onRows: (_c, _t, rows) => void streamed.push(...rows) });
+      expect(streamed).toEqual(whole.rows);
+      expect(result.types).toEqual(whole.types);
+      expect(streamed[0]).toMatchObject({ big: 18446744073709551615n, small: -7, f: 2.5, s: 'tab\there\back', nothing: null, nums: [1, 2], words: ["a'b", 'c,d'], day: '2024-05-01' });
+      let rows = 0;
+      await connector.run('SELECT number FROM numbers(200000)', { onRows: (_c, _t, chunk) => void (rows += chunk.length) });
+      expect(rows).toBe(200000);
+    } finally {
+      await connector.close();
     }
   });
 

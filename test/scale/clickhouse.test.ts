@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import type { ClickHouseConnection } from '../../src/engines/clickhouse/index.js
 import { addColumnStatements, clickHouseSchemaStatements } from '../../src/scale/index.js';
 import { Store } from '../../src/store/index.js';
 import { parseNdjson, runFlowlens } from '../helpers/cli.js';
+
+const ROOT = join(import.meta.dirname, '../..');
 import { CLICKHOUSE_SKIP_REASON, startClickHouse } from './clickhouse-server.js';
 import type { TestClickHouse } from './clickhouse-server.js';
 import { sampleFlowLogText } from './sample-flows.js';
@@ -127,6 +130,24 @@ describe.skipIf(CLICKHOUSE_SKIP_REASON !== undefined)('ClickHouse server', () =>
     const rows = parseNdjson(run.stdout);
     expect(rows.map((r) => r.action)).toEqual(['ACCEPT', 'REJECT', null]);
     expect(rows.reduce((sum, r) => sum + Number(r.flows), 0)).toBe(2200);
+  });
+
+  it('streams a large result and stops quietly when stdout closes (| head)', async () => {
+    const sql = 'SELECT number, toString(number) AS text FROM system.numbers LIMIT 3000000';
+    const closed = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const script = '"$@" | head -c 1 > /dev/null; exit ${PIPESTATUS[0]}';
+      const child = spawn('bash', ['-c', script, 'flowlens', process.execPath, '--import', 'tsx', join(ROOT, 'bin/flowlens.ts'), 'clickhouse', 'query', sql, '--url', server.url, '--format', 'csv'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(closed).toEqual({ code: 0, stderr: '' });
+    const counted = await runFlowlens(['clickhouse', 'query', 'SELECT number FROM system.numbers LIMIT 250000', '--url', server.url, '--format', 'csv']);
+    expect(counted.code, counted.stderr).toBe(0);
+    const lines = counted.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(250001);
+    expect(lines.at(-1)).toBe('249999');
   });
 
   it('explains a query ClickHouse rejects', async () => {

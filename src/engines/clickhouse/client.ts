@@ -76,9 +76,14 @@ export interface ClickHouseResult {
 export interface ClickHouseQueryOptions {
   maxRows?: number | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * Receives the rows as the server sends them (TabSeparatedWithNamesAndTypes, a few thousand rows at a time), so a
+   * large result is never held whole; the result's `rows` then stays empty.
+   */
+  onRows?: ((columns: string[], types: string[], rows: Record<string, unknown>[]) => Promise<void> | void) | undefined;
 }
 
-/** Runs a query and converts its JSON result by the column types ClickHouse reports. */
+/** Runs a query and converts its result by the column types ClickHouse reports (streamed to `onRows` when given). */
 export async function runClickHouseQuery(client: ClickHouseClient, sql: string, options: ClickHouseQueryOptions = {}): Promise<ClickHouseResult> {
   let json: { meta?: { name: string; type: string }[]; data?: Record<string, unknown>[] };
   const { maxRows, signal } = options;
@@ -86,16 +91,24 @@ export async function runClickHouseQuery(client: ClickHouseClient, sql: string, 
   if (signal?.aborted) throw new QueryError('interrupted', 'the ClickHouse query was cancelled before it started', { sql, cause: signal.reason });
   // One row more than asked tells whether the result was cut; 'break' returns what was read instead of failing.
   const capped = maxRows === undefined ? {} : { clickhouse_settings: { max_result_rows: String(maxRows + 1), result_overflow_mode: 'break' as const } };
+  const aborting = signal ? { abort_signal: signal } : {};
   try {
-    const result = await client.query({ query: sql, format: 'JSON', ...capped, ...(signal ? { abort_signal: signal } : {}) });
+    const { onRows } = options;
+    if (onRows) {
+      // What the callback throws (e.g. stdout closed under `| head`) is the caller's own error, passed on as it is.
+      const passOn = async (...args: Parameters<typeof onRows>): Promise<void> => {
+        try {
+          await onRows(...args);
+        } catch (error) {
+          throw new CallbackFailure(error);
+        }
+      };
+      return await streamRows(client, sql, { ...capped, ...aborting }, maxRows, passOn);
+    }
+    const result = await client.query({ query: sql, format: 'JSON', ...capped, ...aborting });
     json = await result.json();
   } catch (error) {
-    if (signal?.aborted) throw new QueryError('interrupted', 'the ClickHouse query was cancelled', { sql, cause: error });
-    throw new QueryError('clickhouse', `ClickHouse rejected the query: ${(error as Error).message}`, {
-      sql,
-      hint: 'run with --sql to see the statement; Debian\'s clickhouse-server is an old release (18.16) that lacks newer functions',
-      cause: error,
-    });
+    throw queryFailure(sql, error, signal);
   }
   const meta = json.meta ?? [];
   const rows = (json.data ?? []).map((row) => {
@@ -104,6 +117,70 @@ export async function runClickHouseQuery(client: ClickHouseClient, sql: string, 
   });
   const truncated = maxRows !== undefined && rows.length > maxRows;
   return { columns: meta.map((m) => m.name), types: meta.map((m) => m.type), rows: truncated ? rows.slice(0, maxRows) : rows, truncated };
+}
+
+// Carries an error thrown by onRows through the query's own error handling.
+class CallbackFailure {
+  constructor(readonly error: unknown) {}
+}
+
+// The error of a failed or cancelled run (or the callback's own error).
+function queryFailure(sql: string, error: unknown, signal: AbortSignal | undefined): unknown {
+  if (error instanceof CallbackFailure) return error.error;
+  if (error instanceof QueryError) return error;
+  if (signal?.aborted) return new QueryError('interrupted', 'the ClickHouse query was cancelled', { sql, cause: error });
+  return new QueryError('clickhouse', `ClickHouse rejected the query: ${(error as Error).message}`, {
+    sql,
+    hint: "run with --sql to see the statement; Debian's clickhouse-server is an old release (18.16) that lacks newer functions",
+    cause: error,
+  });
+}
+
+// Streams a result as TabSeparatedWithNamesAndTypes (a typed row format every release has, 18.16 included): the
+// first two lines name the columns and their types, each later line is a row, handed to onRows a chunk at a time.
+async function streamRows(
+  client: ClickHouseClient,
+  sql: string,
+  params: { clickhouse_settings?: Record<string, string>; abort_signal?: AbortSignal },
+  maxRows: number | undefined,
+  onRows: NonNullable<ClickHouseQueryOptions['onRows']>,
+): Promise<ClickHouseResult> {
+  const { splitTsvLine, convertTsvValue, unescapeTsv } = await import('./tsv.js');
+  const result = await client.query({ query: sql, format: 'TabSeparatedWithNamesAndTypes', ...params });
+  const stream = result.stream();
+  let columns: string[] | undefined;
+  let types: string[] | undefined;
+  let count = 0;
+  let truncated = false;
+  try {
+    for await (const chunk of stream as AsyncIterable<{ text: string }[]>) {
+      const rows: Record<string, unknown>[] = [];
+      for (const { text } of chunk) {
+        const fields = splitTsvLine(text);
+        if (columns === undefined) {
+          columns = fields.map((f) => unescapeTsv(f ?? ''));
+          continue;
+        }
+        if (types === undefined) {
+          types = fields.map((f) => unescapeTsv(f ?? ''));
+          continue;
+        }
+        if (maxRows !== undefined && count >= maxRows) {
+          truncated = true;
+          break;
+        }
+        const row: Record<string, unknown> = {};
+        columns.forEach((name, i) => (row[name] = convertTsvValue(fields[i] ?? null, types?.[i] ?? 'String')));
+        rows.push(row);
+        count++;
+      }
+      if (rows.length > 0) await onRows(columns ?? [], types ?? [], rows);
+      if (truncated) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  return { columns: columns ?? [], types: types ?? [], rows: [], truncated };
 }
 
 /** Converts a JSON-format value: 64-bit and 128-bit integers arrive quoted. */

@@ -28,7 +28,11 @@ export async function createDuckDbConnector(store: Store, options: DuckDbConnect
       if (run.signal?.aborted) throw new QueryError('interrupted', 'the query was cancelled before it started', { sql, cause: run.signal.reason });
       const started = performance.now();
       const result = await runGeneratedSql(store, sql, run.maxRows, { sandbox: options.sandbox, signal: run.signal });
-      return { ...result, engine: 'duckdb', elapsedMs: performance.now() - started };
+      const elapsedMs = performance.now() - started;
+      if (!run.onRows) return { ...result, engine: 'duckdb', elapsedMs };
+      // The contract of onRows: the rows go to the callback and the result carries none.
+      if (result.rows.length > 0) await run.onRows(result.columns, result.types, result.rows);
+      return { ...result, rows: [], engine: 'duckdb', elapsedMs };
     },
     close: () => Promise.resolve(),
   };
