@@ -46,6 +46,30 @@ export interface DecoderOptions {
 // Multi-line JSON documents (e.g. saved `aws logs filter-log-events` output) are buffered up to this size.
 const MAX_DOCUMENT_CHARS = 256 * 1024 * 1024;
 
+/** A format's compiled line tests and token parser (they depend only on its fields). */
+interface CompiledFormat {
+  parser: TokenParser;
+  fastTest: ((line: string) => boolean) | null;
+  byteTest: ByteLineTest | null;
+}
+
+// Every file of a folder declares its layout in its own header line, so each decoder sees a new LogFormat object of
+// the same layout: its tests are compiled once per layout, not once per file.
+const COMPILED = new Map<string, CompiledFormat>();
+const COMPILED_LAYOUTS = 64;
+
+function compiledFor(format: LogFormat): CompiledFormat {
+  // The header text names the fields in order (and is what the parser's messages quote).
+  const key = format.header;
+  let compiled = COMPILED.get(key);
+  if (!compiled) {
+    if (COMPILED.size >= COMPILED_LAYOUTS) COMPILED.clear();
+    compiled = { parser: compileTokenParser(format), fastTest: compileFastLineTest(format), byteTest: compileByteLineTest(format) };
+    COMPILED.set(key, compiled);
+  }
+  return compiled;
+}
+
 /**
  * Turns lines of flow-log text into rows: S3 header lines (also repeated mid-file when objects are
  * concatenated) switch the format, blank lines are skipped, and JSON lines — CloudWatch events
@@ -217,20 +241,20 @@ export class FlowLogDecoder {
 
   private fastTestFor(format: LogFormat): ((line: string) => boolean) | null {
     if (!this.sink.rawLine) return null;
-    if (!this.fastTests.has(format)) this.fastTests.set(format, compileFastLineTest(format));
+    if (!this.fastTests.has(format)) this.fastTests.set(format, compiledFor(format).fastTest);
     return this.fastTests.get(format) ?? null;
   }
 
   private byteTestFor(format: LogFormat): ByteLineTest | null {
     if (!this.sink.rawRecord) return null;
-    if (!this.byteTests.has(format)) this.byteTests.set(format, compileByteLineTest(format));
+    if (!this.byteTests.has(format)) this.byteTests.set(format, compiledFor(format).byteTest);
     return this.byteTests.get(format) ?? null;
   }
 
   private parserFor(format: LogFormat): TokenParser {
     let parser = this.parsers.get(format);
     if (!parser) {
-      parser = compileTokenParser(format);
+      parser = compiledFor(format).parser;
       this.parsers.set(format, parser);
     }
     return parser;
