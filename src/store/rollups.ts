@@ -154,8 +154,9 @@ export async function addUnitsToRollups(store: Store, unitIds: readonly number[]
 
 /**
  * Brings the rollups up to date with ingest_units: drops units no longer stored, aggregates the missing ones, and
- * rebuilds the whole-store level when units changed or its ledger does not match. Idempotent; cheap when nothing
- * changed. Returns the number of units added (0, leaving the rollups behind, when a sum does not fit 64 bits).
+ * rebuilds the whole-store level when units with flow records changed or its ledger does not match (units of S3
+ * access logs or CloudTrail only join the ledgers). Idempotent; cheap when nothing changed. Returns the number of
+ * units with flow records added (0, leaving the rollups behind, when a sum does not fit 64 bits).
  */
 export async function refreshRollups(store: Store): Promise<number> {
   for (const sql of rollupSchemaStatements()) await store.run(sql);
@@ -163,23 +164,30 @@ export async function refreshRollups(store: Store): Promise<number> {
   for (const table of OBSOLETE_TABLES.filter((t) => found.has(t))) await store.run(`DROP TABLE ${table}`);
   await store.run('BEGIN TRANSACTION');
   try {
+    // Whether the whole-store level sums exactly the hourly level's units before this refresh changes either.
+    const wholeMatchedHourly = await sameUnits(store, WHOLE_STORE_UNITS_TABLE, ROLLUP_UNITS_TABLE);
     const stale = 'unit_id NOT IN (SELECT unit_id FROM ingest_units)';
     const removed = Number(await store.scalar(`SELECT count(*) FROM ${ROLLUP_UNITS_TABLE} WHERE ${stale}`));
+    const removedRows = removed > 0 ? Number(await store.scalar(`SELECT count(*) FROM ${rowsTable(FLOW_ROLLUPS.ports)} WHERE ${stale}`)) : 0;
     await removeUnits(store, stale);
     const missing = `unit_id IN (SELECT unit_id FROM ingest_units WHERE unit_id NOT IN (SELECT unit_id FROM ${ROLLUP_UNITS_TABLE}))`;
     const added = Number(await store.scalar(`SELECT count(*) FROM ingest_units WHERE ${missing}`));
+    let addedFlowUnits = 0;
     if (added > 0) {
       const units = (await store.query(`SELECT unit_id FROM ingest_units WHERE ${missing} ORDER BY unit_id`)).rows.map((r) => Number(r.unit_id));
       const list = `unit_id IN (${units.join(', ')})`;
       // Rows of a unit missing from the ledger (a write that never finished) are replaced, not doubled.
       await removeUnits(store, list);
-      await aggregateUnits(store, list);
+      // Units of S3 access logs or CloudTrail hold no flow records: they only join the ledgers.
+      addedFlowUnits = Number(await store.scalar(`SELECT count(DISTINCT unit_id) FROM ${FLOW_RECORDS_TABLE} WHERE ${list}`));
+      if (addedFlowUnits > 0) await aggregateUnits(store, list);
       await store.run(`INSERT INTO ${ROLLUP_UNITS_TABLE} SELECT unnest([${units.join(', ')}])`);
     }
     const [wholeCurrent] = await ledgersMatch(store, [WHOLE_STORE_UNITS_TABLE]);
-    if (added > 0 || removed > 0 || !wholeCurrent) await rebuildWholeStore(store);
+    if (addedFlowUnits > 0 || removedRows > 0 || !wholeMatchedHourly) await rebuildWholeStore(store);
+    else if (!wholeCurrent) await copyLedger(store, ROLLUP_UNITS_TABLE, WHOLE_STORE_UNITS_TABLE);
     await store.run('COMMIT');
-    return added;
+    return addedFlowUnits;
   } catch (error) {
     await store.run('ROLLBACK').catch(() => undefined);
     // A sum past 2^63-1 (64-bit counters near 2^64): the rollups stay behind, so readers use the exact raw records.
@@ -269,6 +277,18 @@ FROM ${FLOW_RECORDS_TABLE} WHERE ${condition} GROUP BY ALL`);
   await store.run(`INSERT INTO ${rowsTable(FLOW_ROLLUPS.pairs)} (unit_id, hour_start, ${pairKeys}, flows, packets, bytes, first_start, last_end, port_keys)
 SELECT unit_id, hour_start, ${pairKeys}, sum(flows)::BIGINT, sum(packets)::BIGINT, sum(bytes)::BIGINT, min(first_start), max(last_end), count(*)
 FROM ${rowsTable(FLOW_ROLLUPS.ports)} WHERE ${condition} GROUP BY ALL`);
+}
+
+// True when two ledgers hold the same units.
+async function sameUnits(store: Store, a: string, b: string): Promise<boolean> {
+  const row = (await store.query(`SELECT (SELECT count(*) FROM ${a}) AS a, (SELECT count(*) FROM ${b}) AS b, (SELECT count(*) FROM ${a} JOIN ${b} USING (unit_id)) AS both`)).rows[0] ?? {};
+  return Number(row.a) === Number(row.b) && Number(row.a) === Number(row.both);
+}
+
+// Makes the ledger `to` hold the units of `from`, when only units without flow records differ (the sums are unchanged).
+async function copyLedger(store: Store, from: string, to: string): Promise<void> {
+  await store.run(`DELETE FROM ${to}`);
+  await store.run(`INSERT INTO ${to} SELECT unit_id FROM ${from}`);
 }
 
 /** For each ledger table, whether it holds exactly the units of ingest_units (one round trip). */

@@ -85,7 +85,9 @@ export function registerIngest(program: Command, context: CliContext): void {
         if (summary.failedUnits > 0) context.exitCode = 1;
         // The rollups (per unit and hour) answer top-talkers, Insights stats and the graph without scanning every record.
         let rollups: { units: number; seconds: number } | undefined;
-        if (options.rollups && logTableTypeFrom(options) === undefined) {
+        // After S3 access logs or CloudTrail too: their units join the rollup ledgers, which must list every stored
+        // unit for reports to use the rollups.
+        if (options.rollups) {
           progress.phase('updating the query rollups');
           const began = performance.now();
           try {
