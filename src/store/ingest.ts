@@ -185,7 +185,15 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
     const hash = createHash('sha256');
     const rejects: ParseIssue[] = [];
     let filteredOut = 0;
-    const hashed = { ...unit, open: async () => tee(await unit.open(), hash) };
+    const hashed = {
+      ...unit,
+      open: async () => tee(await unit.open(), hash),
+      readWhole: async () => {
+        const whole = await unit.readWhole?.();
+        if (whole) hash.update(whole);
+        return whole;
+      },
+    };
     const counts = await decodeLogUnit(
       hashed,
       {

@@ -41,7 +41,8 @@ export function openObjectStream(
             Key: key,
             Range: offset > 0 ? `bytes=${offset}-` : undefined,
           }),
-          abortOption(options.signal),
+          // Without per-request options the client's cached middleware (cacheMiddleware) serves the request.
+          options.signal ? abortOption(options.signal) : undefined,
         );
         const current = (response.ETag ?? '').replaceAll('"', '');
         if (etag && current && current !== etag) {

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { buildAwsClientConfig } from '../aws/client-config.js';
 import { PrefetchedStream, withReadAhead } from '../prefetch.js';
@@ -13,6 +14,8 @@ import { parseS3Uri, s3ObjectUri } from './uri.js';
 
 /** Bytes buffered ahead per prefetched object: with --concurrency N, at most about N times this is held. */
 export const PREFETCH_BYTES = 8 * 1024 * 1024;
+// Objects up to this size are read ahead whole, into one buffer: no stream per object for the decoder to go through.
+const WHOLE_OBJECT_BYTES = 1024 * 1024;
 
 /** Options of createS3Source beyond the command line's: a ready client (tests), retries of broken transfers. */
 export interface S3SourceSettings {
@@ -123,7 +126,10 @@ async function* listOrExplain(
   });
 }
 
-/** Creates the S3 client: path-style addressing for --endpoint-url, region redirects followed, throttling retried. */
+/**
+ * Creates the S3 client: path-style addressing for --endpoint-url, region redirects followed, throttling retried, and
+ * its middleware stack resolved once per command type rather than per request (thousands of small objects).
+ */
 export async function createS3Client(options: SourceOptions): Promise<S3Client> {
   const { S3Client } = await import('@aws-sdk/client-s3');
   const config = await buildAwsClientConfig(options, { maxAttempts: 6, retryMode: 'standard' });
@@ -131,6 +137,7 @@ export async function createS3Client(options: SourceOptions): Promise<S3Client> 
     ...config,
     forcePathStyle: options.endpointUrl !== undefined,
     followRegionRedirects: true,
+    cacheMiddleware: true,
   });
 }
 
@@ -140,11 +147,12 @@ class S3ObjectUnit implements SourceUnit {
   readonly kind: 'text' | 'parquet';
   readonly size: number;
   private started: PrefetchedStream | undefined;
+  private whole: { stream: Readable; content: Promise<Buffer> } | undefined;
 
   constructor(
     bucket: string,
     private readonly object: S3ObjectInfo,
-    private readonly openStream: (object: S3ObjectInfo) => import('node:stream').Readable,
+    private readonly openStream: (object: S3ObjectInfo) => Readable,
   ) {
     this.key = s3ObjectUri(bucket, object.key);
     this.fingerprint = object.etag || `size:${object.size}`;
@@ -153,18 +161,43 @@ class S3ObjectUnit implements SourceUnit {
   }
 
   prefetch(): void {
-    this.started ??= new PrefetchedStream(this.openStream(this.object), PREFETCH_BYTES);
+    if (this.started || this.whole) return;
+    if (this.size > WHOLE_OBJECT_BYTES) {
+      this.started = new PrefetchedStream(this.openStream(this.object), PREFETCH_BYTES);
+      return;
+    }
+    const stream = this.openStream(this.object);
+    const content = readAll(stream);
+    // Its error is raised by readWhole(); until then it must not count as unhandled.
+    content.catch(() => undefined);
+    this.whole = { stream, content };
   }
 
   cancel(): void {
     this.started?.cancel();
+    this.whole?.stream.destroy();
   }
 
-  async open(): Promise<import('node:stream').Readable> {
+  async readWhole(): Promise<Buffer | undefined> {
+    const whole = this.whole;
+    this.whole = undefined;
+    return whole?.content;
+  }
+
+  async open(): Promise<Readable> {
+    const whole = this.whole;
+    this.whole = undefined;
+    if (whole) return Readable.from([await whole.content], { objectMode: false });
     const started = this.started;
     this.started = undefined;
     return started ? started.take() : this.openStream(this.object);
   }
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
 
 async function* mapAsync<T, U>(items: AsyncIterable<T>, map: (item: T) => U): AsyncGenerator<U> {
