@@ -9,7 +9,7 @@ import { listFlowLogObjects } from './list-objects.js';
 import type { KeyFilter } from './layout.js';
 import type { ListingStats, S3ObjectInfo } from './list-objects.js';
 import { findOtherPrefixes } from './other-prefix.js';
-import { openObjectStream } from './object-stream.js';
+import { openObjectStream, readObject } from './object-stream.js';
 import { parseS3Uri, s3ObjectUri } from './uri.js';
 
 /** Bytes buffered ahead per prefetched object: with --concurrency N, at most about N times this is held. */
@@ -62,12 +62,10 @@ export async function createS3Source(
     async *units(list: ListOptions): AsyncGenerator<SourceUnit> {
       const filter = filterOf(list);
       const objects = listOrExplain(client, uri, bucket, prefix, filter, options, list.signal, settings.pageSize);
-      const open = (object: S3ObjectInfo) =>
-        openObjectStream(client, bucket, object.key, object.etag, {
-          signal: list.signal,
-          retries: settings.streamRetries,
-        });
-      const units = mapAsync(objects, (object) => new S3ObjectUnit(bucket, object, open));
+      const reading = { signal: list.signal, retries: settings.streamRetries };
+      const open = (object: S3ObjectInfo) => openObjectStream(client, bucket, object.key, object.etag, reading);
+      const read = (object: S3ObjectInfo) => readObject(client, bucket, object.key, object.etag, reading);
+      const units = mapAsync(objects, (object) => new S3ObjectUnit(bucket, object, open, read));
       yield* withReadAhead(
         units,
         depth,
@@ -147,12 +145,13 @@ class S3ObjectUnit implements SourceUnit {
   readonly kind: 'text' | 'parquet';
   readonly size: number;
   private started: PrefetchedStream | undefined;
-  private whole: { stream: Readable; content: Promise<Buffer> } | undefined;
+  private whole: Promise<Buffer> | undefined;
 
   constructor(
     bucket: string,
     private readonly object: S3ObjectInfo,
     private readonly openStream: (object: S3ObjectInfo) => Readable,
+    private readonly readWholeObject: (object: S3ObjectInfo) => Promise<Buffer>,
   ) {
     this.key = s3ObjectUri(bucket, object.key);
     this.fingerprint = object.etag || `size:${object.size}`;
@@ -166,38 +165,31 @@ class S3ObjectUnit implements SourceUnit {
       this.started = new PrefetchedStream(this.openStream(this.object), PREFETCH_BYTES);
       return;
     }
-    const stream = this.openStream(this.object);
-    const content = readAll(stream);
+    this.whole = this.readWholeObject(this.object);
     // Its error is raised by readWhole(); until then it must not count as unhandled.
-    content.catch(() => undefined);
-    this.whole = { stream, content };
+    this.whole.catch(() => undefined);
   }
 
+  /** Drops what was read ahead (an object of at most WHOLE_OBJECT_BYTES being read whole is left to finish). */
   cancel(): void {
     this.started?.cancel();
-    this.whole?.stream.destroy();
+    this.whole = undefined;
   }
 
   async readWhole(): Promise<Buffer | undefined> {
     const whole = this.whole;
     this.whole = undefined;
-    return whole?.content;
+    return whole;
   }
 
   async open(): Promise<Readable> {
     const whole = this.whole;
     this.whole = undefined;
-    if (whole) return Readable.from([await whole.content], { objectMode: false });
+    if (whole) return Readable.from([await whole], { objectMode: false });
     const started = this.started;
     this.started = undefined;
     return started ? started.take() : this.openStream(this.object);
   }
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
 
 async function* mapAsync<T, U>(items: AsyncIterable<T>, map: (item: T) => U): AsyncGenerator<U> {
