@@ -62,6 +62,25 @@ export async function* readLineBatches(input: Readable, options: ReadLinesOption
   }
 }
 
+/**
+ * The lines of a whole text held in memory, as readLineBatches would yield them from a one-chunk stream of it
+ * (UTF-8 byte order mark dropped, `\r\n` accepted, an unterminated last line over MAX_LINE_CHARS cut), without the
+ * stream machinery: for small objects read whole. `bytes` is text, not gzip; binary input is refused the same way.
+ */
+export function splitWholeText(bytes: Buffer, name: string): LineBatch | null {
+  if (bytes.length > 0) refuseBinary(bytes, name);
+  const lines = new TextDecoder('utf-8').decode(bytes).split('\n');
+  const last = lines.pop() ?? '';
+  if (last.length > 0) {
+    const carry = new LineCarry();
+    carry.add(last);
+    lines.push(carry.take());
+  }
+  if (lines.length === 0) return null;
+  stripCarriageReturns(lines);
+  return { lines, firstLine: 1 };
+}
+
 /** The start of a line split over chunks, kept as parts up to MAX_LINE_CHARS (then cut, ending in `…`). */
 class LineCarry {
   private parts: string[] = [];

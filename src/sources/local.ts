@@ -129,6 +129,17 @@ class LocalFileUnit implements SourceUnit {
     this.content = undefined;
   }
 
+  async readWhole(): Promise<Buffer | undefined> {
+    const content = this.content;
+    if (!content) return undefined;
+    this.content = undefined;
+    try {
+      return await content;
+    } catch (error) {
+      throw readError(this.key, error);
+    }
+  }
+
   async open(): Promise<Readable> {
     const content = this.content;
     this.content = undefined;

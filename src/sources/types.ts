@@ -12,6 +12,11 @@ export interface SourceUnit {
   readonly size?: number | undefined;
   /** Opens the raw bytes. */
   open(): Promise<Readable>;
+  /**
+   * The whole raw bytes of a small unit already read (or being read) ahead, instead of open(); undefined when the
+   * source holds no such copy (then call open()). Either one of the two is called, once.
+   */
+  readWhole?(): Promise<Buffer | undefined>;
   /** Rows of this unit may repeat CloudWatch events already stored; ingest drops those by event id. */
   readonly dedupeEvents?: boolean;
   /** Called after the unit's rows are committed (e.g. to advance a CloudWatch cursor). */

@@ -96,7 +96,8 @@ export async function ingestSources(store: Store, sources: readonly Source[], op
   const summary: IngestSummary = { units: 0, skippedUnits: 0, records: 0, filteredOut: 0, badLines: 0, duplicates: 0, bytes: 0, seconds: 0, failedUnits: 0, millisecondTimes: 0, rollupUnits: 0 };
   const ledger = await LedgerCache.load(store);
   const list: ListOptions = { ...options.list, isIngested: async (key, fingerprint) => ledger.isIngested(key, fingerprint) };
-  const logs = new LogStager(store);
+  // Full batches of S3 access / CloudTrail rows are moved by queued tasks while the next units are parsed.
+  const logs = new LogStager(store, (task) => queue.submit(task));
   let ledgerRows: LedgerRow[] = [];
   // Once a group's sums could overflow the rollups' BIGINT columns, later groups are left to refreshRollups too.
   let rollups = options.rollups === true && (await prepareRollups(store));
@@ -185,7 +186,15 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
     const hash = createHash('sha256');
     const rejects: ParseIssue[] = [];
     let filteredOut = 0;
-    const hashed = { ...unit, open: async () => tee(await unit.open(), hash) };
+    const hashed = {
+      ...unit,
+      open: async () => tee(await unit.open(), hash),
+      readWhole: async () => {
+        const whole = await unit.readWhole?.();
+        if (whole) hash.update(whole);
+        return whole;
+      },
+    };
     const counts = await decodeLogUnit(
       hashed,
       {
@@ -292,11 +301,11 @@ function removeUnit(context: IngestContext, unitId: number, logRows: boolean): v
   });
 }
 
-// Moves every staged S3 access / CloudTrail row into its table, once the queue is idle.
+// Queues the move of every staged S3 access / CloudTrail row into its table, once the queue is idle.
 async function flushLogs(context: IngestContext): Promise<void> {
   if (!context.logs.hasPending) return;
   await context.queue.exclusive();
-  await context.logs.flush();
+  await context.logs.handOver();
 }
 
 /** A unit's ledger row: unit_id, source, unit_key, fingerprint, content_hash, records, bad_lines, duplicates. */

@@ -17,20 +17,36 @@ export async function deleteLogUnitRows(store: Store, unitId: number): Promise<v
   for (const table of LOG_TABLES) await store.run(`DELETE FROM ${quoteIdentifier(table)} WHERE unit_id = ?`, [unitId]);
 }
 
-interface Staging {
+/** One staging table of a type: its appender and the INSERT … SELECT that moves its rows. */
+interface StagingTable {
   table: string;
   appender: DuckDBAppender;
-  appenders: AppendValue[];
   insertSql: string;
-  rows: number;
 }
 
 /**
- * Writes the S3 access / CloudTrail rows of every unit of an ingest into their tables through one staging table
+ * A type's two staging tables: rows go to the active one while the other's may be being moved. Appended rows stay
+ * in the appender until flushSync(), except that DuckDB's appender flushes by itself after 100 chunks of rows; with
+ * two tables, such rows can never land in the table whose queued DELETE is still to run.
+ */
+interface Staging {
+  tables: [StagingTable, StagingTable];
+  active: 0 | 1;
+  appenders: AppendValue[];
+  rows: number;
+}
+
+/** Queues work on the store's connection to run after what is queued already (IngestQueue.submit). */
+export type SubmitTask = (task: () => Promise<unknown>) => void;
+
+/**
+ * Writes the S3 access / CloudTrail rows of every unit of an ingest into their tables through staging tables
  * per type, shared by all units (a table and an appender per unit kept DuckDB's blocks pinned until the commit,
  * so a few hundred small objects ran out of memory): numbers and times are appended as DOUBLE, structs as JSON
  * text, each row tagged with its unit id, and one INSERT … SELECT casts a batch into the table (JSON → STRUCT for
- * useridentity, resources, ...). Only call its async methods when nothing else uses the connection.
+ * useridentity, resources, ...). Each type has two staging tables: with a `submit` function, a full batch is moved
+ * by a queued task while the next batch is appended to the other table, so parsing goes on while DuckDB inserts.
+ * Only call its async methods when nothing else uses the connection.
  */
 export class LogStager {
   private readonly stagings = new Map<LogTableType, Staging>();
@@ -39,7 +55,16 @@ export class LogStager {
   /** Rows moved into the log tables since the last call of takeMoved(). */
   private moved = 0;
 
-  constructor(private readonly store: Store) {}
+  private readonly flushRows: number;
+
+  /** `flushRows`: staged rows that make a batch to move (default 20,000). */
+  constructor(
+    private readonly store: Store,
+    private readonly submit?: SubmitTask,
+    options: { flushRows?: number } = {},
+  ) {
+    this.flushRows = options.flushRows ?? FLUSH_ROWS;
+  }
 
   /** Appends one decoded row of a unit (copied when its type's staging table does not exist yet); call settle() after each batch. */
   row(type: LogTableType, unitId: number, values: readonly LogValue[]): void {
@@ -48,7 +73,8 @@ export class LogStager {
       this.backlog.push({ type, unitId, values: [...values] });
       return;
     }
-    const { appender, appenders } = staging;
+    const { appenders } = staging;
+    const { appender } = staging.tables[staging.active];
     for (let i = 0; i < appenders.length; i++) (appenders[i] as AppendValue)(appender, values[i] ?? null);
     appender.appendInteger(unitId);
     appender.endRow();
@@ -58,7 +84,7 @@ export class LogStager {
 
   /** True when settle() has work: rows of a new type wait, or enough rows to flush. */
   get needsSettle(): boolean {
-    return this.backlog.length > 0 || this.pending >= FLUSH_ROWS;
+    return this.backlog.length > 0 || this.pending >= this.flushRows;
   }
 
   /** True when rows wait in the appenders or the backlog. */
@@ -66,21 +92,46 @@ export class LogStager {
     return this.pending > 0 || this.backlog.length > 0;
   }
 
-  /** Creates staging tables for new types, appends their rows, and flushes large batches. */
+  /** Creates staging tables for new types, appends their rows, and hands large batches over (see handOver). */
   async settle(): Promise<void> {
     await this.drainBacklog();
     // Below DuckDB's own appender flush (100 chunks of 2048 rows), so rows only reach the connection here.
-    if (this.pending >= FLUSH_ROWS) await this.flush();
+    if (this.pending >= this.flushRows) await this.handOver();
   }
 
-  /** Moves every staged row into the log tables. */
+  /** Moves every staged row into the log tables now (e.g. from inside a queued task). */
   async flush(): Promise<void> {
     await this.drainBacklog();
     for (const staging of this.stagings.values()) {
       if (staging.rows === 0) continue;
-      staging.appender.flushSync();
-      await this.store.run(staging.insertSql);
-      await this.store.run(`DELETE FROM ${staging.table}`);
+      const { appender, insertSql, table } = staging.tables[staging.active];
+      appender.flushSync();
+      await this.store.run(insertSql);
+      await this.store.run(`DELETE FROM ${table}`);
+      this.moved += staging.rows;
+      staging.rows = 0;
+    }
+    this.pending = 0;
+  }
+
+  /**
+   * Moves every staged row into the log tables through a task queued with `submit` (after the work already
+   * queued, before what is queued next, e.g. the commit), and appends later rows to the other staging table
+   * meanwhile; without `submit`, the same as flush(). Call it only when the queue is idle.
+   */
+  async handOver(): Promise<void> {
+    const submit = this.submit;
+    if (!submit) return this.flush();
+    await this.drainBacklog();
+    for (const staging of this.stagings.values()) {
+      if (staging.rows === 0) continue;
+      const { appender, insertSql, table } = staging.tables[staging.active];
+      appender.flushSync();
+      submit(async () => {
+        await this.store.run(insertSql);
+        await this.store.run(`DELETE FROM ${table}`);
+      });
+      staging.active = staging.active === 0 ? 1 : 0;
       this.moved += staging.rows;
       staging.rows = 0;
     }
@@ -96,13 +147,13 @@ export class LogStager {
 
   /** Closes the appenders and drops the staging tables; unflushed rows are lost (flush first to keep them). */
   async close(): Promise<void> {
-    for (const staging of this.stagings.values()) {
+    for (const { table, appender } of [...this.stagings.values()].flatMap((staging) => staging.tables)) {
       try {
-        staging.appender.closeSync();
+        appender.closeSync();
       } catch {
         // already closed, or its connection failed
       }
-      await this.store.run(`DROP TABLE IF EXISTS ${staging.table}`).catch(() => undefined);
+      await this.store.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     }
     this.stagings.clear();
     this.backlog = [];
@@ -121,14 +172,19 @@ export class LogStager {
   }
 
   private async createStaging(type: LogTableType): Promise<void> {
-    const table = `flowlens_log_staging_${process.pid}_${this.stagings.size}`;
+    const tables = [await this.createStagingTable(type, 0), await this.createStagingTable(type, 1)] as [StagingTable, StagingTable];
+    this.stagings.set(type, { tables, active: 0, appenders: type.columns.map(appenderOf), rows: 0 });
+  }
+
+  private async createStagingTable(type: LogTableType, half: 0 | 1): Promise<StagingTable> {
+    const table = `flowlens_log_staging_${process.pid}_${this.stagings.size}_${half}`;
     const stagingColumns = type.columns.map((c) => `${quoteIdentifier(c.name)} ${stagingType(c)}`);
     const selects = type.columns.map(selectExpression);
     await this.store.run(`CREATE OR REPLACE TEMP TABLE ${table} (${stagingColumns.join(', ')}, unit_id INTEGER)`);
     const appender = await this.store.connection.createAppender(table, 'main', 'temp');
     const targets = [...type.columns.map((c) => quoteIdentifier(c.name)), 'unit_id'];
     const insertSql = `INSERT INTO ${quoteIdentifier(type.table)} (${targets.join(', ')}) SELECT ${selects.join(', ')}, unit_id FROM ${table}`;
-    this.stagings.set(type, { table, appender, appenders: type.columns.map(appenderOf), insertSql, rows: 0 });
+    return { table, appender, insertSql };
   }
 }
 

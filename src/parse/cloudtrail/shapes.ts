@@ -74,11 +74,25 @@ export function shapeSqlType(shape: Shape): string {
 /** A JSON object's entries keyed by lowercase name (the first spelling wins). */
 export function lowerKeys(object: Record<string, unknown>): Map<string, unknown> {
   const map = new Map<string, unknown>();
-  for (const [key, value] of Object.entries(object)) {
-    const lower = key.toLowerCase();
-    if (!map.has(lower)) map.set(lower, value);
+  // for…in over a parsed JSON object visits its own keys in Object.keys order, without Object.entries' pair arrays.
+  for (const key in object) {
+    const lower = lowerCase(key);
+    if (!map.has(lower)) map.set(lower, object[key]);
   }
   return map;
+}
+
+// CloudTrail's keys repeat from event to event: their lowercase forms are kept (a bounded number) rather than made again.
+const LOWER_CASE_CACHE = new Map<string, string>();
+const LOWER_CASE_CACHE_SIZE = 4096;
+
+function lowerCase(key: string): string {
+  let lower = LOWER_CASE_CACHE.get(key);
+  if (lower === undefined) {
+    lower = key.toLowerCase();
+    if (LOWER_CASE_CACHE.size < LOWER_CASE_CACHE_SIZE) LOWER_CASE_CACHE.set(key, lower);
+  }
+  return lower;
 }
 
 function isListShape(shape: Shape): shape is { readonly list: Shape } {

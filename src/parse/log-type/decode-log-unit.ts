@@ -4,7 +4,7 @@ import { SourceError } from '../../records/index.js';
 import { CloudTrailDecoder } from '../cloudtrail/decoder.js';
 import { decodeUnit } from '../decode-unit.js';
 import type { BatchingRowSink, DecodableUnit, DecodeCounts, DecodeUnitOptions } from '../decode-unit.js';
-import { readLineBatches } from '../line-reader.js';
+import { readLineBatches, splitWholeText } from '../line-reader.js';
 import { S3AccessDecoder } from '../s3-access/decoder.js';
 import { detectLogType } from './detect.js';
 import type { LogRowMeta, LogRowSink, LogTableType, LogTypeChoice, LogTypeName, LogValue } from './types.js';
@@ -19,6 +19,12 @@ export interface DecodeLogUnitOptions extends DecodeUnitOptions {
   logType?: LogTypeChoice | undefined;
   /** Called once per unit with the type used (detected or chosen), before its rows. */
   onLogType?: ((type: LogTypeName) => void) | undefined;
+}
+
+/** A unit that may hand over its whole content at once (a small object already read ahead), sparing the streams. */
+export interface WholeDecodableUnit extends DecodableUnit {
+  /** The unit's whole bytes when it is small and already read (or being read) ahead; undefined to use open(). */
+  readWhole?(): Promise<Buffer | undefined>;
 }
 
 /** Counts from decoding one unit, with the log type it was read as. */
@@ -37,7 +43,7 @@ const WHOLE_TEXT_BYTES = 32 * 1024 * 1024;
  * read (and un-gzipped) to detect the type when `logType` is `auto`, then replayed to the S3 access or
  * CloudTrail decoder. Parquet units are flow logs. A truncated or corrupt input becomes an issue.
  */
-export async function decodeLogUnit(unit: DecodableUnit, sink: AnyLogSink, options: DecodeLogUnitOptions = {}): Promise<LogDecodeCounts> {
+export async function decodeLogUnit(unit: WholeDecodableUnit, sink: AnyLogSink, options: DecodeLogUnitOptions = {}): Promise<LogDecodeCounts> {
   const choice = options.logType ?? 'vpc';
   if (choice === 'vpc' || unit.kind === 'parquet') {
     if (choice !== 'vpc' && choice !== 'auto') {
@@ -46,7 +52,8 @@ export async function decodeLogUnit(unit: DecodableUnit, sink: AnyLogSink, optio
     options.onLogType?.('vpc');
     return { ...(await decodeUnit(unit, sink, options)), logType: 'vpc' };
   }
-  const peeked = await peek(await unit.open(), SNIFF_BYTES);
+  const whole = await unit.readWhole?.();
+  const peeked = whole ? { head: whole, replay: Readable.from([whole], { objectMode: false }), complete: true } : await peek(await unit.open(), SNIFF_BYTES);
   const { head } = peeked;
   let replay = peeked.replay;
   // A whole small gzip object is inflated once, here: detection and the decoder both read the text.
@@ -65,6 +72,15 @@ export async function decodeLogUnit(unit: DecodableUnit, sink: AnyLogSink, optio
       return { ...(await decodeUnit(replayed, sink, options)), logType };
     case 's3-access': {
       const decoder = new S3AccessDecoder(logSink, unit.key);
+      const plain = peeked.complete ? wholeText(text ?? head) : null;
+      if (plain) {
+        // A whole small object: its lines at once, as the line reader would give them.
+        if (!text) options.onBytes?.(head.length);
+        const batch = splitWholeText(plain, unit.key);
+        if (batch) decoder.pushLines(batch.lines, batch.firstLine);
+        await sink.afterBatch?.();
+        return { records: decoder.records, bad: decoder.bad, headers: 0, logType };
+      }
       const bad = await readLines(replay, unit.key, sink, options, (lines, first) => decoder.pushLines(lines, first));
       return { records: decoder.records, bad: decoder.bad + bad, headers: 0, logType };
     }
@@ -72,7 +88,10 @@ export async function decodeLogUnit(unit: DecodableUnit, sink: AnyLogSink, optio
       const decoder = new CloudTrailDecoder(logSink, unit.key);
       let bad = 0;
       try {
-        decoder.pushText(await readAllText(replay, options.onBytes));
+        // A whole small object is already text (inflated above when it was gzip).
+        const plain = peeked.complete ? wholeText(text ?? head) : null;
+        if (plain && !text) options.onBytes?.(head.length);
+        decoder.pushText(plain ? plain.toString('utf8') : await readAllText(replay, options.onBytes));
       } catch (error) {
         bad++;
         sink.issue({ code: 'corrupt-input', file: unit.key, line: 1, message: `${unit.key}: cannot read the file: ${(error as Error).message}`, text: '' });
@@ -105,6 +124,11 @@ async function readLines(
   }
   await sink.afterBatch?.();
   return 0;
+}
+
+// A whole unit's bytes when they are text (not gzip: one that did not inflate goes the streaming way, to be reported).
+function wholeText(bytes: Buffer): Buffer | null {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? null : bytes;
 }
 
 /** Reads a whole (possibly gzipped) stream as UTF-8 text; CloudTrail files are single JSON documents. */

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { buildAwsClientConfig } from '../aws/client-config.js';
 import { PrefetchedStream, withReadAhead } from '../prefetch.js';
@@ -8,11 +9,13 @@ import { listFlowLogObjects } from './list-objects.js';
 import type { KeyFilter } from './layout.js';
 import type { ListingStats, S3ObjectInfo } from './list-objects.js';
 import { findOtherPrefixes } from './other-prefix.js';
-import { openObjectStream } from './object-stream.js';
+import { openObjectStream, readObject } from './object-stream.js';
 import { parseS3Uri, s3ObjectUri } from './uri.js';
 
 /** Bytes buffered ahead per prefetched object: with --concurrency N, at most about N times this is held. */
 export const PREFETCH_BYTES = 8 * 1024 * 1024;
+// Objects up to this size are read ahead whole, into one buffer: no stream per object for the decoder to go through.
+const WHOLE_OBJECT_BYTES = 1024 * 1024;
 
 /** Options of createS3Source beyond the command line's: a ready client (tests), retries of broken transfers. */
 export interface S3SourceSettings {
@@ -59,12 +62,10 @@ export async function createS3Source(
     async *units(list: ListOptions): AsyncGenerator<SourceUnit> {
       const filter = filterOf(list);
       const objects = listOrExplain(client, uri, bucket, prefix, filter, options, list.signal, settings.pageSize);
-      const open = (object: S3ObjectInfo) =>
-        openObjectStream(client, bucket, object.key, object.etag, {
-          signal: list.signal,
-          retries: settings.streamRetries,
-        });
-      const units = mapAsync(objects, (object) => new S3ObjectUnit(bucket, object, open));
+      const reading = { signal: list.signal, retries: settings.streamRetries };
+      const open = (object: S3ObjectInfo) => openObjectStream(client, bucket, object.key, object.etag, reading);
+      const read = (object: S3ObjectInfo) => readObject(client, bucket, object.key, object.etag, reading);
+      const units = mapAsync(objects, (object) => new S3ObjectUnit(bucket, object, open, read));
       yield* withReadAhead(
         units,
         depth,
@@ -123,7 +124,10 @@ async function* listOrExplain(
   });
 }
 
-/** Creates the S3 client: path-style addressing for --endpoint-url, region redirects followed, throttling retried. */
+/**
+ * Creates the S3 client: path-style addressing for --endpoint-url, region redirects followed, throttling retried, and
+ * its middleware stack resolved once per command type rather than per request (thousands of small objects).
+ */
 export async function createS3Client(options: SourceOptions): Promise<S3Client> {
   const { S3Client } = await import('@aws-sdk/client-s3');
   const config = await buildAwsClientConfig(options, { maxAttempts: 6, retryMode: 'standard' });
@@ -131,6 +135,7 @@ export async function createS3Client(options: SourceOptions): Promise<S3Client> 
     ...config,
     forcePathStyle: options.endpointUrl !== undefined,
     followRegionRedirects: true,
+    cacheMiddleware: true,
   });
 }
 
@@ -140,11 +145,13 @@ class S3ObjectUnit implements SourceUnit {
   readonly kind: 'text' | 'parquet';
   readonly size: number;
   private started: PrefetchedStream | undefined;
+  private whole: Promise<Buffer> | undefined;
 
   constructor(
     bucket: string,
     private readonly object: S3ObjectInfo,
-    private readonly openStream: (object: S3ObjectInfo) => import('node:stream').Readable,
+    private readonly openStream: (object: S3ObjectInfo) => Readable,
+    private readonly readWholeObject: (object: S3ObjectInfo) => Promise<Buffer>,
   ) {
     this.key = s3ObjectUri(bucket, object.key);
     this.fingerprint = object.etag || `size:${object.size}`;
@@ -153,14 +160,32 @@ class S3ObjectUnit implements SourceUnit {
   }
 
   prefetch(): void {
-    this.started ??= new PrefetchedStream(this.openStream(this.object), PREFETCH_BYTES);
+    if (this.started || this.whole) return;
+    if (this.size > WHOLE_OBJECT_BYTES) {
+      this.started = new PrefetchedStream(this.openStream(this.object), PREFETCH_BYTES);
+      return;
+    }
+    this.whole = this.readWholeObject(this.object);
+    // Its error is raised by readWhole(); until then it must not count as unhandled.
+    this.whole.catch(() => undefined);
   }
 
+  /** Drops what was read ahead (an object of at most WHOLE_OBJECT_BYTES being read whole is left to finish). */
   cancel(): void {
     this.started?.cancel();
+    this.whole = undefined;
   }
 
-  async open(): Promise<import('node:stream').Readable> {
+  async readWhole(): Promise<Buffer | undefined> {
+    const whole = this.whole;
+    this.whole = undefined;
+    return whole;
+  }
+
+  async open(): Promise<Readable> {
+    const whole = this.whole;
+    this.whole = undefined;
+    if (whole) return Readable.from([await whole], { objectMode: false });
     const started = this.started;
     this.started = undefined;
     return started ? started.take() : this.openStream(this.object);
