@@ -93,7 +93,8 @@ export async function printSqlLines(context: CliContext, store: Store, queries: 
   if (format === 'table') throw new Error('printSqlLines does not print tables');
   const header = format === 'csv' ? renderCsvLine(columns.map((c) => c.name)) : '';
   const linesOf = (query: string): string => `SELECT ${lineSql(columns, format)} AS line FROM (${query}) AS q`;
-  const copyOptions = `(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t', NULLSTR '', USE_TMP_FILE false)`;
+  // FORCE_QUOTE with no quote character writes every line as it is, without scanning it for characters to quote.
+  const copyOptions = `(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t', NULLSTR '', USE_TMP_FILE false, FORCE_QUOTE *)`;
   if (format === 'json') {
     let first = true;
     await runSlices(queries, async (query) => {
