@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -46,12 +56,25 @@ beforeAll(async () => {
 /** Runs `flowlens print` in a child process with stdout a file or a pipe (DuckDB's COPY writes both); returns stdout. */
 function printTo(target: 'file' | 'pipe', db: string, format: OutputFormat): Promise<string> {
   return new Promise((resolve, reject) => {
-    const command = [process.execPath, '--import', 'tsx', join(ROOT, 'bin/flowlens.ts'), 'print', '--db', db, '--format', format];
+    const command = [
+      process.execPath,
+      '--import',
+      'tsx',
+      join(ROOT, 'bin/flowlens.ts'),
+      'print',
+      '--db',
+      db,
+      '--format',
+      format,
+    ];
     const file = join(dir, `out-${Math.random().toString(36).slice(2)}.txt`);
     const fd = target === 'file' ? openSync(file, 'w') : undefined;
     const child =
       target === 'pipe'
-        ? spawn('bash', ['-c', '"$@" | cat; exit ${PIPESTATUS[0]}', 'flowlens', ...command], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+        ? spawn('bash', ['-c', '"$@" | cat; exit ${PIPESTATUS[0]}', 'flowlens', ...command], {
+            cwd: ROOT,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          })
         : spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ['ignore', fd, 'pipe'] });
     const out: Buffer[] = [];
     let stderr = '';
@@ -74,7 +97,13 @@ async function printedByJs(db: string, format: OutputFormat): Promise<string> {
     const stdout = new PassThrough();
     const chunks: Buffer[] = [];
     stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    const context: CliContext = { stdout, stderr: new PassThrough(), env: {}, interactive: false, exitCode: 0 };
+    const context: CliContext = {
+      stdout,
+      stderr: new PassThrough(),
+      env: {},
+      interactive: false,
+      exitCode: 0,
+    };
     const printer = new RecordPrinter(context, format, undefined);
     const select = `SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM flows ORDER BY "start", unit_id`;
     for await (const rows of await store.streamRows(select)) await printer.arrays(columns, rows);
@@ -96,10 +125,14 @@ describe('print through DuckDB COPY (stdout a file or a pipe)', () => {
     ['pipe', 'ndjson'],
     ['file', 'csv'],
     ['pipe', 'text'],
-  ] as const)('writes to a %s the same %s bytes as the RecordPrinter for text that JSON must escape', async (target, format) => {
-    const printed = await printTo(target, specialDb, format);
-    expect(printed).toBe(await printedByJs(specialDb, format));
-  }, 120_000);
+  ] as const)(
+    'writes to a %s the same %s bytes as the RecordPrinter for text that JSON must escape',
+    async (target, format) => {
+      const printed = await printTo(target, specialDb, format);
+      expect(printed).toBe(await printedByJs(specialDb, format));
+    },
+    120_000,
+  );
 
   it('prints a value needing JSON escapes exactly as JSON.stringify writes it (\\u escapes in upper-case hex)', async () => {
     const lines = (await printTo('file', specialDb, 'ndjson')).trimEnd().split('\n');
@@ -107,15 +140,38 @@ describe('print through DuckDB COPY (stdout a file or a pipe)', () => {
     const accounts = ['ab"c\\d', '\u00e9\u{1f600}', '\\"\\\\', '123456789012'];
     const interfaces = ['eni-1', 'eni-\x01\x1f\x7f', 'eni-/</', 'eni-\x1b[31m'];
     lines.forEach((line, i) => {
-      const expected = { version: 2, account_id: accounts[i], interface_id: interfaces[i], srcaddr: '10.0.0.1', dstaddr: '10.0.0.2', srcport: 1, dstport: 2, protocol: 6, packets: 3, bytes: 4, start: 1000 + 2 * i, end: 1001 + 2 * i, action: i === 1 ? 'REJECT' : 'ACCEPT', log_status: 'OK' };
-      expect(line).toBe(JSON.stringify(expected).replace(/\\u00[0-9a-f]{2}/g, (escape) => escape.toUpperCase().replace('\\U', '\\u')));
+      const expected = {
+        version: 2,
+        account_id: accounts[i],
+        interface_id: interfaces[i],
+        srcaddr: '10.0.0.1',
+        dstaddr: '10.0.0.2',
+        srcport: 1,
+        dstport: 2,
+        protocol: 6,
+        packets: 3,
+        bytes: 4,
+        start: 1000 + 2 * i,
+        end: 1001 + 2 * i,
+        action: i === 1 ? 'REJECT' : 'ACCEPT',
+        log_status: 'OK',
+      };
+      expect(line).toBe(
+        JSON.stringify(expected).replace(/\\u00[0-9a-f]{2}/g, (escape) =>
+          escape.toUpperCase().replace('\\U', '\\u'),
+        ),
+      );
     });
     expect(lines[0]).toContain('"account_id":"ab\\"c\\\\d"');
     expect(lines[1]).toContain('"interface_id":"eni-\\u0001\\u001F\x7f"');
   }, 120_000);
 
-  it.each(['ndjson', 'csv', 'text'] as const)('prints every ../shared fixture in %s byte for byte as the RecordPrinter does', async (format) => {
-    const printed = await printTo('file', fixtureDb, format);
-    expect(sortedLines(printed)).toEqual(sortedLines(await printedByJs(fixtureDb, format)));
-  }, 120_000);
+  it.each(['ndjson', 'csv', 'text'] as const)(
+    'prints every ../shared fixture in %s byte for byte as the RecordPrinter does',
+    async (format) => {
+      const printed = await printTo('file', fixtureDb, format);
+      expect(sortedLines(printed)).toEqual(sortedLines(await printedByJs(fixtureDb, format)));
+    },
+    120_000,
+  );
 });

@@ -206,7 +206,7 @@ describe('print in start order, slice by slice', () => {
 });
 
 describe('a device another DuckDB is writing', () => {
-  it('prints through this process when DuckDB cannot lock the device (/dev/null held by another COPY)', async () => {
+  it('prints through a temporary file when DuckDB cannot lock the device (/dev/null held by another COPY)', async () => {
     // DuckDB locks the file a COPY writes: /dev/null (or a terminal) is one file for every process.
     const holder = await Store.memory();
     const held = holder.run("COPY (SELECT sum(i) AS s FROM range(1000000000000) AS t(i)) TO '/dev/null' (FORMAT csv)").catch(() => undefined);
