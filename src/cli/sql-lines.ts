@@ -84,8 +84,8 @@ export function lineSql(columns: readonly LineColumn[], format: Exclude<OutputFo
  * Prints rows as lines that DuckDB renders (lineSql), with each format's header and footer; not tables (see
  * readLineProfile). `queries` is one query, or several whose rows follow each other (the slices of a start-ordered
  * read, startSlices), each run only once the lines of the one before are out. Where stdout is a pipe or a device,
- * DuckDB writes the lines to it itself (COPY, on its own threads, as they are produced); into a file, DuckDB writes
- * a temporary file that is copied to stdout in large blocks; any other stream (and json, whose lines need
+ * DuckDB writes the lines to it itself (COPY, on its own threads, as they are produced); into a file (or a device
+ * another DuckDB holds locked), DuckDB writes a temporary file that is copied to stdout in large blocks; any other stream (and json, whose lines need
  * separators) gets the lines chunk by chunk. No JS value is made per cell. A closed stdout ends the work with
  * OutputClosedError.
  */
@@ -93,7 +93,8 @@ export async function printSqlLines(context: CliContext, store: Store, queries: 
   if (format === 'table') throw new Error('printSqlLines does not print tables');
   const header = format === 'csv' ? renderCsvLine(columns.map((c) => c.name)) : '';
   const linesOf = (query: string): string => `SELECT ${lineSql(columns, format)} AS line FROM (${query}) AS q`;
-  const copyOptions = `(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t', NULLSTR '', USE_TMP_FILE false)`;
+  // FORCE_QUOTE with no quote character writes every line as it is, without scanning it for characters to quote.
+  const copyOptions = `(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t', NULLSTR '', USE_TMP_FILE false, FORCE_QUOTE *)`;
   if (format === 'json') {
     let first = true;
     await runSlices(queries, async (query) => {
@@ -122,38 +123,45 @@ export async function printSqlLines(context: CliContext, store: Store, queries: 
     await runSlices(queries, streamLines);
     return;
   }
-  if (target === 'pipe') {
-    await writeOut(context, header);
-    await runSlices(queries, async (query) => {
-      // A pipe that closed while the query before ran (`| head`) ends the work before DuckDB starts another.
-      await writeOut(context, '');
-      if (target === 'stream') return streamLines(query);
-      try {
-        // One VARCHAR column, no quoting or escaping: each line is written as it is, followed by a newline.
-        return await copyRows(store, `COPY (${linesOf(query)}) TO '/dev/stdout' ${copyOptions}`);
-      } catch (error) {
-        const message = (error as Error).message;
-        if (/broken pipe|EPIPE/i.test(message)) throw new OutputClosedError();
-        // DuckDB locks the file it writes; a device other processes write too (/dev/null, a terminal) may be locked
-        // by another DuckDB. Nothing was written: these lines and the rest go through this process instead.
-        if (!/Could not set lock/i.test(message)) throw error;
-        target = 'stream';
-        return streamLines(query);
-      }
-    });
-    return;
-  }
-  const folder = mkdtempSync(join(tmpdir(), 'flowlens-lines-'));
-  try {
+  let folder: string | undefined;
+  // DuckDB writes the lines to a temporary file, copied to stdout in large blocks after `pending`; resolves to the
+  // rows and whether there was a line.
+  const copyThroughFile = async (query: string, pending: string): Promise<{ rows: number; wrote: boolean }> => {
+    folder ??= mkdtempSync(join(tmpdir(), 'flowlens-lines-'));
     const file = join(folder, 'lines.txt');
+    const rows = await copyRows(store, `COPY (${linesOf(query)}) TO ${sqlLiteral(file)} ${copyOptions}`);
+    return { rows, wrote: await copyLines(context, file, pending) };
+  };
+  try {
+    if (target === 'pipe') {
+      await writeOut(context, header);
+      await runSlices(queries, async (query) => {
+        // A pipe that closed while the query before ran (`| head`) ends the work before DuckDB starts another.
+        await writeOut(context, '');
+        if (target === 'file') return (await copyThroughFile(query, '')).rows;
+        try {
+          // One VARCHAR column, no quoting or escaping: each line is written as it is, followed by a newline.
+          return await copyRows(store, `COPY (${linesOf(query)}) TO '/dev/stdout' ${copyOptions}`);
+        } catch (error) {
+          const message = (error as Error).message;
+          if (/broken pipe|EPIPE/i.test(message)) throw new OutputClosedError();
+          // DuckDB locks the file it writes; a device other processes write too (/dev/null, a terminal) may be
+          // locked by another DuckDB. Nothing was written: these lines and the rest go through a temporary file.
+          if (!/Could not set lock/i.test(message)) throw error;
+          target = 'file';
+          return (await copyThroughFile(query, '')).rows;
+        }
+      });
+      return;
+    }
     let pending = header;
     await runSlices(queries, async (query) => {
-      const rows = await copyRows(store, `COPY (${linesOf(query)}) TO ${sqlLiteral(file)} ${copyOptions}`);
-      if (await copyLines(context, file, pending)) pending = '';
+      const { rows, wrote } = await copyThroughFile(query, pending);
+      if (wrote) pending = '';
       return rows;
     });
   } finally {
-    rmSync(folder, { recursive: true, force: true });
+    if (folder) rmSync(folder, { recursive: true, force: true });
   }
 }
 
