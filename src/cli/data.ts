@@ -69,9 +69,10 @@ export function logFormatFrom(options: ReadingOptions): LogFormat | undefined {
 /**
  * Opens the records a command works on: SOURCEs loaded into a scratch store, or the database read-only. With
  * `inPlace`, local flow-log files DuckDB can read are read where they are instead of loaded (see src/sources/in-place.ts);
- * $FLOWLENS_IN_PLACE=off turns that off.
+ * $FLOWLENS_IN_PLACE=off turns that off. `reads`: the SELECT statements a 'table' will answer (only the fields they
+ * name are loaded).
  */
-export async function openData(context: CliContext, sources: readonly string[], options: ReadingOptions, selection: Selection, inPlace?: InPlaceMode): Promise<OpenedData> {
+export async function openData(context: CliContext, sources: readonly string[], options: ReadingOptions, selection: Selection, inPlace?: InPlaceMode, reads?: readonly string[]): Promise<OpenedData> {
   const { Store, resolveDbPath } = await import('../store/index.js');
   const { selectionToSql } = await import('../query/selection.js');
   const where = await selectionToSql(selection);
@@ -87,7 +88,7 @@ export async function openData(context: CliContext, sources: readonly string[], 
     return { store, where, prepare: async (sql) => sql, close: () => store.close() };
   }
   if (inPlace !== undefined && !options.strict && context.env.FLOWLENS_IN_PLACE !== 'off') {
-    const opened = await openInPlaceData(context, sources, options, selection, where, inPlace);
+    const opened = await openInPlaceData(context, sources, options, selection, where, inPlace, reads);
     if (opened) return opened;
   }
   const { store, close } = await openScratchStore(context);
@@ -133,7 +134,7 @@ async function loadSources(context: CliContext, store: Store, sources: readonly 
 }
 
 /** SOURCE files read in place (the `flows` of a scratch store reads them), or undefined when ingest must read them. */
-async function openInPlaceData(context: CliContext, sources: readonly string[], options: ReadingOptions, selection: Selection, where: string, mode: InPlaceMode): Promise<OpenedData | undefined> {
+async function openInPlaceData(context: CliContext, sources: readonly string[], options: ReadingOptions, selection: Selection, where: string, mode: InPlaceMode, reads: readonly string[] | undefined): Promise<OpenedData | undefined> {
   const { planInPlace } = await import('../sources/in-place.js');
   const plan = await planInPlace(sources);
   if (plan === undefined) return undefined;
@@ -141,7 +142,7 @@ async function openInPlaceData(context: CliContext, sources: readonly string[], 
   const { store, close } = await openScratchStore(context);
   let loaded: InPlaceRejects | undefined;
   try {
-    loaded = await openInPlace(store, plan, mode);
+    loaded = await openInPlace(store, plan, mode, { reads, where });
   } catch (error) {
     close();
     // A file DuckDB's CSV reader cannot read (e.g. mixed line ends) is read by ingest.

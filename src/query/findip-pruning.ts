@@ -1,7 +1,6 @@
 import type { Store } from '../store/database.js';
 import { readRollups } from '../store/rollups.js';
 import { addressInRangesSql } from '../sql/addresses.js';
-import { sqlLiteral } from '../store/sql-text.js';
 
 /** Where one side (source or destination) of findip can look: the units holding it, and its address texts when few. */
 export interface FindipSide {
@@ -31,15 +30,9 @@ export async function readFindipPruning(store: Store, ranges: readonly { low: bi
   const rollups = await readRollups(store);
   if (!rollups || ranges.length === 0) return undefined;
   const inRange = (ip: string): string => addressInRangesSql(ip, ranges);
-  // Which texts spell the ranges' addresses: from the whole-store pairs when they are current (a row per key, no
-  // hours), so that the hourly table is then searched by text, which is far cheaper than testing 128-bit numbers.
-  const spelled = rollups.wholeStore ? await readSides(store, rollups.wholeStore.pairs, { src: inRange('src_ip'), dst: inRange('dst_ip') }, false) : undefined;
-  const test = (name: 'src' | 'dst', ip: string, addr: string): string => {
-    const texts = spelled?.[name].texts;
-    if (texts === undefined) return inRange(ip);
-    return texts.length === 0 ? 'FALSE' : `${addr} IN (${texts.map(sqlLiteral).join(', ')})`;
-  };
-  return readSides(store, rollups.pairs, { src: test('src', 'src_ip', 'srcaddr'), dst: test('dst', 'dst_ip', 'dstaddr') }, true);
+  // The rollup views make address texts from the stored numbers, so the numbers are what a scan tests; the texts
+  // come only from the rows that match.
+  return readSides(store, rollups.pairs, { src: inRange('src_ip'), dst: inRange('dst_ip') }, true);
 }
 
 /**

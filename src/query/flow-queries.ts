@@ -21,24 +21,22 @@ export function findipSql(ranges: readonly { low: bigint; high: bigint }[]): str
  * A derived table of the flows selected by `where` whose source or destination is inside any of the ranges (the
  * rows findipSql selects). One scan per side: DuckDB pushes a range test on one column into the scan and reads the
  * other columns only for matching rows, while an OR over src_ip and dst_ip makes it read every column of every row.
- * With `pruning` (readFindipPruning, from the rollups) each side reads only the units that hold its addresses, and
- * compares the address text when the ranges hold few addresses; a side no unit holds is left out.
+ * With `pruning` (readFindipPruning, from the rollups) each side reads only the units that hold its addresses; a side
+ * no unit holds is left out.
  */
 export function findipFlowsSql(where: string, ranges: readonly { low: bigint; high: bigint }[], pruning?: FindipPruning): string {
   const inRanges = (column: string): string => addressInRangesSql(column, ranges);
-  const test = (ip: string, addr: string, side: FindipSide | undefined): string => {
+  const test = (ip: string, side: FindipSide | undefined): string => {
     if (!side) return inRanges(ip);
     const units = `${quoteIdentifier('unit_id')} IN (${side.units.map((u) => sqlLiteral(u)).join(', ')})`;
-    // Ingest writes rows ordered by source address, so a source range is a narrow band of row groups whose zone maps
-    // on src_ip skip the rest; destinations are spread, and their
-    // dictionary-compressed text compares faster than 128-bit numbers decode.
-    const match = side.texts === undefined || ip === 'src_ip' ? inRanges(ip) : `${addr} IN (${side.texts.map(sqlLiteral).join(', ')})`;
-    return `${units} AND (${match})`;
+    // The numbers, not the texts: the flows view makes address texts from the stored numbers. Ingest writes rows
+    // ordered by source address, so a source range is a narrow band of row groups whose zone maps on src_ip skip the rest.
+    return `${units} AND (${inRanges(ip)})`;
   };
   const branches: string[] = [];
-  if (!pruning || pruning.src.units.length > 0) branches.push(`SELECT * FROM flows WHERE (${where}) AND ${test('src_ip', 'srcaddr', pruning?.src)}`);
+  if (!pruning || pruning.src.units.length > 0) branches.push(`SELECT * FROM flows WHERE (${where}) AND ${test('src_ip', pruning?.src)}`);
   if (!pruning || pruning.dst.units.length > 0) {
-    branches.push(`SELECT * FROM flows WHERE (${where}) AND ${test('dst_ip', 'dstaddr', pruning?.dst)} AND NOT coalesce(${inRanges('src_ip')}, FALSE)`);
+    branches.push(`SELECT * FROM flows WHERE (${where}) AND ${test('dst_ip', pruning?.dst)} AND NOT coalesce(${inRanges('src_ip')}, FALSE)`);
   }
   return `(${branches.length > 0 ? branches.join('\n  UNION ALL\n  ') : 'SELECT * FROM flows WHERE FALSE'})`;
 }

@@ -3,6 +3,7 @@ import { FlowLogDecoder, inspectHeader, tokenizeLine } from '../parse/index.js';
 import { toColumnName } from '../records/index.js';
 import type { FieldDefinition, FieldValue } from '../records/index.js';
 import type { InPlaceGroup, InPlacePlan } from '../sources/in-place.js';
+import { flowsColumnsRead } from './columns-read.js';
 import type { Store } from './database.js';
 import { ROLLUP_UNITS_TABLE } from './rollups.js';
 import { FLOW_COLUMNS, FLOWS_TABLE } from './schema.js';
@@ -11,6 +12,14 @@ import { quoteIdentifier, sqlLiteral } from './sql-text.js';
 
 /** How the flows of files read in place are offered: a view over the files, or a table loaded from them once. */
 export type InPlaceMode = 'view' | 'table';
+
+/** What `table` mode loads: the fields the given SELECT statements read (all fields when not given). */
+export interface InPlaceLoadOptions {
+  /** The SELECT statements the loaded `flows` will answer: only the fields they name are loaded. */
+  reads?: readonly string[] | undefined;
+  /** The selection's condition on `flows` (its fields are loaded too). */
+  where?: string;
+}
 
 /** The table `table` mode loads (the `flows` view of the store then reads it). */
 export const IN_PLACE_TABLE = 'in_place_flows';
@@ -49,7 +58,7 @@ const ENUM_TYPES: readonly [name: string, field: string, values: readonly string
  * files loaded once into a table the stored `flows` view reads, so another instance (the SQL sandbox, which has no
  * file access) sees the records; returns the rejects of that load.
  */
-export async function openInPlace(store: Store, plan: InPlacePlan, mode: InPlaceMode): Promise<InPlaceRejects | undefined> {
+export async function openInPlace(store: Store, plan: InPlacePlan, mode: InPlaceMode, options: InPlaceLoadOptions = {}): Promise<InPlaceRejects | undefined> {
   for (const [name, , values] of ENUM_TYPES) {
     const exists = await store.scalar(`SELECT count(*) FROM duckdb_types() WHERE type_name = ${sqlLiteral(name)}`);
     if (Number(exists) === 0) await store.run(`CREATE TYPE ${quoteIdentifier(name)} AS ENUM (${values.map((v) => sqlLiteral(v)).join(', ')})`);
@@ -62,22 +71,44 @@ export async function openInPlace(store: Store, plan: InPlacePlan, mode: InPlace
     await store.run(`CREATE OR REPLACE TEMP VIEW ${FLOWS_TABLE} AS ${select} UNION ALL SELECT * FROM ${IN_PLACE_EXTRA_TABLE}`);
     return undefined;
   }
-  // The table holds the files' own fields; the view adds the address numbers (computed when read) and the other
-  // columns as typed NULLs.
+  // The table holds the files' own fields that the statements read; the view adds the address numbers (computed
+  // when read) and the other columns as typed NULLs. A field that was not loaded fails the query that reads a value
+  // of it, rather than answering with NULLs.
   const fields = new Set(plan.groups.flatMap((group) => group.format.columns));
-  const loaded = FLOW_COLUMNS.filter((column) => fields.has(column.name) || column.name === 'unit_id');
-  await store.run(`CREATE OR REPLACE TABLE ${IN_PLACE_TABLE} AS ${inPlaceFlowsSql(plan, loaded)}`);
+  const read = await fieldsToLoad(store, fields, options);
+  const loaded = FLOW_COLUMNS.filter((column) => (fields.has(column.name) || column.name === 'unit_id') && (read === undefined || read.has(column.name)));
+  await store.run(`CREATE OR REPLACE TABLE ${IN_PLACE_TABLE} AS ${inPlaceFlowsSql(plan, loaded, 'unread')}`);
   const view = FLOW_COLUMNS.map((column) => {
     const name = quoteIdentifier(column.name);
     if (loaded.includes(column)) return name;
     const address = ADDRESS_NUMBERS[column.name];
-    if (address !== undefined && fields.has(address)) return `ip_to_number(${quoteIdentifier(address)}) AS ${name}`;
+    if (address !== undefined && fields.has(address)) return read === undefined || read.has(address) ? `ip_to_number(${quoteIdentifier(address)}) AS ${name}` : notLoadedSql(column);
+    if (fields.has(column.name) || column.name === 'unit_id') return notLoadedSql(column);
     return `CAST(NULL AS ${column.type}) AS ${name}`;
   });
   await store.run(`CREATE OR REPLACE VIEW main.${FLOWS_TABLE} AS SELECT ${view.join(', ')} FROM ${IN_PLACE_TABLE}`);
   const rejects = await readInPlaceRejects(store, plan);
   if (!rejects.layoutChange) await insertRecords(store, IN_PLACE_TABLE, plan, rejects.records, loaded);
   return rejects;
+}
+
+// The flows columns `table` mode loads, or undefined for all of them: those the statements and the selection read
+// (with the address text of a number they read), and at least one field so that the rows are there to count.
+async function fieldsToLoad(store: Store, fields: ReadonlySet<string>, options: InPlaceLoadOptions): Promise<Set<string> | undefined> {
+  if (options.reads === undefined) return undefined;
+  const where = options.where === undefined || options.where === 'TRUE' ? [] : [`SELECT 1 FROM ${FLOWS_TABLE} WHERE ${options.where}`];
+  const read = await flowsColumnsRead(store, [...options.reads, ...where]);
+  if (read === undefined) return undefined;
+  for (const [number, address] of Object.entries(ADDRESS_NUMBERS)) if (read.has(number)) read.add(address);
+  const first = FLOW_COLUMNS.find((column) => fields.has(column.name));
+  if (first && ![...read].some((name) => fields.has(name))) read.add(first.name);
+  return read;
+}
+
+// A column of the files that was not loaded: reading a value of it is an error (a query names every column it reads).
+function notLoadedSql(column: StoredColumn): string {
+  const message = `flowlens did not load column ${column.name} from the SOURCE files read in place; set FLOWLENS_IN_PLACE=off to read them through ingest`;
+  return `CAST(error(${sqlLiteral(message)}) AS ${column.type}) AS ${quoteIdentifier(column.name)}`;
 }
 
 /**
@@ -114,10 +145,15 @@ async function insertRecords(store: Store, table: string, plan: InPlacePlan, rec
   }
 }
 
-/** The SELECT of flows columns (by default all; names and types as the stored view has them) from the planned files. */
-export function inPlaceFlowsSql(plan: InPlacePlan, columns: readonly StoredColumn[] = FLOW_COLUMNS): string {
+/**
+ * The SELECT of flows columns (by default all; names and types as the stored view has them) from the planned files.
+ * Lines with a typed field out of range are refused whether a query reads that field or not: `check` 'all' makes
+ * DuckDB cast every typed field (a query over a view reads only some), 'unread' only those `columns` do not select
+ * (a table loaded with these columns casts the selected ones itself).
+ */
+export function inPlaceFlowsSql(plan: InPlacePlan, columns: readonly StoredColumn[] = FLOW_COLUMNS, check: 'all' | 'unread' = 'all'): string {
   const files = `[${plan.files.map((f) => sqlLiteral(f)).join(', ')}]`;
-  return plan.groups.map((group) => groupSql(group, files, columns)).join('\nUNION ALL\n');
+  return plan.groups.map((group) => groupSql(group, files, columns, check)).join('\nUNION ALL\n');
 }
 
 /**
@@ -165,7 +201,7 @@ function judgeLine(result: InPlaceRejects, file: string, line: number, text: str
   decoder.finish();
 }
 
-function groupSql(group: InPlaceGroup, files: string, wanted: readonly StoredColumn[]): string {
+function groupSql(group: InPlaceGroup, files: string, wanted: readonly StoredColumn[], check: 'all' | 'unread'): string {
   const present = new Map(group.format.fields.map((field, i) => [group.format.columns[i] as string, field]));
   const columns = group.format.fields
     .map((field, i) => `${sqlLiteral(group.format.columns[i] as string)}: ${sqlLiteral(csvType(field))}`)
@@ -183,7 +219,10 @@ function groupSql(group: InPlaceGroup, files: string, wanted: readonly StoredCol
   // Ingest refuses a line when any field is out of its range, whether a query reads that field or not; DuckDB only
   // casts the columns a query reads. A condition on every typed column makes it cast them all, so lines a query's
   // columns would let through still go to the rejects (the condition itself is always true).
-  const typed = group.format.fields.filter((field) => csvType(field) !== 'VARCHAR').map((field) => quoteIdentifier(toColumnName(field.name)));
+  const selected = new Set(wanted.map((column) => column.name));
+  const typed = group.format.fields
+    .filter((field) => csvType(field) !== 'VARCHAR' && (check === 'all' || !selected.has(toColumnName(field.name))))
+    .map((field) => quoteIdentifier(toColumnName(field.name)));
   return `SELECT ${select.join(', ')} FROM ${reader}${typed.length ? ` WHERE hash(${typed.join(', ')}) IS NOT NULL` : ''}`;
 }
 

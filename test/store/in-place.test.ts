@@ -70,3 +70,38 @@ describe('openInPlace', () => {
     }
   });
 });
+
+describe('openInPlace table mode with the statements it answers', () => {
+  it('loads only the fields they read, still refuses lines by every field, and fails a read of another field', async () => {
+    const store = await Store.memory();
+    try {
+      const loaded = await openInPlace(store, plan, 'table', { reads: ['SELECT action, sum(bytes) AS bytes FROM flows GROUP BY action ORDER BY action'], where: '"start" >= 0' });
+      // Line 3's srcport is out of range: refused although no statement reads srcport.
+      expect(loaded?.issues.map((i) => [i.line, i.code, i.field])).toEqual([[3, 'out-of-range', 'srcport']]);
+      const columns = await store.query("SELECT column_name FROM duckdb_columns() WHERE table_name = 'in_place_flows' ORDER BY column_index");
+      expect(columns.rows.map((r) => r.column_name)).toEqual(['bytes', 'start', 'action']);
+      expect((await store.query('SELECT action, sum(bytes)::BIGINT AS bytes, count(*)::INTEGER AS n FROM flows GROUP BY action ORDER BY action')).rows).toEqual([
+        { action: 'ACCEPT', bytes: 500, n: 3 },
+        { action: 'REJECT', bytes: 100, n: 1 },
+      ]);
+      await expect(store.query('SELECT max(dstport) FROM flows')).rejects.toThrow(/did not load column dstport/);
+      const described = await store.query('DESCRIBE SELECT * FROM flows');
+      expect(described.rows.map((r) => [r.column_name, r.column_type])).toEqual(FLOW_COLUMNS.map((c) => [c.name, c.type]));
+    } finally {
+      store.close();
+    }
+  });
+
+  it('loads one field when the statements read none, so rows can be counted, and every field for *', async () => {
+    const store = await Store.memory();
+    try {
+      await openInPlace(store, plan, 'table', { reads: ['SELECT count(*) AS n FROM flows'] });
+      expect(Number(await store.scalar('SELECT count(*) FROM flows'))).toBe(4);
+      expect(Number(await store.scalar("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'in_place_flows'"))).toBe(1);
+      await openInPlace(store, plan, 'table', { reads: ['SELECT * FROM flows'] });
+      expect(Number(await store.scalar("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'in_place_flows'"))).toBe(16);
+    } finally {
+      store.close();
+    }
+  });
+});

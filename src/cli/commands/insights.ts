@@ -45,7 +45,7 @@ export function registerInsights(program: Command, context: CliContext): void {
       }
       // Athena and ClickHouse run the compiled query where the data is (see docs/scale-out.md).
       if (run.engine !== 'duckdb') return runOnRemoteEngine(context, compiled.sql, options);
-      const data = await openData(context, sources, options, selection, 'table');
+      const data = await openData(context, sources, options, selection, 'table', [compiled.sql]);
       try {
         await printSandboxed(context, data.store, query, run, options.format);
       } finally {

@@ -24,7 +24,7 @@ export function registerQuery(program: Command, context: CliContext): void {
       }
       const { restrictFlowsStatements, streamUserSql } = await import('../../engines/duckdb/index.js');
       const { SqlSandbox } = await import('../../engines/duckdb/index.js');
-      const data = await openData(context, sources, options, parseSelection(options), 'table');
+      const data = await openData(context, sources, options, parseSelection(options), 'table', [text]);
       try {
         // The SQL runs in the sandbox (the database read-only, no files, no extensions, settings locked) on
         // connections where `flows` holds only the selected records and the table aliases exist.
