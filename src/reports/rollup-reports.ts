@@ -28,11 +28,13 @@ export function portScansFromRollups(ctx: ReportContext, params: PortScanParams)
   const condition = rollupCondition(ctx.where, { column: 'window_start', seconds: WINDOW_SECONDS });
   if (condition === undefined) return undefined;
   const d = ctx.dialect;
-  const window = d.timeBucket('window_start', params.window);
+  // The window's start as an integer (the same value, order and text as the records' floor of start / window).
+  const width = params.window;
+  const window = width === WINDOW_SECONDS ? 'window_start' : `(window_start - ((window_start % ${width}) + ${width}) % ${width})`;
   // A source text is its side text, else the text of its IPv4 number: grouping by (number without side text, side text) groups by text.
   const conditions = [...(condition === 'TRUE' ? [] : [condition]), storedAddressPresentSql('src_ip', 'src_text')];
   // Distinct destination texts: the IPv4 numbers without side text and the side texts are never the same text.
-  const hosts = `count(DISTINCT CASE WHEN dst_text IS NULL AND ${storedAddressPresentSql('dst_ip', 'NULL')} THEN dst_ip END) + count(DISTINCT dst_text)`;
+  const hosts = `count(DISTINCT dst_ip) FILTER (WHERE dst_text IS NULL AND ${storedAddressPresentSql('dst_ip', 'NULL')}) + count(DISTINCT dst_text) FILTER (WHERE dst_text IS NOT NULL)`;
   return `SELECT ${d.formatEpochMillis('r.w * 1000')} AS "window", ${storedAddressSql('r.src_number', 'r.src_text')} AS "srcaddr", r.ports, r.hosts, r.flows, r.rejected
 FROM (SELECT ${window} AS w, CASE WHEN src_text IS NULL THEN src_ip END AS src_number, src_text, count(DISTINCT dstport) AS ports, ${hosts} AS hosts,
   sum(flows)::BIGINT AS flows, coalesce(sum(flows) FILTER (WHERE "action" = 'REJECT'), 0)::BIGINT AS rejected
