@@ -76,34 +76,40 @@ const LONG_DOUBLE_BITS = (process.arch === 'x64' || process.arch === 'ia32') && 
 
 /**
  * Wraps a query having an integer sum and a count column in layers that add `avg_value`: the double DuckDB's
- * avg() returns for BIGINT values with that sum and count (null when the count is 0). The quotient is rounded in
- * integers, first to `bits` significant bits (ties to even), then to the 53 of a double, so a quotient that lands
- * between two doubles after the first rounding comes out as avg() gives it, not as sum / count would.
+ * avg() returns for BIGINT values with that sum and count (null when the count is 0). Below `exactFrom` values (and
+ * a sum under 2^53) sum / count in doubles is that double: the quotient then cannot round onto a midpoint between
+ * two doubles at `bits` bits unless it is one. From there on the quotient is rounded in integers, first to `bits`
+ * significant bits (ties to even), then to the 53 of a double, as the long double division and the cast do.
  */
-export function bigintAverageLayers(inner: string, sum: string, count: string, bits = LONG_DOUBLE_BITS): string {
+export function bigintAverageLayers(inner: string, sum: string, count: string, bits = LONG_DOUBLE_BITS, exactFrom = 2 ** (bits - 53)): string {
   const a = 'avg_a';
   const c = 'avg_c';
+  const extra = bits - 53;
   const layers: [string, string][] = [
     [a, `abs(${sum})::UHUGEINT`],
     [c, `CASE WHEN ${count} > 0 THEN ${count}::UHUGEINT END`],
+    ['avg_plain', `${bits === 53 ? 'TRUE' : `${c} < ${exactFrom}`} AND ${a} < ${2n ** 53n}::UHUGEINT`],
     // The quotient's binary exponent: estimated from doubles, then made exact (q >= 2^e and q < 2^(e+1)) in integers.
     // Sums from 2^63 on (9.2 EB between two addresses) are left to a plain double division.
-    ['avg_e0', `CASE WHEN ${a} > 0 AND ${a} < ${1n << 63n}::UHUGEINT THEN floor(log2(${a}::DOUBLE / ${c}::DOUBLE))::INTEGER END`],
+    ['avg_e0', `CASE WHEN NOT avg_plain AND ${a} > 0 AND ${a} < ${1n << 63n}::UHUGEINT THEN floor(log2(${a}::DOUBLE / ${c}::DOUBLE))::INTEGER END`],
     ['avg_e', `avg_e0 - (${a} << (63 - avg_e0)::UHUGEINT < ${c} << 63::UHUGEINT)::INTEGER + (${a} << greatest(62 - avg_e0, 0)::UHUGEINT >= ${c} << 63::UHUGEINT)::INTEGER`],
-    // The first rounding: `bits` significant bits of a / c, ties to even.
+    // The first rounding: `bits` significant bits of a / c, ties to even (one 128-bit division: they are slow).
     ['avg_t', `${bits - 1} - avg_e`],
     ['avg_x', `${a} << avg_t::UHUGEINT`],
-    ['avg_n', `avg_x // ${c} + (2 * (avg_x % ${c}) > ${c} OR (2 * (avg_x % ${c}) = ${c} AND (avg_x // ${c}) % 2 = 1))::UHUGEINT`],
+    ['avg_q', `avg_x // ${c}`],
+    ['avg_r2', `2 * (avg_x - avg_q * ${c})`],
+    ['avg_n', `avg_q + (avg_r2 > ${c} OR (avg_r2 = ${c} AND avg_q & 1::UHUGEINT = 1))::UHUGEINT`],
   ];
-  const extra = bits - 53;
   if (extra > 0) {
     // The second rounding, to a double's 53 bits, ties to even.
     const half = 1n << BigInt(extra - 1);
     const low = `avg_n & ${(1n << BigInt(extra)) - 1n}::UHUGEINT`;
-    layers.push(['avg_m', `(avg_n >> ${extra}::UHUGEINT) + (${low} > ${half} OR (${low} = ${half} AND (avg_n >> ${extra}::UHUGEINT) % 2 = 1))::UHUGEINT`]);
+    const high = `(avg_n >> ${extra}::UHUGEINT)`;
+    layers.push(['avg_m', `${high} + (${low} > ${half} OR (${low} = ${half} AND ${high} & 1::UHUGEINT = 1))::UHUGEINT`]);
   } else {
     layers.push(['avg_m', 'avg_n']);
   }
-  layers.push(['avg_value', `CASE WHEN ${c} IS NULL THEN NULL WHEN ${a} = 0 THEN 0.0 WHEN avg_e0 IS NULL THEN ${sum}::DOUBLE / ${count}::DOUBLE ELSE sign(${sum})::DOUBLE * (avg_m::DOUBLE * pow(2.0, ${extra} - avg_t)) END`]);
+  const exact = `sign(${sum})::DOUBLE * (avg_m::DOUBLE * pow(2.0, ${extra} - avg_t))`;
+  layers.push(['avg_value', `CASE WHEN ${c} IS NULL THEN NULL WHEN ${a} = 0 THEN 0.0 WHEN avg_e0 IS NULL THEN ${sum}::DOUBLE / ${count}::DOUBLE ELSE ${exact} END`]);
   return layers.reduce((sql, [name, expr]) => `SELECT *, ${expr} AS ${name} FROM (${sql})`, inner);
 }
