@@ -24,7 +24,7 @@ export interface PortScanParams {
  */
 export function portScansFromRollups(ctx: ReportContext, params: PortScanParams): string | undefined {
   const rollups = ctx.dialect.rollups;
-  if (!rollups || ctx.table !== 'flows' || !Number.isSafeInteger(params.window) || params.window % WINDOW_SECONDS !== 0) return undefined;
+  if (!rollups?.windows || ctx.table !== 'flows' || !Number.isSafeInteger(params.window) || params.window % WINDOW_SECONDS !== 0) return undefined;
   const condition = rollupCondition(ctx.where, { column: 'window_start', seconds: WINDOW_SECONDS });
   if (condition === undefined) return undefined;
   const d = ctx.dialect;
@@ -52,7 +52,7 @@ ${d.limit(params.limit)}`;
  * columns, rows and order as the Insights query compiled over the records, to the last bit of the average.
  */
 export function byteStatsFromRollups(ctx: ReportContext, limit: number): string | undefined {
-  const rollup = rollupSource(ctx, 'pairs');
+  const rollup = ctx.dialect.rollups?.byteStatistics ? rollupSource(ctx, 'pairs') : undefined;
   if (!rollup) return undefined;
   const d = ctx.dialect;
   const q = (name: string): string => d.quoteIdentifier(name);

@@ -25,9 +25,12 @@ export interface FlowRollups extends RollupTables {
    * One row per ingest unit × WINDOW_SECONDS window × source × destination × dstport × action, with its flow count:
    * the distinct ports and hosts a source reached in a window (port-scans) from far fewer rows than the records.
    * Besides window_start and the action text, its view gives the stored keys (src_ip, src_text, dst_ip, dst_text,
-   * dstport): a query grouping by them makes address texts only for its result (see storedAddressSql).
+   * dstport): a query grouping by them makes address texts only for its result (see storedAddressSql). Absent from
+   * rollups made before it (until the next refreshRollups adds it).
    */
-  readonly windows: string;
+  readonly windows?: string | undefined;
+  /** True when both levels carry byte_flows, min_bytes and max_bytes (rollups made before them do not). */
+  readonly byteStatistics?: boolean | undefined;
   /**
    * The whole-store level: the same keys without unit_id and hour_start, for selections without a time window
    * (see rollupTablesFor). Present only while its own ledger holds exactly the stored units.
@@ -39,7 +42,7 @@ export interface FlowRollups extends RollupTables {
  * The rollups that queries read (the suffix versions their layout): views that give the key texts, over tables of
  * the same rows whose keys are stored as numbers and codes (rowsTable) — grouping and storing those costs far less.
  */
-export const FLOW_ROLLUPS: FlowRollups = { ports: 'flow_rollup_ports_v3', pairs: 'flow_rollup_pairs_v3', windows: 'flow_rollup_windows_v1' };
+export const FLOW_ROLLUPS = { ports: 'flow_rollup_ports_v3', pairs: 'flow_rollup_pairs_v3', windows: 'flow_rollup_windows_v1', byteStatistics: true } as const satisfies FlowRollups;
 
 /** Width of the windows rollup's windows: a time bucket that is a multiple of it is a union of its windows. */
 export const WINDOW_SECONDS = 300;
@@ -240,14 +243,25 @@ export async function refreshRollups(store: Store): Promise<number> {
  */
 export async function readRollups(store: Store): Promise<FlowRollups | undefined> {
   // Two round trips: the ledgers are only counted when their tables exist (a store from before rollups has none).
-  const hourly = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, FLOW_ROLLUPS.windows, ...[FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, FLOW_ROLLUPS.windows].map(rowsTable), ROLLUP_UNITS_TABLE, 'ingest_units'];
+  const hourly = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, rowsTable(FLOW_ROLLUPS.ports), rowsTable(FLOW_ROLLUPS.pairs), ROLLUP_UNITS_TABLE, 'ingest_units'];
+  const windows = [FLOW_ROLLUPS.windows, rowsTable(FLOW_ROLLUPS.windows)];
   const whole = [WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs, rowsTable(WHOLE_STORE_ROLLUPS.ports), rowsTable(WHOLE_STORE_ROLLUPS.pairs), WHOLE_STORE_UNITS_TABLE];
-  const tables = await findRollupObjects(store, [...hourly, ...whole]);
+  const tables = await findRollupObjects(store, [...hourly, ...windows, ...whole]);
   if (!hourly.every((t) => tables.has(t))) return undefined;
   const withWhole = whole.every((t) => tables.has(t));
   const [current, wholeCurrent] = await ledgersMatch(store, withWhole ? [ROLLUP_UNITS_TABLE, WHOLE_STORE_UNITS_TABLE] : [ROLLUP_UNITS_TABLE]);
   if (!current) return undefined;
-  return wholeCurrent ? { ...FLOW_ROLLUPS, wholeStore: WHOLE_STORE_ROLLUPS } : FLOW_ROLLUPS;
+  // Rollups made before the windows table and the byte statistics still answer everything else.
+  const views = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs];
+  const byteColumns = Number(await store.scalar(`SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main'
+  AND table_name IN (${views.map((v) => `'${v}'`).join(', ')}) AND column_name IN ('byte_flows', 'min_bytes', 'max_bytes')`));
+  const rollups: FlowRollups = {
+    ports: FLOW_ROLLUPS.ports,
+    pairs: FLOW_ROLLUPS.pairs,
+    windows: windows.every((t) => tables.has(t)) ? FLOW_ROLLUPS.windows : undefined,
+    byteStatistics: byteColumns === views.length * 3,
+  };
+  return wholeCurrent ? { ...rollups, wholeStore: WHOLE_STORE_ROLLUPS } : rollups;
 }
 
 /**

@@ -116,16 +116,23 @@ describe('byte-stats on the pairs rollup', () => {
 });
 
 describe('rollup layout', () => {
-  it('leaves a store whose rollups lack the windows table or byte columns to the records, until refreshRollups upgrades it', async () => {
+  it('leaves port-scans and byte-stats to the records on rollups made before the windows table and byte columns, until refreshRollups adds them', async () => {
     const old = await generatedStore();
     try {
       await old.run(`DROP VIEW ${FLOW_ROLLUPS.windows}`);
       await old.run(`DROP TABLE ${FLOW_ROLLUPS.windows}_rows`);
       await old.run(`DROP VIEW ${WHOLE_STORE_ROLLUPS.pairs}`);
       await old.run(`ALTER TABLE ${WHOLE_STORE_ROLLUPS.pairs}_rows DROP COLUMN min_bytes`);
-      expect(await readRollups(old)).toBeUndefined();
-      const before = buildReportSql(findReport('port-scans'), { table: 'flows', where: 'TRUE', limit: undefined, dialect: await dialectForStore(old) });
-      expect(before).not.toContain('flow_rollup');
+      const earlier = await readRollups(old);
+      expect(earlier).toEqual({ ports: FLOW_ROLLUPS.ports, pairs: FLOW_ROLLUPS.pairs, windows: undefined, byteStatistics: false });
+      const dialectBefore = await dialectForStore(old);
+      for (const name of ['port-scans', 'byte-stats']) {
+        const sql = buildReportSql(findReport(name), { table: 'flows', where: 'TRUE', limit: 100_000, dialect: dialectBefore });
+        expect(sql).not.toContain('flow_rollup');
+        expect((await old.query(sql)).rows).toEqual((await store.query(buildReportSql(findReport(name), { table: 'flows', where: 'TRUE', limit: 100_000, dialect: duckdbDialect }))).rows);
+      }
+      // The other rollup readers keep their rollups meanwhile.
+      expect(buildReportSql(findReport('top-talkers'), { table: 'flows', where: 'TRUE', limit: undefined, dialect: dialectBefore })).toContain(FLOW_ROLLUPS.pairs);
       expect(await refreshRollups(old)).toBeGreaterThan(0);
       const dialect = await dialectForStore(old);
       expect(dialect.rollups?.wholeStore).toBeDefined();
