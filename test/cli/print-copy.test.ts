@@ -1,13 +1,9 @@
-import { spawn } from 'node:child_process';
 import {
-  closeSync,
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
-  openSync,
   readdirSync,
-  readFileSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +15,7 @@ import { RecordPrinter } from '../../src/cli/record-printer.js';
 import type { OutputFormat } from '../../src/cli/render.js';
 import { presentFieldColumns } from '../../src/query/present-columns.js';
 import { Store } from '../../src/store/index.js';
-import { runFlowlens } from '../helpers/cli.js';
+import { runFlowlens, runFlowlensTo } from '../helpers/cli.js';
 import { V2_HEADER } from '../helpers/temp-store.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -54,39 +50,10 @@ beforeAll(async () => {
 }, 120_000);
 
 /** Runs `flowlens print` in a child process with stdout a file or a pipe (DuckDB's COPY writes both); returns stdout. */
-function printTo(target: 'file' | 'pipe', db: string, format: OutputFormat): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const command = [
-      process.execPath,
-      '--import',
-      'tsx',
-      join(ROOT, 'bin/flowlens.ts'),
-      'print',
-      '--db',
-      db,
-      '--format',
-      format,
-    ];
-    const file = join(dir, `out-${Math.random().toString(36).slice(2)}.txt`);
-    const fd = target === 'file' ? openSync(file, 'w') : undefined;
-    const child =
-      target === 'pipe'
-        ? spawn('bash', ['-c', '"$@" | cat; exit ${PIPESTATUS[0]}', 'flowlens', ...command], {
-            cwd: ROOT,
-            stdio: ['ignore', 'pipe', 'pipe'],
-          })
-        : spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ['ignore', fd, 'pipe'] });
-    const out: Buffer[] = [];
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (fd !== undefined) closeSync(fd);
-      if (code !== 0 || stderr !== '') reject(new Error(`print exited ${code}: ${stderr}`));
-      else resolve(fd !== undefined ? readFileSync(file, 'utf8') : Buffer.concat(out).toString('utf8'));
-    });
-  });
+async function printTo(target: 'file' | 'pipe', db: string, format: OutputFormat): Promise<string> {
+  const run = await runFlowlensTo(target, ['print', '--db', db, '--format', format], dir);
+  if (run.code !== 0 || run.stderr !== '') throw new Error(`print exited ${run.code}: ${run.stderr}`);
+  return run.stdout;
 }
 
 /** The reference: the store's flows in start order rendered by the RecordPrinter (JS), as tables and pipes print them. */

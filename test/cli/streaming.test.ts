@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Store, storeMemorySettings } from '../../src/store/index.js';
-import { parseNdjson, runFlowlens } from '../helpers/cli.js';
+import { parseNdjson, runFlowlens, runFlowlensClosingEarly, runFlowlensTo } from '../helpers/cli.js';
 import { V2_HEADER } from '../helpers/temp-store.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -22,49 +22,6 @@ beforeAll(async () => {
   expect(ingest.code).toBe(0);
 }, 120_000);
 
-interface ChildRun {
-  code: number | null;
-  stderr: string;
-}
-
-/**
- * Runs the CLI (bin/flowlens.ts) with its stdout a real pipe (a FIFO, as a shell makes) read by `head -c 1`, which
- * closes it after the first byte as `| head -1` does; returns the CLI's own exit code and stderr.
- */
-function runClosingEarly(args: string[]): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const script = '"$@" | head -c 1 > /dev/null; exit ${PIPESTATUS[0]}';
-    const child = spawn('bash', ['-c', script, 'flowlens', process.execPath, '--import', 'tsx', join(ROOT, 'bin/flowlens.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FLOWLENS_DB: db } });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
-
-/** Runs the CLI in a child process with stdout going to `target`: a file, or a pipe read to the end. */
-function runToEnd(args: string[], target: 'file' | 'pipe'): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const file = join(dir, `out-${Math.random().toString(36).slice(2)}.txt`);
-    const fd = target === 'file' ? openSync(file, 'w') : undefined;
-    // A pipe: the CLI's stdout is a FIFO that `cat` reads (DuckDB writes it itself); a file: the descriptor of one.
-    const command = [process.execPath, '--import', 'tsx', join(ROOT, 'bin/flowlens.ts'), ...args];
-    const child =
-      target === 'pipe'
-        ? spawn('bash', ['-c', '"$@" | cat; exit ${PIPESTATUS[0]}', 'flowlens', ...command], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLOWLENS_DB: db } })
-        : spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ['ignore', fd, 'pipe'], env: { ...process.env, FLOWLENS_DB: db } });
-    const out: Buffer[] = [];
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (fd !== undefined) closeSync(fd);
-      resolve({ code, stderr, stdout: fd !== undefined ? readFileSync(file, 'utf8') : Buffer.concat(out).toString('utf8') });
-    });
-  });
-}
-
 describe('output to a closed pipe', () => {
   it.each([
     ['print (table)', ['print']],
@@ -75,7 +32,7 @@ describe('output to a closed pipe', () => {
     ['aggregate', ['aggregate', '--format', 'ndjson']],
     ['findip', ['findip', '0.0.0.0/0', '--format', 'ndjson']],
   ])('%s stops quietly with exit 0 when stdout closes', async (_name, args) => {
-    const run = await runClosingEarly(args);
+    const run = await runFlowlensClosingEarly(args, { FLOWLENS_DB: db });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
   }, 60_000);
@@ -86,8 +43,8 @@ describe('streamed output is whole', () => {
     const args = ['print', '--format', 'ndjson'];
     const inProcess = await runFlowlens([...args, '--db', db]);
     expect(parseNdjson(inProcess.stdout)).toHaveLength(RECORDS);
-    const pipe = await runToEnd(args, 'pipe');
-    const file = await runToEnd(args, 'file');
+    const pipe = await runFlowlensTo('pipe', args, dir, { FLOWLENS_DB: db });
+    const file = await runFlowlensTo('file', args, dir, { FLOWLENS_DB: db });
     expect(pipe.code).toBe(0);
     expect(file.code).toBe(0);
     expect(pipe.stdout).toBe(inProcess.stdout);
@@ -183,8 +140,8 @@ describe('print in start order, slice by slice', () => {
   }
 
   it.each([['pipe' as const], ['file' as const]])('writes the ndjson and csv lines DuckDB writes for one sorted query, through a %s', async (target) => {
-    const ndjson = await runToEnd(['print', '--format', 'ndjson'], target);
-    const csv = await runToEnd(['print', '--format', 'csv'], target);
+    const ndjson = await runFlowlensTo(target, ['print', '--format', 'ndjson'], dir, { FLOWLENS_DB: db });
+    const csv = await runFlowlensTo(target, ['print', '--format', 'csv'], dir, { FLOWLENS_DB: db });
     expect(ndjson.code).toBe(0);
     expect(csv.code).toBe(0);
     const jsonStart = (line: string): string => String((JSON.parse(line) as { start: number }).start);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +7,7 @@ import { clickHouseFeatures, connectClickHouse, runClickHouseQuery } from '../..
 import type { ClickHouseConnection } from '../../src/engines/clickhouse/index.js';
 import { addColumnStatements, clickHouseSchemaStatements } from '../../src/scale/index.js';
 import { Store } from '../../src/store/index.js';
-import { parseNdjson, runFlowlens } from '../helpers/cli.js';
-
-const ROOT = join(import.meta.dirname, '../..');
+import { parseNdjson, runFlowlens, runFlowlensClosingEarly } from '../helpers/cli.js';
 import { CLICKHOUSE_SKIP_REASON, startClickHouse } from './clickhouse-server.js';
 import type { TestClickHouse } from './clickhouse-server.js';
 import { sampleFlowLogText } from './sample-flows.js';
@@ -134,14 +131,7 @@ describe.skipIf(CLICKHOUSE_SKIP_REASON !== undefined)('ClickHouse server', () =>
 
   it('streams a large result and stops quietly when stdout closes (| head)', async () => {
     const sql = 'SELECT number, toString(number) AS text FROM system.numbers LIMIT 3000000';
-    const closed = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const script = '"$@" | head -c 1 > /dev/null; exit ${PIPESTATUS[0]}';
-      const child = spawn('bash', ['-c', script, 'flowlens', process.execPath, '--import', 'tsx', join(ROOT, 'bin/flowlens.ts'), 'clickhouse', 'query', sql, '--url', server.url, '--format', 'csv'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stderr }));
-    });
+    const closed = await runFlowlensClosingEarly(['clickhouse', 'query', sql, '--url', server.url, '--format', 'csv']);
     expect(closed).toEqual({ code: 0, stderr: '' });
     const counted = await runFlowlens(['clickhouse', 'query', 'SELECT number FROM system.numbers LIMIT 250000', '--url', server.url, '--format', 'csv']);
     expect(counted.code, counted.stderr).toBe(0);
