@@ -201,13 +201,19 @@ export async function addUnitsToRollups(store: Store, unitIds: readonly number[]
   return true;
 }
 
+/** How much one statement of refreshRollups rolls up: records per aggregation, hourly rows per whole-store merge. */
+export interface RollupBatchSizes {
+  recordsPerAggregate?: number | undefined;
+  rowsPerMerge?: number | undefined;
+}
+
 /**
  * Brings the rollups up to date with ingest_units: drops units no longer stored, aggregates the missing ones, and
  * rebuilds the whole-store level when units with flow records changed or its ledger does not match (units of S3
  * access logs or CloudTrail only join the ledgers). Idempotent; cheap when nothing changed. Returns the number of
  * units with flow records added (0, leaving the rollups behind, when a sum does not fit 64 bits).
  */
-export async function refreshRollups(store: Store): Promise<number> {
+export async function refreshRollups(store: Store, sizes: RollupBatchSizes = {}): Promise<number> {
   await ensureRollupLayout(store);
   const found = await findRollupObjects(store, OBSOLETE_TABLES);
   for (const table of OBSOLETE_TABLES.filter((t) => found.has(t))) await store.run(`DROP TABLE ${table}`);
@@ -229,11 +235,12 @@ export async function refreshRollups(store: Store): Promise<number> {
       await removeUnits(store, list);
       // Units of S3 access logs or CloudTrail hold no flow records: they only join the ledgers.
       addedFlowUnits = Number(await store.scalar(`SELECT count(DISTINCT unit_id) FROM ${FLOW_RECORDS_TABLE} WHERE ${list}`));
-      if (addedFlowUnits > 0) await aggregateUnits(store, list);
+      // A few million records per statement: rolling a whole large store up in one GROUP BY runs out of memory.
+      if (addedFlowUnits > 0) for (const batch of await unitBatches(store, units, sizes.recordsPerAggregate ?? RECORDS_PER_AGGREGATE)) await aggregateUnits(store, `unit_id IN (${batch.join(', ')})`);
       await store.run(`INSERT INTO ${ROLLUP_UNITS_TABLE} SELECT unnest([${units.join(', ')}])`);
     }
     const [wholeCurrent] = await ledgersMatch(store, [WHOLE_STORE_UNITS_TABLE]);
-    if (addedFlowUnits > 0 || removedRows > 0 || !wholeMatchedHourly) await rebuildWholeStore(store);
+    if (addedFlowUnits > 0 || removedRows > 0 || !wholeMatchedHourly) await rebuildWholeStore(store, sizes.rowsPerMerge ?? ROWS_PER_MERGE);
     else if (!wholeCurrent) await copyLedger(store, ROLLUP_UNITS_TABLE, WHOLE_STORE_UNITS_TABLE);
     await store.run('COMMIT');
     return addedFlowUnits;
@@ -357,6 +364,33 @@ SELECT unit_id, ${floorSql(WINDOW_SECONDS)} AS window_start, ${windowKeys}, coun
 FROM ${FLOW_RECORDS_TABLE} WHERE ${condition} GROUP BY ALL`);
 }
 
+// Records rolled up by one statement when many units are added at once (an upgraded or long-unrolled store).
+const RECORDS_PER_AGGREGATE = 2_000_000;
+
+// The units in groups of about RECORDS_PER_AGGREGATE records (by the ledger's counts), in unit order.
+async function unitBatches(store: Store, units: readonly number[], perBatch: number): Promise<number[][]> {
+  const counts = new Map((await store.query(`SELECT unit_id, records FROM ingest_units WHERE unit_id IN (${units.join(', ')})`)).rows.map((r) => [Number(r.unit_id), Number(r.records)]));
+  const batches: number[][] = [];
+  let batch: number[] = [];
+  let records = 0;
+  for (const unit of units) {
+    const count = counts.get(unit) ?? 0;
+    if (batch.length > 0 && records + count > perBatch) {
+      batches.push(batch);
+      batch = [];
+      records = 0;
+    }
+    batch.push(unit);
+    records += count;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+// Hourly rollup rows merged by one statement when the whole-store level is rebuilt: the keys are split into
+// partitions by hash so that no GROUP BY holds more groups than about this many rows give.
+const ROWS_PER_MERGE = 8_000_000;
+
 // True when two ledgers hold the same units.
 async function sameUnits(store: Store, a: string, b: string): Promise<boolean> {
   const row = (await store.query(`SELECT (SELECT count(*) FROM ${a}) AS a, (SELECT count(*) FROM ${b}) AS b, (SELECT count(*) FROM ${a} JOIN ${b} USING (unit_id)) AS both`)).rows[0] ?? {};
@@ -385,14 +419,19 @@ async function ledgersMatch(store: Store, ledgers: readonly string[]): Promise<b
  * Replaces the whole-store level with the hourly ports rollup summed over units and hours (far fewer rows than the
  * records), and its ledger with the hourly one.
  */
-async function rebuildWholeStore(store: Store): Promise<void> {
+async function rebuildWholeStore(store: Store, rowsPerMerge: number): Promise<void> {
   for (const table of [rowsTable(WHOLE_STORE_ROLLUPS.ports), rowsTable(WHOLE_STORE_ROLLUPS.pairs), WHOLE_STORE_UNITS_TABLE]) await store.run(`DELETE FROM ${table}`);
   const portKeys = STORED_KEYS.ports.join(', ');
   const pairKeys = STORED_KEYS.pairs.join(', ');
   // BIGINT sums: a store-wide key would need 2^63 bytes (9.2 EB) to overflow; the cast then fails the refresh, never rounds.
   const measures = ROLLUP_MEASURES.join(', ');
-  await store.run(`INSERT INTO ${rowsTable(WHOLE_STORE_ROLLUPS.ports)} (${portKeys}, ${measures})
-SELECT ${portKeys}, ${MERGED_MEASURES} FROM ${rowsTable(FLOW_ROLLUPS.ports)} GROUP BY ALL`);
+  const hourlyRows = Number(await store.scalar(`SELECT count(*) FROM ${rowsTable(FLOW_ROLLUPS.ports)}`));
+  const partitions = Math.max(1, Math.ceil(hourlyRows / rowsPerMerge));
+  for (let partition = 0; partition < partitions; partition++) {
+    const part = partitions === 1 ? '' : ` WHERE hash(${portKeys}) % ${partitions} = ${partition}`;
+    await store.run(`INSERT INTO ${rowsTable(WHOLE_STORE_ROLLUPS.ports)} (${portKeys}, ${measures})
+SELECT ${portKeys}, ${MERGED_MEASURES} FROM ${rowsTable(FLOW_ROLLUPS.ports)}${part} GROUP BY ALL`);
+  }
   await store.run(`INSERT INTO ${rowsTable(WHOLE_STORE_ROLLUPS.pairs)} (${pairKeys}, ${measures}, port_keys)
 SELECT ${pairKeys}, ${MERGED_MEASURES}, count(*) FROM ${rowsTable(WHOLE_STORE_ROLLUPS.ports)} GROUP BY ALL`);
   await store.run(`INSERT INTO ${WHOLE_STORE_UNITS_TABLE} SELECT unit_id FROM ${ROLLUP_UNITS_TABLE}`);
