@@ -28,6 +28,14 @@ export async function readPresentColumns(store: Store, from: string, columns: re
   const seen = first.present;
   // A sample shorter than its limit held every row: nothing is left undecided.
   const undecided = first.rows < PRESENT_SAMPLE_ROWS ? [] : columns.filter((c) => !seen.has(c));
-  const more = undecided.length > 0 ? (await probe(undecided, from)).present : new Set<string>();
+  const more = undecided.length > 0 ? await anyValue(store, undecided, from) : new Set<string>();
   return columns.filter((c) => seen.has(c) || more.has(c));
+}
+
+// The columns with a value in any row of `from`: one EXISTS each, which stops at the first value, and which DuckDB
+// answers without reading rows for a column the view makes a constant NULL (a field the store never held).
+async function anyValue(store: Store, columns: readonly string[], from: string): Promise<Set<string>> {
+  const tests = columns.map((c, i) => `EXISTS (SELECT 1 FROM ${from} AS f WHERE ${quoteIdentifier(c)} IS NOT NULL) AS p${i}`);
+  const row = (await store.query(`SELECT ${tests.join(', ')}`)).rows[0] ?? {};
+  return new Set(columns.filter((_, i) => row[`p${i}`] === true));
 }

@@ -1,4 +1,5 @@
 import type { Store } from '../store/database.js';
+import { readRollups } from '../store/rollups.js';
 import { capMemoryLimit } from '../store/settings.js';
 import { storedFlowsSql } from './flow-queries.js';
 
@@ -70,6 +71,19 @@ export async function readStartSpan(store: Store, from: string): Promise<StartSp
 }
 
 /**
+ * The StartSpan of every stored record read from the whole-store rollups (a few thousand rows, where counting the
+ * records scans all of them), or undefined when they are not current. Its bounds may be wider than the records'
+ * (last_end for the greatest start): bounds only size the slices, whose first and last ranges are open.
+ */
+export async function rollupStartSpan(store: Store): Promise<StartSpan | undefined> {
+  const pairs = (await readRollups(store))?.wholeStore?.pairs;
+  if (pairs === undefined) return undefined;
+  const row = (await store.query(`SELECT min(first_start) AS low, greatest(max(last_end), max(first_start)) AS high, sum(flows) AS n FROM ${pairs}`)).rows[0] ?? {};
+  if (row.low === null || row.low === undefined) return undefined;
+  return { low: BigInt(row.low as number | bigint), high: BigInt(row.high as number | bigint), rows: Number(row.n ?? 0) };
+}
+
+/**
  * Runs a sequence of queries whose rows follow each other (one query, or startSlices' conditions made into queries
  * by `sql`), each after the one before has been run by `run`, which resolves to the rows it gave.
  */
@@ -117,6 +131,6 @@ export function capSlicedReadMemory(store: Store): Promise<() => Promise<void>> 
 /** The statements that read `columns` of the flows matching `where` in start order: one query keeping the first `limit` rows, or one per start slice. */
 export async function startOrderedFlowQueries(store: Store, columns: readonly string[], where: string, limit: number): Promise<string | SliceQueries> {
   if (Number.isFinite(limit)) return storedFlowsSql(columns, where, limit);
-  const span = await readStartSpan(store, `(SELECT "start" FROM flows WHERE ${where})`);
+  const span = (where === 'TRUE' ? await rollupStartSpan(store) : undefined) ?? (await readStartSpan(store, `(SELECT "start" FROM flows WHERE ${where})`));
   return sliceQueries(startSlices(span), (slice) => storedFlowsSql(columns, `(${where}) AND ${slice}`));
 }

@@ -1,9 +1,14 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalSource } from '../../src/sources/index.js';
+import { flowLines } from '../sources/helpers/flow-data.js';
 import { parseByteSize } from '../../src/store/settings.js';
-import { capSlicedReadMemory, readStartSpan, runSlices, SLICED_READ_MEMORY, sliceQueries, startRangeSql, startSlices } from '../../src/query/start-slices.js';
+import { capSlicedReadMemory, readStartSpan, rollupStartSpan, runSlices, SLICED_READ_MEMORY, sliceQueries, startRangeSql, startSlices } from '../../src/query/start-slices.js';
 import type { StartSliceOptions } from '../../src/query/start-slices.js';
-import { Store } from '../../src/store/index.js';
+import { ingestSources, refreshRollups, Store } from '../../src/store/index.js';
 
 let store: Store;
 
@@ -112,5 +117,27 @@ describe('capSlicedReadMemory', () => {
     await store.run("SET memory_limit = '64MiB'");
     await (await capSlicedReadMemory(store))();
     expect(await limit()).toBe(64 * 1024 ** 2);
+  });
+});
+
+describe('rollupStartSpan', () => {
+  it('bounds the stored starts from the whole-store rollups, and is undefined without current rollups', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowlens-span-'));
+    const flows = await Store.memory();
+    try {
+      writeFileSync(join(dir, 'a.log'), `${flowLines(30, { start: 1_704_189_600, seed: 3 }).join('\n')}\n`);
+      writeFileSync(join(dir, 'b.log'), `${flowLines(20, { start: 1_704_200_000, seed: 4 }).join('\n')}\n`);
+      await ingestSources(flows, [createLocalSource(dir)]);
+      expect(await rollupStartSpan(flows)).toBeUndefined();
+      await refreshRollups(flows);
+      const exact = await readStartSpan(flows, 'flows');
+      const span = await rollupStartSpan(flows);
+      expect(span?.low).toBe(exact.low);
+      expect(span?.high).toBeGreaterThanOrEqual(exact.high as bigint);
+      expect(span?.rows).toBe(50);
+    } finally {
+      await flows.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
