@@ -1,7 +1,7 @@
 import { addressInfoSql } from '../enrich/index.js';
 import type { EnrichmentKind } from '../enrich/index.js';
 import { QueryError } from '../records/index.js';
-import { rollupSource } from './rollup-reports.js';
+import { rollupSource } from './sql-reports.js';
 import type { ReportDefinition } from './types.js';
 
 /**

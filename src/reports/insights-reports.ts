@@ -1,5 +1,4 @@
-import { compileInsights, DEFAULT_LIMIT, flowsSource, parseInsights } from '../query/insights/index.js';
-import { byteStatsFromRollups } from './rollup-reports.js';
+import { compileInsights, flowsSource, parseInsights } from '../query/insights/index.js';
 import type { ReportContext, ReportDefinition, ReportParam } from './types.js';
 
 /**
@@ -53,18 +52,12 @@ export const topPackets = insightsReport(
   `${GUIDE}: Find the top 15 packet transfers across hosts`,
 );
 
-const byteStatsQuery = insightsReport(
+export const byteStats = insightsReport(
   'byte-stats',
   'average, min and max bytes per flow for each source/destination pair',
   'stats avg(bytes), min(bytes), max(bytes) by srcAddr, dstAddr',
   `${CONSOLE}: Average, min, and max byte transfers by source and destination IP addresses`,
 );
-
-/** byte-stats: on current rollups from the pairs rollup's byte counts and extremes, else the Insights query over the records. */
-export const byteStats: ReportDefinition = {
-  ...byteStatsQuery,
-  build: (ctx) => byteStatsFromRollups(ctx, ctx.limit ?? DEFAULT_LIMIT) ?? byteStatsQuery.build(ctx),
-};
 
 export const udpSources = insightsReport(
   'udp-sources',

@@ -1,5 +1,5 @@
 import { PRIVATE_CIDRS } from '../sql/index.js';
-import { portScansFromRollups, rollupSource } from './rollup-reports.js';
+import { rollupCondition, rollupTablesFor } from '../store/rollups.js';
 import type { SqlDialect } from '../engines/index.js';
 import type { ReportContext, ReportDefinition } from './types.js';
 
@@ -88,11 +88,7 @@ export const portScans: ReportDefinition = {
   build(ctx) {
     const d = ctx.dialect;
     const c = cols(d);
-    const params = { window: Number(ctx.params.window), minPorts: Number(ctx.params['min-ports']), minHosts: Number(ctx.params['min-hosts']), limit: ctx.limit ?? 100 };
-    // On current rollups the windows rollup holds each source's distinct destinations and ports per 5 minutes.
-    const rolled = portScansFromRollups(ctx, params);
-    if (rolled !== undefined) return rolled;
-    const window = d.timeBucket(c.start, params.window);
+    const window = d.timeBucket(c.start, Number(ctx.params.window));
     const ports = d.countDistinct(c.dstport);
     const hosts = d.countDistinct(c.dstaddr);
     return `SELECT ${d.formatEpochMillis(`${window} * 1000`)} AS "window", ${c.srcaddr}, ${ports} AS ports, ${hosts} AS hosts, count(*) AS flows,
@@ -100,9 +96,9 @@ export const portScans: ReportDefinition = {
 FROM ${from(ctx)}
 ${where(ctx, `${c.srcaddr} IS NOT NULL`)}
 GROUP BY ${window}, ${c.srcaddr}
-HAVING ${ports} >= ${params.minPorts} OR ${hosts} >= ${params.minHosts}
+HAVING ${ports} >= ${Number(ctx.params['min-ports'])} OR ${hosts} >= ${Number(ctx.params['min-hosts'])}
 ORDER BY ports DESC, hosts DESC, ${window}, ${c.srcaddr}
-${d.limit(params.limit)}`;
+${d.limit(ctx.limit ?? 100)}`;
   },
 };
 
@@ -173,6 +169,13 @@ ${d.limit(ctx.limit)}`;
 function where(ctx: ReportContext, condition?: string): string {
   const parts = [ctx.where.trim() === 'TRUE' ? undefined : `(${ctx.where})`, condition].filter((p) => p !== undefined);
   return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
+}
+
+/** The rollup table and condition answering a report's selection, when the dialect has rollups and they can. */
+export function rollupSource(ctx: ReportContext, kind: 'pairs' | 'ports'): { table: string; where: string } | undefined {
+  const rollups = ctx.dialect.rollups;
+  const condition = rollups && ctx.table === 'flows' ? rollupCondition(ctx.where) : undefined;
+  return rollups && condition !== undefined ? { table: rollupTablesFor(rollups, condition)[kind], where: condition } : undefined;
 }
 
 function from(ctx: ReportContext): string {

@@ -1,4 +1,3 @@
-import { IPV4_MAPPED_BASE, IPV4_MAPPED_END } from '../sql/index.js';
 import type { Store } from './database.js';
 import { readPhysicalColumns } from './flow-columns.js';
 import { FLOW_RECORDS_TABLE, ipv4TextSql, isTextLayout, NARROW_FORMS, storedValueSql } from './schema.js';
@@ -22,16 +21,6 @@ export interface RollupTables {
  */
 export interface FlowRollups extends RollupTables {
   /**
-   * One row per ingest unit × WINDOW_SECONDS window × source × destination × dstport × action, with its flow count:
-   * the distinct ports and hosts a source reached in a window (port-scans) from far fewer rows than the records.
-   * Besides window_start and the action text, its view gives the stored keys (src_ip, src_text, dst_ip, dst_text,
-   * dstport): a query grouping by them makes address texts only for its result (see storedAddressSql). Absent from
-   * rollups made before it (until the next refreshRollups adds it).
-   */
-  readonly windows?: string | undefined;
-  /** True when both levels carry byte_flows, min_bytes and max_bytes (rollups made before them do not). */
-  readonly byteStatistics?: boolean | undefined;
-  /**
    * The whole-store level: the same keys without unit_id and hour_start, for selections without a time window
    * (see rollupTablesFor). Present only while its own ledger holds exactly the stored units.
    */
@@ -42,10 +31,7 @@ export interface FlowRollups extends RollupTables {
  * The rollups that queries read (the suffix versions their layout): views that give the key texts, over tables of
  * the same rows whose keys are stored as numbers and codes (rowsTable) — grouping and storing those costs far less.
  */
-export const FLOW_ROLLUPS = { ports: 'flow_rollup_ports_v3', pairs: 'flow_rollup_pairs_v3', windows: 'flow_rollup_windows_v1', byteStatistics: true } as const satisfies FlowRollups;
-
-/** Width of the windows rollup's windows: a time bucket that is a multiple of it is a union of its windows. */
-export const WINDOW_SECONDS = 300;
+export const FLOW_ROLLUPS: FlowRollups = { ports: 'flow_rollup_ports_v3', pairs: 'flow_rollup_pairs_v3' };
 
 /** The ledger of units the rollups hold. */
 export const ROLLUP_UNITS_TABLE = 'flow_rollup_units_v3';
@@ -64,11 +50,10 @@ const STORED_KEYS: Readonly<Record<keyof RollupTables, readonly string[]>> = {
   ports: ['src_ip', 'dst_ip', 'src_text', 'dst_text', 'dstport', 'protocol', 'action_code', 'log_status_code'],
   pairs: ['src_ip', 'dst_ip', 'src_text', 'dst_text', 'protocol', 'action_code', 'log_status_code'],
 };
-const STORED_KEY_TYPES: Readonly<Record<string, string>> = {
+const STORED_KEY_TYPES: Record<string, string> = {
   src_ip: 'UHUGEINT', dst_ip: 'UHUGEINT', src_text: 'VARCHAR', dst_text: 'VARCHAR', dstport: 'INTEGER', protocol: 'INTEGER', action_code: 'UTINYINT', log_status_code: 'UTINYINT',
 };
 const NARROW_KEYS: ReadonlySet<string> = new Set(STORED_KEYS.ports);
-const WINDOW_KEYS = ['src_ip', 'dst_ip', 'src_text', 'dst_text', 'dstport', 'action_code'];
 
 /** The table holding a rollup view's rows. */
 function rowsTable(view: string): string {
@@ -78,11 +63,8 @@ function rowsTable(view: string): string {
 /** Hour width of rollup rows: a --start/--end window on whole hours is a condition on hour_start. */
 export const ROLLUP_SECONDS = 3600;
 
-/**
- * Columns both rollups carry: flow count, packet and byte sums, first start, last end, and for averages and
- * extremes of bytes per flow the records with a byte count (byte_flows), their least and greatest byte count.
- */
-export const ROLLUP_MEASURES = ['flows', 'packets', 'bytes', 'first_start', 'last_end', 'byte_flows', 'min_bytes', 'max_bytes'] as const;
+/** Columns both rollups carry: flow count, packet and byte sums, first start, last end. */
+export const ROLLUP_MEASURES = ['flows', 'packets', 'bytes', 'first_start', 'last_end'] as const;
 
 /** Key columns of each rollup (besides unit_id and hour_start). */
 export const ROLLUP_KEYS: Readonly<Record<keyof RollupTables, readonly string[]>> = {
@@ -90,25 +72,17 @@ export const ROLLUP_KEYS: Readonly<Record<keyof RollupTables, readonly string[]>
   pairs: ['src_ip', 'dst_ip', 'srcaddr', 'dstaddr', 'protocol', 'action', 'log_status'],
 };
 
-// The extremes of bytes have the flows column's type (UBIGINT); counts and sums are BIGINT.
-function measureType(measure: string): string {
-  return measure === 'min_bytes' || measure === 'max_bytes' ? 'UBIGINT' : 'BIGINT';
-}
-
-// Floor to a multiple of `seconds`, also for (nonsense) negative times: % keeps the sign of the dividend in DuckDB.
-function floorSql(seconds: number): string {
-  return `("start" - (("start" % ${seconds}) + ${seconds}) % ${seconds})`;
-}
-const HOUR_START = floorSql(ROLLUP_SECONDS);
+// Floor to the hour, also for (nonsense) negative times: % keeps the sign of the dividend in DuckDB.
+const HOUR_START = `("start" - (("start" % ${ROLLUP_SECONDS}) + ${ROLLUP_SECONDS}) % ${ROLLUP_SECONDS})`;
 
 /** SQL statements creating the rollup tables when missing. */
 export function rollupSchemaStatements(): string[] {
   // BIGINT sums: HUGEINT columns scan several times slower, and no unit-hour group sums 2^63 bytes.
-  const measures = [...ROLLUP_MEASURES];
+  const measures = ['flows', 'packets', 'bytes', 'first_start', 'last_end'];
   const level = (view: string, kind: keyof RollupTables, hourly: boolean): string[] => {
     const prefix = hourly ? ['unit_id', 'hour_start'] : [];
     const extra = kind === 'pairs' ? ['port_keys'] : [];
-    const types = [...prefix.map((c) => `${c} ${c === 'unit_id' ? 'INTEGER' : 'BIGINT'}`), ...STORED_KEYS[kind].map((k) => `${k} ${STORED_KEY_TYPES[k]}`), ...[...measures, ...extra].map((m) => `${m} ${measureType(m)}`)];
+    const types = [...prefix.map((c) => `${c} ${c === 'unit_id' ? 'INTEGER' : 'BIGINT'}`), ...STORED_KEYS[kind].map((k) => `${k} ${STORED_KEY_TYPES[k]}`), ...[...measures, ...extra].map((m) => `${m} BIGINT`)];
     const keys = ROLLUP_KEYS[kind].map((k) => `${NARROW_KEYS.has(k) ? `"${k}"` : storedValueSql(k, NARROW_KEYS)} AS "${k}"`);
     return [
       `CREATE TABLE IF NOT EXISTS ${rowsTable(view)} (${types.join(', ')})`,
@@ -119,8 +93,6 @@ export function rollupSchemaStatements(): string[] {
     ...level(FLOW_ROLLUPS.ports, 'ports', true),
     ...level(FLOW_ROLLUPS.pairs, 'pairs', true),
     `CREATE TABLE IF NOT EXISTS ${ROLLUP_UNITS_TABLE} (unit_id INTEGER)`,
-    `CREATE TABLE IF NOT EXISTS ${rowsTable(FLOW_ROLLUPS.windows)} (unit_id INTEGER, window_start BIGINT, ${WINDOW_KEYS.map((k) => `${k} ${STORED_KEY_TYPES[k]}`).join(', ')}, flows BIGINT)`,
-    `CREATE VIEW IF NOT EXISTS ${FLOW_ROLLUPS.windows} AS SELECT unit_id, window_start, src_ip, src_text, dst_ip, dst_text, dstport, ${storedValueSql('action', NARROW_KEYS)} AS "action", flows FROM ${rowsTable(FLOW_ROLLUPS.windows)}`,
     ...level(WHOLE_STORE_ROLLUPS.ports, 'ports', false),
     ...level(WHOLE_STORE_ROLLUPS.pairs, 'pairs', false),
     `CREATE TABLE IF NOT EXISTS ${WHOLE_STORE_UNITS_TABLE} (unit_id INTEGER)`,
@@ -128,29 +100,8 @@ export function rollupSchemaStatements(): string[] {
 }
 
 // The rollup tables that must be tables (the rows and the ledgers) and the views over them.
-const ROLLUP_VIEWS = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, FLOW_ROLLUPS.windows, WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs];
+const ROLLUP_VIEWS = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs];
 const ROLLUP_TABLES = [...ROLLUP_VIEWS.map(rowsTable), ROLLUP_UNITS_TABLE, WHOLE_STORE_UNITS_TABLE];
-
-/**
- * Creates the rollup tables and views when missing. Rollups written before a measure column or the windows table
- * existed get them and lose their rows and ledger entries, so refreshRollups aggregates every unit again.
- */
-async function ensureRollupLayout(store: Store): Promise<void> {
-  const levels = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs].map(rowsTable);
-  const found = await store.query(`SELECT table_name AS name, list(column_name) AS columns FROM duckdb_columns()
-WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN (${[...levels, rowsTable(FLOW_ROLLUPS.windows)].map((n) => `'${n}'`).join(', ')})
-GROUP BY table_name`);
-  const columns = new Map(found.rows.map((r) => [String(r.name), new Set((r.columns as unknown[]).map(String))]));
-  const lacking = (table: string): string[] => ROLLUP_MEASURES.filter((m) => !(columns.get(table)?.has(m) ?? true));
-  const outdated = levels.some((t) => lacking(t).length > 0) || (columns.has(rowsTable(FLOW_ROLLUPS.ports)) && !columns.has(rowsTable(FLOW_ROLLUPS.windows)));
-  if (outdated) {
-    for (const view of ROLLUP_VIEWS) await store.run(`DROP VIEW IF EXISTS ${view}`);
-    for (const table of levels) for (const m of lacking(table)) await store.run(`ALTER TABLE ${table} ADD COLUMN ${m} ${measureType(m)}`);
-    const existing = await findRollupObjects(store);
-    for (const table of ROLLUP_TABLES.filter((t) => existing.has(t))) await store.run(`DELETE FROM ${table}`);
-  }
-  for (const sql of rollupSchemaStatements()) await store.run(sql);
-}
 
 /**
  * Adds one ingested unit's records to the hourly rollups (replacing what they held for it). Call it inside the unit's
@@ -158,7 +109,7 @@ GROUP BY table_name`);
  * The whole-store level is left stale (its ledger loses the unit) until refreshRollups rebuilds it.
  */
 export async function updateRollups(store: Store, unitId: number): Promise<void> {
-  await ensureRollupLayout(store);
+  for (const sql of rollupSchemaStatements()) await store.run(sql);
   await store.run(`DELETE FROM ${WHOLE_STORE_UNITS_TABLE} WHERE unit_id = ${Math.trunc(unitId)}`);
   await removeUnits(store, `unit_id = ${Math.trunc(unitId)}`);
   await aggregateUnits(store, `unit_id = ${Math.trunc(unitId)}`);
@@ -171,7 +122,7 @@ export async function updateRollups(store: Store, unitId: number): Promise<void>
  */
 export async function prepareRollups(store: Store): Promise<boolean> {
   try {
-    await ensureRollupLayout(store);
+    for (const sql of rollupSchemaStatements()) await store.run(sql);
   } catch {
     return false;
   }
@@ -214,7 +165,7 @@ export interface RollupBatchSizes {
  * units with flow records added (0, leaving the rollups behind, when a sum does not fit 64 bits).
  */
 export async function refreshRollups(store: Store, sizes: RollupBatchSizes = {}): Promise<number> {
-  await ensureRollupLayout(store);
+  for (const sql of rollupSchemaStatements()) await store.run(sql);
   const found = await findRollupObjects(store, OBSOLETE_TABLES);
   for (const table of OBSOLETE_TABLES.filter((t) => found.has(t))) await store.run(`DROP TABLE ${table}`);
   await store.run('BEGIN TRANSACTION');
@@ -259,24 +210,13 @@ export async function refreshRollups(store: Store, sizes: RollupBatchSizes = {})
 export async function readRollups(store: Store): Promise<FlowRollups | undefined> {
   // Two round trips: the ledgers are only counted when their tables exist (a store from before rollups has none).
   const hourly = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, rowsTable(FLOW_ROLLUPS.ports), rowsTable(FLOW_ROLLUPS.pairs), ROLLUP_UNITS_TABLE, 'ingest_units'];
-  const windows = [FLOW_ROLLUPS.windows, rowsTable(FLOW_ROLLUPS.windows)];
   const whole = [WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs, rowsTable(WHOLE_STORE_ROLLUPS.ports), rowsTable(WHOLE_STORE_ROLLUPS.pairs), WHOLE_STORE_UNITS_TABLE];
-  const tables = await findRollupObjects(store, [...hourly, ...windows, ...whole]);
+  const tables = await findRollupObjects(store, [...hourly, ...whole]);
   if (!hourly.every((t) => tables.has(t))) return undefined;
   const withWhole = whole.every((t) => tables.has(t));
   const [current, wholeCurrent] = await ledgersMatch(store, withWhole ? [ROLLUP_UNITS_TABLE, WHOLE_STORE_UNITS_TABLE] : [ROLLUP_UNITS_TABLE]);
   if (!current) return undefined;
-  // Rollups made before the windows table and the byte statistics still answer everything else.
-  const views = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs];
-  const byteColumns = Number(await store.scalar(`SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main'
-  AND table_name IN (${views.map((v) => `'${v}'`).join(', ')}) AND column_name IN ('byte_flows', 'min_bytes', 'max_bytes')`));
-  const rollups: FlowRollups = {
-    ports: FLOW_ROLLUPS.ports,
-    pairs: FLOW_ROLLUPS.pairs,
-    windows: windows.every((t) => tables.has(t)) ? FLOW_ROLLUPS.windows : undefined,
-    byteStatistics: byteColumns === views.length * 3,
-  };
-  return wholeCurrent ? { ...rollups, wholeStore: WHOLE_STORE_ROLLUPS } : rollups;
+  return wholeCurrent ? { ...FLOW_ROLLUPS, wholeStore: WHOLE_STORE_ROLLUPS } : FLOW_ROLLUPS;
 }
 
 /**
@@ -290,18 +230,17 @@ export function rollupTablesFor(rollups: FlowRollups, condition: string): Rollup
 /**
  * The rollup condition equal to a record selection condition (as selectionToSql writes it: `TRUE`, `"start" >= N`,
  * `"start" < N` on whole hours, `action = '…'`, joined by AND), or undefined when the rollups cannot answer it.
- * The windows rollup passes its time column and width (window_start, WINDOW_SECONDS).
  */
-export function rollupCondition(where: string | undefined, time: { column: string; seconds: number } = { column: 'hour_start', seconds: ROLLUP_SECONDS }): string | undefined {
+export function rollupCondition(where: string | undefined): string | undefined {
   const text = (where ?? 'TRUE').trim();
   if (text === 'TRUE' || text === '') return 'TRUE';
   const parts: string[] = [];
   for (const part of text.split(' AND ')) {
-    const bound = /^"start" (>=|<) (-?\d+)$/.exec(part);
-    if (bound) {
-      const at = Number(bound[2]);
-      if (!Number.isSafeInteger(at) || at % time.seconds !== 0) return undefined;
-      parts.push(`${time.column} ${bound[1]} ${at}`);
+    const time = /^"start" (>=|<) (-?\d+)$/.exec(part);
+    if (time) {
+      const at = Number(time[2]);
+      if (!Number.isSafeInteger(at) || at % ROLLUP_SECONDS !== 0) return undefined;
+      parts.push(`hour_start ${time[1]} ${at}`);
       continue;
     }
     const action = /^action = '(ACCEPT|REJECT)'$/.exec(part);
@@ -314,16 +253,6 @@ export function rollupCondition(where: string | undefined, time: { column: strin
   return parts.join(' AND ');
 }
 
-/** The address text (srcaddr or dstaddr, as the flows view makes it) of a rollup's stored number and side-text keys. */
-export function storedAddressSql(number: string, side: string): string {
-  return `coalesce(${side}, ${ipv4TextSql(number)})`;
-}
-
-/** True when stored number and side-text keys give an address text (the same as storedAddressSql IS NOT NULL, without making it). */
-export function storedAddressPresentSql(number: string, side: string): string {
-  return `(${side} IS NOT NULL OR ${number} BETWEEN ${IPV4_MAPPED_BASE}::UHUGEINT AND ${IPV4_MAPPED_END}::UHUGEINT)`;
-}
-
 // The names among `names` (default: the rollup tables and views) that exist in the store as a table (or, for the views, a view).
 async function findRollupObjects(store: Store, names: readonly string[] = [...ROLLUP_TABLES, ...ROLLUP_VIEWS]): Promise<Set<string>> {
   const list = names.map((n) => `'${n}'`).join(', ');
@@ -334,9 +263,7 @@ UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = current_dat
 }
 
 async function removeUnits(store: Store, condition: string): Promise<void> {
-  for (const table of [rowsTable(FLOW_ROLLUPS.ports), rowsTable(FLOW_ROLLUPS.pairs), rowsTable(FLOW_ROLLUPS.windows), ROLLUP_UNITS_TABLE]) {
-    await store.run(`DELETE FROM ${table} WHERE ${condition}`);
-  }
+  for (const table of [rowsTable(FLOW_ROLLUPS.ports), rowsTable(FLOW_ROLLUPS.pairs), ROLLUP_UNITS_TABLE]) await store.run(`DELETE FROM ${table} WHERE ${condition}`);
 }
 
 async function aggregateUnits(store: Store, condition: string): Promise<void> {
@@ -351,17 +278,12 @@ async function aggregateUnits(store: Store, condition: string): Promise<void> {
   const keys = STORED_KEYS.ports.map((k) => `${fromRecords[k] ?? `"${k}"`} AS "${k}"`).join(', ');
   const portKeys = STORED_KEYS.ports.join(', ');
   const pairKeys = STORED_KEYS.pairs.join(', ');
-  const measures = ROLLUP_MEASURES.join(', ');
-  await store.run(`INSERT INTO ${rowsTable(FLOW_ROLLUPS.ports)} (unit_id, hour_start, ${portKeys}, ${measures})
-SELECT unit_id, ${HOUR_START} AS hour_start, ${keys}, count(*), sum(packets)::BIGINT, sum(bytes)::BIGINT, min("start"), max("end"), count(bytes), min(bytes), max(bytes)
+  await store.run(`INSERT INTO ${rowsTable(FLOW_ROLLUPS.ports)} (unit_id, hour_start, ${portKeys}, flows, packets, bytes, first_start, last_end)
+SELECT unit_id, ${HOUR_START} AS hour_start, ${keys}, count(*), sum(packets)::BIGINT, sum(bytes)::BIGINT, min("start"), max("end")
 FROM ${FLOW_RECORDS_TABLE} WHERE ${condition} GROUP BY ALL`);
-  await store.run(`INSERT INTO ${rowsTable(FLOW_ROLLUPS.pairs)} (unit_id, hour_start, ${pairKeys}, ${measures}, port_keys)
-SELECT unit_id, hour_start, ${pairKeys}, ${MERGED_MEASURES}, count(*)
+  await store.run(`INSERT INTO ${rowsTable(FLOW_ROLLUPS.pairs)} (unit_id, hour_start, ${pairKeys}, flows, packets, bytes, first_start, last_end, port_keys)
+SELECT unit_id, hour_start, ${pairKeys}, sum(flows)::BIGINT, sum(packets)::BIGINT, sum(bytes)::BIGINT, min(first_start), max(last_end), count(*)
 FROM ${rowsTable(FLOW_ROLLUPS.ports)} WHERE ${condition} GROUP BY ALL`);
-  const windowKeys = WINDOW_KEYS.map((k) => `${fromRecords[k] ?? `"${k}"`} AS "${k}"`).join(', ');
-  await store.run(`INSERT INTO ${rowsTable(FLOW_ROLLUPS.windows)} (unit_id, window_start, ${WINDOW_KEYS.join(', ')}, flows)
-SELECT unit_id, ${floorSql(WINDOW_SECONDS)} AS window_start, ${windowKeys}, count(*)
-FROM ${FLOW_RECORDS_TABLE} WHERE ${condition} GROUP BY ALL`);
 }
 
 // Records rolled up by one statement when many units are added at once (an upgraded or long-unrolled store).
@@ -403,9 +325,6 @@ async function copyLedger(store: Store, from: string, to: string): Promise<void>
   await store.run(`INSERT INTO ${to} SELECT unit_id FROM ${from}`);
 }
 
-// Rollup rows merged into one: their measures combined (BIGINT sums: see rebuildWholeStore).
-const MERGED_MEASURES = 'sum(flows)::BIGINT, sum(packets)::BIGINT, sum(bytes)::BIGINT, min(first_start), max(last_end), sum(byte_flows)::BIGINT, min(min_bytes), max(max_bytes)';
-
 /** For each ledger table, whether it holds exactly the units of ingest_units (one round trip). */
 async function ledgersMatch(store: Store, ledgers: readonly string[]): Promise<boolean[]> {
   const columns = ledgers.map((ledger, i) => `(SELECT count(*) FROM ${ledger}) AS rolled${i},
@@ -424,15 +343,15 @@ async function rebuildWholeStore(store: Store, rowsPerMerge: number): Promise<vo
   const portKeys = STORED_KEYS.ports.join(', ');
   const pairKeys = STORED_KEYS.pairs.join(', ');
   // BIGINT sums: a store-wide key would need 2^63 bytes (9.2 EB) to overflow; the cast then fails the refresh, never rounds.
-  const measures = ROLLUP_MEASURES.join(', ');
+  const sums = 'sum(flows)::BIGINT, sum(packets)::BIGINT, sum(bytes)::BIGINT, min(first_start), max(last_end)';
   const hourlyRows = Number(await store.scalar(`SELECT count(*) FROM ${rowsTable(FLOW_ROLLUPS.ports)}`));
   const partitions = Math.max(1, Math.ceil(hourlyRows / rowsPerMerge));
   for (let partition = 0; partition < partitions; partition++) {
     const part = partitions === 1 ? '' : ` WHERE hash(${portKeys}) % ${partitions} = ${partition}`;
-    await store.run(`INSERT INTO ${rowsTable(WHOLE_STORE_ROLLUPS.ports)} (${portKeys}, ${measures})
-SELECT ${portKeys}, ${MERGED_MEASURES} FROM ${rowsTable(FLOW_ROLLUPS.ports)}${part} GROUP BY ALL`);
+    await store.run(`INSERT INTO ${rowsTable(WHOLE_STORE_ROLLUPS.ports)} (${portKeys}, flows, packets, bytes, first_start, last_end)
+SELECT ${portKeys}, ${sums} FROM ${rowsTable(FLOW_ROLLUPS.ports)}${part} GROUP BY ALL`);
   }
-  await store.run(`INSERT INTO ${rowsTable(WHOLE_STORE_ROLLUPS.pairs)} (${pairKeys}, ${measures}, port_keys)
-SELECT ${pairKeys}, ${MERGED_MEASURES}, count(*) FROM ${rowsTable(WHOLE_STORE_ROLLUPS.ports)} GROUP BY ALL`);
+  await store.run(`INSERT INTO ${rowsTable(WHOLE_STORE_ROLLUPS.pairs)} (${pairKeys}, flows, packets, bytes, first_start, last_end, port_keys)
+SELECT ${pairKeys}, ${sums}, count(*) FROM ${rowsTable(WHOLE_STORE_ROLLUPS.ports)} GROUP BY ALL`);
   await store.run(`INSERT INTO ${WHOLE_STORE_UNITS_TABLE} SELECT unit_id FROM ${ROLLUP_UNITS_TABLE}`);
 }

@@ -26,7 +26,7 @@ async function rolledUp(sizes: Parameters<typeof refreshRollups>[1]): Promise<st
     await ingestSources(store, [createLocalSource(dir)]);
     expect(await refreshRollups(store, sizes)).toBe(6);
     expect((await readRollups(store))?.wholeStore).toBeDefined();
-    const tables = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, FLOW_ROLLUPS.windows, WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs];
+    const tables = [FLOW_ROLLUPS.ports, FLOW_ROLLUPS.pairs, WHOLE_STORE_ROLLUPS.ports, WHOLE_STORE_ROLLUPS.pairs];
     const dumps: string[] = [];
     for (const table of tables) {
       const rows = await store.query(`SELECT * FROM ${table} ORDER BY ALL`);
