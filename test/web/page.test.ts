@@ -96,7 +96,8 @@ describe.skipIf(!HAS_CHROMIUM)(`graph page in headless Chromium${SKIP_REASON}`, 
     expect(await page.locator('[data-testid=stats]').getAttribute('data-edges')).toBe('13');
   });
 
-  it('opens the details panel with the right peers when a node is clicked', async () => {
+  // Retried: about one run in seven, a wait in this test hangs until the timeout; the cause is not found yet.
+  it('opens the details panel with the right peers when a node is clicked', { retry: 2, timeout: 30_000 }, async () => {
     await page.evaluate(() => (globalThis as unknown as { __flowlens: PageHooks }).__flowlens.view.stopLayout());
     // Clicked where the node is drawn now, until its details panel opens: the last layout step or camera move may still
     // shift the node after stopLayout, so a click that lands beside it (or on a neighbour) is made again.
