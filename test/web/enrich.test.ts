@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { Store } from '../../src/store/index.js';
-import { buildEnrichedStore } from '../helpers/enrich-fixture.js';
 import { HAS_CHROMIUM, screenshotPath, SKIP_REASON } from './browser.js';
-import { openStorePage, waitForGraphLoad } from './fixture-page.js';
+import { openEnrichedPage, waitForGraphLoad } from './fixture-page.js';
 import type { FixturePage } from './fixture-page.js';
 
 interface PageHooks {
@@ -16,10 +11,9 @@ interface PageHooks {
 }
 
 
-let dir: string;
-let opened: FixturePage | undefined;
+let opened: (FixturePage & { pageErrors: string[] }) | undefined;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 async function loads(): Promise<number> {
   return page.evaluate(() => (globalThis as unknown as { __flowlens: PageHooks }).__flowlens.loads);
@@ -31,15 +25,13 @@ async function loadedAfter(after: number): Promise<void> {
 
 describe.skipIf(!HAS_CHROMIUM)(`enrichment on the page in headless Chromium${SKIP_REASON}`, () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'flowlens-enrich-web-'));
-    const store = await Store.open(await buildEnrichedStore(dir), { readOnly: true });
-    opened = await openStorePage(store, { prepare: (p) => p.on('pageerror', (error) => pageErrors.push(error.message)) });
+    opened = await openEnrichedPage();
     page = opened.page;
+    pageErrors = opened.pageErrors;
   }, 240_000);
 
   afterAll(async () => {
     await opened?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('groups the public ends by autonomous system when "Group nodes by" is set to it', async () => {

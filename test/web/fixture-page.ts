@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { loadNameTable } from '../../src/graph/index.js';
 import type { NameTable } from '../../src/graph/names.js';
 import { createApp, startServer } from '../../src/server/index.js';
 import type { RunningServer } from '../../src/server/index.js';
-import type { Store } from '../../src/store/index.js';
+import { Store } from '../../src/store/index.js';
+import { buildEnrichedStore } from '../helpers/enrich-fixture.js';
 import { fixtureStore, graphFixture } from '../graph/fixture.js';
 import { ensureWebBuilt, launchChromium, WEB_DIST } from './browser.js';
 
@@ -39,6 +43,27 @@ export async function openStorePage(store: Store, options: { names?: NameTable; 
       store.close();
     },
   };
+}
+
+/** The enriched fixture store (built in a temporary folder) open in Chromium, collecting the page's errors. */
+export async function openEnrichedPage(): Promise<FixturePage & { pageErrors: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-enriched-page-'));
+  const pageErrors: string[] = [];
+  try {
+    const store = await Store.open(await buildEnrichedStore(dir), { readOnly: true });
+    const opened = await openStorePage(store, { prepare: (p) => p.on('pageerror', (error) => pageErrors.push(error.message)) });
+    return {
+      page: opened.page,
+      pageErrors,
+      async close() {
+        await opened.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** Waits until the page finished its latest graph load (its count of loads went past `after`). */

@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { Store } from '../../src/store/index.js';
-import { buildEnrichedStore } from '../helpers/enrich-fixture.js';
 import { HAS_CHROMIUM, screenshotPath, SKIP_REASON } from './browser.js';
-import { openStorePage, waitForGraphLoad } from './fixture-page.js';
+import { openEnrichedPage, waitForGraphLoad } from './fixture-page.js';
 import type { FixturePage } from './fixture-page.js';
 
 interface PageHooks {
@@ -17,10 +12,9 @@ interface PageHooks {
 }
 
 
-let dir: string;
-let opened: FixturePage | undefined;
+let opened: (FixturePage & { pageErrors: string[] }) | undefined;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 const hooks = (): Promise<PageHooks> => page.evaluate(() => {
   const h = (globalThis as unknown as { __flowlens: PageHooks }).__flowlens;
@@ -42,15 +36,13 @@ async function setFilter(testId: string, value: string): Promise<void> {
 
 describe.skipIf(!HAS_CHROMIUM)(`enrichment filters of the graph page in headless Chromium${SKIP_REASON}`, () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'flowlens-geofilter-web-'));
-    const store = await Store.open(await buildEnrichedStore(dir), { readOnly: true });
-    opened = await openStorePage(store, { prepare: (p) => p.on('pageerror', (error) => pageErrors.push(error.message)) });
+    opened = await openEnrichedPage();
     page = opened.page;
+    pageErrors = opened.pageErrors;
   }, 240_000);
 
   afterAll(async () => {
     await opened?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('keeps the flows with either end in the country, AS or AWS service typed in the aside', async () => {
