@@ -139,7 +139,7 @@ async function openInPlaceData(context: CliContext, sources: readonly string[], 
   const plan = await planInPlace(sources);
   if (plan === undefined) return undefined;
   const { dropInPlaceView, openInPlace, runInPlaceQuery } = await import('../store/in-place.js');
-  const { store, close } = await openScratchStore(context);
+  const { store, close } = await openScratchStore(context, mode === 'table' ? 'memory' : 'file');
   let loaded: InPlaceRejects | undefined;
   try {
     loaded = await openInPlace(store, plan, mode, { reads, where });
@@ -190,10 +190,15 @@ function reportInPlaceRejects(context: CliContext, rejects: InPlaceRejects): voi
   if (rejects.issues.length > 0) writeErr(context, `warning: ${rejects.issues.length} bad lines skipped (use \`flowlens ingest\` to keep them in the rejects table)`);
 }
 
-// A scratch database file rather than ':memory:': DuckDB can evict the loaded table's blocks to it, so reading
-// SOURCEs of any size stays within memory_limit.
-async function openScratchStore(context: CliContext): Promise<{ store: Store; close(): void }> {
+// A scratch database file: DuckDB evicts the blocks of what ingest loads to it, and a view mode that falls back to
+// ingest loads into it. `memory`: an in-memory store (it spills to its temp_directory): a table loaded from files
+// read in place is not written to a file and read back, and the SQL sandbox is that locked-down instance itself.
+async function openScratchStore(context: CliContext, kind: 'file' | 'memory' = 'file'): Promise<{ store: Store; close(): void }> {
   const { Store } = await import('../store/index.js');
+  if (kind === 'memory') {
+    const store = await Store.memory(memoryOptionsFrom(context));
+    return { store, close: () => store.close() };
+  }
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');

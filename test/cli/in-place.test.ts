@@ -186,6 +186,28 @@ describe('lines DuckDB refuses', () => {
   });
 });
 
+describe('SOURCE files as large as the memory limit', () => {
+  it('answers user SQL and Insights from them as ingest does, within the limit', async () => {
+    // 400,000 records of distinct address pairs: all their columns loaded take about as much as the 48 MB limit.
+    const lines = [HEADER];
+    for (let i = 0; i < 400_000; i++) {
+      lines.push(`2 123456789012 eni-${i % 50} 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255} 172.16.${(i >> 8) & 255}.${i & 255} ${1024 + (i % 60000)} 443 6 ${1 + (i % 7)} ${100 + i} ${1700000000 + (i % 3600)} ${1700000060 + (i % 3600)} ${i % 5 ? 'ACCEPT' : 'REJECT'} OK`);
+    }
+    const file = writeFile('large/flows.log', `${lines.join('\n')}\n`);
+    const limited = { FLOWLENS_MEMORY_LIMIT: '48MB' };
+    const questions = [
+      ['query', 'SELECT * FROM flows ORDER BY bytes DESC LIMIT 3', file, '--format', 'csv'],
+      ['insights', 'stats count(*) as flows, sum(bytes) as bytes by action | sort action', file, '--format', 'csv'],
+    ];
+    for (const argv of questions) {
+      const inPlace = await runFlowlens(argv, { env: limited });
+      const ingest = await runFlowlens(argv, { env: OFF });
+      expect(inPlace.stderr).toBe('');
+      expect({ code: inPlace.code, stdout: inPlace.stdout }).toEqual({ code: ingest.code, stdout: ingest.stdout });
+    }
+  }, 120_000);
+});
+
 describe('files that are read through ingest', () => {
   it.each([
     ['a CloudWatch Logs JSON export', () => join(shared, 'conformance/otel-collector-contrib/valid_vpc_flow_cw.json')],

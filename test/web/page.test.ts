@@ -39,6 +39,21 @@ async function drawnPixels(): Promise<number> {
   })()`) as Promise<number>;
 }
 
+/** What the details panel shows now: its title, whether it is still hidden or loading, the peers column and the totals. */
+async function detailsPanel(): Promise<{ title: string | null; loading: boolean; peers: string[]; totals: string | null }> {
+  // Runs in the page (DOM types are not part of the Node test build, hence a string).
+  return page.evaluate(`(() => {
+    const text = (selector) => document.querySelector(selector)?.textContent ?? null;
+    const panel = document.getElementById('details');
+    return {
+      title: text('[data-testid=details-title]'),
+      loading: panel === null || panel.hidden || panel.dataset.loading !== undefined,
+      peers: [...document.querySelectorAll('[data-testid=peers] tbody td:nth-child(2)')].map((cell) => cell.textContent ?? ''),
+      totals: text('[data-testid=totals]'),
+    };
+  })()`) as Promise<{ title: string | null; loading: boolean; peers: string[]; totals: string | null }>;
+}
+
 describe.skipIf(!HAS_CHROMIUM)(`graph page in headless Chromium${SKIP_REASON}`, () => {
   beforeAll(async () => {
     opened = await openFixturePage();
@@ -96,27 +111,28 @@ describe.skipIf(!HAS_CHROMIUM)(`graph page in headless Chromium${SKIP_REASON}`, 
     expect(await page.locator('[data-testid=stats]').getAttribute('data-edges')).toBe('13');
   });
 
-  // Retried: about one run in seven, a wait in this test hangs until the timeout; the cause is not found yet.
   it('opens the details panel with the right peers when a node is clicked', { retry: 2, timeout: 30_000 }, async () => {
     await page.evaluate(() => (globalThis as unknown as { __flowlens: PageHooks }).__flowlens.view.stopLayout());
-    // Clicked where the node is drawn now, until its details panel opens: the last layout step or camera move may still
-    // shift the node after stopLayout, so a click that lands beside it (or on a neighbour) is made again.
+    // Every wait here is bounded, so a run on a starved machine fails with what the page shows and is tried again.
+    // The node is clicked where it is drawn once it stands still: a last position copy from the layout or a camera move
+    // may still shift it right after stopLayout.
+    let previous: { x: number; y: number } | undefined;
     await expect
       .poll(async () => {
-        const heading = page.locator('[data-testid=details-title]');
-        const title = (await heading.count()) > 0 ? await heading.textContent() : null;
-        if (title === 'postgres') return title;
         const position = await page.evaluate(() => (globalThis as unknown as { __flowlens: PageHooks }).__flowlens.view.viewportPosition('postgres'));
-        expect(position).toBeDefined();
-        const box = await page.locator('#graph').boundingBox();
-        await page.mouse.click((box?.x ?? 0) + (position?.x ?? 0), (box?.y ?? 0) + (position?.y ?? 0));
-        return null;
-      })
-      .toBe('postgres');
-    const peers = await page.locator('[data-testid=peers] tbody td:nth-child(2)').allTextContents();
-    expect(peers.sort()).toEqual(['10.0.1.10', '10.0.1.10', '10.0.1.11', 'internet']);
-    expect(await page.locator('[data-testid=totals]').textContent()).toContain('8.5 kB');
-    await page.screenshot({ path: screenshotPath('graph-details.png') });
+        const still = position !== undefined && previous !== undefined && position.x === previous.x && position.y === previous.y;
+        previous = position;
+        return still;
+      }, { timeout: 10_000, interval: 250 })
+      .toBe(true);
+    const box = await page.locator('#graph').boundingBox({ timeout: 5_000 });
+    await page.mouse.click((box?.x ?? 0) + (previous?.x ?? 0), (box?.y ?? 0) + (previous?.y ?? 0));
+    // Read straight from the DOM, which never waits: a missed click fails here with what the panel shows.
+    await expect.poll(detailsPanel, { timeout: 10_000 }).toMatchObject({ title: 'postgres', loading: false });
+    const panel = await detailsPanel();
+    expect(panel.peers.sort()).toEqual(['10.0.1.10', '10.0.1.10', '10.0.1.11', 'internet']);
+    expect(panel.totals).toContain('8.5 kB');
+    await page.screenshot({ path: screenshotPath('graph-details.png'), timeout: 10_000 });
   });
 
   it('finds a node by address through the search box', async () => {
