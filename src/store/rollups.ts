@@ -1,6 +1,7 @@
 import type { Store } from './database.js';
 import { readPhysicalColumns } from './flow-columns.js';
 import { FLOW_RECORDS_TABLE, ipv4TextSql, isTextLayout, NARROW_FORMS, storedValueSql } from './schema.js';
+import { capMemoryLimit } from './settings.js';
 
 /** A pair of rollup tables of one level: per address pair, and per address pair and destination port. */
 export interface RollupTables {
@@ -106,11 +107,11 @@ const ROLLUP_TABLES = [...ROLLUP_VIEWS.map(rowsTable), ROLLUP_UNITS_TABLE, WHOLE
 /**
  * Adds one ingested unit's records to the hourly rollups (replacing what they held for it). Call it inside the unit's
  * ingest transaction, after its records and its ingest_units row are written, so rollups and records commit together.
- * The whole-store level is left stale (its ledger loses the unit) until refreshRollups rebuilds it.
+ * The whole-store level is left stale (it lacks the unit) until refreshRollups brings it up to date.
  */
 export async function updateRollups(store: Store, unitId: number): Promise<void> {
   for (const sql of rollupSchemaStatements()) await store.run(sql);
-  await store.run(`DELETE FROM ${WHOLE_STORE_UNITS_TABLE} WHERE unit_id = ${Math.trunc(unitId)}`);
+  await forgetWholeStoreUnits(store, `unit_id = ${Math.trunc(unitId)}`);
   await removeUnits(store, `unit_id = ${Math.trunc(unitId)}`);
   await aggregateUnits(store, `unit_id = ${Math.trunc(unitId)}`);
   await store.run(`INSERT INTO ${ROLLUP_UNITS_TABLE} VALUES (${Math.trunc(unitId)})`);
@@ -145,7 +146,7 @@ export async function addUnitsToRollups(store: Store, unitIds: readonly number[]
   // Sums of UBIGINT are HUGEINT: the total over the units bounds every group's sum, and never fails itself.
   const fits = await store.scalar(`SELECT coalesce(sum(packets) <= ${MAX_BIGINT} AND sum(bytes) <= ${MAX_BIGINT}, TRUE) FROM ${FLOW_RECORDS_TABLE} WHERE ${list}`);
   if (fits !== true) return false;
-  await store.run(`DELETE FROM ${WHOLE_STORE_UNITS_TABLE} WHERE ${list}`);
+  await forgetWholeStoreUnits(store, list);
   await removeUnits(store, list);
   await aggregateUnits(store, list);
   await store.run(`INSERT INTO ${ROLLUP_UNITS_TABLE} SELECT unnest([${unitIds.map((id) => Math.trunc(id)).join(', ')}])`);
@@ -160,22 +161,27 @@ export interface RollupBatchSizes {
 
 /**
  * Brings the rollups up to date with ingest_units: drops units no longer stored, aggregates the missing ones, and
- * rebuilds the whole-store level when units with flow records changed or its ledger does not match (units of S3
- * access logs or CloudTrail only join the ledgers). Idempotent; cheap when nothing changed. Returns the number of
+ * adds the units the whole-store level lacks to it (rebuilding it when units it sums were dropped or replaced, or
+ * when most of it is new; units of S3 access logs or CloudTrail only join the ledgers). Idempotent; cheap when
+ * nothing changed. Returns the number of
  * units with flow records added (0, leaving the rollups behind, when a sum does not fit 64 bits).
  */
 export async function refreshRollups(store: Store, sizes: RollupBatchSizes = {}): Promise<number> {
   for (const sql of rollupSchemaStatements()) await store.run(sql);
   const found = await findRollupObjects(store, OBSOLETE_TABLES);
   for (const table of OBSOLETE_TABLES.filter((t) => found.has(t))) await store.run(`DROP TABLE ${table}`);
+  const present = await findRollupObjects(store);
+  const wrong = [...ROLLUP_TABLES, ...ROLLUP_VIEWS].filter((name) => !present.has(name));
+  if (wrong.length > 0) throw new Error(`the rollup objects ${wrong.join(', ')} of the store are not what flowlens made (a table where a view belongs or the reverse)`);
   await store.run('BEGIN TRANSACTION');
   try {
-    // Whether the whole-store level sums exactly the hourly level's units before this refresh changes either.
-    const wholeMatchedHourly = await sameUnits(store, WHOLE_STORE_UNITS_TABLE, ROLLUP_UNITS_TABLE);
+    // Whether the whole-store level sums units the hourly level still holds (then the units it lacks can be added).
+    const wholeWithinHourly = await withinUnits(store, WHOLE_STORE_UNITS_TABLE, ROLLUP_UNITS_TABLE);
     const stale = 'unit_id NOT IN (SELECT unit_id FROM ingest_units)';
     const removed = Number(await store.scalar(`SELECT count(*) FROM ${ROLLUP_UNITS_TABLE} WHERE ${stale}`));
     const removedRows = removed > 0 ? Number(await store.scalar(`SELECT count(*) FROM ${rowsTable(FLOW_ROLLUPS.ports)} WHERE ${stale}`)) : 0;
-    await removeUnits(store, stale);
+    // Each DELETE scans the hourly level: only when units went away.
+    if (removed > 0) await removeUnits(store, stale);
     const missing = `unit_id IN (SELECT unit_id FROM ingest_units WHERE unit_id NOT IN (SELECT unit_id FROM ${ROLLUP_UNITS_TABLE}))`;
     const added = Number(await store.scalar(`SELECT count(*) FROM ingest_units WHERE ${missing}`));
     let addedFlowUnits = 0;
@@ -191,14 +197,13 @@ export async function refreshRollups(store: Store, sizes: RollupBatchSizes = {})
       await store.run(`INSERT INTO ${ROLLUP_UNITS_TABLE} SELECT unnest([${units.join(', ')}])`);
     }
     const [wholeCurrent] = await ledgersMatch(store, [WHOLE_STORE_UNITS_TABLE]);
-    if (addedFlowUnits > 0 || removedRows > 0 || !wholeMatchedHourly) await rebuildWholeStore(store, sizes.rowsPerMerge ?? ROWS_PER_MERGE);
-    else if (!wholeCurrent) await copyLedger(store, ROLLUP_UNITS_TABLE, WHOLE_STORE_UNITS_TABLE);
+    if (!wholeCurrent) await bringWholeStoreUpToDate(store, removedRows === 0 && wholeWithinHourly, sizes.rowsPerMerge ?? ROWS_PER_MERGE);
     await store.run('COMMIT');
     return addedFlowUnits;
   } catch (error) {
     await store.run('ROLLBACK').catch(() => undefined);
     // A sum past 2^63-1 (64-bit counters near 2^64): the rollups stay behind, so readers use the exact raw records.
-    if (/out of range for the destination type INT64/.test((error as Error).message)) return 0;
+    if (/out of range for the destination type INT64|Overflow in addition of INT64/.test((error as Error).message)) return 0;
     throw error;
   }
 }
@@ -313,16 +318,84 @@ async function unitBatches(store: Store, units: readonly number[], perBatch: num
 // partitions by hash so that no GROUP BY holds more groups than about this many rows give.
 const ROWS_PER_MERGE = 8_000_000;
 
-// True when two ledgers hold the same units.
-async function sameUnits(store: Store, a: string, b: string): Promise<boolean> {
-  const row = (await store.query(`SELECT (SELECT count(*) FROM ${a}) AS a, (SELECT count(*) FROM ${b}) AS b, (SELECT count(*) FROM ${a} JOIN ${b} USING (unit_id)) AS both`)).rows[0] ?? {};
-  return Number(row.a) === Number(row.b) && Number(row.a) === Number(row.both);
+// True when every unit of ledger `a` is in ledger `b`.
+async function withinUnits(store: Store, a: string, b: string): Promise<boolean> {
+  return Number(await store.scalar(`SELECT count(*) FROM ${a} WHERE unit_id NOT IN (SELECT unit_id FROM ${b})`)) === 0;
 }
 
-// Makes the ledger `to` hold the units of `from`, when only units without flow records differ (the sums are unchanged).
-async function copyLedger(store: Store, from: string, to: string): Promise<void> {
-  await store.run(`DELETE FROM ${to}`);
-  await store.run(`INSERT INTO ${to} SELECT unit_id FROM ${from}`);
+// Units about to be rolled up again: when the whole-store level summed any of them, it is emptied (an empty level
+// with an empty ledger is exact), so that refreshRollups rebuilds it rather than adding them twice.
+async function forgetWholeStoreUnits(store: Store, condition: string): Promise<void> {
+  if (Number(await store.scalar(`SELECT count(*) FROM ${WHOLE_STORE_UNITS_TABLE} WHERE ${condition}`)) === 0) return;
+  for (const table of [rowsTable(WHOLE_STORE_ROLLUPS.ports), rowsTable(WHOLE_STORE_ROLLUPS.pairs), WHOLE_STORE_UNITS_TABLE]) await store.run(`DELETE FROM ${table}`);
+}
+
+// The memory limit while units are added to the whole-store level (a scan of it joined with a few new keys).
+const ADD_MEMORY_BYTES = 128 * 1024 * 1024;
+
+/**
+ * Makes the whole-store level sum the hourly level's units. `additive`: the level sums some of them already (its
+ * ledger holds only units the hourly level holds, none dropped since), so the hourly rows of the units it lacks are
+ * added to it: a few statements over the new rows and one join with the level, instead of a merge of every hourly
+ * row. A level that is empty, or lacks more hourly rows than one merge statement takes, is rebuilt.
+ */
+async function bringWholeStoreUpToDate(store: Store, additive: boolean, rowsPerMerge: number): Promise<void> {
+  const lacking = `unit_id IN (SELECT unit_id FROM ${ROLLUP_UNITS_TABLE} WHERE unit_id NOT IN (SELECT unit_id FROM ${WHOLE_STORE_UNITS_TABLE}))`;
+  const summed = additive ? Number(await store.scalar(`SELECT count(*) FROM ${WHOLE_STORE_UNITS_TABLE}`)) : 0;
+  const newRows = summed > 0 ? Number(await store.scalar(`SELECT count(*) FROM ${rowsTable(FLOW_ROLLUPS.ports)} WHERE ${lacking}`)) : Infinity;
+  if (newRows > rowsPerMerge) return rebuildWholeStore(store, rowsPerMerge);
+  if (newRows > 0) {
+    // The join reads the whole level once; blocks it leaves in the buffer pool beyond this are of no use later.
+    const restore = await capMemoryLimit(store, ADD_MEMORY_BYTES).catch(() => async () => undefined);
+    try {
+      await addToWholeStore(store, lacking);
+    } finally {
+      await restore();
+    }
+  }
+  // Units dropped since (S3 access logs or CloudTrail: they had no rows in the sums) leave its ledger.
+  await store.run(`DELETE FROM ${WHOLE_STORE_UNITS_TABLE} WHERE unit_id NOT IN (SELECT unit_id FROM ${ROLLUP_UNITS_TABLE})`);
+  await store.run(`INSERT INTO ${WHOLE_STORE_UNITS_TABLE} SELECT unit_id FROM ${ROLLUP_UNITS_TABLE} WHERE unit_id NOT IN (SELECT unit_id FROM ${WHOLE_STORE_UNITS_TABLE})`);
+}
+
+// Adds the hourly rows of the units `condition` names to the whole-store level. Their sums per key are merged with
+// the level's row of that key into a new row that replaces it (found by one join; deleting rows by rowid and
+// appending costs DuckDB far less than updating rows spread over the table), and the pair rows they touch likewise,
+// a pair's port_keys growing by its keys the level did not have.
+async function addToWholeStore(store: Store, condition: string): Promise<void> {
+  const ports = 'flowlens_whole_store_ports';
+  const pairs = 'flowlens_whole_store_pairs';
+  const same = (keys: readonly string[], a: string, b: string): string => keys.map((k) => `${a}."${k}" IS NOT DISTINCT FROM ${b}."${k}"`).join(' AND ');
+  const keyList = (keys: readonly string[], table: string): string => keys.map((k) => `${table}."${k}"`).join(', ');
+  const merged = (old: string, added: string): string =>
+    `coalesce(${old}.flows, 0) + ${added}.flows AS flows, coalesce(${old}.packets, 0) + ${added}.packets AS packets, coalesce(${old}.bytes, 0) + ${added}.bytes AS bytes,
+least(${old}.first_start, ${added}.first_start) AS first_start, greatest(${old}.last_end, ${added}.last_end) AS last_end`;
+  const wholePorts = rowsTable(WHOLE_STORE_ROLLUPS.ports);
+  const wholePairs = rowsTable(WHOLE_STORE_ROLLUPS.pairs);
+  const measures = 'flows, packets, bytes, first_start, last_end';
+  try {
+    // The new units' sums per key, and the row of the level each replaces (old_row NULL: a key the level lacks).
+    await store.run(`CREATE OR REPLACE TEMP TABLE ${ports} AS
+SELECT w.rowid AS old_row, ${keyList(STORED_KEYS.ports, 'd')}, ${merged('w', 'd')}, d.flows AS added_flows, d.packets AS added_packets, d.bytes AS added_bytes,
+  d.first_start AS added_first_start, d.last_end AS added_last_end
+FROM (SELECT ${STORED_KEYS.ports.join(', ')}, sum(flows)::BIGINT AS flows, sum(packets)::BIGINT AS packets, sum(bytes)::BIGINT AS bytes, min(first_start) AS first_start, max(last_end) AS last_end
+  FROM ${rowsTable(FLOW_ROLLUPS.ports)} WHERE ${condition} GROUP BY ALL) AS d
+LEFT JOIN ${wholePorts} AS w ON ${same(STORED_KEYS.ports, 'w', 'd')}`);
+    await store.run(`CREATE OR REPLACE TEMP TABLE ${pairs} AS
+SELECT p.rowid AS old_row, ${keyList(STORED_KEYS.pairs, 'd')}, ${merged('p', 'd')}, coalesce(p.port_keys, 0) + d.new_keys AS port_keys
+FROM (SELECT ${STORED_KEYS.pairs.join(', ')}, sum(added_flows)::BIGINT AS flows, sum(added_packets)::BIGINT AS packets, sum(added_bytes)::BIGINT AS bytes,
+    min(added_first_start) AS first_start, max(added_last_end) AS last_end, count(*) FILTER (WHERE old_row IS NULL) AS new_keys
+  FROM ${ports} GROUP BY ALL) AS d
+LEFT JOIN ${wholePairs} AS p ON ${same(STORED_KEYS.pairs, 'p', 'd')}`);
+    for (const [table, temp, keys] of [[wholePorts, ports, STORED_KEYS.ports], [wholePairs, pairs, STORED_KEYS.pairs]] as const) {
+      const columns = `${keys.join(', ')}, ${measures}${table === wholePairs ? ', port_keys' : ''}`;
+      await store.run(`DELETE FROM ${table} WHERE rowid IN (SELECT old_row FROM ${temp} WHERE old_row IS NOT NULL)`);
+      await store.run(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM ${temp}`);
+    }
+  } finally {
+    await store.run(`DROP TABLE IF EXISTS ${ports}`);
+    await store.run(`DROP TABLE IF EXISTS ${pairs}`);
+  }
 }
 
 /** For each ledger table, whether it holds exactly the units of ingest_units (one round trip). */
