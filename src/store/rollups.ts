@@ -330,8 +330,21 @@ async function forgetWholeStoreUnits(store: Store, condition: string): Promise<v
   for (const table of [rowsTable(WHOLE_STORE_ROLLUPS.ports), rowsTable(WHOLE_STORE_ROLLUPS.pairs), WHOLE_STORE_UNITS_TABLE]) await store.run(`DELETE FROM ${table}`);
 }
 
-// The memory limit while units are added to the whole-store level (a scan of it joined with a few new keys).
+// The memory limits while units are added to the whole-store level (a scan of it joined with a few new keys), and
+// while it is rebuilt (each partition's GROUP BY spills beyond it): the blocks these scans leave in DuckDB's buffer
+// pool are of no use later, and with them the process would pass 512 MB on a store of 100M records.
 const ADD_MEMORY_BYTES = 128 * 1024 * 1024;
+const REBUILD_MEMORY_BYTES = 192 * 1024 * 1024;
+
+// Runs `work` with the store's memory limit lowered to `bytes` (when higher), putting it back after.
+async function withMemoryCap(store: Store, bytes: number, work: () => Promise<void>): Promise<void> {
+  const restore = await capMemoryLimit(store, bytes).catch(() => async () => undefined);
+  try {
+    await work();
+  } finally {
+    await restore();
+  }
+}
 
 /**
  * Makes the whole-store level sum the hourly level's units. `additive`: the level sums some of them already (its
@@ -343,16 +356,8 @@ async function bringWholeStoreUpToDate(store: Store, additive: boolean, rowsPerM
   const lacking = `unit_id IN (SELECT unit_id FROM ${ROLLUP_UNITS_TABLE} WHERE unit_id NOT IN (SELECT unit_id FROM ${WHOLE_STORE_UNITS_TABLE}))`;
   const summed = additive ? Number(await store.scalar(`SELECT count(*) FROM ${WHOLE_STORE_UNITS_TABLE}`)) : 0;
   const newRows = summed > 0 ? Number(await store.scalar(`SELECT count(*) FROM ${rowsTable(FLOW_ROLLUPS.ports)} WHERE ${lacking}`)) : Infinity;
-  if (newRows > rowsPerMerge) return rebuildWholeStore(store, rowsPerMerge);
-  if (newRows > 0) {
-    // The join reads the whole level once; blocks it leaves in the buffer pool beyond this are of no use later.
-    const restore = await capMemoryLimit(store, ADD_MEMORY_BYTES).catch(() => async () => undefined);
-    try {
-      await addToWholeStore(store, lacking);
-    } finally {
-      await restore();
-    }
-  }
+  if (newRows > rowsPerMerge) return withMemoryCap(store, REBUILD_MEMORY_BYTES, () => rebuildWholeStore(store, rowsPerMerge));
+  if (newRows > 0) await withMemoryCap(store, ADD_MEMORY_BYTES, () => addToWholeStore(store, lacking));
   // Units dropped since (S3 access logs or CloudTrail: they had no rows in the sums) leave its ledger.
   await store.run(`DELETE FROM ${WHOLE_STORE_UNITS_TABLE} WHERE unit_id NOT IN (SELECT unit_id FROM ${ROLLUP_UNITS_TABLE})`);
   await store.run(`INSERT INTO ${WHOLE_STORE_UNITS_TABLE} SELECT unit_id FROM ${ROLLUP_UNITS_TABLE} WHERE unit_id NOT IN (SELECT unit_id FROM ${WHOLE_STORE_UNITS_TABLE})`);
