@@ -57,4 +57,21 @@ describe('ingest row order', () => {
     expect(nines).toEqual([...nines].sort((a, b) => a - b));
     expect(new Set(rows.map((r) => Number(r.bytes))).size).toBe(600);
   });
+  it('writes a row longer than the write buffer whole, in its place among the others', async () => {
+    // About 1 MiB of interface id: its row is longer than the staging area a chunk is written through.
+    const long = `eni-${'a'.repeat(1_048_500)}`;
+    const line = (src: string, eni: string, bytes: number): string => `2 123456789010 ${eni} ${src} 10.0.2.6 1000 443 6 1 ${bytes} 1700000000 1700000060 ACCEPT OK`;
+    const lines = [line('10.0.0.9', 'eni-1', 1), line('10.0.0.7', 'eni-2', 2), line('10.0.0.8', long, 3), line('10.0.0.9', 'eni-3', 4), line('10.0.0.10', 'eni-4', 5)];
+    writeFileSync(join(dir, 'long.log'), `${HEADER}\n${lines.join('\n')}\n`);
+    const summary = await ingestSources(store, [createLocalSource(dir)]);
+    expect(summary.badLines).toBe(0);
+    const rows = (await store.query('SELECT bytes, length(interface_id) AS eni FROM flow_records ORDER BY rowid')).rows;
+    expect(rows.map((r) => [Number(r.bytes), Number(r.eni)])).toEqual([
+      [2, 5],
+      [3, long.length],
+      [1, 5],
+      [4, 5],
+      [5, 5],
+    ]);
+  });
 });
