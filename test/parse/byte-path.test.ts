@@ -122,13 +122,17 @@ async function decodeAll(data: Buffer, bytes: boolean, format?: LogFormat): Prom
   const rows: unknown[] = [];
   const issues: ParseIssue[] = [];
   let raw = 0;
+  // Records given as bytes since the last endBytes(): each block of bytes is released once the decoder is done with it.
+  let unreleased = 0;
   const sink: BatchingRowSink = {
     row: (f, values, meta) => rows.push([f.header, [...values], meta.line, meta.eventId ?? null]),
     issue: (issue) => issues.push(issue),
   };
   if (bytes) {
+    sink.endBytes = () => void (unreleased = 0);
     sink.rawRecord = (f, buffer, start, end) => {
       raw++;
+      unreleased++;
       const line = Buffer.from(buffer.subarray(start, end)).toString('utf8');
       const values: FieldValue[] = [];
       expect(compileTokenParser(f)(tokenizeLine(line), values)).toBeNull();
@@ -136,6 +140,7 @@ async function decodeAll(data: Buffer, bytes: boolean, format?: LogFormat): Prom
     };
   }
   await decodeUnit({ key: 'u', kind: 'text', open: async () => Readable.from([data.subarray(0, 7), data.subarray(7)]) }, sink, { format });
+  expect(unreleased).toBe(0);
   // Raw records carry no line number: compare rows without it.
   return { rows: rows.map((r) => [(r as unknown[])[0], (r as unknown[])[1], (r as unknown[])[3]]), issues, raw };
 }

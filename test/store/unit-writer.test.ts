@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalSource } from '../../src/sources/index.js';
 import { ingestSources, Store } from '../../src/store/index.js';
-import { sortedRowOrder } from '../../src/store/unit-writer.js';
+import { sortedRowOrder, UnitWriter } from '../../src/store/unit-writer.js';
+import { DEFAULT_LOG_FORMAT } from '../../src/parse/index.js';
 import { storedValueSql } from '../../src/store/schema.js';
 import { V2_HEADER, openTempStore } from '../helpers/temp-store.js';
 
@@ -22,6 +23,31 @@ describe('sortedRowOrder', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('UnitWriter', () => {
+  it('copies records again from bytes that changed after endBytes (the decoder reuses no buffer, but may)', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'flowlens-writer-'));
+    const files: string[] = [];
+    const writer = new UnitWriter(folder, (chunk) => files.push(readFileSync(chunk.path, 'utf8')));
+    const line = (bytes: number): string => `2 123456789010 eni-1 10.0.0.1 10.0.2.6 1000 443 6 1 ${bytes} 1700000000 1700000060 ACCEPT OK`;
+    const first = `${line(111)}\n${line(222)}\n`;
+    const buffer = Buffer.from(first);
+    const at = first.indexOf('\n') + 1;
+    const src = 281470681743361;
+    const dst = 281470849516038;
+    writer.beginUnit(7);
+    writer.rawRecord(DEFAULT_LOG_FORMAT, buffer, 0, at - 1, src, dst);
+    writer.endBytes();
+    // The same Buffer object now holds other lines of the same length.
+    buffer.write(`${line(333)}\n${line(444)}\n`);
+    writer.rawRecord(DEFAULT_LOG_FORMAT, buffer, 0, at - 1, src, dst);
+    writer.rawRecord(DEFAULT_LOG_FORMAT, buffer, at, buffer.length - 1, src, -1);
+    writer.seal();
+    expect(files).toEqual([
+      `${line(111)} ${src} ${dst} - - - 7\n${line(333)} ${src} ${dst} - - - 7\n${line(444)} ${src} - - - - 7\n`,
+    ]);
   });
 });
 
