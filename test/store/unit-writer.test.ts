@@ -49,6 +49,32 @@ describe('UnitWriter', () => {
       `${line(111)} ${src} ${dst} - - - 7\n${line(333)} ${src} ${dst} - - - 7\n${line(444)} ${src} - - - - 7\n`,
     ]);
   });
+
+  it('writes address numbers and unit ids in decimal, as String() does (property)', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'flowlens-writer-'));
+    const files: string[] = [];
+    const writer = new UnitWriter(folder, (chunk) => files.push(readFileSync(chunk.path, 'utf8')));
+    const line = Buffer.from('2 123456789010 eni-1 - - 1000 443 6 1 2 1700000000 1700000060 ACCEPT OK');
+    const cases: [number, number, number][] = [];
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.constantFrom(-1, 0, 9, 10, 99, 100, 99_999_999, 100_000_000, 2 ** 32 - 1), fc.nat()),
+        fc.oneof(fc.constantFrom(-1, 281470681743360, 281474976710655, 2 ** 53 - 1), fc.integer({ min: 0, max: 2 ** 53 - 1 })),
+        fc.oneof(fc.constantFrom(0, 1, 9, 10, 99, 100, 2 ** 31 - 1), fc.nat()),
+        (src, dst, unit) => {
+          writer.beginUnit(unit);
+          writer.rawRecord(DEFAULT_LOG_FORMAT, line, 0, line.length, src, dst);
+          cases.push([src, dst, unit]);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    writer.seal();
+    const text = (n: number): string => (n < 0 ? '-' : String(n));
+    const rows = files.join('').trimEnd().split('\n');
+    // Rows come sorted by source address; compare as sets of lines.
+    expect(rows.sort()).toEqual(cases.map(([src, dst, unit]) => `${line.toString()} ${text(src)} ${text(dst)} - - - ${unit}`).sort());
+  });
 });
 
 describe('ingest row order', () => {
