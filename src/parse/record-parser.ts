@@ -1,7 +1,6 @@
-import { MISSING_TOKEN, parseIPv4 } from '../records/index.js';
+import { isIpAddress, MISSING_TOKEN } from '../records/index.js';
 import type { FieldDefinition, FieldValue } from '../records/index.js';
 import { IPV4_MAPPED_BASE as IPV4_MAPPED_BASE_BIGINT } from '../sql/index.js';
-import ipaddr from 'ipaddr.js';
 import type { LogFormat } from './format.js';
 import type { ParseIssueCode } from './issues.js';
 
@@ -120,7 +119,7 @@ function buildConverter(field: FieldDefinition, state: { milliseconds: boolean }
   }
   if (field.kind === 'address') {
     return (token) =>
-      parseIPv4(token) >= 0 || (token.includes(':') && ipaddr.IPv6.isValid(token))
+      isIpAddress(token)
         ? token
         : { code: 'bad-address', field: name, message: `${name} "${truncate(token)}" is not an IPv4 or IPv6 address` };
   }
