@@ -30,9 +30,11 @@ export interface RowSink {
   /**
    * Optional byte-level fast path (used by pushBytes): receives a valid record as the bytes
    * `[start, end)` of `bytes` (no newline), with srcaddr/dstaddr as 128-bit numbers (-1 when `-`),
-   * never decoded to a string. The bytes are only valid during the call.
+   * never decoded to a string. The bytes stay unchanged until endBytes() is called.
    */
   rawRecord?(format: LogFormat, bytes: Buffer, start: number, end: number, src: number, dst: number): void;
+  /** Optional: called when pushBytes returns; the bytes given to rawRecord since the last call may change after it. */
+  endBytes?(): void;
   /** Optional: a one-line notice for the user (e.g. header-less lines read as a standard layout); the same text may come once per file. */
   notice?(message: string): void;
 }
@@ -112,6 +114,15 @@ export class FlowLogDecoder {
    */
   pushBytes(bytes: Uint8Array, firstLine: number): number {
     const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    try {
+      return this.pushByteLines(buffer, firstLine) - firstLine;
+    } finally {
+      this.sink.endBytes?.();
+    }
+  }
+
+  // The byte loop of pushBytes; returns the number of the line after the block.
+  private pushByteLines(buffer: Buffer, firstLine: number): number {
     const end = buffer.length;
     const sink = this.sink;
     const addresses = this.addresses;
@@ -132,7 +143,7 @@ export class FlowLogDecoder {
       line++;
       start = next;
     }
-    return line - firstLine;
+    return line;
   }
 
   /** Decodes a batch of consecutive lines starting at line number `firstLine`. */

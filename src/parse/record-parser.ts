@@ -1,7 +1,6 @@
-import { MISSING_TOKEN, parseIPv4 } from '../records/index.js';
+import { isIpAddress, MISSING_TOKEN } from '../records/index.js';
 import type { FieldDefinition, FieldValue } from '../records/index.js';
 import { IPV4_MAPPED_BASE as IPV4_MAPPED_BASE_BIGINT } from '../sql/index.js';
-import ipaddr from 'ipaddr.js';
 import type { LogFormat } from './format.js';
 import type { ParseIssueCode } from './issues.js';
 
@@ -120,7 +119,7 @@ function buildConverter(field: FieldDefinition, state: { milliseconds: boolean }
   }
   if (field.kind === 'address') {
     return (token) =>
-      parseIPv4(token) >= 0 || (token.includes(':') && ipaddr.IPv6.isValid(token))
+      isIpAddress(token)
         ? token
         : { code: 'bad-address', field: name, message: `${name} "${truncate(token)}" is not an IPv4 or IPv6 address` };
   }
@@ -190,10 +189,6 @@ export type ByteLineTest = (bytes: Uint8Array, start: number, end: number, out: 
 
 // ::ffff:0:0/96 as a number: the base plus any IPv4 address stays below 2^53.
 const IPV4_MAPPED_BASE = Number(IPV4_MAPPED_BASE_BIGINT);
-const KIND_TEXT = 0;
-const KIND_INTEGER = 1;
-const KIND_IPV4 = 2;
-const KIND_ENUM = 3;
 
 /**
  * The byte-level twin of compileFastLineTest, for ingest: accepts exactly the lines the token parser
@@ -204,104 +199,48 @@ const KIND_ENUM = 3;
  */
 export function compileByteLineTest(format: LogFormat): ByteLineTest | null {
   if (format.fields.every((f) => f.kind === 'string' && !ENUMS[f.name])) return null;
-  const count = format.fields.length;
-  const kinds = new Uint8Array(count);
-  const maxDigits = new Uint8Array(count);
-  const maxValues = new Float64Array(count);
-  const enums: (Uint8Array[] | null)[] = [];
-  format.fields.forEach((field, i) => {
-    const range = RANGES[field.name];
-    const allowed = ENUMS[field.name];
-    enums.push(allowed ? [...allowed].map((v) => Buffer.from(v, 'latin1')) : null);
-    if (field.kind === 'int32' || field.kind === 'int64') {
-      kinds[i] = KIND_INTEGER;
-      // Times above 2^31-1 may be milliseconds: those go through the token parser, which converts them.
-      const max = range ? range[1] : field.kind === 'int32' || TIME_FIELDS.has(field.name) ? MAX_SECONDS : Number.MAX_SAFE_INTEGER;
-      maxValues[i] = max;
-      maxDigits[i] = range ? String(range[1]).length : max === MAX_SECONDS ? 10 : 15;
-    } else if (field.kind === 'address') kinds[i] = KIND_IPV4;
-    else kinds[i] = allowed ? KIND_ENUM : KIND_TEXT;
-  });
   const srcIndex = format.columns.indexOf('srcaddr');
   const dstIndex = format.columns.indexOf('dstaddr');
-  return (bytes, start, end, out) => {
-    let p = start;
-    out.src = -1;
-    out.dst = -1;
-    for (let i = 0; i < count; i++) {
-      if (i > 0) {
-        if (p >= end || bytes[p] !== 32) return false;
-        p++;
-      }
-      const tokenStart = p;
-      while (p < end && bytes[p] !== 32) p++;
-      const length = p - tokenStart;
-      if (length === 0) return false;
-      if (length === 1 && bytes[tokenStart] === 45) continue; // '-': missing
-      switch (kinds[i]) {
-        case KIND_INTEGER: {
-          if (length > (maxDigits[i] as number)) return false;
-          let value = 0;
-          for (let k = tokenStart; k < p; k++) {
-            const digit = (bytes[k] as number) - 48;
-            if (digit < 0 || digit > 9) return false;
-            value = value * 10 + digit;
-          }
-          if (value > (maxValues[i] as number)) return false;
-          break;
-        }
-        case KIND_IPV4: {
-          const value = ipv4Bytes(bytes, tokenStart, p);
-          if (value < 0) return false;
-          if (i === srcIndex) out.src = IPV4_MAPPED_BASE + value;
-          else if (i === dstIndex) out.dst = IPV4_MAPPED_BASE + value;
-          break;
-        }
-        case KIND_ENUM: {
-          if (!matchesAny(bytes, tokenStart, p, enums[i] as Uint8Array[])) return false;
-          break;
-        }
-        default:
-          for (let k = tokenStart; k < p; k++) {
-            const c = bytes[k] as number;
-            if (c < 33 || c > 126) return false;
-          }
-      }
-    }
-    return p === end;
-  };
+  // One straight-line function per layout: each field's check reads its bytes once, with its limits as constants.
+  const steps = format.fields.map((field, i) => {
+    const check = fieldCheckSource(field, i === srcIndex ? 'out.src' : i === dstIndex ? 'out.dst' : null);
+    const separator = i === 0 ? '' : 'if (p >= end || b[p] !== 32) return false; p++;\n';
+    // A token `-` is a missing value, whatever the field's kind.
+    return `${separator}if (p < end && b[p] === 45 && (p + 1 === end || b[p + 1] === 32)) p++; else {\n${check}\n}`;
+  });
+  const body = `out.src = -1; out.dst = -1; if (p >= end) return false; let c = 0, v = 0, k = 0, o = 0;\n${steps.join('\n')}\nreturn p === end;`;
+  // Built only from the format's field kinds, limits and enum values as byte codes: no text of the input reaches it.
+  return new Function('b', 'p', 'end', 'out', body) as ByteLineTest;
 }
 
-// Dotted-quad IPv4 in bytes, as parseIPv4 reads text: 1-3 digits per octet, each at most 255. An octet with a leading
-// zero is refused (as by compileFastLineTest): such a line takes the string path, which keeps the text as written.
-function ipv4Bytes(bytes: Uint8Array, start: number, end: number): number {
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let k = start; k < end; k++) {
-    const c = bytes[k] as number;
-    if (c >= 48 && c <= 57) {
-      if (digits > 0 && octet === 0) return -1;
-      octet = octet * 10 + (c - 48);
-      if (++digits > 3 || octet > 255) return -1;
-    } else if (c === 46) {
-      if (digits === 0 || dots === 3) return -1;
-      value = value * 256 + octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else return -1;
+// The source of one field's check: reads the token at `p` up to the next space (or the end), returns false when the
+// byte path must not take it, and stores an address's number in `target`.
+function fieldCheckSource(field: FieldDefinition, target: string | null): string {
+  const range = RANGES[field.name];
+  const allowed = ENUMS[field.name];
+  if (field.kind === 'int32' || field.kind === 'int64') {
+    // Times above 2^31-1 may be milliseconds: those go through the token parser, which converts them.
+    const max = range ? range[1] : field.kind === 'int32' || TIME_FIELDS.has(field.name) ? MAX_SECONDS : Number.MAX_SAFE_INTEGER;
+    const digits = range ? String(range[1]).length : max === MAX_SECONDS ? 10 : 15;
+    return `k = p; v = 0; while (p < end) { c = b[p] - 48; if (c < 0 || c > 9) break; v = v * 10 + c; p++; }
+if (p === k || p - k > ${digits} || v > ${max}) return false;`;
   }
-  if (dots !== 3 || digits === 0) return -1;
-  return value * 256 + octet;
-}
-
-function matchesAny(bytes: Uint8Array, start: number, end: number, candidates: readonly Uint8Array[]): boolean {
-  outer: for (const candidate of candidates) {
-    if (candidate.length !== end - start) continue;
-    for (let k = 0; k < candidate.length; k++) if (bytes[start + k] !== candidate[k]) continue outer;
-    return true;
+  if (field.kind === 'address') {
+    // Dotted-quad IPv4 as parseIPv4 reads it (1-3 digits per octet, each at most 255); an octet with a leading zero is
+    // refused (as by compileFastLineTest): such a line takes the string path, which keeps the text as written.
+    const octet = `k = p; o = 0; while (p < end) { c = b[p] - 48; if (c < 0 || c > 9) break; o = o * 10 + c; p++; }
+if (p === k || p - k > 3 || o > 255 || (p - k > 1 && b[k] === 48)) return false; v = v * 256 + o;`;
+    const dot = 'if (p >= end || b[p] !== 46) return false; p++;';
+    return `v = 0; ${octet}\n${dot} ${octet}\n${dot} ${octet}\n${dot} ${octet}${target === null ? '' : `\n${target} = ${IPV4_MAPPED_BASE} + v;`}`;
   }
-  return false;
+  if (allowed) {
+    const tests = [...allowed].map((value) => {
+      const codes = [...Buffer.from(value, 'latin1')];
+      const bytes = codes.map((code, k) => `b[p + ${k}] === ${code}`).join(' && ');
+      return `if (p + ${codes.length} <= end && ${bytes} && (p + ${codes.length} === end || b[p + ${codes.length}] === 32)) p += ${codes.length};`;
+    });
+    return `${tests.join(' else ')} else return false;`;
+  }
+  return `k = p; while (p < end) { c = b[p]; if (c === 32) break; if (c < 33 || c > 126) return false; p++; }
+if (p === k) return false;`;
 }

@@ -209,6 +209,7 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
               rawLine: (format: LogFormat, line: string) => writer.rawLine(format, line),
               rawRecord: (format: LogFormat, bytes: Buffer, start: number, end: number, src: number, dst: number) =>
                 writer.rawRecord(format, bytes, start, end, src, dst),
+              endBytes: () => writer.endBytes(),
             }),
         logRow(type, values) {
           logRows = true;

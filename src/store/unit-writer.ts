@@ -9,6 +9,13 @@ import type { LogFormat, RowMeta } from '../parse/index.js';
 const IPV4_MAPPED_BASE = Number(IPV4_MAPPED_BASE_BIGINT);
 const CHUNK_ROWS = 200_000;
 const BUFFER_BYTES = 8 * 1024 * 1024;
+// The start of every chunk buffer is the staging area of its sorted write: rows move there with copyWithin, which
+// copies inside one buffer without the view object per call that Buffer#copy between two buffers makes.
+const OUTPUT_BYTES = 1024 * 1024;
+// After it, the input window: the decoder's bytes are copied there a block at a time, and each record moves on from
+// there with copyWithin too.
+const WINDOW_BYTES = 256 * 1024;
+const ROWS_START = OUTPUT_BYTES + WINDOW_BYTES;
 // Sort key of a row whose srcaddr is not IPv4 (IPv6, missing): after every IPv4 source, in arrival order.
 const TAIL_KEY = 0x1_0000_0000;
 // Room for the appended columns: two 128-bit decimal numbers, the two side texts `-`, the event id `-`, the unit id,
@@ -28,7 +35,10 @@ export type ChunkReceiver = (chunk: ChunkFile) => void;
 interface OpenChunk {
   format: LogFormat;
   path: string;
-  /** The chunk's lines so far, as bytes (written out sorted when the chunk is finished). */
+  /**
+   * OUTPUT_BYTES of staging area, WINDOW_BYTES of input window, then the chunk's lines so far, as bytes (written out
+   * sorted when the chunk is finished).
+   */
   buffer: Buffer;
   length: number;
   rows: number;
@@ -41,6 +51,10 @@ interface OpenChunk {
   /** Rows and bytes the chunk held when the current unit began (its rows follow them). */
   markRows: number;
   markLength: number;
+  /** The input held in the window: the writer's generation of its bytes (see endBytes) and its range in them. */
+  window: number;
+  windowFrom: number;
+  windowTo: number;
 }
 
 /**
@@ -58,6 +72,7 @@ export class UnitWriter {
   private unitSuffix = Buffer.alloc(0);
   private chunkCount = 0;
   private spilled = false;
+  private generation = 0;
   /** The unit being written. */
   unitId = -1;
   /** Rows written for the current unit. */
@@ -76,6 +91,7 @@ export class UnitWriter {
     this.unitSuffix = Buffer.from(` - - - ${unitId}\n`, 'latin1');
     this.rows = 0;
     this.spilled = false;
+    this.generation++;
     for (const chunk of this.chunks.values()) {
       chunk.markRows = chunk.rows;
       chunk.markLength = chunk.length;
@@ -84,7 +100,7 @@ export class UnitWriter {
 
   /**
    * Appends a record the decoder's byte test accepted (addresses canonical IPv4 or missing), as its bytes `[start, end)`,
-   * with its address numbers (-1 when missing).
+   * with its address numbers (-1 when missing). `bytes` must stay unchanged until the next endBytes().
    */
   rawRecord(format: LogFormat, bytes: Buffer, start: number, end: number, src: number, dst: number): void {
     const chunk = this.chunks.get(format.header) ?? this.openChunk(format);
@@ -92,7 +108,12 @@ export class UnitWriter {
     this.reserve(chunk, length + SUFFIX_BYTES);
     this.begin(chunk, sortKey(src < 0 ? -1 : src - IPV4_MAPPED_BASE));
     const b = chunk.buffer;
-    let p = chunk.length + bytes.copy(b, chunk.length, start, end);
+    let p = chunk.length;
+    if ((chunk.window === this.generation && start >= chunk.windowFrom && end <= chunk.windowTo) || this.loadWindow(chunk, bytes, start, end)) {
+      const from = OUTPUT_BYTES + start - chunk.windowFrom;
+      b.copyWithin(p, from, from + length);
+      p += length;
+    } else p += bytes.copy(b, p, start, end);
     b[p++] = 32;
     p = writeAddressNumber(b, p, src);
     b[p++] = 32;
@@ -100,6 +121,11 @@ export class UnitWriter {
     b.set(this.unitSuffix, p);
     chunk.length = p + this.unitSuffix.length;
     this.count(chunk);
+  }
+
+  /** Tells that the bytes given to rawRecord so far may change: later records are copied from their new bytes. */
+  endBytes(): void {
+    this.generation++;
   }
 
   /** Appends a line the decoder's string fast test accepted (valid, single-spaced, IPv4 only) as it is. */
@@ -154,6 +180,17 @@ export class UnitWriter {
     this.chunks.clear();
   }
 
+  // Copies the input from `start` on (a window of it) into the chunk's input window; false when the record is longer.
+  private loadWindow(chunk: OpenChunk, bytes: Buffer, start: number, end: number): boolean {
+    if (end - start > WINDOW_BYTES) return false;
+    const to = Math.min(bytes.length, start + WINDOW_BYTES);
+    bytes.copy(chunk.buffer, OUTPUT_BYTES, start, to);
+    chunk.window = this.generation;
+    chunk.windowFrom = start;
+    chunk.windowTo = to;
+    return true;
+  }
+
   private appendText(chunk: OpenChunk, line: string, key: number): void {
     this.reserve(chunk, line.length * 3);
     this.begin(chunk, key);
@@ -206,14 +243,17 @@ export class UnitWriter {
       format,
       path: join(this.folder, `chunk-${this.chunkCount++}.txt`),
       buffer: takeBuffer(BUFFER_BYTES),
-      length: 0,
+      length: ROWS_START,
       rows: 0,
       starts: new Uint32Array(65_536),
       keys: new Float64Array(65_536),
       srcIndex: format.columns.indexOf('srcaddr'),
       dstIndex: format.columns.indexOf('dstaddr'),
       markRows: 0,
-      markLength: 0,
+      markLength: ROWS_START,
+      window: -1,
+      windowFrom: 0,
+      windowTo: 0,
     };
     this.chunks.set(format.header, chunk);
     return chunk;
@@ -267,30 +307,29 @@ function writeSortedRows(chunk: OpenChunk): void {
   const order = sortedRowOrder(chunk.keys, chunk.rows);
   const fd = openSync(chunk.path, 'w');
   try {
-    const source = chunk.buffer;
-    const out = outputBuffer();
+    const b = chunk.buffer;
     let p = 0;
     for (let i = 0; i < chunk.rows; i++) {
       const row = order[i] as number;
       const start = chunk.starts[row] as number;
       const end = row + 1 < chunk.rows ? (chunk.starts[row + 1] as number) : chunk.length;
-      if (p + end - start > out.length) {
-        writeAll(fd, out, p);
+      if (p + end - start > OUTPUT_BYTES) {
+        writeAll(fd, b, 0, p);
         p = 0;
-        if (end - start > out.length) {
-          writeAll(fd, source.subarray(start, end), end - start);
+        if (end - start > OUTPUT_BYTES) {
+          writeAll(fd, b, start, end - start);
           continue;
         }
       }
-      p += source.copy(out, p, start, end);
+      b.copyWithin(p, start, end);
+      p += end - start;
     }
-    writeAll(fd, out, p);
+    writeAll(fd, b, 0, p);
   } finally {
     closeSync(fd);
   }
 }
 
-let sharedOutput: Buffer | undefined;
 // Chunk buffers of finished chunks, reused by the next ones: fresh memory costs a page fault per 4 KiB on first touch.
 const spareBuffers: Buffer[] = [];
 const MAX_SPARE_BUFFERS = 1;
@@ -314,15 +353,9 @@ function sortKey(v4: number): number {
   return v4 < 0 ? TAIL_KEY : v4;
 }
 
-// The output buffer writeSorted fills and flushes; one per process (writing is synchronous).
-function outputBuffer(): Buffer {
-  sharedOutput ??= Buffer.allocUnsafe(BUFFER_BYTES);
-  return sharedOutput;
-}
-
-function writeAll(fd: number, buffer: Buffer, length: number): void {
+function writeAll(fd: number, buffer: Buffer, offset: number, length: number): void {
   let written = 0;
-  while (written < length) written += writeSync(fd, buffer, written, length - written);
+  while (written < length) written += writeSync(fd, buffer, offset + written, length - written);
 }
 
 // Writes a non-negative integer below 2^53 in decimal (or `-` for -1) without making a string.

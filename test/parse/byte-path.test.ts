@@ -27,6 +27,28 @@ const token = fc.oneof(
   fc.string({ minLength: 1, maxLength: 6 }).filter((s) => !/[\s]/.test(s)),
 );
 
+// A token mostly valid for its field, sometimes an edge value or any token: many generated lines pass, many fail late.
+function fieldToken(kind: string, name: string): fc.Arbitrary<string> {
+  const integer = kind === 'int32' || kind === 'int64';
+  const valid =
+    kind === 'address'
+      ? fc.ipV4()
+      : integer
+        ? fc.nat({ max: 255 }).map(String)
+        : name === 'action'
+          ? fc.constantFrom('ACCEPT', 'REJECT')
+          : name === 'log-status'
+            ? fc.constantFrom('OK', 'NODATA', 'SKIPDATA')
+            : fc.constantFrom('eni-1', '123456789010', 'vpc-1', 'ingress');
+  const edge =
+    kind === 'address'
+      ? fc.constantFrom('0.0.0.0', '255.255.255.255', '10.0.0.01', '10.0.0.0', '256.0.0.1', '1.2.3', '1.2.3.4.', '1..2.3', '-')
+      : integer
+        ? fc.constantFrom('0', '-', '65535', '65536', '256', '2147483647', '2147483648', '999999999999999', '1000000000000000', '9007199254740991', '007', '+5', '1e3', '5-')
+        : fc.constantFrom('ACCEPTX', 'ACCEP', 'accept', 'OKAY', 'O', 'SKIPDAT', '-', 'x\u00e9', '~', '\u007f', 'a-b');
+  return fc.oneof({ arbitrary: valid, weight: 60 }, { arbitrary: edge, weight: 4 }, { arbitrary: token, weight: 1 });
+}
+
 describe('compileByteLineTest', () => {
   it.each([
     ['the default format', DEFAULT_LOG_FORMAT],
@@ -51,6 +73,34 @@ describe('compileByteLineTest', () => {
     );
   });
 
+  it.each([
+    ['the default format', DEFAULT_LOG_FORMAT],
+    ['a v5 custom format', V5],
+  ])('decides every line as the field-by-field reference does, also inside a larger buffer (%s)', (_name, format) => {
+    const test = compileByteLineTest(format)!;
+    const reference = referenceByteLineTest(format);
+    const fields = format.fields.length;
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.tuple(...format.fields.map((f) => fieldToken(f.kind, f.name))), fc.array(token, { minLength: fields - 1, maxLength: fields + 1 })),
+        fc.constantFrom('', ' ', '  ', '-', 'x', '\t'),
+        fc.constantFrom('', '\n', ' -', '- ', 'ACCEPT', '1'),
+        (tokens, tail, after) => {
+          const line = `${tokens.join(' ')}${tail}`;
+          const bytes = Buffer.from(`${after}${line}${after}`, 'utf8');
+          const start = Buffer.byteLength(after);
+          const end = start + Buffer.byteLength(line);
+          const got: AddressNumbers = { src: 0, dst: 0 };
+          const expected: AddressNumbers = { src: 0, dst: 0 };
+          const accepted = test(bytes, start, end, got);
+          expect(accepted).toBe(reference(bytes, start, end, expected));
+          if (accepted) expect(got).toEqual(expected);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
   it('accepts the common case and sends the rest to the string path', () => {
     const test = compileByteLineTest(DEFAULT_LOG_FORMAT)!;
     const accepts = (line: string): boolean => test(Buffer.from(line), 0, Buffer.byteLength(line), { src: 0, dst: 0 });
@@ -72,13 +122,17 @@ async function decodeAll(data: Buffer, bytes: boolean, format?: LogFormat): Prom
   const rows: unknown[] = [];
   const issues: ParseIssue[] = [];
   let raw = 0;
+  // Records given as bytes since the last endBytes(): each block of bytes is released once the decoder is done with it.
+  let unreleased = 0;
   const sink: BatchingRowSink = {
     row: (f, values, meta) => rows.push([f.header, [...values], meta.line, meta.eventId ?? null]),
     issue: (issue) => issues.push(issue),
   };
   if (bytes) {
+    sink.endBytes = () => void (unreleased = 0);
     sink.rawRecord = (f, buffer, start, end) => {
       raw++;
+      unreleased++;
       const line = Buffer.from(buffer.subarray(start, end)).toString('utf8');
       const values: FieldValue[] = [];
       expect(compileTokenParser(f)(tokenizeLine(line), values)).toBeNull();
@@ -86,6 +140,7 @@ async function decodeAll(data: Buffer, bytes: boolean, format?: LogFormat): Prom
     };
   }
   await decodeUnit({ key: 'u', kind: 'text', open: async () => Readable.from([data.subarray(0, 7), data.subarray(7)]) }, sink, { format });
+  expect(unreleased).toBe(0);
   // Raw records carry no line number: compare rows without it.
   return { rows: rows.map((r) => [(r as unknown[])[0], (r as unknown[])[1], (r as unknown[])[3]]), issues, raw };
 }
@@ -125,3 +180,38 @@ describe('the byte path of decodeUnit', () => {
     expect(bytes.rows).toEqual((await decodeAll(data, false, V5)).rows);
   });
 });
+
+// The byte test as a plain loop over the fields (the compiled test must decide every line as this does).
+function referenceByteLineTest(format: LogFormat): (bytes: Uint8Array, start: number, end: number, out: AddressNumbers) => boolean {
+  const ranges: Record<string, number> = { srcport: 65535, dstport: 65535, protocol: 255, 'tcp-flags': 255 };
+  const enums: Record<string, string[]> = { action: ['ACCEPT', 'REJECT'], 'log-status': ['OK', 'NODATA', 'SKIPDATA'] };
+  const base = Number(addressToBigInt('0.0.0.0'));
+  const src = format.columns.indexOf('srcaddr');
+  const dst = format.columns.indexOf('dstaddr');
+  return (bytes, start, end, out) => {
+    out.src = -1;
+    out.dst = -1;
+    const text = Buffer.from(bytes.subarray(start, end)).toString('latin1');
+    const tokens = text.split(' ');
+    if (tokens.length !== format.fields.length) return false;
+    return format.fields.every((field, i) => {
+      const token = tokens[i] as string;
+      if (token === '-') return true;
+      if (field.kind === 'int32' || field.kind === 'int64') {
+        const max = ranges[field.name] ?? (field.kind === 'int32' || field.name === 'start' || field.name === 'end' ? 2147483647 : Number.MAX_SAFE_INTEGER);
+        return /^\d+$/.test(token) && token.length <= (ranges[field.name] ? String(max).length : max === 2147483647 ? 10 : 15) && Number(token) <= max;
+      }
+      if (field.kind === 'address') {
+        const octets = token.split('.');
+        if (octets.length !== 4 || !octets.every((o) => /^(0|[1-9]\d{0,2})$/.test(o) && Number(o) <= 255)) return false;
+        const value = octets.reduce((v, o) => v * 256 + Number(o), 0);
+        if (i === src) out.src = base + value;
+        else if (i === dst) out.dst = base + value;
+        return true;
+      }
+      const allowed = enums[field.name];
+      if (allowed) return allowed.includes(token);
+      return token.length > 0 && [...token].every((c) => c.charCodeAt(0) >= 33 && c.charCodeAt(0) <= 126);
+    });
+  };
+}

@@ -65,3 +65,32 @@ describe('isPrivateAddress', () => {
     expect(isIpAddress('2001:db8::zz')).toBe(false);
   });
 });
+
+describe('IPv6 text', () => {
+  // ipaddr.js alone, as addressToBigInt and isIpAddress read IPv6 before their plain-form fast path.
+  const reference = (text: string): bigint | null => {
+    if (!ipaddr.IPv6.isValid(text)) return null;
+    return ipaddr.IPv6.parse(text)
+      .toByteArray()
+      .reduce((value, byte) => (value << 8n) | BigInt(byte), 0n);
+  };
+  const ipv6Like = fc.oneof(
+    fc.ipV6(),
+    fc.ipV6().map((text) => text.toUpperCase()),
+    fc.ipV6().map((text) => `${text}%eth0`),
+    fc.stringMatching(/^[0-9a-fA-F:]{0,41}$/),
+    fc.array(fc.stringMatching(/^[0-9a-f]{0,5}$/), { minLength: 1, maxLength: 10 }).map((groups) => groups.join(':')),
+    fc.constantFrom('::', '::1', '1::', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8', '1::2::3', ':::', '1:', ':1', '::ffff:1.2.3.4', 'fe80::1%en0', '1:2:3:4:5:6:7:8:9', '00000::'),
+  );
+
+  it('reads every text as ipaddr.js does (property)', () => {
+    fc.assert(
+      fc.property(ipv6Like, (text) => {
+        const expected = reference(text);
+        expect(addressToBigInt(text)).toBe(expected);
+        expect(isIpAddress(text)).toBe(expected !== null);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});

@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalSource } from '../../src/sources/index.js';
 import { ingestSources, Store } from '../../src/store/index.js';
-import { sortedRowOrder } from '../../src/store/unit-writer.js';
+import { sortedRowOrder, UnitWriter } from '../../src/store/unit-writer.js';
+import { DEFAULT_LOG_FORMAT } from '../../src/parse/index.js';
 import { storedValueSql } from '../../src/store/schema.js';
 import { V2_HEADER, openTempStore } from '../helpers/temp-store.js';
 
@@ -22,6 +23,57 @@ describe('sortedRowOrder', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('UnitWriter', () => {
+  it('copies records again from bytes that changed after endBytes (the decoder reuses no buffer, but may)', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'flowlens-writer-'));
+    const files: string[] = [];
+    const writer = new UnitWriter(folder, (chunk) => files.push(readFileSync(chunk.path, 'utf8')));
+    const line = (bytes: number): string => `2 123456789010 eni-1 10.0.0.1 10.0.2.6 1000 443 6 1 ${bytes} 1700000000 1700000060 ACCEPT OK`;
+    const first = `${line(111)}\n${line(222)}\n`;
+    const buffer = Buffer.from(first);
+    const at = first.indexOf('\n') + 1;
+    const src = 281470681743361;
+    const dst = 281470849516038;
+    writer.beginUnit(7);
+    writer.rawRecord(DEFAULT_LOG_FORMAT, buffer, 0, at - 1, src, dst);
+    writer.endBytes();
+    // The same Buffer object now holds other lines of the same length.
+    buffer.write(`${line(333)}\n${line(444)}\n`);
+    writer.rawRecord(DEFAULT_LOG_FORMAT, buffer, 0, at - 1, src, dst);
+    writer.rawRecord(DEFAULT_LOG_FORMAT, buffer, at, buffer.length - 1, src, -1);
+    writer.seal();
+    expect(files).toEqual([
+      `${line(111)} ${src} ${dst} - - - 7\n${line(333)} ${src} ${dst} - - - 7\n${line(444)} ${src} - - - - 7\n`,
+    ]);
+  });
+
+  it('writes address numbers and unit ids in decimal, as String() does (property)', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'flowlens-writer-'));
+    const files: string[] = [];
+    const writer = new UnitWriter(folder, (chunk) => files.push(readFileSync(chunk.path, 'utf8')));
+    const line = Buffer.from('2 123456789010 eni-1 - - 1000 443 6 1 2 1700000000 1700000060 ACCEPT OK');
+    const cases: [number, number, number][] = [];
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.constantFrom(-1, 0, 9, 10, 99, 100, 99_999_999, 100_000_000, 2 ** 32 - 1), fc.nat()),
+        fc.oneof(fc.constantFrom(-1, 281470681743360, 281474976710655, 2 ** 53 - 1), fc.integer({ min: 0, max: 2 ** 53 - 1 })),
+        fc.oneof(fc.constantFrom(0, 1, 9, 10, 99, 100, 2 ** 31 - 1), fc.nat()),
+        (src, dst, unit) => {
+          writer.beginUnit(unit);
+          writer.rawRecord(DEFAULT_LOG_FORMAT, line, 0, line.length, src, dst);
+          cases.push([src, dst, unit]);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    writer.seal();
+    const text = (n: number): string => (n < 0 ? '-' : String(n));
+    const rows = files.join('').trimEnd().split('\n');
+    // Rows come sorted by source address; compare as sets of lines.
+    expect(rows.sort()).toEqual(cases.map(([src, dst, unit]) => `${line.toString()} ${text(src)} ${text(dst)} - - - ${unit}`).sort());
   });
 });
 
@@ -56,5 +108,22 @@ describe('ingest row order', () => {
     const nines = rows.filter((r) => r.src === '10.0.0.9').map((r) => Number(r.bytes));
     expect(nines).toEqual([...nines].sort((a, b) => a - b));
     expect(new Set(rows.map((r) => Number(r.bytes))).size).toBe(600);
+  });
+  it('writes a row longer than the write buffer whole, in its place among the others', async () => {
+    // About 1 MiB of interface id: its row is longer than the staging area a chunk is written through.
+    const long = `eni-${'a'.repeat(1_048_500)}`;
+    const line = (src: string, eni: string, bytes: number): string => `2 123456789010 ${eni} ${src} 10.0.2.6 1000 443 6 1 ${bytes} 1700000000 1700000060 ACCEPT OK`;
+    const lines = [line('10.0.0.9', 'eni-1', 1), line('10.0.0.7', 'eni-2', 2), line('10.0.0.8', long, 3), line('10.0.0.9', 'eni-3', 4), line('10.0.0.10', 'eni-4', 5)];
+    writeFileSync(join(dir, 'long.log'), `${HEADER}\n${lines.join('\n')}\n`);
+    const summary = await ingestSources(store, [createLocalSource(dir)]);
+    expect(summary.badLines).toBe(0);
+    const rows = (await store.query('SELECT bytes, length(interface_id) AS eni FROM flow_records ORDER BY rowid')).rows;
+    expect(rows.map((r) => [Number(r.bytes), Number(r.eni)])).toEqual([
+      [2, 5],
+      [3, long.length],
+      [1, 5],
+      [4, 5],
+      [5, 5],
+    ]);
   });
 });
