@@ -7,7 +7,9 @@ import { quoteIdentifier } from './sql-text.js';
 // CloudTrail rows carry large JSON documents: staged rows are moved every 20,000 so the appender's buffer stays small.
 const FLUSH_ROWS = 20_000;
 
-type AppendValue = (appender: DuckDBAppender, value: LogValue) => void;
+// A lone surrogate (no valid UTF-8) is escaped by JSON.stringify and refused by DuckDB's JSON reader: it becomes
+// U+FFFD, as a string appended to DuckDB directly does. Only an escape after an even run of backslashes is one.
+const LONE_SURROGATE = /(?<!\\)((?:\\\\)*)\\u(?:d[89a-f][0-9a-f]{2})/gi;
 
 /** Decides whether a decoded S3 access / CloudTrail row is kept (e.g. a time window). */
 export type LogRowPredicate = (type: LogTableType, values: readonly LogValue[]) => boolean;
@@ -32,7 +34,6 @@ interface StagingTable {
 interface Staging {
   tables: [StagingTable, StagingTable];
   active: 0 | 1;
-  appenders: AppendValue[];
   rows: number;
 }
 
@@ -42,9 +43,10 @@ export type SubmitTask = (task: () => Promise<unknown>) => void;
 /**
  * Writes the S3 access / CloudTrail rows of every unit of an ingest into their tables through staging tables
  * per type, shared by all units (a table and an appender per unit kept DuckDB's blocks pinned until the commit,
- * so a few hundred small objects ran out of memory): numbers and times are appended as DOUBLE, structs as JSON
- * text, each row tagged with its unit id, and one INSERT … SELECT casts a batch into the table (JSON → STRUCT for
- * useridentity, resources, ...). Each type has two staging tables: with a `submit` function, a full batch is moved
+ * so a few hundred small objects ran out of memory): each row is appended as one JSON array text tagged with its unit
+ * id (one N-API call instead of one per column: JavaScript's side of a row costs about half), and one INSERT … SELECT
+ * reads a batch with DuckDB's JSON reader and casts it into the table (numbers, times, JSON → STRUCT for
+ * useridentity, resources, ...), on DuckDB's thread. Each type has two staging tables: with a `submit` function, a full batch is moved
  * by a queued task while the next batch is appended to the other table, so parsing goes on while DuckDB inserts.
  * Only call its async methods when nothing else uses the connection.
  */
@@ -73,9 +75,8 @@ export class LogStager {
       this.backlog.push({ type, unitId, values: [...values] });
       return;
     }
-    const { appenders } = staging;
     const { appender } = staging.tables[staging.active];
-    for (let i = 0; i < appenders.length; i++) (appenders[i] as AppendValue)(appender, values[i] ?? null);
+    appender.appendVarchar(rowJson(values));
     appender.appendInteger(unitId);
     appender.endRow();
     staging.rows++;
@@ -173,17 +174,17 @@ export class LogStager {
 
   private async createStaging(type: LogTableType): Promise<void> {
     const tables = [await this.createStagingTable(type, 0), await this.createStagingTable(type, 1)] as [StagingTable, StagingTable];
-    this.stagings.set(type, { tables, active: 0, appenders: type.columns.map(appenderOf), rows: 0 });
+    this.stagings.set(type, { tables, active: 0, rows: 0 });
   }
 
   private async createStagingTable(type: LogTableType, half: 0 | 1): Promise<StagingTable> {
     const table = `flowlens_log_staging_${process.pid}_${this.stagings.size}_${half}`;
-    const stagingColumns = type.columns.map((c) => `${quoteIdentifier(c.name)} ${stagingType(c)}`);
-    const selects = type.columns.map(selectExpression);
-    await this.store.run(`CREATE OR REPLACE TEMP TABLE ${table} (${stagingColumns.join(', ')}, unit_id INTEGER)`);
+    await this.store.run(`CREATE OR REPLACE TEMP TABLE ${table} (doc VARCHAR, unit_id INTEGER)`);
     const appender = await this.store.connection.createAppender(table, 'main', 'temp');
     const targets = [...type.columns.map((c) => quoteIdentifier(c.name)), 'unit_id'];
-    const insertSql = `INSERT INTO ${quoteIdentifier(type.table)} (${targets.join(', ')}) SELECT ${selects.join(', ')}, unit_id FROM ${table}`;
+    // Every element as text (JSON text for objects), then cast per column.
+    const selects = type.columns.map((column, i) => selectExpression(column, `v[${i + 1}]`));
+    const insertSql = `INSERT INTO ${quoteIdentifier(type.table)} (${targets.join(', ')}) SELECT ${selects.join(', ')}, unit_id FROM (SELECT from_json(doc, '["VARCHAR"]') AS v, unit_id FROM ${table})`;
     return { table, appender, insertSql };
   }
 }
@@ -204,43 +205,29 @@ export class LogUnitWriter {
   }
 }
 
-function stagingType(column: LogColumn): string {
-  switch (column.kind) {
-    case 'int32':
-      return 'INTEGER';
-    case 'int64':
-    case 'timestamp':
-      // Numbers are staged as DOUBLE (exact below 2^53) to avoid a BigInt per value.
-      return 'DOUBLE';
-    default:
-      return 'VARCHAR';
+// A row as JSON array text: numbers as numbers, structs as objects, a BigInt as its digits.
+function rowJson(values: readonly LogValue[]): string {
+  let json: string;
+  try {
+    json = JSON.stringify(values);
+  } catch {
+    json = JSON.stringify(values, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
   }
+  return json.includes('\\u') ? json.replace(LONE_SURROGATE, '$1\\ufffd') : json;
 }
 
-function selectExpression(column: LogColumn): string {
-  const name = quoteIdentifier(column.name);
-  switch (column.kind) {
-    case 'int64':
-      return `CAST(${name} AS BIGINT)`;
-    case 'timestamp':
-      return `epoch_ms(CAST(${name} AS BIGINT))`;
-    case 'struct':
-      return `CAST(CAST(${name} AS JSON) AS ${column.sqlType})`;
-    default:
-      return name;
-  }
-}
-
-function appenderOf(column: LogColumn): AppendValue {
+// The column's value from its element's text: numbers and times went through JSON as numbers (exact below 2^53).
+function selectExpression(column: LogColumn, element: string): string {
   switch (column.kind) {
     case 'int32':
-      return (appender, value) => (typeof value === 'number' ? appender.appendInteger(value) : appender.appendNull());
+      return `CAST(${element} AS INTEGER)`;
     case 'int64':
+      return `CAST(CAST(${element} AS DOUBLE) AS BIGINT)`;
     case 'timestamp':
-      return (appender, value) => (typeof value === 'number' ? appender.appendDouble(value) : appender.appendNull());
+      return `epoch_ms(CAST(CAST(${element} AS DOUBLE) AS BIGINT))`;
     case 'struct':
-      return (appender, value) => (value === null ? appender.appendNull() : appender.appendVarchar(JSON.stringify(value)));
+      return `CAST(CAST(${element} AS JSON) AS ${column.sqlType})`;
     default:
-      return (appender, value) => (value === null ? appender.appendNull() : appender.appendVarchar(String(value)));
+      return element;
   }
 }

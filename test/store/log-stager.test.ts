@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLOUDTRAIL_LOG_TYPE, S3_ACCESS_LOG_TYPE } from '../../src/parse/index.js';
+import { CLOUDTRAIL_LOG_TYPE, CloudTrailDecoder, S3_ACCESS_LOG_TYPE } from '../../src/parse/index.js';
 import type { LogTableType, LogValue } from '../../src/parse/index.js';
 import { IngestQueue } from '../../src/store/ingest-queue.js';
 import { deleteLogUnitRows, LogStager, Store } from '../../src/store/index.js';
@@ -77,5 +77,40 @@ describe('LogStager', () => {
     await stager.handOver();
     await stager.close();
     expect(Number(await store.scalar('SELECT count(*) FROM s3_access'))).toBe(10);
+  });
+
+  it('stores every value as given: quotes, backslashes, control characters, emoji, numbers, structs; a lone surrogate as U+FFFD', async () => {
+    const stager = new LogStager(store);
+    const texts = ['a "quoted" \\ back\\slash', 'tab\there\nnewline\u0000nul', 'emoji 😀 é ü 中', '\\ud800 is text here', 'lone \ud800 high', 'lone \udfff low', '\\\ud83d after a backslash'];
+    const s3 = S3_ACCESS_LOG_TYPE.columns;
+    const at = (type: LogTableType, name: string): number => type.columns.findIndex((c) => c.name === name);
+    texts.forEach((text, i) => {
+      const values = rowOf(S3_ACCESS_LOG_TYPE, `id${i}`, 1_700_000_000_123);
+      values[at(S3_ACCESS_LOG_TYPE, 'useragent')] = text;
+      values[at(S3_ACCESS_LOG_TYPE, 'httpstatus')] = 200 + i;
+      values[at(S3_ACCESS_LOG_TYPE, 'bytessent')] = 2 ** 53 - 1 - i;
+      values[at(S3_ACCESS_LOG_TYPE, 'objectsize')] = BigInt(i) * 1000n;
+      stager.row(S3_ACCESS_LOG_TYPE, 1, values);
+    });
+    const event = {
+      eventTime: '2024-05-01T10:00:00Z',
+      eventName: 'GetObject',
+      eventID: 'ev',
+      userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::1:user/"x"', sessionContext: { attributes: { mfaAuthenticated: 'true' } } },
+      resources: [{ ARN: 'a1', accountId: '1', type: 'T' }, { ARN: 'a2' }],
+      requestParameters: { bucketName: 'b', key: 'k \ud800' },
+    };
+    new CloudTrailDecoder({ row: (type, values) => stager.row(type, 2, values), issue: () => undefined }, 'trail.json').pushText(JSON.stringify({ Records: [event] }));
+    await stager.flush();
+    await stager.close();
+    expect(s3.length).toBeGreaterThan(20);
+    const rows = await store.query("SELECT requestid, useragent, httpstatus, bytessent, objectsize, epoch_ms(request_time) AS ms, unit_id FROM s3_access ORDER BY requestid");
+    expect(rows.rows.map((r) => r.useragent)).toEqual(texts.map((t) => t.replace(/[\ud800-\udfff](?![\udc00-\udfff])/g, (c, i: number, all: string) => (i > 0 && /[\ud800-\udbff]/.test(all[i - 1] as string) ? c : '\ufffd'))));
+    expect(rows.rows.map((r) => Number(r.httpstatus))).toEqual(texts.map((_, i) => 200 + i));
+    expect(rows.rows.map((r) => BigInt(r.bytessent as bigint))).toEqual(texts.map((_, i) => BigInt(2 ** 53 - 1 - i)));
+    expect(rows.rows.map((r) => Number(r.objectsize))).toEqual(texts.map((_, i) => i * 1000));
+    expect(rows.rows.every((r) => Number(r.ms) === 1_700_000_000_123 && Number(r.unit_id) === 1)).toBe(true);
+    const stored = await store.query("SELECT useridentity.type AS type, useridentity.arn AS arn, useridentity.sessioncontext.attributes.mfaauthenticated AS mfa, useridentity.username AS username, resources[2].arn AS second, len(resources) AS n, \"key\" AS k, unit_id FROM cloudtrail");
+    expect(stored.rows).toEqual([{ type: 'IAMUser', arn: 'arn:aws:iam::1:user/"x"', mfa: 'true', username: null, second: 'a2', n: 2, k: 'k \ufffd', unit_id: 2 }]);
   });
 });
