@@ -29,9 +29,10 @@ const MAX_GROWTH = 16;
  * or overlap, from below the span's low to above its high, then `"start" IS NULL` (the rows `ORDER BY "start"`
  * puts last). Sorting each slice on its own and printing them one after the other gives the order of one sort of all
  * rows, but the first lines come out after sorting the first slice only, and no sort holds more than a slice.
- * The first slice's width comes from the span's density; the caller passes each slice's row count to `next()` (as
- * the generator's `yield` result) and the next width follows the density seen, growing towards `maxRows`. Counts
- * only size slices: the ranges alone decide which rows each holds.
+ * The first slice's width comes from the span's density; the caller passes row counts to `next()` (as the
+ * generator's `yield` result), each the count of the oldest slice not counted yet, so a caller that runs the next
+ * slice before the one before has ended passes `undefined` then and the count later. The next width follows the
+ * density last seen, growing towards `maxRows`. Counts only size slices: the ranges alone decide which rows each holds.
  */
 export async function* startSlices(span: StartSpan, options: StartSliceOptions = {}): AsyncGenerator<string, void, number | undefined> {
   const maxRows = Math.max(1, options.maxRows ?? 1 << 18);
@@ -39,13 +40,18 @@ export async function* startSlices(span: StartSpan, options: StartSliceOptions =
   if (span.low !== undefined && span.high !== undefined) {
     const extent = Number(span.high - span.low) + 1;
     let width = widthOf((target * extent) / Math.max(1, span.rows));
+    // The widths of the slices yielded and not counted yet, oldest first.
+    const uncounted: bigint[] = [];
     let lower: bigint | undefined;
     let upper = span.low + width;
     while (upper <= span.high) {
+      uncounted.push(width);
       const rows = yield startRangeSql(lower, upper);
       target = Math.min(maxRows, target * 4);
+      const counted = rows === undefined ? undefined : uncounted.shift();
       // No count given: grow as the targets do. None found: a gap in time, crossed in wider steps.
-      const wanted = rows === undefined ? Number(width) * 4 : rows === 0 ? Number(width) * MAX_GROWTH : (target * Number(width)) / rows;
+      const wanted =
+        rows === undefined || counted === undefined ? Number(width) * 4 : rows === 0 ? Number(width) * MAX_GROWTH : (target * Number(counted)) / rows;
       width = widthOf(Math.min(Number(width) * MAX_GROWTH, Math.max(Number(width) / MAX_GROWTH, wanted)));
       lower = upper;
       upper = lower + width;
