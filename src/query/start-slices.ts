@@ -11,6 +11,15 @@ export interface StartSpan {
   high: bigint | undefined;
   /** About how many rows have a start. */
   rows: number;
+  /** About how many rows have a start in each of these ranges (in order, without overlap), when known (e.g. hours from the rollups). */
+  buckets?: readonly StartBucket[];
+}
+
+/** About how many rows have a start in [low, high). */
+export interface StartBucket {
+  low: bigint;
+  high: bigint;
+  rows: number;
 }
 
 /** How start-ordered reading cuts its rows: the rows of the first slice, and the most rows of any later one. */
@@ -39,7 +48,12 @@ export async function* startSlices(span: StartSpan, options: StartSliceOptions =
   let target = Math.min(maxRows, Math.max(1, options.firstRows ?? 1 << 14));
   if (span.low !== undefined && span.high !== undefined) {
     const extent = Number(span.high - span.low) + 1;
-    let width = widthOf((target * extent) / Math.max(1, span.rows));
+    // Buckets, when given, keep a slice where rows crowd (a burst in time) near the target.
+    const fit = (from: bigint, width: bigint): bigint => {
+      const most = span.buckets ? widthForRows(span.buckets, from, target) : undefined;
+      return most !== undefined && most < width ? most : width;
+    };
+    let width = fit(span.low, widthOf((target * extent) / Math.max(1, span.rows)));
     // The widths of the slices yielded and not counted yet, oldest first.
     const uncounted: bigint[] = [];
     let lower: bigint | undefined;
@@ -52,8 +66,8 @@ export async function* startSlices(span: StartSpan, options: StartSliceOptions =
       // No count given: grow as the targets do. None found: a gap in time, crossed in wider steps.
       const wanted =
         rows === undefined || counted === undefined ? Number(width) * 4 : rows === 0 ? Number(width) * MAX_GROWTH : (target * Number(counted)) / rows;
-      width = widthOf(Math.min(Number(width) * MAX_GROWTH, Math.max(Number(width) / MAX_GROWTH, wanted)));
       lower = upper;
+      width = fit(lower, widthOf(Math.min(Number(width) * MAX_GROWTH, Math.max(Number(width) / MAX_GROWTH, wanted))));
       upper = lower + width;
     }
     yield startRangeSql(lower, undefined);
@@ -117,6 +131,21 @@ export async function* sliceQueries(slices: SliceQueries, sql: (condition: strin
     if (step.done) return;
     rows = yield sql(step.value);
   }
+}
+
+// The width from `from` whose buckets hold about `rows` rows (rows spread evenly within a bucket); undefined when
+// the buckets after `from` hold fewer.
+function widthForRows(buckets: readonly StartBucket[], from: bigint, rows: number): bigint | undefined {
+  let needed = rows;
+  for (const bucket of buckets) {
+    if (bucket.high <= from || bucket.rows <= 0) continue;
+    const low = bucket.low > from ? bucket.low : from;
+    const extent = Number(bucket.high - bucket.low);
+    const inside = (bucket.rows * Number(bucket.high - low)) / extent;
+    if (inside >= needed) return low - from + widthOf((needed * extent) / bucket.rows);
+    needed -= inside;
+  }
+  return undefined;
 }
 
 function widthOf(value: number): bigint {
