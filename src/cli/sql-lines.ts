@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { QueryError } from '../records/index.js';
 import type { Store } from '../store/database.js';
+import { FLOW_COLUMNS } from '../store/schema.js';
 import { applySettings } from '../store/settings.js';
 import { quoteIdentifier, sqlLiteral } from '../sql/index.js';
 import type { CliContext } from './context.js';
 import { OutputClosedError, writeOut } from './context.js';
+import type { RecordPrinter } from './record-printer.js';
 import { renderCsvLine } from './render.js';
 import type { OutputFormat } from './render.js';
-import { runSlices } from '../query/start-slices.js';
+import { capSlicedReadMemory, runSlices } from '../query/start-slices.js';
 import type { SliceQueries } from '../query/start-slices.js';
 
 /** A result column rendered by SQL: its name and whether DuckDB holds it as an integer (UHUGEINT addresses: `huge`) or as text. */
@@ -129,6 +131,42 @@ export async function printSqlLines(context: CliContext, store: Store, queries: 
     else if (target === 'file' || !(await copyToStdout(store, linesOf(queries)))) await copyThroughFile(context, store.connection, linesOf(queries), join(folder, 'lines.txt'));
   } finally {
     rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Prints the flows columns `columns` of `queries` (one query, or slices whose rows follow each other) in `format`,
+ * under the sliced-read memory cap: lines rendered by DuckDB (printSqlLines) when the format is not a table and
+ * every column has a type SQL renders, else rows through the RecordPrinter `printer` makes.
+ */
+export async function printFlowRows(
+  context: CliContext,
+  store: Store,
+  queries: string | SliceQueries,
+  columns: readonly string[],
+  format: OutputFormat,
+  printer: () => RecordPrinter,
+): Promise<void> {
+  const types = new Map(FLOW_COLUMNS.map((c) => [c.name, c.type]));
+  const lineColumns = columns.map((name) => ({ name, kind: lineColumnKind(types.get(name) ?? '') }));
+  const restore = await capSlicedReadMemory(store);
+  try {
+    if (format !== 'table' && lineColumns.every((c): c is LineColumn => c.kind !== undefined)) {
+      await printSqlLines(context, store, queries, lineColumns, format);
+      return;
+    }
+    const rows = printer();
+    await runSlices(queries, async (sql) => {
+      let count = 0;
+      for await (const batch of await store.streamRows(sql)) {
+        await rows.arrays(columns, batch);
+        count += batch.length;
+      }
+      return count;
+    });
+    await rows.finish();
+  } finally {
+    await restore();
   }
 }
 
