@@ -126,11 +126,23 @@ export async function printSqlLines(context: CliContext, store: Store, queries: 
     return;
   }
   const folder = mkdtempSync(join(tmpdir(), 'flowlens-lines-'));
+  const removeFolder = (): void => rmSync(folder, { recursive: true, force: true });
+  // Interrupted (Ctrl-C on a long print), the slices' files go before the process ends.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    removeFolder();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     if (typeof queries !== 'string') await printSlices(context, store, queries, linesOf, folder);
     else if (target === 'file' || !(await copyToStdout(store, linesOf(queries)))) await copyThroughFile(context, store.connection, linesOf(queries), join(folder, 'lines.txt'));
   } finally {
-    rmSync(folder, { recursive: true, force: true });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    removeFolder();
   }
 }
 
