@@ -196,7 +196,7 @@ const PARALLEL_SLICES = 2;
  * Each slice's row count goes back to `queries` in order, when the slice has ended.
  */
 async function printSlices(context: CliContext, store: Store, queries: SliceQueries, linesOf: (query: string) => string, folder: string): Promise<void> {
-  const running: { connection: DuckDBConnection; file: string; rows: Promise<number> }[] = [];
+  const running: { connection: DuckDBConnection; file: string; rows: Promise<number>; ended: boolean }[] = [];
   const spare: DuckDBConnection[] = [store.connection];
   let opened: DuckDBConnection | undefined;
   let slices = 0;
@@ -208,12 +208,16 @@ async function printSlices(context: CliContext, store: Store, queries: SliceQuer
     if (spare.length === 0) spare.push((opened = await store.connectSession()));
     const connection = spare.pop() as DuckDBConnection;
     const file = join(folder, `lines-${slices++}.txt`);
-    const done = copyRows(connection, `COPY (${linesOf(step.value)}) TO ${sqlLiteral(file)} ${COPY_OPTIONS}`);
+    const slice = { connection, file, rows: copyRows(connection, `COPY (${linesOf(step.value)}) TO ${sqlLiteral(file)} ${COPY_OPTIONS}`), ended: false };
     // Awaited in order below; an error then ends the print.
-    done.catch(() => undefined);
-    running.push({ connection, file, rows: done });
+    slice.rows.then(
+      () => (slice.ended = true),
+      () => (slice.ended = true),
+    );
+    running.push(slice);
     return true;
   };
+  let stopped = true;
   try {
     while (running.length < PARALLEL_SLICES && (await startNext(undefined)));
     for (let slice = running.shift(); slice; slice = running.shift()) {
@@ -223,12 +227,16 @@ async function printSlices(context: CliContext, store: Store, queries: SliceQuer
       await copyLines(context, slice.file, '');
       rmSync(slice.file, { force: true });
     }
+    stopped = false;
   } finally {
     // Stopped early (a closed stdout, an error): the slices still running end before their connection and files go.
-    for (const slice of running) slice.connection.interrupt();
+    for (const slice of running) if (!slice.ended) slice.connection.interrupt();
     await Promise.allSettled(running.map((slice) => slice.rows));
     opened?.closeSync();
-    await restore();
+    // After an error the store is closed next: the error that stopped the print is the one to report.
+    await restore().catch((error: unknown) => {
+      if (!stopped) throw error;
+    });
   }
 }
 
