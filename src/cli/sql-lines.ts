@@ -1,13 +1,18 @@
 import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { QueryError } from '../records/index.js';
 import type { Store } from '../store/database.js';
+import { FLOW_COLUMNS } from '../store/schema.js';
+import { applySettings } from '../store/settings.js';
 import { quoteIdentifier, sqlLiteral } from '../sql/index.js';
 import type { CliContext } from './context.js';
 import { OutputClosedError, writeOut } from './context.js';
+import type { RecordPrinter } from './record-printer.js';
 import { renderCsvLine } from './render.js';
 import type { OutputFormat } from './render.js';
-import { runSlices } from '../query/start-slices.js';
+import { capSlicedReadMemory, runSlices } from '../query/start-slices.js';
 import type { SliceQueries } from '../query/start-slices.js';
 
 /** A result column rendered by SQL: its name and whether DuckDB holds it as an integer (UHUGEINT addresses: `huge`) or as text. */
@@ -83,18 +88,16 @@ export function lineSql(columns: readonly LineColumn[], format: Exclude<OutputFo
 /**
  * Prints rows as lines that DuckDB renders (lineSql), with each format's header and footer; not tables (see
  * readLineProfile). `queries` is one query, or several whose rows follow each other (the slices of a start-ordered
- * read, startSlices), each run only once the lines of the one before are out. Where stdout is a pipe or a device,
- * DuckDB writes the lines to it itself (COPY, on its own threads, as they are produced); into a file (or a device
- * another DuckDB holds locked), DuckDB writes a temporary file that is copied to stdout in large blocks; any other stream (and json, whose lines need
- * separators) gets the lines chunk by chunk. No JS value is made per cell. A closed stdout ends the work with
- * OutputClosedError.
+ * read, startSlices). Into the process's own stdout (a pipe, a device or a file), slices are rendered two at a time
+ * on two connections of one thread each into temporary files, copied to stdout in order in large blocks
+ * (printSlices); one query is written by DuckDB itself where stdout is a pipe or a device (COPY, as it is produced),
+ * else through a temporary file. Any other stream (and json, whose lines need separators) gets the lines chunk by
+ * chunk. No JS value is made per cell. A closed stdout ends the work with OutputClosedError.
  */
 export async function printSqlLines(context: CliContext, store: Store, queries: string | SliceQueries, columns: readonly LineColumn[], format: OutputFormat): Promise<void> {
   if (format === 'table') throw new Error('printSqlLines does not print tables');
   const header = format === 'csv' ? renderCsvLine(columns.map((c) => c.name)) : '';
   const linesOf = (query: string): string => `SELECT ${lineSql(columns, format)} AS line FROM (${query}) AS q`;
-  // FORCE_QUOTE with no quote character writes every line as it is, without scanning it for characters to quote.
-  const copyOptions = `(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t', NULLSTR '', USE_TMP_FILE false, FORCE_QUOTE *)`;
   if (format === 'json') {
     let first = true;
     await runSlices(queries, async (query) => {
@@ -109,67 +112,164 @@ export async function printSqlLines(context: CliContext, store: Store, queries: 
     await writeOut(context, first ? '[]\n' : '\n]\n');
     return;
   }
-  let target = stdoutKind(context);
-  const streamLines = async (query: string): Promise<number> => {
-    let rows = 0;
-    for await (const batch of store.streamText(linesOf(query))) {
-      await writeOut(context, `${batch.join('\n')}\n`);
-      rows += batch.length;
-    }
-    return rows;
-  };
+  const target = stdoutKind(context);
+  await writeOut(context, header);
   if (target === 'stream') {
-    await writeOut(context, header);
-    await runSlices(queries, streamLines);
-    return;
-  }
-  let folder: string | undefined;
-  // DuckDB writes the lines to a temporary file, copied to stdout in large blocks after `pending`; resolves to the
-  // rows and whether there was a line.
-  const copyThroughFile = async (query: string, pending: string): Promise<{ rows: number; wrote: boolean }> => {
-    folder ??= mkdtempSync(join(tmpdir(), 'flowlens-lines-'));
-    const file = join(folder, 'lines.txt');
-    const rows = await copyRows(store, `COPY (${linesOf(query)}) TO ${sqlLiteral(file)} ${copyOptions}`);
-    return { rows, wrote: await copyLines(context, file, pending) };
-  };
-  try {
-    if (target === 'pipe') {
-      await writeOut(context, header);
-      await runSlices(queries, async (query) => {
-        // A pipe that closed while the query before ran (`| head`) ends the work before DuckDB starts another.
-        await writeOut(context, '');
-        if (target === 'file') return (await copyThroughFile(query, '')).rows;
-        try {
-          // One VARCHAR column, no quoting or escaping: each line is written as it is, followed by a newline.
-          return await copyRows(store, `COPY (${linesOf(query)}) TO '/dev/stdout' ${copyOptions}`);
-        } catch (error) {
-          const message = (error as Error).message;
-          if (/broken pipe|EPIPE/i.test(message)) throw new OutputClosedError();
-          // DuckDB locks the file it writes; a device other processes write too (/dev/null, a terminal) may be
-          // locked by another DuckDB. Nothing was written: these lines and the rest go through a temporary file.
-          if (!/Could not set lock/i.test(message)) throw error;
-          target = 'file';
-          return (await copyThroughFile(query, '')).rows;
-        }
-      });
-      return;
-    }
-    let pending = header;
     await runSlices(queries, async (query) => {
-      const { rows, wrote } = await copyThroughFile(query, pending);
-      if (wrote) pending = '';
+      let rows = 0;
+      for await (const batch of store.streamText(linesOf(query))) {
+        await writeOut(context, `${batch.join('\n')}\n`);
+        rows += batch.length;
+      }
       return rows;
     });
+    return;
+  }
+  const folder = mkdtempSync(join(tmpdir(), 'flowlens-lines-'));
+  const removeFolder = (): void => rmSync(folder, { recursive: true, force: true });
+  // Interrupted (Ctrl-C on a long print), the slices' files go before the process ends.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    removeFolder();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (typeof queries !== 'string') await printSlices(context, store, queries, linesOf, folder);
+    else if (target === 'file' || !(await copyToStdout(store, linesOf(queries)))) await copyThroughFile(context, store.connection, linesOf(queries), join(folder, 'lines.txt'));
   } finally {
-    if (folder) rmSync(folder, { recursive: true, force: true });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    removeFolder();
   }
 }
 
+/**
+ * Prints the flows columns `columns` of `queries` (one query, or slices whose rows follow each other) in `format`,
+ * under the sliced-read memory cap: lines rendered by DuckDB (printSqlLines) when the format is not a table and
+ * every column has a type SQL renders, else rows through the RecordPrinter `printer` makes.
+ */
+export async function printFlowRows(
+  context: CliContext,
+  store: Store,
+  queries: string | SliceQueries,
+  columns: readonly string[],
+  format: OutputFormat,
+  printer: () => RecordPrinter,
+): Promise<void> {
+  const types = new Map(FLOW_COLUMNS.map((c) => [c.name, c.type]));
+  const lineColumns = columns.map((name) => ({ name, kind: lineColumnKind(types.get(name) ?? '') }));
+  const restore = await capSlicedReadMemory(store);
+  try {
+    if (format !== 'table' && lineColumns.every((c): c is LineColumn => c.kind !== undefined)) {
+      await printSqlLines(context, store, queries, lineColumns, format);
+      return;
+    }
+    const rows = printer();
+    await runSlices(queries, async (sql) => {
+      let count = 0;
+      for await (const batch of await store.streamRows(sql)) {
+        await rows.arrays(columns, batch);
+        count += batch.length;
+      }
+      return count;
+    });
+    await rows.finish();
+  } finally {
+    await restore();
+  }
+}
+
+// FORCE_QUOTE with no quote character writes every line as it is, without scanning it for characters to quote: one
+// VARCHAR column, no quoting or escaping, each line followed by a newline.
+const COPY_OPTIONS = `(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\t', NULLSTR '', USE_TMP_FILE false, FORCE_QUOTE *)`;
+
+/** The slices rendered at once by printSlices, each on its own connection. */
+const PARALLEL_SLICES = 2;
+
+/**
+ * Prints the lines of the slices of `queries` through temporary files in `folder`, PARALLEL_SLICES at a time, each on
+ * a connection of its own and DuckDB held to one thread a query: a slice's work (scan, sort, rendering) gains little
+ * from a second thread, and two slices at once keep both cores busy with less work than one slice on two threads.
+ * Each slice's row count goes back to `queries` in order, when the slice has ended.
+ */
+async function printSlices(context: CliContext, store: Store, queries: SliceQueries, linesOf: (query: string) => string, folder: string): Promise<void> {
+  const running: { connection: DuckDBConnection; file: string; rows: Promise<number>; ended: boolean }[] = [];
+  const spare: DuckDBConnection[] = [store.connection];
+  let opened: DuckDBConnection | undefined;
+  let slices = 0;
+  const restore = await applySettings(store, { threads: '1' });
+  // Starts the next slice (after giving the count of the oldest one not counted yet); false when there is none.
+  const startNext = async (rows: number | undefined): Promise<boolean> => {
+    const step = await queries.next(rows);
+    if (step.done) return false;
+    if (spare.length === 0) spare.push((opened = await store.connectSession()));
+    const connection = spare.pop() as DuckDBConnection;
+    const file = join(folder, `lines-${slices++}.txt`);
+    const slice = { connection, file, rows: copyRows(connection, `COPY (${linesOf(step.value)}) TO ${sqlLiteral(file)} ${COPY_OPTIONS}`), ended: false };
+    // Awaited in order below; an error then ends the print.
+    slice.rows.then(
+      () => (slice.ended = true),
+      () => (slice.ended = true),
+    );
+    running.push(slice);
+    return true;
+  };
+  let stopped = true;
+  try {
+    while (running.length < PARALLEL_SLICES && (await startNext(undefined)));
+    for (let slice = running.shift(); slice; slice = running.shift()) {
+      const rows = await slice.rows;
+      spare.push(slice.connection);
+      await startNext(rows);
+      await copyLines(context, slice.file, '');
+      rmSync(slice.file, { force: true });
+    }
+    stopped = false;
+  } finally {
+    // Stopped early (a closed stdout, an error): the slices still running end before their connection and files go.
+    for (const slice of running) if (!slice.ended) slice.connection.interrupt();
+    await Promise.allSettled(running.map((slice) => slice.rows));
+    opened?.closeSync();
+    // After an error the store is closed next: the error that stopped the print is the one to report.
+    await restore().catch((error: unknown) => {
+      if (!stopped) throw error;
+    });
+  }
+}
+
+/**
+ * Has DuckDB write the lines of `query` to the process's stdout itself (COPY to /dev/stdout); false when it cannot
+ * lock it and wrote nothing: a device other processes write too (/dev/null, a terminal) may be locked by another DuckDB.
+ */
+async function copyToStdout(store: Store, query: string): Promise<boolean> {
+  try {
+    await copyRows(store.connection, `COPY (${query}) TO '/dev/stdout' ${COPY_OPTIONS}`);
+    return true;
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/broken pipe|EPIPE/i.test(message)) throw new OutputClosedError();
+    if (/Could not set lock/i.test(message)) return false;
+    throw error;
+  }
+}
+
+/** Has DuckDB write the lines of `query` to `file`, then copies them to stdout. */
+async function copyThroughFile(context: CliContext, connection: DuckDBConnection, query: string, file: string): Promise<void> {
+  await copyRows(connection, `COPY (${query}) TO ${sqlLiteral(file)} ${COPY_OPTIONS}`);
+  await copyLines(context, file, '');
+}
+
 /** Runs a COPY statement; resolves to the rows it wrote. */
-async function copyRows(store: Store, sql: string): Promise<number> {
-  const result = await store.query(sql);
-  const row = result.rows[0] ?? {};
-  return Number(row[result.columns[0] ?? ''] ?? 0);
+async function copyRows(connection: DuckDBConnection, sql: string): Promise<number> {
+  try {
+    const result = await connection.runAndReadAll(sql);
+    return Number(result.getRows()[0]?.[0] ?? 0);
+  } catch (error) {
+    throw new QueryError('sql', (error as Error).message, { sql, cause: error });
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Store } from '../store/database.js';
-import { readRollups } from '../store/rollups.js';
+import { readRollups, ROLLUP_SECONDS } from '../store/rollups.js';
 import { addressInRangesSql } from '../sql/addresses.js';
+import type { StartBucket } from './start-slices.js';
 
 /** Where one side (source or destination) of findip can look: the units holding it, and its address texts when few. */
 export interface FindipSide {
@@ -16,6 +17,8 @@ export interface FindipSide {
 export interface FindipPruning {
   src: FindipSide;
   dst: FindipSide;
+  /** How many records of either side start in each rollup hour, in order (sizes the slices of a start-ordered read). */
+  hours: StartBucket[];
 }
 
 /** Above this many address texts a side is tested by its numeric range instead of a list of texts. */
@@ -37,7 +40,8 @@ export async function readFindipPruning(store: Store, ranges: readonly { low: bi
 
 /**
  * Both sides from one scan of a pairs rollup table: the rows whose side matches its condition give the units
- * (`withUnits`: the hourly table has them), the address texts (undefined when more than MAX_FINDIP_TEXTS) and the flows.
+ * (`withUnits`: the hourly table has them, and its hours), the address texts (undefined when more than
+ * MAX_FINDIP_TEXTS) and the flows.
  */
 async function readSides(store: Store, pairs: string, conditions: Record<'src' | 'dst', string>, withUnits: boolean): Promise<FindipPruning> {
   const aggregates = (name: 'src' | 'dst'): string => {
@@ -46,13 +50,19 @@ async function readSides(store: Store, pairs: string, conditions: Record<'src' |
   list(DISTINCT ${addr} ORDER BY ${addr}) FILTER (WHERE ${name} AND ${addr} IS NOT NULL) AS ${name}_texts,
   coalesce(sum(flows) FILTER (WHERE ${name}), 0) AS ${name}_flows`;
   };
-  const result = await store.query(`SELECT ${aggregates('src')}, ${aggregates('dst')}
-FROM (SELECT *, coalesce(${conditions.src}, FALSE) AS src, coalesce(${conditions.dst}, FALSE) AS dst FROM ${pairs}) AS p WHERE src OR dst`);
+  const hours = withUnits ? `, (SELECT list([hour_start, n] ORDER BY hour_start) FROM (SELECT hour_start, sum(flows) AS n FROM p GROUP BY hour_start)) AS hours` : '';
+  const result = await store.query(`WITH p AS MATERIALIZED (SELECT * FROM (SELECT *, coalesce(${conditions.src}, FALSE) AS src, coalesce(${conditions.dst}, FALSE) AS dst FROM ${pairs}) WHERE src OR dst)
+SELECT ${aggregates('src')}, ${aggregates('dst')}${hours} FROM p`);
   const row = result.rows[0] ?? {};
   const side = (name: 'src' | 'dst'): FindipSide => ({
     units: ((row[`${name}_units`] as number[] | null | undefined) ?? []).map(Number),
     texts: Number(row[`${name}_count`]) <= MAX_FINDIP_TEXTS ? ((row[`${name}_texts`] as string[] | null) ?? []) : undefined,
     flows: Number(row[`${name}_flows`]),
   });
-  return { src: side('src'), dst: side('dst') };
+  const buckets = ((row.hours as [number | bigint, number | bigint][] | null | undefined) ?? []).map(([start, rows]) => ({
+    low: BigInt(start),
+    high: BigInt(start) + BigInt(ROLLUP_SECONDS),
+    rows: Number(rows),
+  }));
+  return { src: side('src'), dst: side('dst'), hours: buckets };
 }

@@ -93,9 +93,11 @@ export async function planFindip(
         yield select(names);
         return;
       }
-      // The span of all selected flows (from the column statistics when nothing is selected), sized by the rollups' count.
+      // The span of all selected flows (from the column statistics when nothing is selected), sized by the rollups'
+      // count and hours.
       const span = await readStartSpan(store, `(SELECT "start" FROM flows WHERE ${where})`);
-      yield* sliceQueries(startSlices({ ...span, rows: expected ?? span.rows }), (slice) => ordered(names, slice));
+      const buckets = pruning?.hours;
+      yield* sliceQueries(startSlices({ ...span, rows: expected ?? span.rows, ...(buckets ? { buckets } : {}) }), (slice) => ordered(names, slice));
     }
     return { columns, select, slices, close };
   } catch (error) {

@@ -11,6 +11,15 @@ export interface StartSpan {
   high: bigint | undefined;
   /** About how many rows have a start. */
   rows: number;
+  /** About how many rows have a start in each of these ranges (in order, without overlap), when known (e.g. hours from the rollups). */
+  buckets?: readonly StartBucket[];
+}
+
+/** About how many rows have a start in [low, high). */
+export interface StartBucket {
+  low: bigint;
+  high: bigint;
+  rows: number;
 }
 
 /** How start-ordered reading cuts its rows: the rows of the first slice, and the most rows of any later one. */
@@ -29,25 +38,36 @@ const MAX_GROWTH = 16;
  * or overlap, from below the span's low to above its high, then `"start" IS NULL` (the rows `ORDER BY "start"`
  * puts last). Sorting each slice on its own and printing them one after the other gives the order of one sort of all
  * rows, but the first lines come out after sorting the first slice only, and no sort holds more than a slice.
- * The first slice's width comes from the span's density; the caller passes each slice's row count to `next()` (as
- * the generator's `yield` result) and the next width follows the density seen, growing towards `maxRows`. Counts
- * only size slices: the ranges alone decide which rows each holds.
+ * The first slice's width comes from the span's density; the caller passes row counts to `next()` (as the
+ * generator's `yield` result), each the count of the oldest slice not counted yet, so a caller that runs the next
+ * slice before the one before has ended passes `undefined` then and the count later. The next width follows the
+ * density last seen, growing towards `maxRows`. Counts only size slices: the ranges alone decide which rows each holds.
  */
 export async function* startSlices(span: StartSpan, options: StartSliceOptions = {}): AsyncGenerator<string, void, number | undefined> {
   const maxRows = Math.max(1, options.maxRows ?? 1 << 18);
   let target = Math.min(maxRows, Math.max(1, options.firstRows ?? 1 << 14));
   if (span.low !== undefined && span.high !== undefined) {
     const extent = Number(span.high - span.low) + 1;
-    let width = widthOf((target * extent) / Math.max(1, span.rows));
+    // Buckets, when given, keep a slice where rows crowd (a burst in time) near the target.
+    const fit = (from: bigint, width: bigint): bigint => {
+      const most = span.buckets ? widthForRows(span.buckets, from, target) : undefined;
+      return most !== undefined && most < width ? most : width;
+    };
+    let width = fit(span.low, widthOf((target * extent) / Math.max(1, span.rows)));
+    // The widths of the slices yielded and not counted yet, oldest first.
+    const uncounted: bigint[] = [];
     let lower: bigint | undefined;
     let upper = span.low + width;
     while (upper <= span.high) {
+      uncounted.push(width);
       const rows = yield startRangeSql(lower, upper);
       target = Math.min(maxRows, target * 4);
+      const counted = rows === undefined ? undefined : uncounted.shift();
       // No count given: grow as the targets do. None found: a gap in time, crossed in wider steps.
-      const wanted = rows === undefined ? Number(width) * 4 : rows === 0 ? Number(width) * MAX_GROWTH : (target * Number(width)) / rows;
-      width = widthOf(Math.min(Number(width) * MAX_GROWTH, Math.max(Number(width) / MAX_GROWTH, wanted)));
+      const wanted =
+        rows === undefined || counted === undefined ? Number(width) * 4 : rows === 0 ? Number(width) * MAX_GROWTH : (target * Number(counted)) / rows;
       lower = upper;
+      width = fit(lower, widthOf(Math.min(Number(width) * MAX_GROWTH, Math.max(Number(width) / MAX_GROWTH, wanted))));
       upper = lower + width;
     }
     yield startRangeSql(lower, undefined);
@@ -111,6 +131,21 @@ export async function* sliceQueries(slices: SliceQueries, sql: (condition: strin
     if (step.done) return;
     rows = yield sql(step.value);
   }
+}
+
+// The width from `from` whose buckets hold about `rows` rows (rows spread evenly within a bucket); undefined when
+// the buckets after `from` hold fewer.
+function widthForRows(buckets: readonly StartBucket[], from: bigint, rows: number): bigint | undefined {
+  let needed = rows;
+  for (const bucket of buckets) {
+    if (bucket.high <= from || bucket.rows <= 0) continue;
+    const low = bucket.low > from ? bucket.low : from;
+    const extent = Number(bucket.high - bucket.low);
+    const inside = (bucket.rows * Number(bucket.high - low)) / extent;
+    if (inside >= needed) return low - from + widthOf((needed * extent) / bucket.rows);
+    needed -= inside;
+  }
+  return undefined;
 }
 
 function widthOf(value: number): bigint {

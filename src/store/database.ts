@@ -95,13 +95,25 @@ export class Store {
       for (const sql of schemaStatements()) await connection.run(sql);
       await ensureFlowColumns(store, []);
     }
-    for (const sql of macroStatements()) await connection.run(sql.replace('CREATE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
+    await startSession(connection);
     return store;
   }
 
   /** Opens another connection to this store's database (the SQL sandbox runs user statements on its own ones). */
   connect(): Promise<DuckDBConnection> {
     return this.instance.connect();
+  }
+
+  /** Opens another connection set up as the store's own (UTC time zone, the TEMP macros and views), to run the store's SQL beside it. */
+  async connectSession(): Promise<DuckDBConnection> {
+    const connection = await this.instance.connect();
+    try {
+      await startSession(connection);
+    } catch (error) {
+      connection.closeSync();
+      throw error;
+    }
+    return connection;
   }
 
   /** Opens a fresh in-memory store (used when commands run straight on a SOURCE); it spills to its temp_directory. */
@@ -210,6 +222,11 @@ export class Store {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+// Temporary macros and views belong to the connection that created them: every connection running the store's SQL makes its own.
+async function startSession(connection: DuckDBConnection): Promise<void> {
+  for (const sql of macroStatements()) await connection.run(sql.replace('CREATE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
 }
 
 /** What to do when DuckDB cannot open a database file, from its error message: held by another process, not writable, missing or not a database. */

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -165,14 +165,17 @@ describe('print in start order, slice by slice', () => {
 });
 
 describe('a device another DuckDB is writing', () => {
-  it('prints through a temporary file when DuckDB cannot lock the device (/dev/null held by another COPY)', async () => {
+  it.each([
+    ['print --format ndjson', ['print', '--format', 'ndjson']],
+    ['print --format ndjson --limit 20000 (one query, which DuckDB writes to the device itself)', ['print', '--format', 'ndjson', '--limit', '20000']],
+  ])('%s prints through a temporary file when DuckDB cannot lock the device (/dev/null held by another COPY)', async (_name, args) => {
     // DuckDB locks the file a COPY writes: /dev/null (or a terminal) is one file for every process.
     const holder = await Store.memory();
     const held = holder.run("COPY (SELECT sum(i) AS s FROM range(1000000000000) AS t(i)) TO '/dev/null' (FORMAT csv)").catch(() => undefined);
     try {
       await new Promise((resolve) => setTimeout(resolve, 500));
       const run = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin/flowlens.ts'), 'print', '--format', 'ndjson'], {
+        const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin/flowlens.ts'), ...args], {
           cwd: ROOT,
           stdio: ['ignore', 'ignore', 'pipe'],
           env: { ...process.env, FLOWLENS_DB: db },
@@ -190,4 +193,30 @@ describe('a device another DuckDB is writing', () => {
       holder.close();
     }
   }, 120_000);
+});
+
+describe('an interrupted print', () => {
+  it('removes the temporary files of its slices on SIGINT and ends by the signal', async () => {
+    const temp = mkdtempSync(join(tmpdir(), 'flowlens-interrupt-'));
+    const fifo = join(temp, 'stdout');
+    execFileSync('mkfifo', [fifo]);
+    // stdout a named pipe (as `| reader`) that nobody reads: the print waits on it with its slices on disk.
+    const child = spawn('bash', ['-c', 'exec "$@" > "$FIFO"', 'flowlens', process.execPath, '--import', 'tsx', join(ROOT, 'bin/flowlens.ts'), 'print', '--format', 'ndjson'], {
+      cwd: ROOT,
+      stdio: 'ignore',
+      env: { ...process.env, FLOWLENS_DB: db, TMPDIR: temp, FIFO: fifo },
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const reader = openSync(fifo, 'r');
+    try {
+      const mine = (): string[] => readdirSync(temp).filter((name) => name.startsWith('flowlens-lines-'));
+      for (let i = 0; i < 300 && mine().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(mine()).toHaveLength(1);
+      child.kill('SIGINT');
+      expect(await exited).toBe('SIGINT');
+      expect(mine()).toEqual([]);
+    } finally {
+      closeSync(reader);
+    }
+  }, 60_000);
 });

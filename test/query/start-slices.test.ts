@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalSource } from '../../src/sources/index.js';
 import { flowLines } from '../sources/helpers/flow-data.js';
 import { parseByteSize } from '../../src/store/settings.js';
+import type { StartBucket } from '../../src/query/start-slices.js';
 import { capSlicedReadMemory, readStartSpan, rollupStartSpan, runSlices, SLICED_READ_MEMORY, sliceQueries, startRangeSql, startSlices } from '../../src/query/start-slices.js';
 import type { StartSliceOptions } from '../../src/query/start-slices.js';
 import { ingestSources, refreshRollups, Store } from '../../src/store/index.js';
@@ -75,6 +76,50 @@ describe('startSlices', () => {
     // Slices of about 100, 400, 1000, 1000, … rows, then the open end and the rows without a start.
     expect(read.slices).toBeGreaterThan(5);
     expect(read.slices).toBeLessThan(20);
+  });
+
+  it('sizes slices from counts that come one slice late, as when two slices are read at once', async () => {
+    await load(Array.from({ length: 5000 }, (_, i) => [1_714_521_600 + ((i * 7919) % 86_400), 1 + (i % 3)] as const));
+    const slices = startSlices(await readStartSpan(store, 't'), { firstRows: 100, maxRows: 1000 });
+    const read = async (step: IteratorResult<string, void>): Promise<number[] | undefined> =>
+      step.done ? undefined : (await store.query(`SELECT n FROM t WHERE ${step.value} ORDER BY "start", unit_id`)).rows.map((row) => Number(row.n));
+    // The second slice is asked for before the first is counted; each count then follows one slice late.
+    const running = [await read(await slices.next(undefined)), await read(await slices.next(undefined))];
+    const sizes: number[] = [];
+    const rows: number[] = [];
+    for (let oldest = running.shift(); oldest; oldest = running.shift()) {
+      sizes.push(oldest.length);
+      rows.push(...oldest);
+      running.push(await read(await slices.next(oldest.length)));
+    }
+    expect([...rows].sort((a, b) => a - b)).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    // About 100 rows, then growing towards 1,000 and staying near it: a count is never taken for a later slice's width.
+    expect(sizes[0]).toBeLessThan(200);
+    expect(Math.max(...sizes)).toBeLessThan(1600);
+    expect(sizes.length).toBeLessThan(20);
+  });
+
+  it('keeps slices near the most rows in a burst the buckets show, which the density seen before would overshoot', async () => {
+    // 200 rows spread over a day, then 4,000 within one hour.
+    const spread = Array.from({ length: 200 }, (_, i) => [1_714_521_600 + i * 432, 1] as const);
+    const burst = Array.from({ length: 4000 }, (_, i) => [1_714_568_400 + Math.floor(i * 0.9), 2] as const);
+    await load([...spread, ...burst]);
+    const span = await readStartSpan(store, 't');
+    const sizes = async (buckets?: StartBucket[]): Promise<number[]> => {
+      const counts: number[] = [];
+      const slices = startSlices(buckets ? { ...span, buckets } : span, { firstRows: 50, maxRows: 500 });
+      let rows: number | undefined;
+      for (let step = await slices.next(); !step.done; step = await slices.next(rows)) {
+        rows = Number((await store.query(`SELECT count(*) AS n FROM t WHERE ${step.value}`)).rows[0]?.n);
+        counts.push(rows);
+      }
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(4200);
+      return counts;
+    };
+    const hours = await store.query('SELECT "start" // 3600 * 3600 AS h, count(*) AS n FROM t GROUP BY h ORDER BY h');
+    const buckets = hours.rows.map((r) => ({ low: BigInt(Number(r.h)), high: BigInt(Number(r.h) + 3600), rows: Number(r.n) }));
+    expect(Math.max(...(await sizes()))).toBeGreaterThan(1000);
+    expect(Math.max(...(await sizes(buckets)))).toBeLessThanOrEqual(600);
   });
 
   it('gives the open range and the rows without a start when no row has a start', async () => {

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { cidrRange, UsageError } from '../../records/index.js';
-import type { LineColumn } from '../sql-lines.js';
 import type { CliContext } from '../context.js';
 import { openData } from '../data.js';
 import type { OpenedData } from '../data.js';
@@ -37,7 +36,7 @@ export function registerFindip(program: Command, context: CliContext): void {
 
 /**
  * Prints the flows of the ranges in start order (planFindip plans the reading); DuckDB renders each line
- * (printSqlLines), so 800,000 rows never become 11 million JS values.
+ * (printFlowRows), so 800,000 rows never become 11 million JS values.
  */
 async function printFindip(
   context: CliContext,
@@ -46,39 +45,12 @@ async function printFindip(
   options: { fields: string[] | undefined; format: OutputFormat; limit: number | undefined },
 ): Promise<void> {
   const { planFindip } = await import('../../query/findip.js');
-  const { FLOW_COLUMNS } = await import('../../store/index.js');
-  const { lineColumnKind, printSqlLines } = await import('../sql-lines.js');
-  const store = data.store;
-  const types = new Map(FLOW_COLUMNS.map((c) => [c.name, c.type]));
-  const lineColumns = (names: readonly string[]): LineColumn[] | undefined => {
-    const out = names.map((name) => ({ name, kind: lineColumnKind(types.get(name) ?? '') }));
-    return out.every((c) => c.kind !== undefined) ? (out as LineColumn[]) : undefined;
-  };
-  const plan = await planFindip(store, data.where, ranges, { fields: options.fields, limit: options.limit });
-  const { capSlicedReadMemory } = await import('../../query/start-slices.js');
-  const restore = await capSlicedReadMemory(store);
+  const { printFlowRows } = await import('../sql-lines.js');
+  const { RecordPrinter } = await import('../record-printer.js');
+  const plan = await planFindip(data.store, data.where, ranges, { fields: options.fields, limit: options.limit });
   try {
-    const columns = plan.columns;
-    const selected = lineColumns(columns);
-    // Tables for people (human units, fitted to the terminal) are rendered by the RowWriter, the rest by DuckDB.
-    if (selected && options.format !== 'table') {
-      await printSqlLines(context, store, plan.slices(selected.map((c) => c.name)), selected, options.format);
-      return;
-    }
-    const { RecordPrinter } = await import('../record-printer.js');
-    const printer = new RecordPrinter(context, options.format, options.fields);
-    const { runSlices } = await import('../../query/start-slices.js');
-    await runSlices(plan.slices(columns), async (sql) => {
-      let rows = 0;
-      for await (const batch of store.stream(sql)) {
-        await printer.rows(columns, batch);
-        rows += batch.length;
-      }
-      return rows;
-    });
-    await printer.finish();
+    await printFlowRows(context, data.store, plan.slices(plan.columns), plan.columns, options.format, () => new RecordPrinter(context, options.format, options.fields));
   } finally {
-    await restore();
     await plan.close();
   }
 }

@@ -64,33 +64,11 @@ async function printFromDatabase(context: CliContext, options: PrintOptions, sel
   try {
     const { presentFieldColumns } = await import('../../query/present-columns.js');
     const columns = printer.fields ?? (await presentFieldColumns(data.store, data.where));
-    const { capSlicedReadMemory, runSlices, startOrderedFlowQueries } = await import('../../query/start-slices.js');
+    const { startOrderedFlowQueries } = await import('../../query/start-slices.js');
     // In start order slice by slice (a sort of each, see startSlices), or one query keeping the first `limit` rows.
     const queries = await startOrderedFlowQueries(data.store, columns, data.where, limit);
-    const format = options.format as OutputFormat;
-    const restore = await capSlicedReadMemory(data.store);
-    try {
-      if (format !== 'table') {
-        // Lines rendered by DuckDB and written as it produces them (every flows column is an integer or text).
-        const { FLOW_COLUMNS } = await import('../../store/index.js');
-        const { lineColumnKind, printSqlLines } = await import('../sql-lines.js');
-        const types = new Map(FLOW_COLUMNS.map((c) => [c.name, c.type]));
-        const lineColumns = columns.map((name) => ({ name, kind: lineColumnKind(types.get(name) ?? '') ?? 'text' }));
-        await printSqlLines(context, data.store, queries, lineColumns, format);
-        return;
-      }
-      await runSlices(queries, async (sql) => {
-        let count = 0;
-        for await (const rows of await data.store.streamRows(sql)) {
-          await printer.arrays(columns, rows);
-          count += rows.length;
-        }
-        return count;
-      });
-      await printer.finish();
-    } finally {
-      await restore();
-    }
+    const { printFlowRows } = await import('../sql-lines.js');
+    await printFlowRows(context, data.store, queries, columns, options.format as OutputFormat, () => printer);
   } finally {
     data.close();
   }
