@@ -12,10 +12,19 @@ export interface FindipSide {
   flows: number;
 }
 
+/** How many records with an address in the ranges (on either side) start in one rollup hour. */
+export interface FindipHour {
+  /** The hour's first second (start rounded down to ROLLUP_SECONDS). */
+  hour: bigint;
+  rows: number;
+}
+
 /** The units and address texts findip needs to read, per side; from the rollups (readFindipPruning). */
 export interface FindipPruning {
   src: FindipSide;
   dst: FindipSide;
+  /** The records of either side per hour of start, in hour order (records without a start are not counted). */
+  hours: readonly FindipHour[];
 }
 
 /** Above this many address texts a side is tested by its numeric range instead of a list of texts. */
@@ -37,7 +46,8 @@ export async function readFindipPruning(store: Store, ranges: readonly { low: bi
 
 /**
  * Both sides from one scan of a pairs rollup table: the rows whose side matches its condition give the units
- * (`withUnits`: the hourly table has them), the address texts (undefined when more than MAX_FINDIP_TEXTS) and the flows.
+ * (`withUnits`: the hourly table has them), the address texts (undefined when more than MAX_FINDIP_TEXTS), the flows,
+ * and the flows per hour of start that size findip's slices.
  */
 async function readSides(store: Store, pairs: string, conditions: Record<'src' | 'dst', string>, withUnits: boolean): Promise<FindipPruning> {
   const aggregates = (name: 'src' | 'dst'): string => {
@@ -46,13 +56,18 @@ async function readSides(store: Store, pairs: string, conditions: Record<'src' |
   list(DISTINCT ${addr} ORDER BY ${addr}) FILTER (WHERE ${name} AND ${addr} IS NOT NULL) AS ${name}_texts,
   coalesce(sum(flows) FILTER (WHERE ${name}), 0) AS ${name}_flows`;
   };
-  const result = await store.query(`SELECT ${aggregates('src')}, ${aggregates('dst')}
-FROM (SELECT *, coalesce(${conditions.src}, FALSE) AS src, coalesce(${conditions.dst}, FALSE) AS dst FROM ${pairs}) AS p WHERE src OR dst`);
+  const hours = withUnits
+    ? `(SELECT list({'hour': hour_start, 'rows': n} ORDER BY hour_start) FROM (SELECT hour_start, sum(flows) AS n FROM p WHERE hour_start IS NOT NULL GROUP BY hour_start))`
+    : 'NULL';
+  const result = await store.query(`WITH p AS MATERIALIZED (SELECT *, coalesce(${conditions.src}, FALSE) AS src, coalesce(${conditions.dst}, FALSE) AS dst FROM ${pairs}
+  WHERE coalesce(${conditions.src}, FALSE) OR coalesce(${conditions.dst}, FALSE))
+SELECT ${aggregates('src')}, ${aggregates('dst')}, ${hours} AS hours FROM p`);
   const row = result.rows[0] ?? {};
   const side = (name: 'src' | 'dst'): FindipSide => ({
     units: ((row[`${name}_units`] as number[] | null | undefined) ?? []).map(Number),
     texts: Number(row[`${name}_count`]) <= MAX_FINDIP_TEXTS ? ((row[`${name}_texts`] as string[] | null) ?? []) : undefined,
     flows: Number(row[`${name}_flows`]),
   });
-  return { src: side('src'), dst: side('dst') };
+  const hourRows = (row.hours as { hour: number | bigint; rows: number | bigint }[] | null | undefined) ?? [];
+  return { src: side('src'), dst: side('dst'), hours: hourRows.map((h) => ({ hour: BigInt(h.hour), rows: Number(h.rows) })) };
 }

@@ -57,6 +57,53 @@ export async function* startSlices(span: StartSpan, options: StartSliceOptions =
   yield '"start" IS NULL';
 }
 
+/** Rows counted per fixed-width window of start (e.g. the rollups' hours), for countedStartSlices. */
+export interface StartCount {
+  /** The window's first start value; the window is [start, start + width). */
+  start: bigint;
+  rows: number;
+}
+
+/**
+ * Cuts rows into slices in start order, as startSlices does, from known counts per window of start (in window order;
+ * windows without rows may be left out): each slice holds about `firstRows`, then up to four times the slice before,
+ * at most `maxRows` as the counts tell, whatever the density; a window with more rows is cut into equal parts of its
+ * width. Counts may exceed the rows a condition selects (a time window, a filter); they only size slices.
+ */
+export async function* countedStartSlices(counts: readonly StartCount[], width: bigint, options: StartSliceOptions = {}): SliceQueries {
+  const maxRows = Math.max(1, options.maxRows ?? 1 << 18);
+  let target = Math.min(maxRows, Math.max(1, options.firstRows ?? 1 << 14));
+  const cuts: bigint[] = [];
+  const cut = (at: bigint): void => {
+    if (cuts.length > 0 && (cuts[cuts.length - 1] as bigint) >= at) return;
+    cuts.push(at);
+    target = Math.min(maxRows, target * 4);
+  };
+  let held = 0;
+  for (const { start, rows } of counts) {
+    if (rows <= 0) continue;
+    if (held > 0 && held + rows > target) {
+      cut(start);
+      held = 0;
+    }
+    if (rows <= target) {
+      held += rows;
+      continue;
+    }
+    // A window of more rows than a slice: equal parts of its width, each about `target` rows as it stands now.
+    const parts = BigInt(Math.min(Math.ceil(rows / target), Number(width)));
+    for (let part = 1n; part < parts; part++) cut(start + (width * part) / parts);
+    held = Math.ceil(rows / Number(parts));
+  }
+  let lower: bigint | undefined;
+  for (const upper of cuts) {
+    yield startRangeSql(lower, upper);
+    lower = upper;
+  }
+  yield startRangeSql(lower, undefined);
+  yield '"start" IS NULL';
+}
+
 /** The SQL condition of start values in [lower, upper); an open end when undefined (never NULL starts). */
 export function startRangeSql(lower: bigint | undefined, upper: bigint | undefined): string {
   const parts = [lower === undefined ? undefined : `"start" >= ${lower}`, upper === undefined ? undefined : `"start" < ${upper}`].filter((p) => p !== undefined);
