@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RowStream, Store } from '../store/database.js';
 import { quoteIdentifier, sqlLiteral } from '../sql/index.js';
-import { applySettings } from '../store/settings.js';
-import { aggregateInputSql, aggregateOrderSql, aggregateSql } from './flow-queries.js';
+import { applySettings, capMemoryLimit } from '../store/settings.js';
+import { readRollups, ROLLUP_KEYS } from '../store/rollups.js';
+import { aggregateInputSql, aggregateOrderSql, aggregateSql, hashedKey } from './flow-queries.js';
 
 /**
  * Groups one aggregate pass may hold under a 160 MiB memory limit. DuckDB spills a large aggregation in a number of
@@ -13,6 +14,11 @@ import { aggregateInputSql, aggregateOrderSql, aggregateSql } from './flow-queri
  */
 export const GROUPS_PER_PASS = 8_000_000;
 const REFERENCE_MEMORY_BYTES = 160 * 1024 * 1024;
+/**
+ * DuckDB's memory_limit while passes run (never raised): below the single statement's, since the passes' Parquet
+ * reads and the final sort of every group hold memory outside the limit too.
+ */
+export const AGGREGATE_PASS_MEMORY_BYTES = 128 * 1024 * 1024;
 /** The most passes an aggregate is split into (after retries). */
 const MAX_PASSES = 4096;
 let scratchDatabases = 0;
@@ -28,13 +34,23 @@ export function aggregatePassCount(groups: number, memoryBytes: number): number 
 }
 
 /**
- * At most how many groups an aggregate of the stored flows can have: the stored records (a table's row count, no
- * scan). 0 when flows is not the stored table (SOURCE files read in place), whose aggregate runs in one statement.
+ * At most how many groups an aggregate of the stored flows by `keys` can have: the stored records (a table's row
+ * count, no scan), or fewer when the keys are among the whole-store ports rollup's and it is current (the rollup's
+ * distinct keys, counted approximately with a margin; an aggregate that still runs out of memory goes through
+ * passes). 0 when flows is not the stored table (SOURCE files read in place), whose aggregate runs in one statement.
  */
-export async function readAggregateGroupBound(store: Store): Promise<number> {
+export async function readAggregateGroupBound(store: Store, keys: readonly string[] = []): Promise<number> {
   const found = await store.query("SELECT estimated_size AS n FROM duckdb_tables() WHERE table_name = 'flow_records' AND NOT temporary AND database_name = current_database()");
-  return Number(found.rows[0]?.n ?? 0);
+  const records = Number(found.rows[0]?.n ?? 0);
+  if (keys.length === 0 || !keys.every((key) => ROLLUP_KEYS.ports.includes(key))) return records;
+  const ports = (await readRollups(store))?.wholeStore?.ports;
+  if (ports === undefined) return records;
+  const distinct = Number(await store.scalar(`SELECT approx_count_distinct(hash(${keys.map(hashedKey).join(', ')})) FROM ${ports}`));
+  return Math.min(records, Math.ceil(distinct * ROLLUP_COUNT_MARGIN) + 1);
 }
+
+/** Headroom over approx_count_distinct's estimate (a HyperLogLog, within a few percent). */
+const ROLLUP_COUNT_MARGIN = 1.25;
 
 /**
  * The rows of aggregateSql in `passes` hash partitions of the keys. One scan of the flows writes the columns the
@@ -56,6 +72,7 @@ export async function streamAggregatePasses(store: Store, keys: readonly string[
       rmSync(folder, { recursive: true, force: true });
     }
   };
+  const restore = await capMemoryLimit(store, AGGREGATE_PASS_MEMORY_BYTES);
   try {
     await store.run(`ATTACH ${sqlLiteral(join(folder, 'groups.duckdb'))} AS ${quoteIdentifier(catalog)} (READ_WRITE)`);
     await fillPasses(store, { folder, table, keys, where, limit }, passes);
@@ -67,11 +84,13 @@ export async function streamAggregatePasses(store: Store, keys: readonly string[
         try {
           yield* stream;
         } finally {
+          await restore();
           await cleanup();
         }
       },
     };
   } catch (error) {
+    await restore();
     await cleanup();
     throw error;
   }

@@ -74,8 +74,12 @@ export const AGGREGATE_INPUT_COLUMNS: readonly string[] = ['packets', 'bytes', '
  */
 export function aggregateInputSql(keys: readonly string[], where: string, count: number): string {
   const columns = [...new Set([...keys, ...AGGREGATE_INPUT_COLUMNS])].map(quoteIdentifier).join(', ');
-  const hashed = keys.map((key) => (key === 'srcaddr' ? 'src_ip' : key === 'dstaddr' ? 'dst_ip' : quoteIdentifier(key))).join(', ');
-  return `SELECT ${columns}, hash(${hashed}) % ${Math.trunc(count)} AS part FROM flows WHERE (${where})`;
+  return `SELECT ${columns}, hash(${keys.map(hashedKey).join(', ')}) % ${Math.trunc(count)} AS part FROM flows WHERE (${where})`;
+}
+
+/** What a group key is hashed by: an address text by its number (see aggregateInputSql), any other key itself. */
+export function hashedKey(key: string): string {
+  return key === 'srcaddr' ? 'src_ip' : key === 'dstaddr' ? 'dst_ip' : quoteIdentifier(key);
 }
 
 /** The ORDER BY (and LIMIT) of aggregateSql's rows: most bytes first, then most flows, then the keys. */

@@ -2,7 +2,7 @@ import { cidrRange, findField, QueryError, toColumnName } from '../records/index
 import type { FlowRecord } from '../records/index.js';
 import type { RowStream, Store } from '../store/database.js';
 import { capMemoryLimit, parseByteSize } from '../store/settings.js';
-import { aggregatePassCount, isOutOfMemory, readAggregateGroupBound, streamAggregatePasses } from './aggregate-passes.js';
+import { AGGREGATE_PASS_MEMORY_BYTES, aggregatePassCount, isOutOfMemory, readAggregateGroupBound, streamAggregatePasses } from './aggregate-passes.js';
 import { quoteIdentifier } from '../sql/index.js';
 import { planFindip } from './findip.js';
 import { aggregateSql, ipsetSql } from './flow-queries.js';
@@ -91,9 +91,10 @@ export async function streamAggregate(
   let stream: RowStream;
   try {
     const memory = parseByteSize(String(await store.scalar("SELECT current_setting('memory_limit')"))) ?? AGGREGATE_MEMORY_BYTES;
-    const passes = aggregatePassCount(await readAggregateGroupBound(store), memory);
-    if (passes > 1) stream = await streamAggregatePasses(store, keys, where, passes, limit);
-    else {
+    const bound = await readAggregateGroupBound(store, keys);
+    if (aggregatePassCount(bound, memory) > 1) {
+      stream = await streamAggregatePasses(store, keys, where, aggregatePassCount(bound, Math.min(memory, AGGREGATE_PASS_MEMORY_BYTES)), limit);
+    } else {
       try {
         stream = await store.streamRows(await prepare(aggregateSql(keys, where, limit)));
       } catch (error) {

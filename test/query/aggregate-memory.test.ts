@@ -4,9 +4,9 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aggregateSql } from '../../src/query/flow-queries.js';
 import { AGGREGATE_MEMORY_BYTES, streamAggregate } from '../../src/query/flow-results.js';
-import { aggregatePassCount, GROUPS_PER_PASS, readAggregateGroupBound, streamAggregatePasses } from '../../src/query/aggregate-passes.js';
+import { AGGREGATE_PASS_MEMORY_BYTES, aggregatePassCount, GROUPS_PER_PASS, readAggregateGroupBound, streamAggregatePasses } from '../../src/query/aggregate-passes.js';
 import { createStdinSource } from '../../src/sources/index.js';
-import { ingestSources } from '../../src/store/index.js';
+import { ingestSources, refreshRollups } from '../../src/store/index.js';
 import type { Store } from '../../src/store/index.js';
 import { V2_HEADER, openTempStore } from '../helpers/temp-store.js';
 
@@ -98,6 +98,14 @@ describe('streamAggregatePasses', () => {
     expect(await scratchLeft()).toEqual([]);
   });
 
+  it('runs under the pass memory cap until the stream ends, then puts the limit back', async () => {
+    const before = String(await store.scalar("SELECT current_setting('memory_limit')"));
+    const stream = await streamAggregatePasses(store, KEYS, 'TRUE', 2);
+    expect(await limitNowOn(store)).toBe(`${AGGREGATE_PASS_MEMORY_BYTES / MIB}.0 MiB`);
+    await read(stream);
+    expect(String(await store.scalar("SELECT current_setting('memory_limit')"))).toBe(before);
+  });
+
   it('applies the selection in every pass', async () => {
     const where = "action = 'REJECT' AND srcaddr <> '10.0.3.5'";
     const expected = (await store.query(aggregateSql(KEYS, where))).rows.length;
@@ -113,8 +121,17 @@ describe('streamAggregatePasses', () => {
     expect(await scratchLeft()).toEqual([]);
   });
 
-  it('bounds the groups by the stored records', async () => {
+  it('bounds the groups by the stored records, or by the whole-store rollup for keys it holds', async () => {
     expect(await readAggregateGroupBound(store)).toBe(560);
+    expect(await readAggregateGroupBound(store, ['srcaddr', 'dstport'])).toBe(560); // no rollups yet
+    await refreshRollups(store);
+    const exact = async (keys: string[]): Promise<number> => (await store.query(aggregateSql(keys, 'TRUE'))).rows.length;
+    for (const keys of [['srcaddr', 'dstport'], ['dstaddr'], ['action', 'protocol']]) {
+      const bound = await readAggregateGroupBound(store, keys);
+      expect(bound).toBeGreaterThanOrEqual(await exact(keys));
+      expect(bound).toBeLessThan(560);
+    }
+    expect(await readAggregateGroupBound(store, KEYS)).toBe(560); // srcport is not in the rollup
   });
 });
 
