@@ -19,6 +19,8 @@ const REFERENCE_MEMORY_BYTES = 160 * 1024 * 1024;
  * reads and the final sort of every group hold memory outside the limit too.
  */
 export const AGGREGATE_PASS_MEMORY_BYTES = 128 * 1024 * 1024;
+/** About how many groups one ordered slice of the final read sorts. */
+const SLICE_GROUPS = 1 << 18;
 /** The most passes an aggregate is split into (after retries). */
 const MAX_PASSES = 4096;
 let scratchDatabases = 0;
@@ -57,9 +59,9 @@ const ROLLUP_COUNT_MARGIN = 1.25;
  * aggregate reads to Parquet files, one folder per partition; each pass groups one folder into a table of a scratch
  * database (so DuckDB never holds more than a pass's groups), and one ordered read streams the groups. All of it
  * lives in a folder beside the store's temporary folder, removed when the stream ends. An out-of-memory pass starts
- * over with four times the passes.
+ * over with four times the passes. `sliceGroups`: about how many groups each ordered slice of the final read sorts.
  */
-export async function streamAggregatePasses(store: Store, keys: readonly string[], where: string, passes: number, limit?: number): Promise<RowStream> {
+export async function streamAggregatePasses(store: Store, keys: readonly string[], where: string, passes: number, limit?: number, sliceGroups = SLICE_GROUPS): Promise<RowStream> {
   const catalog = `flowlens_aggregate_${process.pid}_${++scratchDatabases}`;
   const temp = String(await store.scalar("SELECT current_setting('temp_directory')"));
   // Beside DuckDB's own temporary folder (which DuckDB removes on close only when it made it).
@@ -76,13 +78,15 @@ export async function streamAggregatePasses(store: Store, keys: readonly string[
   try {
     await store.run(`ATTACH ${sqlLiteral(join(folder, 'groups.duckdb'))} AS ${quoteIdentifier(catalog)} (READ_WRITE)`);
     await fillPasses(store, { folder, table, keys, where, limit }, passes);
-    const stream = await store.streamRows(`SELECT * FROM ${table}\n${aggregateOrderSql(keys, limit)}`);
+    const queries = limit === undefined ? await orderedSlices(store, table, keys, sliceGroups) : [`SELECT * FROM ${table}\n${aggregateOrderSql(keys, limit)}`];
+    const first = await store.streamRows(queries[0] as string);
     return {
-      columns: stream.columns,
-      types: stream.types,
+      columns: first.columns,
+      types: first.types,
       async *[Symbol.asyncIterator]() {
         try {
-          yield* stream;
+          yield* first;
+          for (const sql of queries.slice(1)) yield* await store.streamRows(sql);
         } finally {
           await restore();
           await cleanup();
@@ -117,7 +121,9 @@ async function fillPasses(store: Store, target: PassTarget, passes: number): Pro
       await store.run(`CREATE TABLE ${table} AS ${aggregateSql(keys, 'FALSE', undefined, { unordered: true })}`);
       for (const part of readdirSync(input).filter((name) => name.startsWith('part='))) {
         const from = `read_parquet(${sqlLiteral(join(input, part, '*.parquet'))}, hive_partitioning = false)`;
-        await store.run(`INSERT INTO ${table} ${aggregateSql(keys, 'TRUE', limit, { from, unordered: true })}`);
+        // Each pass's groups in order: the table is a few sorted runs, whose zone maps let a range of bytes_sum
+        // (orderedSlices) skip the row groups of the others.
+        await store.run(`INSERT INTO ${table} ${aggregateSql(keys, 'TRUE', limit, { from })}`);
         rmSync(join(input, part), { recursive: true, force: true });
       }
       return;
@@ -127,6 +133,30 @@ async function fillPasses(store: Store, target: PassTarget, passes: number): Pro
       rmSync(input, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * The queries reading the grouped table in aggregateSql's order, one per range of bytes_sum (from approximate
+ * quantiles; each sorted on its own, most bytes first, NULL last): no sort holds every group, which would keep
+ * memory outside DuckDB's limit for each row.
+ */
+async function orderedSlices(store: Store, table: string, keys: readonly string[], sliceGroups: number): Promise<string[]> {
+  const order = aggregateOrderSql(keys);
+  const rows = Number(await store.scalar(`SELECT count(*) FROM ${table}`));
+  const slices = Math.ceil(rows / Math.max(1, sliceGroups));
+  if (slices <= 1) return [`SELECT * FROM ${table}\n${order}`];
+  const fractions = Array.from({ length: slices - 1 }, (_, i) => (i + 1) / slices);
+  const found = (await store.query(`SELECT approx_quantile(bytes_sum, [${fractions.join(', ')}])::VARCHAR[] AS q FROM ${table}`)).rows[0]?.q;
+  const bounds = [...new Set(((found as string[] | null | undefined) ?? []).filter((v) => v !== null))].map((v) => BigInt(v)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const queries: string[] = [];
+  let upper: bigint | undefined;
+  for (const lower of bounds.reverse()) {
+    queries.push(`SELECT * FROM ${table} WHERE bytes_sum > ${lower}${upper === undefined ? '' : ` AND bytes_sum <= ${upper}`}\n${order}`);
+    upper = lower;
+  }
+  queries.push(`SELECT * FROM ${table} WHERE ${upper === undefined ? 'bytes_sum IS NOT NULL' : `bytes_sum <= ${upper}`}\n${order}`);
+  queries.push(`SELECT * FROM ${table} WHERE bytes_sum IS NULL\n${order}`);
+  return queries;
 }
 
 /** Rows DuckDB buffers per thread, over all partitions, before writing them out. */

@@ -106,6 +106,11 @@ describe('streamAggregatePasses', () => {
     expect(String(await store.scalar("SELECT current_setting('memory_limit')"))).toBe(before);
   });
 
+  it.each([[KEYS, 7], [['srcaddr', 'dstport'], 3], [['dstport'], 1]])('reads the groups in ordered slices of bytes with the order of one statement (by %j, %i a slice)', async (keys, slice) => {
+    const expected = await read(await store.streamRows(aggregateSql(keys, 'TRUE')));
+    expect(await read(await streamAggregatePasses(store, keys, 'TRUE', 3, undefined, slice))).toEqual(expected);
+  });
+
   it('applies the selection in every pass', async () => {
     const where = "action = 'REJECT' AND srcaddr <> '10.0.3.5'";
     const expected = (await store.query(aggregateSql(KEYS, where))).rows.length;
