@@ -19,6 +19,8 @@ const REFERENCE_MEMORY_BYTES = 160 * 1024 * 1024;
  * reads and the final sort of every group hold memory outside the limit too.
  */
 export const AGGREGATE_PASS_MEMORY_BYTES = 128 * 1024 * 1024;
+/** DuckDB's memory_limit while the grouped passes are read in ordered slices (never raised). */
+export const AGGREGATE_READ_MEMORY_BYTES = 64 * 1024 * 1024;
 /** About how many groups one ordered slice of the final read sorts. */
 const SLICE_GROUPS = 1 << 18;
 /** The most passes an aggregate is split into (after retries). */
@@ -75,10 +77,13 @@ export async function streamAggregatePasses(store: Store, keys: readonly string[
     }
   };
   const restore = await capMemoryLimit(store, AGGREGATE_PASS_MEMORY_BYTES);
+  let restoreRead = async (): Promise<void> => undefined;
   try {
     await store.run(`ATTACH ${sqlLiteral(join(folder, 'groups.duckdb'))} AS ${quoteIdentifier(catalog)} (READ_WRITE)`);
     await fillPasses(store, { folder, table, keys, where, limit }, passes);
     const queries = limit === undefined ? await orderedSlices(store, table, keys, sliceGroups) : [`SELECT * FROM ${table}\n${aggregateOrderSql(keys, limit)}`];
+    // Each slice sorts a few hundred thousand groups: a lower limit keeps DuckDB from caching more blocks than that.
+    restoreRead = await capMemoryLimit(store, AGGREGATE_READ_MEMORY_BYTES);
     const first = await store.streamRows(queries[0] as string);
     return {
       columns: first.columns,
@@ -88,12 +93,14 @@ export async function streamAggregatePasses(store: Store, keys: readonly string[
           yield* first;
           for (const sql of queries.slice(1)) yield* await store.streamRows(sql);
         } finally {
+          await restoreRead();
           await restore();
           await cleanup();
         }
       },
     };
   } catch (error) {
+    await restoreRead();
     await restore();
     await cleanup();
     throw error;

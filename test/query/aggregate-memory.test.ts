@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aggregateSql } from '../../src/query/flow-queries.js';
 import { AGGREGATE_MEMORY_BYTES, streamAggregate } from '../../src/query/flow-results.js';
-import { AGGREGATE_PASS_MEMORY_BYTES, aggregatePassCount, GROUPS_PER_PASS, readAggregateGroupBound, streamAggregatePasses } from '../../src/query/aggregate-passes.js';
+import { AGGREGATE_PASS_MEMORY_BYTES, AGGREGATE_READ_MEMORY_BYTES, aggregatePassCount, GROUPS_PER_PASS, readAggregateGroupBound, streamAggregatePasses } from '../../src/query/aggregate-passes.js';
 import { createStdinSource } from '../../src/sources/index.js';
 import { ingestSources, refreshRollups } from '../../src/store/index.js';
 import type { Store } from '../../src/store/index.js';
@@ -98,10 +98,11 @@ describe('streamAggregatePasses', () => {
     expect(await scratchLeft()).toEqual([]);
   });
 
-  it('runs under the pass memory cap until the stream ends, then puts the limit back', async () => {
+  it('reads under the read memory cap until the stream ends, then puts the limit back', async () => {
     const before = String(await store.scalar("SELECT current_setting('memory_limit')"));
     const stream = await streamAggregatePasses(store, KEYS, 'TRUE', 2);
-    expect(await limitNowOn(store)).toBe(`${AGGREGATE_PASS_MEMORY_BYTES / MIB}.0 MiB`);
+    expect(await limitNowOn(store)).toBe(`${AGGREGATE_READ_MEMORY_BYTES / MIB}.0 MiB`);
+    expect(AGGREGATE_READ_MEMORY_BYTES).toBeLessThan(AGGREGATE_PASS_MEMORY_BYTES);
     await read(stream);
     expect(String(await store.scalar("SELECT current_setting('memory_limit')"))).toBe(before);
   });
