@@ -1,7 +1,6 @@
 import type { Store } from '../store/database.js';
-import { readRollups, ROLLUP_SECONDS } from '../store/rollups.js';
+import { readRollups } from '../store/rollups.js';
 import { addressInRangesSql } from '../sql/addresses.js';
-import type { StartBucket } from './start-slices.js';
 
 /** Where one side (source or destination) of findip can look: the units holding it, and its address texts when few. */
 export interface FindipSide {
@@ -13,12 +12,19 @@ export interface FindipSide {
   flows: number;
 }
 
+/** How many records with an address in the ranges (on either side) start in one rollup hour. */
+export interface FindipHour {
+  /** The hour's first second (start rounded down to ROLLUP_SECONDS). */
+  hour: bigint;
+  rows: number;
+}
+
 /** The units and address texts findip needs to read, per side; from the rollups (readFindipPruning). */
 export interface FindipPruning {
   src: FindipSide;
   dst: FindipSide;
-  /** How many records of either side start in each rollup hour, in order (sizes the slices of a start-ordered read). */
-  hours: StartBucket[];
+  /** The records of either side per hour of start, in hour order (records without a start are not counted). */
+  hours: readonly FindipHour[];
 }
 
 /** Above this many address texts a side is tested by its numeric range instead of a list of texts. */
@@ -40,8 +46,8 @@ export async function readFindipPruning(store: Store, ranges: readonly { low: bi
 
 /**
  * Both sides from one scan of a pairs rollup table: the rows whose side matches its condition give the units
- * (`withUnits`: the hourly table has them, and its hours), the address texts (undefined when more than
- * MAX_FINDIP_TEXTS) and the flows.
+ * (`withUnits`: the hourly table has them), the address texts (undefined when more than MAX_FINDIP_TEXTS), the flows,
+ * and the flows per hour of start that size findip's slices.
  */
 async function readSides(store: Store, pairs: string, conditions: Record<'src' | 'dst', string>, withUnits: boolean): Promise<FindipPruning> {
   const aggregates = (name: 'src' | 'dst'): string => {
@@ -50,19 +56,18 @@ async function readSides(store: Store, pairs: string, conditions: Record<'src' |
   list(DISTINCT ${addr} ORDER BY ${addr}) FILTER (WHERE ${name} AND ${addr} IS NOT NULL) AS ${name}_texts,
   coalesce(sum(flows) FILTER (WHERE ${name}), 0) AS ${name}_flows`;
   };
-  const hours = withUnits ? `, (SELECT list([hour_start, n] ORDER BY hour_start) FROM (SELECT hour_start, sum(flows) AS n FROM p GROUP BY hour_start)) AS hours` : '';
-  const result = await store.query(`WITH p AS MATERIALIZED (SELECT * FROM (SELECT *, coalesce(${conditions.src}, FALSE) AS src, coalesce(${conditions.dst}, FALSE) AS dst FROM ${pairs}) WHERE src OR dst)
-SELECT ${aggregates('src')}, ${aggregates('dst')}${hours} FROM p`);
+  const hours = withUnits
+    ? `(SELECT list({'hour': hour_start, 'rows': n} ORDER BY hour_start) FROM (SELECT hour_start, sum(flows) AS n FROM p WHERE hour_start IS NOT NULL GROUP BY hour_start))`
+    : 'NULL';
+  const result = await store.query(`WITH p AS MATERIALIZED (SELECT *, coalesce(${conditions.src}, FALSE) AS src, coalesce(${conditions.dst}, FALSE) AS dst FROM ${pairs}
+  WHERE coalesce(${conditions.src}, FALSE) OR coalesce(${conditions.dst}, FALSE))
+SELECT ${aggregates('src')}, ${aggregates('dst')}, ${hours} AS hours FROM p`);
   const row = result.rows[0] ?? {};
   const side = (name: 'src' | 'dst'): FindipSide => ({
     units: ((row[`${name}_units`] as number[] | null | undefined) ?? []).map(Number),
     texts: Number(row[`${name}_count`]) <= MAX_FINDIP_TEXTS ? ((row[`${name}_texts`] as string[] | null) ?? []) : undefined,
     flows: Number(row[`${name}_flows`]),
   });
-  const buckets = ((row.hours as [number | bigint, number | bigint][] | null | undefined) ?? []).map(([start, rows]) => ({
-    low: BigInt(start),
-    high: BigInt(start) + BigInt(ROLLUP_SECONDS),
-    rows: Number(rows),
-  }));
-  return { src: side('src'), dst: side('dst'), hours: buckets };
+  const hourRows = (row.hours as { hour: number | bigint; rows: number | bigint }[] | null | undefined) ?? [];
+  return { src: side('src'), dst: side('dst'), hours: hourRows.map((h) => ({ hour: BigInt(h.hour), rows: Number(h.rows) })) };
 }

@@ -6,7 +6,8 @@ import { quoteIdentifier } from '../store/sql-text.js';
 import { readFindipPruning } from './findip-pruning.js';
 import { findipFlowsSql } from './flow-queries.js';
 import { readPresentColumns } from './present-columns.js';
-import { readStartSpan, sliceQueries, startSlices } from './start-slices.js';
+import { ROLLUP_SECONDS } from '../store/rollups.js';
+import { countedStartSlices, readStartSpan, sliceQueries, startSlices } from './start-slices.js';
 import type { SliceQueries } from './start-slices.js';
 
 /** Memory allowed per expected row while findip gathers its rows (a row of 14-18 columns, with room to spare). */
@@ -39,7 +40,9 @@ export interface FindipPlan {
  * which the columns with values, a table's widths and the lines come; meanwhile DuckDB runs on one thread with its
  * memory capped near what the rows need, so that it reuses the buffers of blocks it has read instead of taking fresh
  * memory for each (a page fault per 4 KiB). Many rows are read straight from the flows table in slices of start
- * (`slices`), and with a limit DuckDB keeps only the first rows of its sort. Call `close()` when done with the plan's SQL.
+ * (`slices`), cut from the rollups' count per hour so that no slice holds more rows than its sort and lines should
+ * (however the address's traffic varies over the day); with a limit DuckDB keeps only the first rows of its sort.
+ * Call `close()` when done with the plan's SQL.
  */
 export async function planFindip(
   store: Store,
@@ -93,15 +96,26 @@ export async function planFindip(
         yield select(names);
         return;
       }
-      // The span of all selected flows (from the column statistics when nothing is selected), sized by the rollups'
-      // count and hours.
+      const maxRows = sliceRows(names.length);
+      if (pruning) {
+        // The rollups count the found rows per hour: slices of the sizes wanted, however the traffic varies.
+        const counts = pruning.hours.map(({ hour, rows }) => ({ start: hour, rows }));
+        yield* sliceQueries(countedStartSlices(counts, BigInt(ROLLUP_SECONDS), { maxRows }), (slice) => ordered(names, slice));
+        return;
+      }
+      // The span of all selected flows (from the column statistics when nothing is selected), sized by the rollups' count.
       const span = await readStartSpan(store, `(SELECT "start" FROM flows WHERE ${where})`);
-      const buckets = pruning?.hours;
-      yield* sliceQueries(startSlices({ ...span, rows: expected ?? span.rows, ...(buckets ? { buckets } : {}) }), (slice) => ordered(names, slice));
+      yield* sliceQueries(startSlices({ ...span, rows: expected ?? span.rows }, { maxRows }), (slice) => ordered(names, slice));
     }
     return { columns, select, slices, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+// Rows of one slice: DuckDB sorts a slice and, writing lines, holds them until they are in order, so wide rows make
+// smaller slices (262,144 rows of up to 16 columns).
+function sliceRows(columns: number): number {
+  return Math.max(1 << 12, Math.min(1 << 18, Math.floor((1 << 22) / Math.max(1, columns))));
 }

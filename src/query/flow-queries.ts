@@ -41,9 +41,18 @@ export function findipFlowsSql(where: string, ranges: readonly { low: bigint; hi
   return `(${branches.length > 0 ? branches.join('\n  UNION ALL\n  ') : 'SELECT * FROM flows WHERE FALSE'})`;
 }
 
-/** SQL grouping flows by the key columns with count, packets and bytes statistics, first start and last end. */
-export function aggregateSql(keys: readonly string[], where: string, limit?: number): string {
+/** Where aggregateSql reads and what it leaves out: another relation with the flows' columns, unordered groups. */
+export interface AggregateSqlOptions {
+  /** A table or table function with the columns of flows it reads (default flows). */
+  from?: string;
+  /** Leave the groups unordered (unless a limit keeps the first ones). */
+  unordered?: boolean;
+}
+
+/** SQL grouping flows by the key columns with count, packets and bytes statistics, first start and last end; most bytes first. */
+export function aggregateSql(keys: readonly string[], where: string, limit?: number, options: AggregateSqlOptions = {}): string {
   const keyList = keys.map(quoteIdentifier).join(', ');
+  const order = options.unordered && limit === undefined ? '' : `\n${aggregateOrderSql(keys, limit)}`;
   return `SELECT ${keyList},
   count(*) AS flows,
   sum(packets) AS packets_sum, min(packets) AS packets_min, max(packets) AS packets_max,
@@ -51,9 +60,31 @@ export function aggregateSql(keys: readonly string[], where: string, limit?: num
   count(*) FILTER (WHERE action = 'ACCEPT') AS accepted,
   count(*) FILTER (WHERE action = 'REJECT') AS rejected,
   min("start") AS first_start, max("end") AS last_end
-FROM flows WHERE (${where}) AND log_status IS DISTINCT FROM 'NODATA' AND log_status IS DISTINCT FROM 'SKIPDATA'
-GROUP BY ${keyList}
-ORDER BY bytes_sum DESC NULLS LAST, flows DESC, ${keyList}${limit === undefined ? '' : `\nLIMIT ${Math.trunc(limit)}`}`;
+FROM ${options.from ?? 'flows'} WHERE (${where}) AND log_status IS DISTINCT FROM 'NODATA' AND log_status IS DISTINCT FROM 'SKIPDATA'
+GROUP BY ${keyList}${order}`;
+}
+
+/** The columns of flows aggregateSql reads besides the keys. */
+export const AGGREGATE_INPUT_COLUMNS: readonly string[] = ['packets', 'bytes', 'action', 'start', 'end', 'log_status'];
+
+/**
+ * SQL of the columns aggregateSql reads from the flows selected by `where`, with `part`: the hash partition (of
+ * `count`) of the record's keys. An address text is hashed by its number, which ingest derives from the text (one
+ * text, one number), so equal texts share a partition without hashing the texts.
+ */
+export function aggregateInputSql(keys: readonly string[], where: string, count: number): string {
+  const columns = [...new Set([...keys, ...AGGREGATE_INPUT_COLUMNS])].map(quoteIdentifier).join(', ');
+  return `SELECT ${columns}, hash(${keys.map(hashedKey).join(', ')}) % ${Math.trunc(count)} AS part FROM flows WHERE (${where})`;
+}
+
+/** What a group key is hashed by: an address text by its number (see aggregateInputSql), any other key itself. */
+export function hashedKey(key: string): string {
+  return key === 'srcaddr' ? 'src_ip' : key === 'dstaddr' ? 'dst_ip' : quoteIdentifier(key);
+}
+
+/** The ORDER BY (and LIMIT) of aggregateSql's rows: most bytes first, then most flows, then the keys. */
+export function aggregateOrderSql(keys: readonly string[], limit?: number): string {
+  return `ORDER BY bytes_sum DESC NULLS LAST, flows DESC, ${keys.map(quoteIdentifier).join(', ')}${limit === undefined ? '' : `\nLIMIT ${Math.trunc(limit)}`}`;
 }
 
 /** SQL of the stored flows selected by `where`: the columns in start order, at most `limit` rows when finite. */

@@ -1,7 +1,8 @@
 import { cidrRange, findField, QueryError, toColumnName } from '../records/index.js';
 import type { FlowRecord } from '../records/index.js';
 import type { RowStream, Store } from '../store/database.js';
-import { capMemoryLimit } from '../store/settings.js';
+import { capMemoryLimit, parseByteSize } from '../store/settings.js';
+import { AGGREGATE_PASS_MEMORY_BYTES, aggregatePassCount, isOutOfMemory, readAggregateGroupBound, streamAggregatePasses } from './aggregate-passes.js';
 import { quoteIdentifier } from '../sql/index.js';
 import { planFindip } from './findip.js';
 import { aggregateSql, ipsetSql } from './flow-queries.js';
@@ -74,7 +75,11 @@ export async function aggregate(store: Store, options: { by?: readonly string[] 
  */
 export const AGGREGATE_MEMORY_BYTES = 160 * 1024 * 1024;
 
-/** The rows of aggregateSql as DuckDB produces them, under AGGREGATE_MEMORY_BYTES (or the store's lower limit) until the stream ends. */
+/**
+ * The rows of aggregateSql as DuckDB produces them, under AGGREGATE_MEMORY_BYTES (or the store's lower limit) until
+ * the stream ends. More stored records than one statement can group under that limit are grouped in passes over
+ * hash partitions of the keys (streamAggregatePasses); so is an aggregate that runs out of memory in one statement.
+ */
 export async function streamAggregate(
   store: Store,
   keys: readonly string[],
@@ -85,7 +90,19 @@ export async function streamAggregate(
   const restore = await capMemoryLimit(store, AGGREGATE_MEMORY_BYTES);
   let stream: RowStream;
   try {
-    stream = await store.streamRows(await prepare(aggregateSql(keys, where, limit)));
+    const memory = parseByteSize(String(await store.scalar("SELECT current_setting('memory_limit')"))) ?? AGGREGATE_MEMORY_BYTES;
+    const bound = await readAggregateGroupBound(store, keys);
+    if (aggregatePassCount(bound, memory) > 1) {
+      stream = await streamAggregatePasses(store, keys, where, aggregatePassCount(bound, Math.min(memory, AGGREGATE_PASS_MEMORY_BYTES)), limit);
+    } else {
+      try {
+        stream = await store.streamRows(await prepare(aggregateSql(keys, where, limit)));
+      } catch (error) {
+        // Nothing was printed yet: the groups go through passes instead (records read in place have no count).
+        if (!isOutOfMemory(error) || (await readAggregateGroupBound(store)) === 0) throw error;
+        stream = await streamAggregatePasses(store, keys, where, 4, limit);
+      }
+    }
   } catch (error) {
     await restore();
     throw error;

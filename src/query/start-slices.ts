@@ -11,15 +11,6 @@ export interface StartSpan {
   high: bigint | undefined;
   /** About how many rows have a start. */
   rows: number;
-  /** About how many rows have a start in each of these ranges (in order, without overlap), when known (e.g. hours from the rollups). */
-  buckets?: readonly StartBucket[];
-}
-
-/** About how many rows have a start in [low, high). */
-export interface StartBucket {
-  low: bigint;
-  high: bigint;
-  rows: number;
 }
 
 /** How start-ordered reading cuts its rows: the rows of the first slice, and the most rows of any later one. */
@@ -48,12 +39,7 @@ export async function* startSlices(span: StartSpan, options: StartSliceOptions =
   let target = Math.min(maxRows, Math.max(1, options.firstRows ?? 1 << 14));
   if (span.low !== undefined && span.high !== undefined) {
     const extent = Number(span.high - span.low) + 1;
-    // Buckets, when given, keep a slice where rows crowd (a burst in time) near the target.
-    const fit = (from: bigint, width: bigint): bigint => {
-      const most = span.buckets ? widthForRows(span.buckets, from, target) : undefined;
-      return most !== undefined && most < width ? most : width;
-    };
-    let width = fit(span.low, widthOf((target * extent) / Math.max(1, span.rows)));
+    let width = widthOf((target * extent) / Math.max(1, span.rows));
     // The widths of the slices yielded and not counted yet, oldest first.
     const uncounted: bigint[] = [];
     let lower: bigint | undefined;
@@ -67,13 +53,60 @@ export async function* startSlices(span: StartSpan, options: StartSliceOptions =
       const wanted =
         rows === undefined || counted === undefined ? Number(width) * 4 : rows === 0 ? Number(width) * MAX_GROWTH : (target * Number(counted)) / rows;
       lower = upper;
-      width = fit(lower, widthOf(Math.min(Number(width) * MAX_GROWTH, Math.max(Number(width) / MAX_GROWTH, wanted))));
+      width = widthOf(Math.min(Number(width) * MAX_GROWTH, Math.max(Number(width) / MAX_GROWTH, wanted)));
       upper = lower + width;
     }
     yield startRangeSql(lower, undefined);
   } else {
     yield '"start" IS NOT NULL';
   }
+  yield '"start" IS NULL';
+}
+
+/** Rows counted per fixed-width window of start (e.g. the rollups' hours), for countedStartSlices. */
+export interface StartCount {
+  /** The window's first start value; the window is [start, start + width). */
+  start: bigint;
+  rows: number;
+}
+
+/**
+ * Cuts rows into slices in start order, as startSlices does, from known counts per window of start (in window order;
+ * windows without rows may be left out): each slice holds about `firstRows`, then up to four times the slice before,
+ * at most `maxRows` as the counts tell, whatever the density; a window with more rows is cut into equal parts of its
+ * width. Counts may exceed the rows a condition selects (a time window, a filter); they only size slices.
+ */
+export async function* countedStartSlices(counts: readonly StartCount[], width: bigint, options: StartSliceOptions = {}): SliceQueries {
+  const maxRows = Math.max(1, options.maxRows ?? 1 << 18);
+  let target = Math.min(maxRows, Math.max(1, options.firstRows ?? 1 << 14));
+  const cuts: bigint[] = [];
+  const cut = (at: bigint): void => {
+    if (cuts.length > 0 && (cuts[cuts.length - 1] as bigint) >= at) return;
+    cuts.push(at);
+    target = Math.min(maxRows, target * 4);
+  };
+  let held = 0;
+  for (const { start, rows } of counts) {
+    if (rows <= 0) continue;
+    if (held > 0 && held + rows > target) {
+      cut(start);
+      held = 0;
+    }
+    if (rows <= target) {
+      held += rows;
+      continue;
+    }
+    // A window of more rows than a slice: equal parts of its width, each about `target` rows as it stands now.
+    const parts = BigInt(Math.min(Math.ceil(rows / target), Number(width)));
+    for (let part = 1n; part < parts; part++) cut(start + (width * part) / parts);
+    held = Math.ceil(rows / Number(parts));
+  }
+  let lower: bigint | undefined;
+  for (const upper of cuts) {
+    yield startRangeSql(lower, upper);
+    lower = upper;
+  }
+  yield startRangeSql(lower, undefined);
   yield '"start" IS NULL';
 }
 
@@ -131,21 +164,6 @@ export async function* sliceQueries(slices: SliceQueries, sql: (condition: strin
     if (step.done) return;
     rows = yield sql(step.value);
   }
-}
-
-// The width from `from` whose buckets hold about `rows` rows (rows spread evenly within a bucket); undefined when
-// the buckets after `from` hold fewer.
-function widthForRows(buckets: readonly StartBucket[], from: bigint, rows: number): bigint | undefined {
-  let needed = rows;
-  for (const bucket of buckets) {
-    if (bucket.high <= from || bucket.rows <= 0) continue;
-    const low = bucket.low > from ? bucket.low : from;
-    const extent = Number(bucket.high - bucket.low);
-    const inside = (bucket.rows * Number(bucket.high - low)) / extent;
-    if (inside >= needed) return low - from + widthOf((needed * extent) / bucket.rows);
-    needed -= inside;
-  }
-  return undefined;
 }
 
 function widthOf(value: number): bigint {

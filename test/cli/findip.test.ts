@@ -93,19 +93,6 @@ describe('findip', () => {
     }
   });
 
-  it('counts the records of each rollup hour of the ranges, to size the slices', async () => {
-    const store = await Store.open(db, { readOnly: true });
-    try {
-      const ranges = [cidrRange('10.0.0.0/8')];
-      const pruning = await readFindipPruning(store, ranges);
-      const hours = await store.query(`SELECT "start" // 3600 * 3600 AS h, count(*) AS n FROM flows WHERE ${findipSql(ranges)} GROUP BY h ORDER BY h`);
-      expect(hours.rows.length).toBeGreaterThan(0);
-      expect(pruning?.hours.map((b) => [Number(b.low), Number(b.high - b.low), b.rows])).toEqual(hours.rows.map((r) => [Number(r.h), 3600, Number(r.n)]));
-    } finally {
-      store.close();
-    }
-  });
-
   it('prints a table with text SQL cannot pad like JS (non-ASCII) through the RecordPrinter', async () => {
     const log = join(folder, 'wide.log');
     const eni = 'eni-0123456789\u{1F600}'; // 16 UTF-16 units, 15 characters: JS pads by the former

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findip } from '../../src/index.js';
 import { planFindip } from '../../src/query/findip.js';
+import { readFindipPruning } from '../../src/query/findip-pruning.js';
 import { findipSql } from '../../src/query/flow-queries.js';
 import { cidrRange } from '../../src/records/index.js';
 import { resolveSource } from '../../src/sources/index.js';
@@ -78,5 +79,16 @@ describe('findip (library)', () => {
     expect(fromA.length).toBeGreaterThan(0);
     expect(fromB.length).toBeGreaterThan(0);
     expect(await temporaryTables()).toEqual([]);
+  });
+});
+
+describe('readFindipPruning', () => {
+  it.each([['10.0.1.10'], ['10.0.0.0/8'], ['2001:db8::/32']])('counts the found records per hour of start as the rollups hold them (%s)', async (address) => {
+    const pruning = await readFindipPruning(store, ranges([address]));
+    const expected = await store.query(
+      `SELECT "start" - "start" % 3600 AS hour, count(*) AS n FROM flows WHERE (${findipSql(ranges([address]))}) AND "start" IS NOT NULL GROUP BY hour ORDER BY hour`,
+    );
+    expect(pruning?.hours.map((h) => [String(h.hour), h.rows])).toEqual(expected.rows.map((r) => [String(r.hour), Number(r.n)]));
+    expect(pruning?.hours.length).toBeGreaterThan(0);
   });
 });

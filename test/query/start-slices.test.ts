@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalSource } from '../../src/sources/index.js';
 import { flowLines } from '../sources/helpers/flow-data.js';
 import { parseByteSize } from '../../src/store/settings.js';
-import type { StartBucket } from '../../src/query/start-slices.js';
-import { capSlicedReadMemory, readStartSpan, rollupStartSpan, runSlices, SLICED_READ_MEMORY, sliceQueries, startRangeSql, startSlices } from '../../src/query/start-slices.js';
+import { capSlicedReadMemory, countedStartSlices, readStartSpan, rollupStartSpan, runSlices, SLICED_READ_MEMORY, sliceQueries, startRangeSql, startSlices } from '../../src/query/start-slices.js';
 import type { StartSliceOptions } from '../../src/query/start-slices.js';
 import { ingestSources, refreshRollups, Store } from '../../src/store/index.js';
 
@@ -99,29 +98,6 @@ describe('startSlices', () => {
     expect(sizes.length).toBeLessThan(20);
   });
 
-  it('keeps slices near the most rows in a burst the buckets show, which the density seen before would overshoot', async () => {
-    // 200 rows spread over a day, then 4,000 within one hour.
-    const spread = Array.from({ length: 200 }, (_, i) => [1_714_521_600 + i * 432, 1] as const);
-    const burst = Array.from({ length: 4000 }, (_, i) => [1_714_568_400 + Math.floor(i * 0.9), 2] as const);
-    await load([...spread, ...burst]);
-    const span = await readStartSpan(store, 't');
-    const sizes = async (buckets?: StartBucket[]): Promise<number[]> => {
-      const counts: number[] = [];
-      const slices = startSlices(buckets ? { ...span, buckets } : span, { firstRows: 50, maxRows: 500 });
-      let rows: number | undefined;
-      for (let step = await slices.next(); !step.done; step = await slices.next(rows)) {
-        rows = Number((await store.query(`SELECT count(*) AS n FROM t WHERE ${step.value}`)).rows[0]?.n);
-        counts.push(rows);
-      }
-      expect(counts.reduce((a, b) => a + b, 0)).toBe(4200);
-      return counts;
-    };
-    const hours = await store.query('SELECT "start" // 3600 * 3600 AS h, count(*) AS n FROM t GROUP BY h ORDER BY h');
-    const buckets = hours.rows.map((r) => ({ low: BigInt(Number(r.h)), high: BigInt(Number(r.h) + 3600), rows: Number(r.n) }));
-    expect(Math.max(...(await sizes()))).toBeGreaterThan(1000);
-    expect(Math.max(...(await sizes(buckets)))).toBeLessThanOrEqual(600);
-  });
-
   it('gives the open range and the rows without a start when no row has a start', async () => {
     await load([
       [null, 1],
@@ -136,6 +112,56 @@ describe('startSlices', () => {
     expect(startRangeSql(-5n, 10n)).toBe('"start" >= -5 AND "start" < 10');
     expect(startRangeSql(10n, undefined)).toBe('"start" >= 10');
     expect(startRangeSql(undefined, undefined)).toBe('"start" IS NOT NULL');
+  });
+});
+
+describe('countedStartSlices', () => {
+  const HOUR = 3600;
+  /** Counts of t's rows per hour of start, as the rollups keep them. */
+  async function hourCounts(): Promise<{ start: bigint; rows: number }[]> {
+    const result = await store.query(`SELECT "start" - (("start" % ${HOUR}) + ${HOUR}) % ${HOUR} AS h, count(*) AS n FROM t WHERE "start" IS NOT NULL GROUP BY h ORDER BY h`);
+    return result.rows.map((row) => ({ start: BigInt(row.h as number), rows: Number(row.n) }));
+  }
+  /** The rows of each slice of t cut from the hour counts, in slice order. */
+  async function readCounted(options: StartSliceOptions): Promise<{ keys: string[]; sizes: number[] }> {
+    const keys: string[] = [];
+    const sizes: number[] = [];
+    const queries = sliceQueries(countedStartSlices(await hourCounts(), BigInt(HOUR), options), (condition) => `SELECT "start", unit_id FROM t WHERE ${condition} ORDER BY "start", unit_id`);
+    await runSlices(queries, async (sql) => {
+      const result = await store.query(sql);
+      for (const row of result.rows) keys.push(`${String(row.start)}/${String(row.unit_id)}`);
+      sizes.push(result.rows.length);
+      return result.rows.length;
+    });
+    return { keys, sizes };
+  }
+
+  it('reads every row once, in the order of one sort, whatever the starts (property)', async () => {
+    const start = fc.oneof(fc.constant(null), fc.integer({ min: -7200, max: 7200 }), fc.integer({ min: 1_714_521_600, max: 1_714_607_999 }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(start, fc.integer({ min: 1, max: 4 })), { maxLength: 300 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 200 }), async (rows, firstRows, maxRows) => {
+        await load(rows);
+        expect((await readCounted({ firstRows, maxRows })).keys).toEqual(await sortedKeys());
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps every slice near its size however uneven the traffic, cutting a busy hour into parts', async () => {
+    // A quiet day with one hour of 3,000 rows spread over the hour, and another hour of 2,000 rows in its first minute.
+    const quiet = Array.from({ length: 2400 }, (_, i) => [1_714_521_600 + ((i * 36) % 86_400), 1] as const);
+    const busy = Array.from({ length: 3000 }, (_, i) => [1_714_550_400 + (i % 3600), 2] as const);
+    const burst = Array.from({ length: 2000 }, (_, i) => [1_714_564_800 + (i % 60), 3] as const);
+    await load([...quiet, ...busy, ...burst]);
+    const read = await readCounted({ firstRows: 100, maxRows: 500 });
+    expect(read.keys).toEqual(await sortedKeys());
+    expect(read.sizes[0]).toBeLessThanOrEqual(100);
+    // The burst is uneven within its hour: its parts are cut by time, so one holds it all (at most 60 s of rows).
+    const over = read.sizes.filter((n) => n > 600);
+    expect(over).toHaveLength(1);
+    expect(over[0]).toBeGreaterThanOrEqual(2000);
+    // The busy hour (3,000 rows and the quiet day's 100) comes in parts of about 500.
+    expect(read.sizes.filter((n) => n > 450 && n <= 600).length).toBeGreaterThanOrEqual(5);
   });
 });
 
