@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { RowStream, Store } from '../store/database.js';
 import { quoteIdentifier, sqlLiteral } from '../sql/index.js';
 import { applySettings, capMemoryLimit } from '../store/settings.js';
 import { readRollups, ROLLUP_KEYS } from '../store/rollups.js';
+import { createAggregateFolder, removeIngestFolder } from '../store/temp-folders.js';
 import { aggregateInputSql, aggregateOrderSql, aggregateSql, hashedKey } from './flow-queries.js';
 
 /**
@@ -66,14 +67,15 @@ const ROLLUP_COUNT_MARGIN = 1.25;
 export async function streamAggregatePasses(store: Store, keys: readonly string[], where: string, passes: number, limit?: number, sliceGroups = SLICE_GROUPS): Promise<RowStream> {
   const catalog = `flowlens_aggregate_${process.pid}_${++scratchDatabases}`;
   const temp = String(await store.scalar("SELECT current_setting('temp_directory')"));
-  // Beside DuckDB's own temporary folder (which DuckDB removes on close only when it made it).
-  const folder = mkdtempSync(temp ? `${temp}-aggregate-` : join(tmpdir(), 'flowlens-aggregate-'));
+  // Beside DuckDB's own temporary folder (on the disk meant for spilling), named with this process id so that a
+  // later run removes it if this one is killed.
+  const folder = createAggregateFolder(temp ? dirname(temp) : tmpdir());
   const table = `${quoteIdentifier(catalog)}.groups`;
   const cleanup = async (): Promise<void> => {
     try {
       await store.run(`DETACH DATABASE IF EXISTS ${quoteIdentifier(catalog)}`);
     } finally {
-      rmSync(folder, { recursive: true, force: true });
+      removeIngestFolder(folder);
     }
   };
   const restore = await capMemoryLimit(store, AGGREGATE_PASS_MEMORY_BYTES);

@@ -16,7 +16,18 @@ export function createIngestFolder(parent: string = tmpdir()): string {
   return folder;
 }
 
-/** Removes an ingest folder made by createIngestFolder. */
+/**
+ * Creates a folder for an aggregate's passes in `parent` (`flowlens-aggregate-<pid>-XXXXXX`), after removing those of
+ * earlier runs whose process is gone, as createIngestFolder does; remove it with removeIngestFolder.
+ */
+export function createAggregateFolder(parent: string = tmpdir()): string {
+  removeStaleIngestFolders(parent);
+  const folder = mkdtempSync(join(parent, `flowlens-aggregate-${process.pid}-`));
+  live.add(folder);
+  return folder;
+}
+
+/** Removes an ingest folder made by createIngestFolder (or an aggregate's, made by createAggregateFolder). */
 export function removeIngestFolder(folder: string): void {
   live.delete(folder);
   rmSync(folder, { recursive: true, force: true });
@@ -27,7 +38,7 @@ export function removeLiveIngestFolders(): void {
   for (const folder of [...live]) removeIngestFolder(folder);
 }
 
-/** Removes `flowlens-ingest-<pid>-*` folders in `parent` whose process no longer runs; returns their paths. */
+/** Removes `flowlens-ingest-<pid>-*` and `flowlens-aggregate-<pid>-*` folders in `parent` whose process no longer runs; returns their paths. */
 export function removeStaleIngestFolders(parent: string = tmpdir()): string[] {
   let names: string[];
   try {
@@ -37,7 +48,7 @@ export function removeStaleIngestFolders(parent: string = tmpdir()): string[] {
   }
   const removed: string[] = [];
   for (const name of names) {
-    const match = /^flowlens-ingest-(\d+)-/.exec(name);
+    const match = /^flowlens-(?:ingest|aggregate)-(\d+)-/.exec(name);
     if (!match || isRunning(Number(match[1]))) continue;
     const path = join(parent, name);
     try {

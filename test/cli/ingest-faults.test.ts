@@ -105,17 +105,18 @@ describe('binary files among the SOURCE files', () => {
 });
 
 describe('temporary files of interrupted ingests', () => {
-  it('removes flowlens-ingest folders whose process is gone, and keeps those of running processes', () => {
+  it('removes flowlens-ingest and flowlens-aggregate folders whose process is gone, and keeps those of running processes', () => {
     const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
     const dead = join(dir, `flowlens-ingest-${gone}-abc123`);
+    const deadAggregate = join(dir, `flowlens-aggregate-${gone}-ghi789`);
     const alive = join(dir, `flowlens-ingest-${process.pid}-def456`);
     const other = join(dir, 'flowlens-ingest-legacy');
-    for (const folder of [dead, alive, other]) {
+    for (const folder of [dead, deadAggregate, alive, other]) {
       mkdirSync(folder);
       writeFileSync(join(folder, 'chunk-0.txt'), 'x');
     }
-    expect(removeStaleIngestFolders(dir)).toEqual([dead]);
-    expect([existsSync(dead), existsSync(alive), existsSync(other)]).toEqual([false, true, true]);
+    expect(removeStaleIngestFolders(dir).sort()).toEqual([deadAggregate, dead].sort());
+    expect([existsSync(dead), existsSync(deadAggregate), existsSync(alive), existsSync(other)]).toEqual([false, false, true, true]);
   });
 
   it('removes what a killed run spilled into <db>.tmp when the next ingest opens the database', async () => {

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aggregateSql } from '../../src/query/flow-queries.js';
@@ -76,7 +76,7 @@ describe('streamAggregatePasses', () => {
   };
   const scratchLeft = async (): Promise<string[]> => {
     const temp = String(await store.scalar("SELECT current_setting('temp_directory')"));
-    const folders = existsSync(dirname(temp)) ? readdirSync(dirname(temp)).filter((name) => name.startsWith(`${basename(temp)}-aggregate-`)) : [];
+    const folders = existsSync(dirname(temp)) ? readdirSync(dirname(temp)).filter((name) => name.startsWith(`flowlens-aggregate-${process.pid}-`)) : [];
     const attached = (await store.query("SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'flowlens_aggregate%'")).rows;
     return [...folders, ...attached.map((row) => String(row.database_name))];
   };
