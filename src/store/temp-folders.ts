@@ -2,18 +2,22 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const PREFIX = 'flowlens-ingest-';
 const live = new Set<string>();
+
+// A run's folder `flowlens-<kind>-<pid>-XXXXXX` in `parent`, made after removing those of runs whose process is gone.
+function createRunFolder(kind: 'ingest' | 'aggregate', parent: string): string {
+  removeStaleIngestFolders(parent);
+  const folder = mkdtempSync(join(parent, `flowlens-${kind}-${process.pid}-`));
+  live.add(folder);
+  return folder;
+}
 
 /**
  * Creates an ingest's temporary folder in TMPDIR, named with this process id (`flowlens-ingest-<pid>-XXXXXX`),
  * after removing the folders of earlier ingests whose process is gone (killed runs leave theirs behind).
  */
 export function createIngestFolder(parent: string = tmpdir()): string {
-  removeStaleIngestFolders(parent);
-  const folder = mkdtempSync(join(parent, `${PREFIX}${process.pid}-`));
-  live.add(folder);
-  return folder;
+  return createRunFolder('ingest', parent);
 }
 
 /**
@@ -21,10 +25,7 @@ export function createIngestFolder(parent: string = tmpdir()): string {
  * earlier runs whose process is gone, as createIngestFolder does; remove it with removeIngestFolder.
  */
 export function createAggregateFolder(parent: string = tmpdir()): string {
-  removeStaleIngestFolders(parent);
-  const folder = mkdtempSync(join(parent, `flowlens-aggregate-${process.pid}-`));
-  live.add(folder);
-  return folder;
+  return createRunFolder('aggregate', parent);
 }
 
 /** Removes an ingest folder made by createIngestFolder (or an aggregate's, made by createAggregateFolder). */
