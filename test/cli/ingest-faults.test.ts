@@ -160,11 +160,12 @@ describe('ingest killed with SIGKILL part way, then run again', () => {
       env: { ...process.env, TMPDIR: dir },
       stdio: 'ignore',
     });
+    // Listened for at once: a fast run may end before the kill, and its exit event would be missed.
+    const exited = new Promise((resolve) => child.on('exit', resolve));
     // Killed once it has started loading (its temporary folder exists), wherever it then is.
     const started = (): boolean => readdirSync(dir).some((name) => name.startsWith(`flowlens-ingest-${child.pid}-`));
     for (let i = 0; i < 300 && !started() && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 300));
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGKILL');
     await exited;
     // The next run looks for leftovers in its own TMPDIR: the same folder.
