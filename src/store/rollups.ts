@@ -330,11 +330,12 @@ async function forgetWholeStoreUnits(store: Store, condition: string): Promise<v
   for (const table of [rowsTable(WHOLE_STORE_ROLLUPS.ports), rowsTable(WHOLE_STORE_ROLLUPS.pairs), WHOLE_STORE_UNITS_TABLE]) await store.run(`DELETE FROM ${table}`);
 }
 
-// The memory limits while units are added to the whole-store level (a scan of it joined with a few new keys), and
-// while it is rebuilt (each partition's GROUP BY spills beyond it): the blocks these scans leave in DuckDB's buffer
-// pool are of no use later, and with them the process would pass 512 MB on a store of 100M records.
-const ADD_MEMORY_BYTES = 128 * 1024 * 1024;
-const REBUILD_MEMORY_BYTES = 192 * 1024 * 1024;
+// The memory limit while units are added to the whole-store level (a scan of it joined with a few new keys) or it
+// is rebuilt (one partition's GROUP BY at a time): the blocks these scans leave in DuckDB's buffer pool are of no use
+// later, and with them the process would pass 512 MB on a store of 100M records.
+const WHOLE_STORE_MEMORY_BYTES = 128 * 1024 * 1024;
+// Hourly rows per partition of a rebuild: each partition's groups then fit WHOLE_STORE_MEMORY_BYTES without spilling.
+const REBUILD_PARTITION_ROWS = 3_000_000;
 
 // Runs `work` with the store's memory limit lowered to `bytes` (when higher), putting it back after.
 async function withMemoryCap(store: Store, bytes: number, work: () => Promise<void>): Promise<void> {
@@ -356,8 +357,8 @@ async function bringWholeStoreUpToDate(store: Store, additive: boolean, rowsPerM
   const lacking = `unit_id IN (SELECT unit_id FROM ${ROLLUP_UNITS_TABLE} WHERE unit_id NOT IN (SELECT unit_id FROM ${WHOLE_STORE_UNITS_TABLE}))`;
   const summed = additive ? Number(await store.scalar(`SELECT count(*) FROM ${WHOLE_STORE_UNITS_TABLE}`)) : 0;
   const newRows = summed > 0 ? Number(await store.scalar(`SELECT count(*) FROM ${rowsTable(FLOW_ROLLUPS.ports)} WHERE ${lacking}`)) : Infinity;
-  if (newRows > rowsPerMerge) return withMemoryCap(store, REBUILD_MEMORY_BYTES, () => rebuildWholeStore(store, rowsPerMerge));
-  if (newRows > 0) await withMemoryCap(store, ADD_MEMORY_BYTES, () => addToWholeStore(store, lacking));
+  if (newRows > rowsPerMerge) return withMemoryCap(store, WHOLE_STORE_MEMORY_BYTES, () => rebuildWholeStore(store, rowsPerMerge));
+  if (newRows > 0) await withMemoryCap(store, WHOLE_STORE_MEMORY_BYTES, () => addToWholeStore(store, lacking));
   // Units dropped since (S3 access logs or CloudTrail: they had no rows in the sums) leave its ledger.
   await store.run(`DELETE FROM ${WHOLE_STORE_UNITS_TABLE} WHERE unit_id NOT IN (SELECT unit_id FROM ${ROLLUP_UNITS_TABLE})`);
   await store.run(`INSERT INTO ${WHOLE_STORE_UNITS_TABLE} SELECT unit_id FROM ${ROLLUP_UNITS_TABLE} WHERE unit_id NOT IN (SELECT unit_id FROM ${WHOLE_STORE_UNITS_TABLE})`);
@@ -423,7 +424,7 @@ async function rebuildWholeStore(store: Store, rowsPerMerge: number): Promise<vo
   // BIGINT sums: a store-wide key would need 2^63 bytes (9.2 EB) to overflow; the cast then fails the refresh, never rounds.
   const sums = 'sum(flows)::BIGINT, sum(packets)::BIGINT, sum(bytes)::BIGINT, min(first_start), max(last_end)';
   const hourlyRows = Number(await store.scalar(`SELECT count(*) FROM ${rowsTable(FLOW_ROLLUPS.ports)}`));
-  const partitions = Math.max(1, Math.ceil(hourlyRows / rowsPerMerge));
+  const partitions = Math.max(1, Math.ceil(hourlyRows / Math.min(rowsPerMerge, REBUILD_PARTITION_ROWS)));
   for (let partition = 0; partition < partitions; partition++) {
     const part = partitions === 1 ? '' : ` WHERE hash(${portKeys}) % ${partitions} = ${partition}`;
     await store.run(`INSERT INTO ${rowsTable(WHOLE_STORE_ROLLUPS.ports)} (${portKeys}, flows, packets, bytes, first_start, last_end)
