@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
 import { RecordPrinter } from '../../src/cli/record-printer.js';
 import type { OutputFormat } from '../../src/cli/render.js';
@@ -145,5 +145,26 @@ describe('readPresentColumns', () => {
     await store.run('CREATE OR REPLACE TABLE p AS SELECT i, CASE WHEN i = 3000 THEN 1 END AS late, NULL::VARCHAR AS never FROM range(4000) r(i)');
     expect(await readPresentColumns(store, 'p', ['never', 'late', 'i'])).toEqual(['late', 'i']);
     expect(await readPresentColumns(store, '(SELECT * FROM p WHERE FALSE)', ['i'])).toEqual([]);
+  });
+
+  it('rules out never-filled columns from statistics and still scans for the others', async () => {
+    await store.run('CREATE OR REPLACE TABLE q AS SELECT i, CASE WHEN i = 3000 THEN 1 END AS cleared, NULL::VARCHAR AS never FROM range(4000) r(i)');
+    // The statistics still say `cleared` once held a value; only the scan can tell it holds none now.
+    await store.run('UPDATE q SET cleared = NULL');
+    const seen: string[] = [];
+    const query = store.query.bind(store);
+    const spy = vi.spyOn(store, 'query').mockImplementation((sql: string, params?: Parameters<Store['query']>[1]) => {
+      seen.push(sql);
+      return query(sql, params);
+    });
+    try {
+      expect(await readPresentColumns(store, 'q', ['never', 'cleared', 'i'])).toEqual(['i']);
+    } finally {
+      spy.mockRestore();
+    }
+    const scans = seen.filter((sql) => sql.includes('EXISTS'));
+    expect(scans).toHaveLength(1);
+    expect(scans[0]).toContain('"cleared"');
+    expect(scans[0]).not.toContain('"never"');
   });
 });
