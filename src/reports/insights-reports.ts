@@ -1,4 +1,5 @@
 import { compileInsights, flowsSource, parseInsights } from '../query/insights/index.js';
+import { byteStatsByNumbers } from './address-numbers.js';
 import type { ReportContext, ReportDefinition, ReportParam } from './types.js';
 
 /**
@@ -52,12 +53,15 @@ export const topPackets = insightsReport(
   `${GUIDE}: Find the top 15 packet transfers across hosts`,
 );
 
-export const byteStats = insightsReport(
+const byteStatsQuery = insightsReport(
   'byte-stats',
   'average, min and max bytes per flow for each source/destination pair',
   'stats avg(bytes), min(bytes), max(bytes) by srcAddr, dstAddr',
   `${CONSOLE}: Average, min, and max byte transfers by source and destination IP addresses`,
 );
+
+// On a store with current rollups, grouped by address numbers: the same rows without making every record's texts.
+export const byteStats: ReportDefinition = { ...byteStatsQuery, build: (ctx) => byteStatsByNumbers(ctx) ?? byteStatsQuery.build(ctx) };
 
 export const udpSources = insightsReport(
   'udp-sources',
