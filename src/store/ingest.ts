@@ -168,6 +168,8 @@ interface IngestContext {
   ledgerRows: (row: LedgerRow) => void;
   /** Unit ids taken from the sequence in advance. */
   unitIds: number[];
+  /** The block of unit ids being taken, while it is. */
+  moreUnitIds?: Promise<void> | undefined;
 }
 
 async function ingestUnit(context: IngestContext, source: Source, unit: SourceUnit): Promise<boolean> {
@@ -322,11 +324,19 @@ async function writeLedgerRows(store: Store, rows: readonly LedgerRow[]): Promis
   }
 }
 
+// Ids come from the sequence in blocks through the queue; the next block is asked for while a quarter of the
+// current one is left, so a unit does not wait behind the loads queued before it just to get its id.
 async function nextUnitId(context: IngestContext): Promise<number> {
-  if (context.unitIds.length === 0) {
-    const result = await context.queue.run(() => context.store.query(`SELECT nextval('ingest_unit_seq') AS id FROM range(${UNIT_IDS_AHEAD})`));
-    context.unitIds.push(...result.rows.map((row) => Number(row.id)).sort((a, b) => a - b));
+  if (context.unitIds.length <= UNIT_IDS_AHEAD / 4 && !context.moreUnitIds) {
+    const more = context.queue.run(async () => {
+      const result = await context.store.query(`SELECT nextval('ingest_unit_seq') AS id FROM range(${UNIT_IDS_AHEAD})`);
+      context.unitIds.push(...result.rows.map((row) => Number(row.id)).sort((a, b) => a - b));
+    });
+    context.moreUnitIds = more.finally(() => (context.moreUnitIds = undefined));
+    // A failure surfaces where the ids are awaited (or at the queue's next exclusive() or finish()).
+    context.moreUnitIds.catch(() => undefined);
   }
+  if (context.unitIds.length === 0) await context.moreUnitIds;
   return context.unitIds.shift() as number;
 }
 

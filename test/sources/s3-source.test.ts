@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/records/index.js';
-import { createS3Source } from '../../src/sources/s3/index.js';
+import { createS3Source, listFlowLogObjects } from '../../src/sources/s3/index.js';
 import type { ListOptions, SourceUnit } from '../../src/sources/index.js';
 import { flowLogObject, hiveKey, plainKey } from './helpers/flow-data.js';
 import { startS3Server, useTestAwsEnv } from './helpers/s3-server.js';
@@ -141,6 +141,33 @@ describe('createS3Source', () => {
     for await (const unit of source.units({})) paged.push(unit.key);
     expect(paged).toEqual(keys);
     expect((await server.requests()).some((r) => r.query['continuation-token'])).toBe(true);
+  });
+
+  it('asks for the next listing page while the objects of the current one are read, the first page short', async () => {
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    const client = new S3Client({ endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' });
+    try {
+      await server.resetRequests();
+      const listing = listFlowLogObjects(client, 'plain', `AWSLogs/${A}/vpcflowlogs/`, {}, { pageSize: 2 });
+      const first = await listing.next();
+      expect(first.value?.key).toBe(plainKeys[0]);
+      // Nothing more is taken from the listing: the second page must be on its way all the same.
+      const listed = async () => (await server.requests()).filter((r) => r.query['list-type'] === '2');
+      for (let i = 0; i < 200 && (await listed()).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      const calls = await listed();
+      expect(calls).toHaveLength(2);
+      expect(calls[1]?.query['continuation-token']).toBeTruthy();
+      const rest: string[] = [];
+      for await (const object of listing) rest.push(object.key);
+      expect([first.value?.key, ...rest]).toEqual(plainKeys.filter((key) => key.startsWith(`AWSLogs/${A}/`)));
+      const all = await listed();
+      expect(all.map((r) => r.query['max-keys'])).toEqual(['2', ...all.slice(1).map(() => '2')]);
+      await server.resetRequests();
+      for await (const object of listFlowLogObjects(client, 'plain', `AWSLogs/${A}/vpcflowlogs/`, {})) expect(object.key).toContain(A);
+      expect((await listed()).map((r) => r.query['max-keys'])).toEqual(['100']);
+    } finally {
+      client.destroy();
+    }
   });
 
   it('fails listing a missing bucket with a SourceError naming it', async () => {

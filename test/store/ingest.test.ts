@@ -37,6 +37,26 @@ describe('ingestSources', () => {
     expect(rows[1]).toMatchObject({ srcaddr: '10.0.1.1', src_ip: 0xffff0a000101 });
   });
 
+  it('gives each of many units its own unit id, rising in the order they are read, across blocks of ids', async () => {
+    // More units than one block of ids taken ahead (256): the next block is taken while the units go on.
+    const units = 700;
+    const source: Source = {
+      name: 'memory',
+      async *units() {
+        for (let i = 0; i < units; i++) {
+          const key = `unit-${String(i).padStart(4, '0')}`;
+          yield { key, fingerprint: key, kind: 'text', open: async () => Readable.from([`${HEADER}\n${line(i)}\n`]) } satisfies SourceUnit;
+        }
+      },
+    };
+    expect(await ingestSources(store, [source])).toMatchObject({ units, records: units });
+    const rows = (await store.query('SELECT unit_key, unit_id FROM ingest_units ORDER BY unit_key')).rows;
+    const ids = rows.map((row) => Number(row.unit_id));
+    expect(new Set(ids).size).toBe(units);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(await count('SELECT count(DISTINCT unit_id) FROM flows')).toBe(units);
+  });
+
   it('adds nothing when the same files are ingested again', async () => {
     writeLog('a.log', [line(1), line(2)]);
     writeLog('b.log', [line(3)]);

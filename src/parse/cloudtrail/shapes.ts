@@ -57,10 +57,39 @@ export function toShape(value: unknown, shape: Shape): LogValue {
     return value.map((item) => toShape(item, shape.list)).filter((item): item is LogStruct => item !== null && typeof item === 'object' && !Array.isArray(item));
   }
   if (Array.isArray(value)) return null;
-  const lower = lowerKeys(value as Record<string, unknown>);
+  // One pass over the object's keys: a declared key absent from it stays null, as toShape(undefined) would give.
+  const plan = structPlan(shape);
   const struct: LogStruct = {};
-  for (const [key, inner] of Object.entries(shape)) struct[key] = toShape(lower.get(key), inner);
+  for (const key of plan.keys) struct[key] = null;
+  const object = value as Record<string, unknown>;
+  let assigned = 0;
+  for (const key in object) {
+    const index = plan.index.get(lowerCase(key));
+    if (index === undefined || (assigned & (1 << index)) !== 0) continue;
+    assigned |= 1 << index;
+    struct[plan.keys[index] as string] = toShape(object[key], plan.shapes[index] as Shape);
+  }
   return struct;
+}
+
+/** A struct shape's keys in order, their shapes, and each key's position (the bit marking it assigned). */
+interface StructPlan {
+  keys: string[];
+  shapes: Shape[];
+  index: Map<string, number>;
+}
+
+const STRUCT_PLANS = new WeakMap<object, StructPlan>();
+
+function structPlan(shape: { readonly [key: string]: Shape }): StructPlan {
+  let plan = STRUCT_PLANS.get(shape);
+  if (!plan) {
+    const keys = Object.keys(shape);
+    if (keys.length > 31) throw new Error('a CloudTrail struct shape has at most 31 keys');
+    plan = { keys, shapes: keys.map((key) => shape[key] as Shape), index: new Map(keys.map((key, i) => [key, i])) };
+    STRUCT_PLANS.set(shape, plan);
+  }
+  return plan;
 }
 
 /** The DuckDB type of a shape: STRUCT(...), LIST (`[]`), MAP(VARCHAR, VARCHAR) or VARCHAR. */
@@ -86,7 +115,8 @@ export function lowerKeys(object: Record<string, unknown>): Map<string, unknown>
 const LOWER_CASE_CACHE = new Map<string, string>();
 const LOWER_CASE_CACHE_SIZE = 4096;
 
-function lowerCase(key: string): string {
+/** The lowercase form of a JSON key (cached: CloudTrail's keys repeat from event to event). */
+export function lowerCase(key: string): string {
   let lower = LOWER_CASE_CACHE.get(key);
   if (lower === undefined) {
     lower = key.toLowerCase();

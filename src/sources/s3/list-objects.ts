@@ -5,6 +5,10 @@ import { isExcluded, isIgnoredKey, needsDeeperListing, parseKeyFacts } from './l
 import type { KeyFilter } from './layout.js';
 import { s3ObjectUri } from './uri.js';
 
+// S3's most keys per ListObjectsV2 call (its default), and the first call's smaller page.
+const S3_MAX_KEYS = 1000;
+const FIRST_PAGE_KEYS = 100;
+
 /** An object to read: its key, ETag (without quotes) and size. */
 export interface S3ObjectInfo {
   key: string;
@@ -30,7 +34,8 @@ export interface ListObjectsOptions {
  * Lists the flow-log objects under a prefix in key order. While a folder level can still prune
  * (service, account, region or day not yet known) it lists with Delimiter='/' one level at a time
  * and skips folders the filter excludes, so one day of a large bucket costs a handful of calls;
- * below that it lists flat, 1000 keys a call.
+ * below that it lists flat, 1000 keys a call (100 for the very first call), each page asked for while the
+ * previous one's objects are read.
  */
 export async function* listFlowLogObjects(
   client: S3Client,
@@ -40,26 +45,34 @@ export async function* listFlowLogObjects(
   options: ListObjectsOptions = {},
 ): AsyncGenerator<S3ObjectInfo> {
   const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+  // The listing's first call asks for a short page, so that reading objects starts before a full page is listed.
+  let firstCall = true;
+  const request = (folder: string, delimiter: string | undefined, token: string | undefined) => {
+    const maxKeys = firstCall ? Math.min(options.pageSize ?? S3_MAX_KEYS, FIRST_PAGE_KEYS) : options.pageSize;
+    firstCall = false;
+    const pending = client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: folder, Delimiter: delimiter, ContinuationToken: token, MaxKeys: maxKeys }),
+      abortOption(options.signal),
+    );
+    // Asked for ahead: awaited when its turn comes, unless the consumer stops first.
+    pending.catch(() => undefined);
+    return pending;
+  };
   async function* walk(folder: string): AsyncGenerator<S3ObjectInfo> {
     const delimiter = needsDeeperListing(parseKeyFacts(folder), filter) ? '/' : undefined;
     const folders: string[] = [];
+    let next = request(folder, delimiter, undefined);
     let token: string | undefined;
     do {
       let page;
       try {
-        page = await client.send(
-          new ListObjectsV2Command({
-            Bucket: bucket,
-            Prefix: folder,
-            Delimiter: delimiter,
-            ContinuationToken: token,
-            MaxKeys: options.pageSize,
-          }),
-          abortOption(options.signal),
-        );
+        page = await next;
       } catch (error) {
         throw toSourceError(error, `cannot list ${s3ObjectUri(bucket, folder)}`);
       }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      // The next page is asked for now, while this one's objects are read: no pause in the reads at each page.
+      if (token) next = request(folder, delimiter, token);
       for (const object of page.Contents ?? []) {
         if (options.stats) options.stats.keys++;
         if (!object.Key || isIgnoredKey(object.Key) || isExcluded(parseKeyFacts(object.Key), filter)) {
@@ -72,9 +85,8 @@ export async function* listFlowLogObjects(
         if (common.Prefix && !isExcluded(parseKeyFacts(common.Prefix), filter)) folders.push(common.Prefix);
         else if (options.stats) options.stats.excludedFolders++;
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    for (const next of folders) yield* walk(next);
+    for (const folder of folders) yield* walk(folder);
   }
   yield* walk(prefix);
 }
