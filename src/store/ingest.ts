@@ -327,17 +327,21 @@ async function writeLedgerRows(store: Store, rows: readonly LedgerRow[]): Promis
 // Ids come from the sequence in blocks through the queue; the next block is asked for while a quarter of the
 // current one is left, so a unit does not wait behind the loads queued before it just to get its id.
 async function nextUnitId(context: IngestContext): Promise<number> {
-  if (context.unitIds.length <= UNIT_IDS_AHEAD / 4 && !context.moreUnitIds) {
-    const more = context.queue.run(async () => {
-      const result = await context.store.query(`SELECT nextval('ingest_unit_seq') AS id FROM range(${UNIT_IDS_AHEAD})`);
-      context.unitIds.push(...result.rows.map((row) => Number(row.id)).sort((a, b) => a - b));
-    });
-    context.moreUnitIds = more.finally(() => (context.moreUnitIds = undefined));
-    // A failure surfaces where the ids are awaited (or at the queue's next exclusive() or finish()).
-    context.moreUnitIds.catch(() => undefined);
+  for (;;) {
+    if (context.unitIds.length <= UNIT_IDS_AHEAD / 4 && !context.moreUnitIds) {
+      const more = context.queue.run(async () => {
+        const result = await context.store.query(`SELECT nextval('ingest_unit_seq') AS id FROM range(${UNIT_IDS_AHEAD})`);
+        context.unitIds.push(...result.rows.map((row) => Number(row.id)).sort((a, b) => a - b));
+      });
+      context.moreUnitIds = more.finally(() => (context.moreUnitIds = undefined));
+      // A failure surfaces where the ids are awaited (or at the queue's next exclusive() or finish()).
+      context.moreUnitIds.catch(() => undefined);
+    }
+    const id = context.unitIds.shift();
+    if (id !== undefined) return id;
+    // More units than one block waited for it: the late ones ask for the next block.
+    await context.moreUnitIds;
   }
-  if (context.unitIds.length === 0) await context.moreUnitIds;
-  return context.unitIds.shift() as number;
 }
 
 async function deleteUnit(store: Store, unitId: number): Promise<void> {
