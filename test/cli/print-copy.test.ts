@@ -142,3 +142,62 @@ describe('print through DuckDB COPY (stdout a file or a pipe)', () => {
     120_000,
   );
 });
+
+/**
+ * Flow-log lines with the values whose printing is made by the flows view or needs care, one distinct start each
+ * (so that their order is fixed): IPv4 addresses over the whole range (the view makes their text from numbers),
+ * IPv6 and leading-zero IPv4 text (kept as written), `-` fields and NODATA / SKIPDATA records, REJECT, and byte
+ * counts beyond 2^53 up to 2^64 - 1. More rows than the first start slice, so that several slices are printed.
+ */
+function oddLines(count: number): string[] {
+  const octets = (i: number): string => [(i * 167) % 256, (i * 31) % 256, (i * 7) % 256, i % 256].join('.');
+  return Array.from({ length: count }, (_, i) => {
+    const start = 1_700_000_000 + i;
+    if (i % 97 === 3) return `2 123456789012 eni-0a1b2c3d4e5f60718 - - - - - - - ${start} ${start + 60} - ${i % 2 === 0 ? 'NODATA' : 'SKIPDATA'}`;
+    const src = i % 89 === 5 ? `2001:db8::${(i % 65536).toString(16)}` : i % 83 === 7 ? `010.001.0${i % 10}.003` : octets(i);
+    const dst = i % 79 === 11 ? 'fe80::1' : i % 73 === 13 ? '::ffff:10.0.0.1' : octets(i * 13 + 1);
+    const bytes = i % 71 === 17 ? '18446744073709551615' : i % 67 === 19 ? '9007199254740993' : String(i * 1000 + 40);
+    return `2 000${i % 1000} eni-${i.toString(16).padStart(17, '0')} ${src} ${dst} ${i % 65536} 443 ${i % 3 === 0 ? 17 : 6} ${i % 50} ${bytes} ${start} ${start + 60} ${i % 5 === 0 ? 'REJECT' : 'ACCEPT'} OK`;
+  });
+}
+
+describe('print of many start slices', () => {
+  const ODD_RECORDS = 40_000;
+  let oddDb: string;
+
+  beforeAll(async () => {
+    const logs = join(dir, 'odd.log');
+    writeFileSync(logs, `${V2_HEADER}\n${oddLines(ODD_RECORDS).join('\n')}\n`);
+    oddDb = join(dir, 'odd.duckdb');
+    expect((await runFlowlens(['ingest', logs, '--db', oddDb])).code).toBe(0);
+  }, 120_000);
+
+  it.each([
+    ['pipe', 'ndjson'],
+    ['file', 'ndjson'],
+    ['pipe', 'csv'],
+    ['file', 'text'],
+  ] as const)(
+    'writes to a %s the same %s bytes as the RecordPrinter for IPv6, leading zeros, missing fields and big counts',
+    async (target, format) => {
+      const printed = await printTo(target, oddDb, format);
+      expect(printed.split('\n').length).toBeGreaterThan(ODD_RECORDS);
+      expect(printed).toBe(await printedByJs(oddDb, format));
+    },
+    120_000,
+  );
+
+  it('prints the odd values themselves as the log lines hold them', async () => {
+    const lines = (await printTo('pipe', oddDb, 'ndjson')).trimEnd().split('\n');
+    expect(lines).toHaveLength(ODD_RECORDS);
+    expect(lines[3]).toBe('{"version":2,"account_id":"123456789012","interface_id":"eni-0a1b2c3d4e5f60718","srcaddr":null,"dstaddr":null,"srcport":null,"dstport":null,"protocol":null,"packets":null,"bytes":null,"start":1700000003,"end":1700000063,"action":null,"log_status":"SKIPDATA"}');
+    const record = (i: number): Record<string, unknown> => JSON.parse(lines[i] as string) as Record<string, unknown>;
+    expect(record(5).srcaddr).toBe('2001:db8::5');
+    expect(record(7).srcaddr).toBe('010.001.07.003');
+    expect(record(11).dstaddr).toBe('fe80::1');
+    expect(record(13).dstaddr).toBe('::ffff:10.0.0.1');
+    expect(record(1).srcaddr).toBe('167.31.7.1');
+    expect(lines[17]).toContain('"bytes":18446744073709551615,');
+    expect(lines[19]).toContain('"bytes":9007199254740993,');
+  }, 120_000);
+});
