@@ -14,10 +14,14 @@ export { BaseDialect, ENGINE_NAMES, onlyCapturingGroup, parseCidr } from './dial
 export type { AddressFamily, EngineName, FirstRowPerKey, QueryEngine, SqlDialect, SqlValue } from './dialect.js';
 export { createDuckDbConnector, dialectForStore, DuckDbDialect, runGeneratedSql, runSql } from './duckdb/index.js';
 export type { DuckDbConnectorOptions, GeneratedSqlRun } from './duckdb/index.js';
-export { createAthenaConnector, TrinoDialect } from './athena/index.js';
-export type { AthenaConnectorOptions } from './athena/index.js';
-export { ClickHouseDialect, createClickHouseConnector } from './clickhouse/index.js';
-export type { ClickHouseConnectorOptions } from './clickhouse/index.js';
+// From the modules themselves, not the engines' index files: those load the AWS SDK and the ClickHouse client,
+// which a command running on DuckDB does not need at startup.
+export { createAthenaConnector } from './athena/connector.js';
+export { TrinoDialect } from './athena/dialect.js';
+export type { AthenaConnectorOptions } from './athena/connector.js';
+export { ClickHouseDialect } from './clickhouse/dialect.js';
+export { createClickHouseConnector } from './clickhouse/connector.js';
+export type { ClickHouseConnectorOptions } from './clickhouse/connector.js';
 
 const DIALECTS: Record<EngineName, SqlDialect> = { duckdb: duckdbDialect, athena: athenaDialect, clickhouse: clickhouseDialect };
 

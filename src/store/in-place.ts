@@ -77,10 +77,13 @@ export async function openInPlace(store: Store, plan: InPlacePlan, mode: InPlace
   const fields = new Set(plan.groups.flatMap((group) => group.format.columns));
   const read = await fieldsToLoad(store, fields, options);
   const loaded = FLOW_COLUMNS.filter((column) => (fields.has(column.name) || column.name === 'unit_id') && (read === undefined || read.has(column.name)));
-  await store.run(`CREATE OR REPLACE TABLE ${IN_PLACE_TABLE} AS ${inPlaceFlowsSql(plan, loaded, 'unread')}`);
+  // action and log-status are kept in the table as the ENUM values read_csv checks them with (one byte each, no
+  // string made per row while loading); the view gives their text.
+  const stored = loaded.map((column) => ({ ...column, type: enumTypeOf(column.name) ?? column.type }));
+  await store.run(`CREATE OR REPLACE TABLE ${IN_PLACE_TABLE} AS ${inPlaceFlowsSql(plan, stored, 'unread')}`);
   const view = FLOW_COLUMNS.map((column) => {
     const name = quoteIdentifier(column.name);
-    if (loaded.includes(column)) return name;
+    if (loaded.includes(column)) return enumTypeOf(column.name) === undefined ? name : `CAST(${name} AS ${column.type}) AS ${name}`;
     const address = ADDRESS_NUMBERS[column.name];
     if (address !== undefined && fields.has(address)) return read === undefined || read.has(address) ? `ip_to_number(${quoteIdentifier(address)}) AS ${name}` : notLoadedSql(column);
     if (fields.has(column.name) || column.name === 'unit_id') return notLoadedSql(column);
@@ -88,7 +91,7 @@ export async function openInPlace(store: Store, plan: InPlacePlan, mode: InPlace
   });
   await store.run(`CREATE OR REPLACE VIEW main.${FLOWS_TABLE} AS SELECT ${view.join(', ')} FROM ${IN_PLACE_TABLE}`);
   const rejects = await readInPlaceRejects(store, plan);
-  if (!rejects.layoutChange) await insertRecords(store, IN_PLACE_TABLE, plan, rejects.records, loaded);
+  if (!rejects.layoutChange) await insertRecords(store, IN_PLACE_TABLE, plan, rejects.records, stored);
   return rejects;
 }
 
@@ -224,6 +227,11 @@ function groupSql(group: InPlaceGroup, files: string, wanted: readonly StoredCol
     .filter((field) => csvType(field) !== 'VARCHAR' && (check === 'all' || !selected.has(toColumnName(field.name))))
     .map((field) => quoteIdentifier(toColumnName(field.name)));
   return `SELECT ${select.join(', ')} FROM ${reader}${typed.length ? ` WHERE hash(${typed.join(', ')}) IS NOT NULL` : ''}`;
+}
+
+// The ENUM type of the flows column of an enumerated field (action, log_status), or undefined.
+function enumTypeOf(columnName: string): string | undefined {
+  return ENUM_TYPES.find(([, field]) => toColumnName(field) === columnName)?.[0];
 }
 
 // The type read_csv reads a field as: exactly the values ingest accepts where a DuckDB type has that range, so

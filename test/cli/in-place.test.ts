@@ -166,7 +166,14 @@ describe('lines DuckDB refuses', () => {
     ['gzip', (text: string) => writeFile('bad-gz/bad.log.gz', gzipSync(text))],
   ])('%s: bad lines named with file:line as ingest names them, odd spacing read as ingest reads it', async (_name, write) => {
     const file = write(`${lines.join('\n')}\n`);
-    for (const argv of [['report', 'top-talkers', file, '--format', 'ndjson'], ['query', 'SELECT * FROM flows ORDER BY ALL', file, '--format', 'csv']]) {
+    const questions = [
+      ['report', 'top-talkers', file, '--format', 'ndjson'],
+      ['query', 'SELECT * FROM flows ORDER BY ALL', file, '--format', 'csv'],
+      ['insights', 'stats count(*) as flows by action | sort action', file, '--format', 'csv'],
+      ['aggregate', '--by', 'action', file, '--format', 'csv'],
+      ['graph', '--export', 'json', file],
+    ];
+    for (const argv of questions) {
       const { inPlace } = await both(argv);
       expect(inPlace.stderr).toContain(`${file}:5: srcport 99999 is outside 0..65535`);
       expect(inPlace.stderr).toContain(`${file}:11: srcport "-1" is not a number`);
