@@ -27,7 +27,7 @@ export function formatHuman(kind: HumanKind, value: unknown): string | undefined
     case 'time': {
       const seconds = Number(value);
       if (!Number.isInteger(seconds) || seconds < EPOCH_MIN || seconds >= EPOCH_MAX) return undefined;
-      return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+      return isoSeconds(seconds);
     }
     default:
       return typeof value === 'bigint' || Number.isInteger(value) ? groupDigits(String(value)) : undefined;
@@ -49,5 +49,25 @@ export function formatBytes(bytes: number): string {
 
 /** Digits grouped by thousands with commas: `7904608673` → `7,904,608,673`. */
 export function groupDigits(digits: string): string {
-  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return digits.length < 4 ? digits : digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+let cachedDay = Number.NaN;
+let cachedDayPrefix = '';
+
+/**
+ * Epoch seconds as an ISO 8601 UTC time to the second (`2026-11-03T00:10:21Z`), as `Date#toISOString` writes it; the
+ * date part is kept for the last day seen, since a table's rows mostly share a day.
+ */
+export function isoSeconds(seconds: number): string {
+  const day = Math.floor(seconds / 86_400);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDayPrefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
+  }
+  const inDay = seconds - day * 86_400;
+  const hours = Math.floor(inDay / 3600);
+  const minutes = Math.floor((inDay % 3600) / 60);
+  return `${cachedDayPrefix}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[inDay % 60]}Z`;
 }

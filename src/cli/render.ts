@@ -163,7 +163,11 @@ export function renderTableFooter(layout: TableLayout): string {
 
 /** A cell as a table shows it: human units for its kind, `-` for null, control characters escaped. */
 export function tableCellText(kind: HumanKind, value: unknown): string {
-  return escapeControl(formatHuman(kind, value) ?? formatCell(value, '-'));
+  // Numbers, in human units or not, hold no control characters.
+  const human = formatHuman(kind, value);
+  if (human !== undefined) return human;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return escapeControl(formatCell(value, '-'));
 }
 
 function jsonValue(value: unknown, quoted: boolean): string {

@@ -1,8 +1,9 @@
 import { PassThrough } from 'node:stream';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
 import { escapeControl, escapeControlLines } from '../../src/cli/escape.js';
-import { formatBytes, formatHuman, humanKindOf } from '../../src/cli/human.js';
+import { formatBytes, formatHuman, humanKindOf, isoSeconds } from '../../src/cli/human.js';
 import { RowWriter, TABLE_SAMPLE_ROWS } from '../../src/cli/record-printer.js';
 import { layoutTable, renderJsonObject, renderTable, renderTableHeader, renderTableRows } from '../../src/cli/render.js';
 import type { OutputFormat } from '../../src/cli/render.js';
@@ -29,6 +30,18 @@ describe('escapeControl', () => {
       const out = escapeControl(`x${String.fromCharCode(code)}y`);
       expect([...out].some((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) < 0xa0))).toBe(false);
     }
+  });
+});
+
+describe('isoSeconds', () => {
+  it('writes every second as Date#toISOString does, in any order of days', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 946_684_800, max: 4_102_444_799 }), { minLength: 1, maxLength: 20 }), (times) => {
+        for (const t of times) expect(isoSeconds(t)).toBe(new Date(t * 1000).toISOString().replace('.000Z', 'Z'));
+      }),
+    );
+    expect(isoSeconds(1_762_128_621)).toBe('2025-11-03T00:10:21Z');
+    expect(isoSeconds(1_762_214_399)).toBe('2025-11-03T23:59:59Z');
   });
 });
 
