@@ -76,9 +76,10 @@ export const MACRO_DOCS: readonly { name: string; signature: string; description
 const IPV4_MAPPED_BASE = String(IPV4_MAPPED_BASE_BIGINT);
 
 const ADDRESS_MACROS: readonly string[] = [
-  // IPv4 text → integer; NULL for IPv6 or non-addresses. The text is split once (four split_part calls cost more).
+  // IPv4 text → integer; NULL for IPv6 or non-addresses.
   `CREATE MACRO ipv4_to_int(a) AS CASE WHEN regexp_full_match(a, '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}') THEN
-      list_transform([string_split(a, '.')], p -> (p[1]::UBIGINT << 24) + (p[2]::UBIGINT << 16) + (p[3]::UBIGINT << 8) + p[4]::UBIGINT)[1] END`,
+      (split_part(a, '.', 1)::UBIGINT << 24) + (split_part(a, '.', 2)::UBIGINT << 16) +
+      (split_part(a, '.', 3)::UBIGINT << 8) + split_part(a, '.', 4)::UBIGINT END`,
   // IPv6 with an embedded IPv4 tail (::ffff:1.2.3.4) → the tail rewritten as two hex groups.
   `CREATE MACRO ipv6_expand_v4(s) AS CASE WHEN s LIKE '%.%' THEN
       regexp_replace(s, '[^:]*$', '') || printf('%x:%x', ipv4_to_int(regexp_extract(s, '[^:]*$')) // 65536, ipv4_to_int(regexp_extract(s, '[^:]*$')) % 65536)
