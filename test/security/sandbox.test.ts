@@ -69,6 +69,19 @@ describe('withUserSqlStream', () => {
     expect(seen[4999]).toEqual({ i: 4999, s: 'a;b' });
   });
 
+  // DuckDB's driver ends a result cut by an error as if it were complete: the rows handed over must not look whole.
+  it.each(['rows', 'batches'] as const)('fails with DuckDB\'s error when a value fails halfway through the %s', async (kind) => {
+    let count = 0;
+    const failing = "SELECT (CASE WHEN i = 300000 THEN 'x' ELSE i::VARCHAR END)::INT AS v FROM range(500000) t(i)";
+    const read = withUserSqlStream(sandbox, failing, async (stream) => {
+      for await (const batch of kind === 'rows' ? stream.rows() : stream.batches()) count += batch.length;
+    });
+    await expect(read).rejects.toMatchObject({ code: 'sql', message: expect.stringMatching(/Could not convert string 'x' to INT32/) });
+    expect(count).toBeLessThan(500000);
+    // The sandbox connection is clean again for the next statement.
+    expect((await runUserSql(sandbox, 'SELECT 41 + 1 AS n')).rows).toEqual([{ n: 42 }]);
+  });
+
   it.each([
     ['EXPLAIN ANALYZE SELECT 1', 'read-only'],
     ['DELETE FROM flow_records', 'read-only'],

@@ -87,15 +87,17 @@ export async function withUserSqlStream<T>(sandbox: SqlSandbox, sql: string, con
       const batches = async function* (): AsyncGenerator<Record<string, unknown>[]> {
         try {
           for await (const batch of result.yieldRowObjectJs()) yield batch.map((row) => normalizeRow(row as Record<string, unknown>));
+          await checkStreamEnded(connection, checked, sql, options);
         } catch (error) {
-          throw options.signal?.aborted ? error : userSqlError(error, sql, options);
+          throw options.signal?.aborted || error instanceof QueryError ? error : userSqlError(error, sql, options);
         }
       };
       const rows = async function* (): AsyncGenerator<unknown[][]> {
         try {
           yield* resultRows(result);
+          await checkStreamEnded(connection, checked, sql, options);
         } catch (error) {
-          throw options.signal?.aborted ? error : userSqlError(error, sql, options);
+          throw options.signal?.aborted || error instanceof QueryError ? error : userSqlError(error, sql, options);
         }
       };
       return await consume({ columns: result.columnNames(), types: result.columnTypes().map((t) => t.toString()), batches, rows });
@@ -103,6 +105,35 @@ export async function withUserSqlStream<T>(sandbox: SqlSandbox, sql: string, con
       checked.prepared.destroySync();
     }
   }, options.signal);
+}
+
+/**
+ * Throws when a streamed result that just ended was in fact cut short by an error. DuckDB's Node driver ends such a
+ * result (a value that does not convert halfway through, memory exhausted) exactly as a complete one, but the error
+ * aborts the sandbox's transaction, which the next statement shows. DuckDB's own message is then read by counting the
+ * statement's rows (which meets the same error), else the rows are said to be incomplete.
+ */
+async function checkStreamEnded(connection: DuckDBConnection, checked: CheckedStatement, sql: string, options: UserSqlOptions): Promise<void> {
+  try {
+    await connection.run('SELECT 1');
+    return;
+  } catch (error) {
+    if (!/transaction is aborted/i.test((error as Error).message)) throw userSqlError(error, sql, options);
+  }
+  if (checked.kind === StatementType.SELECT) {
+    try {
+      await connection.run('ROLLBACK');
+      await connection.run('BEGIN TRANSACTION READ ONLY');
+      await connection.run(`SELECT count(hash(__rows)) FROM (${checked.text.replace(/;\s*$/, '')}\n) AS __rows`);
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      if (!/transaction is aborted/i.test((error as Error).message)) throw userSqlError(error, sql, options);
+    }
+  }
+  throw new QueryError('sql', 'the query stopped with an error partway through its rows; the rows given so far are incomplete', {
+    sql,
+    hint: 'run it again; if it stops again, narrow it (a WHERE clause, fewer columns, a LIMIT) to find the row that fails',
+  });
 }
 
 /** A user statement DuckDB parsed and bound: the prepared statement, its kind, and the text it came from. */
