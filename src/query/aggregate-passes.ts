@@ -2,6 +2,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { RowStream, Store } from '../store/database.js';
+import { QueryError } from '../records/index.js';
 import { quoteIdentifier, sqlLiteral } from '../sql/index.js';
 import { applySettings, capMemoryLimit } from '../store/settings.js';
 import { readRollups, ROLLUP_KEYS } from '../store/rollups.js';
@@ -83,17 +84,17 @@ export async function streamAggregatePasses(store: Store, keys: readonly string[
   try {
     await store.run(`ATTACH ${sqlLiteral(join(folder, 'groups.duckdb'))} AS ${quoteIdentifier(catalog)} (READ_WRITE)`);
     await fillPasses(store, { folder, table, keys, where, limit }, passes);
-    const queries = limit === undefined ? await orderedSlices(store, table, keys, sliceGroups) : [`SELECT * FROM ${table}\n${aggregateOrderSql(keys, limit)}`];
+    const slices = limit === undefined ? await orderedSlices(store, table, sliceGroups) : ['TRUE'];
     // Each slice sorts a few hundred thousand groups: a lower limit keeps DuckDB from caching more blocks than that.
     restoreRead = await capMemoryLimit(store, AGGREGATE_READ_MEMORY_BYTES);
-    const first = await store.streamRows(queries[0] as string);
+    const shape = await store.streamRows(`SELECT * FROM ${table} LIMIT 0`);
+    for await (const rows of shape) void rows;
     return {
-      columns: first.columns,
-      types: first.types,
+      columns: shape.columns,
+      types: shape.types,
       async *[Symbol.asyncIterator]() {
         try {
-          yield* first;
-          for (const sql of queries.slice(1)) yield* await store.streamRows(sql);
+          for (const slice of slices) yield* readSlice(store, table, slice, keys, limit);
         } finally {
           await restoreRead();
           await restore();
@@ -124,10 +125,15 @@ async function fillPasses(store: Store, target: PassTarget, passes: number): Pro
   for (let count = passes; ; count = Math.min(MAX_PASSES, count * 4)) {
     const input = join(folder, `input-${count}`);
     try {
-      await writePartitions(store, input, keys, where, count);
       await store.run(`DROP TABLE IF EXISTS ${table}`);
       // An empty table of the result's columns and types, whatever the partitions hold.
       await store.run(`CREATE TABLE ${table} AS ${aggregateSql(keys, 'FALSE', undefined, { unordered: true })}`);
+      if (count === 1) {
+        // One pass groups the flows straight into the table, in order (no Parquet copy).
+        await store.run(`INSERT INTO ${table} ${aggregateSql(keys, where, limit)}`);
+        return;
+      }
+      await writePartitions(store, input, keys, where, count);
       for (const part of readdirSync(input).filter((name) => name.startsWith('part='))) {
         const from = `read_parquet(${sqlLiteral(join(input, part, '*.parquet'))}, hive_partitioning = false)`;
         // Each pass's groups in order: the table is a few sorted runs, whose zone maps let a range of bytes_sum
@@ -149,23 +155,50 @@ async function fillPasses(store: Store, target: PassTarget, passes: number): Pro
  * quantiles; each sorted on its own, most bytes first, NULL last): no sort holds every group, which would keep
  * memory outside DuckDB's limit for each row.
  */
-async function orderedSlices(store: Store, table: string, keys: readonly string[], sliceGroups: number): Promise<string[]> {
-  const order = aggregateOrderSql(keys);
+async function orderedSlices(store: Store, table: string, sliceGroups: number): Promise<string[]> {
   const rows = Number(await store.scalar(`SELECT count(*) FROM ${table}`));
   const slices = Math.ceil(rows / Math.max(1, sliceGroups));
-  if (slices <= 1) return [`SELECT * FROM ${table}\n${order}`];
+  if (slices <= 1) return ['TRUE'];
   const fractions = Array.from({ length: slices - 1 }, (_, i) => (i + 1) / slices);
   const found = (await store.query(`SELECT approx_quantile(bytes_sum, [${fractions.join(', ')}])::VARCHAR[] AS q FROM ${table}`)).rows[0]?.q;
   const bounds = [...new Set(((found as string[] | null | undefined) ?? []).filter((v) => v !== null))].map((v) => BigInt(v)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const queries: string[] = [];
+  const conditions: string[] = [];
   let upper: bigint | undefined;
   for (const lower of bounds.reverse()) {
-    queries.push(`SELECT * FROM ${table} WHERE bytes_sum > ${lower}${upper === undefined ? '' : ` AND bytes_sum <= ${upper}`}\n${order}`);
+    conditions.push(`bytes_sum > ${lower}${upper === undefined ? '' : ` AND bytes_sum <= ${upper}`}`);
     upper = lower;
   }
-  queries.push(`SELECT * FROM ${table} WHERE ${upper === undefined ? 'bytes_sum IS NOT NULL' : `bytes_sum <= ${upper}`}\n${order}`);
-  queries.push(`SELECT * FROM ${table} WHERE bytes_sum IS NULL\n${order}`);
-  return queries;
+  conditions.push(upper === undefined ? 'bytes_sum IS NOT NULL' : `bytes_sum <= ${upper}`);
+  conditions.push('bytes_sum IS NULL');
+  return conditions;
+}
+
+/** How many times a slice whose result DuckDB ended early is read again from where it stopped. */
+const SLICE_READS = 3;
+
+/**
+ * The groups of one slice (`condition` on the grouped table) in aggregateSql's order, checked against the slice's
+ * count: a streamed DuckDB result that fails part way (e.g. out of memory) ends like a complete one, so a slice that
+ * comes back short is read again from the row where it stopped (the order is total: the keys break every tie), and
+ * fails with a QueryError when it stays short.
+ */
+async function* readSlice(store: Store, table: string, condition: string, keys: readonly string[], limit: number | undefined): AsyncGenerator<unknown[][]> {
+  const rows = Number(await store.scalar(`SELECT count(*) FROM ${table} WHERE ${condition}`));
+  const expected = limit === undefined ? rows : Math.min(rows, Math.max(0, Math.trunc(limit)));
+  let read = 0;
+  for (let attempt = 0; read < expected; attempt++) {
+    if (attempt === SLICE_READS) {
+      throw new QueryError('aggregate-short', `aggregate: DuckDB ended the groups' result after ${read} of ${expected} rows of a slice (${condition})`, {
+        hint: 'DuckDB probably ran out of memory while reading; set FLOWLENS_MEMORY_LIMIT higher (e.g. 512MB) or give --limit',
+      });
+    }
+    const order = aggregateOrderSql(keys, limit === undefined ? undefined : expected - read);
+    const sql = `SELECT * FROM ${table} WHERE ${condition}\n${order}${read > 0 ? ` OFFSET ${read}` : ''}`;
+    for await (const batch of await store.streamRows(sql)) {
+      read += batch.length;
+      yield batch;
+    }
+  }
 }
 
 /** Rows DuckDB buffers per thread, over all partitions, before writing them out. */

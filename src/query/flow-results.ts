@@ -75,10 +75,14 @@ export async function aggregate(store: Store, options: { by?: readonly string[] 
  */
 export const AGGREGATE_MEMORY_BYTES = 160 * 1024 * 1024;
 
+/** The most groups (as readAggregateGroupBound bounds them) one statement sorts and streams, unless a limit keeps fewer. */
+export const SINGLE_STATEMENT_GROUPS = 1 << 18;
+
 /**
  * The rows of aggregateSql as DuckDB produces them, under AGGREGATE_MEMORY_BYTES (or the store's lower limit) until
  * the stream ends. More stored records than one statement can group under that limit are grouped in passes over
- * hash partitions of the keys (streamAggregatePasses); so is an aggregate that runs out of memory in one statement.
+ * hash partitions of the keys (streamAggregatePasses); so is an aggregate that runs out of memory in one statement,
+ * and one of more than SINGLE_STATEMENT_GROUPS groups (a single pass then), whose slices are read and counted.
  */
 export async function streamAggregate(
   store: Store,
@@ -92,7 +96,9 @@ export async function streamAggregate(
   try {
     const memory = parseByteSize(String(await store.scalar("SELECT current_setting('memory_limit')"))) ?? AGGREGATE_MEMORY_BYTES;
     const bound = await readAggregateGroupBound(store, keys);
-    if (aggregatePassCount(bound, memory) > 1) {
+    // Many groups (without a small limit) are grouped into a scratch table and read in counted, ordered slices even
+    // when one statement could group them: the scan of one statement's sorted groups can fail part way, unseen.
+    if (aggregatePassCount(bound, memory) > 1 || (bound > SINGLE_STATEMENT_GROUPS && (limit ?? Infinity) > SINGLE_STATEMENT_GROUPS)) {
       stream = await streamAggregatePasses(store, keys, where, aggregatePassCount(bound, Math.min(memory, AGGREGATE_PASS_MEMORY_BYTES)), limit);
     } else {
       try {

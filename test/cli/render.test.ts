@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
@@ -139,6 +139,31 @@ describe('RowWriter', () => {
     const layout = layoutTable(columns, rows.slice(0, TABLE_SAMPLE_ROWS));
     expect(out.text()).toBe(renderTableHeader(layout) + renderTableRows(layout, rows));
     expect(out.text()).toContain('\n2498  eni-2498   2.4 MiB\n');
+  });
+
+  it.each(['table', 'json', 'ndjson', 'csv', 'text'] as OutputFormat[])('holds at most TABLE_SAMPLE_ROWS rows of a long %s stream before printing them', async (format) => {
+    let newlines = 0;
+    const stdout = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const byte of chunk) if (byte === 0x0a) newlines++;
+        done();
+      },
+    });
+    const writer = new RowWriter({ stdout, stderr: new PassThrough(), env: {}, interactive: false, exitCode: 0 }, format);
+    await writer.columns(['port', 'iface', 'bytes']);
+    const batch = 300;
+    // Lines before the first row: a table's header and rule, csv's header (json's "[\n" stands for its last row's end).
+    const preamble = { table: 2, csv: 1, json: 0, ndjson: 0, text: 0 }[format];
+    let given = 0;
+    for (let b = 0; b < 20; b++) {
+      await writer.rows(Array.from({ length: batch }, (_, i) => [given + i, `eni-${given + i}`, (given + i) * 1000]));
+      given += batch;
+      const printed = Math.max(0, newlines - preamble);
+      expect(given - printed).toBeLessThanOrEqual(format === 'table' ? TABLE_SAMPLE_ROWS - 1 + batch : 0);
+      if (format === 'table' && given >= TABLE_SAMPLE_ROWS) expect(printed).toBe(given);
+    }
+    await writer.finish();
+    expect(newlines - preamble - (format === 'json' ? 2 : 0)).toBe(given);
   });
 
   it('fits tables to $COLUMNS when stdout is no terminal', async () => {

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aggregateSql } from '../../src/query/flow-queries.js';
-import { AGGREGATE_MEMORY_BYTES, streamAggregate } from '../../src/query/flow-results.js';
+import { AGGREGATE_MEMORY_BYTES, SINGLE_STATEMENT_GROUPS, streamAggregate } from '../../src/query/flow-results.js';
 import { AGGREGATE_PASS_MEMORY_BYTES, AGGREGATE_READ_MEMORY_BYTES, aggregatePassCount, GROUPS_PER_PASS, readAggregateGroupBound, streamAggregatePasses } from '../../src/query/aggregate-passes.js';
 import { createStdinSource } from '../../src/sources/index.js';
 import { ingestSources, refreshRollups } from '../../src/store/index.js';
@@ -12,6 +12,12 @@ import { V2_HEADER, openTempStore } from '../helpers/temp-store.js';
 
 const KEYS = ['srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol'];
 const MIB = 1024 * 1024;
+
+async function readAll(stream: AsyncIterable<unknown[][]>): Promise<unknown[][]> {
+  const rows: unknown[][] = [];
+  for await (const batch of stream) for (const row of batch) rows.push(row);
+  return rows;
+}
 
 describe('streamAggregate', () => {
   let store: Store;
@@ -59,6 +65,30 @@ describe('streamAggregate', () => {
   });
 });
 
+describe('streamAggregate of many groups', () => {
+  it('groups more than SINGLE_STATEMENT_GROUPS into a scratch table and reads it in counted slices, rows as one statement', async () => {
+    const store = await openTempStore();
+    try {
+      await ingestSources(store, [createStdinSource(Readable.from([`${V2_HEADER}\n2 123456789010 eni-1 10.0.0.5 10.0.2.1 443 1000 6 1 10 1439387263 1439387264 ACCEPT OK\n`]))]);
+      // Distinct 5-tuples straight into the stored table, shaped as the ingested record (IPv4 addresses as numbers).
+      const groups = SINGLE_STATEMENT_GROUPS + 5000;
+      await store.run(`INSERT INTO flow_records BY NAME SELECT f.* REPLACE (i % 50000 AS srcport, i // 50000 AS dstport, hash(i) % 100000 AS bytes)
+        FROM flow_records AS f, range(${groups}) AS t(i)`);
+      const expected = await store.streamRows(aggregateSql(KEYS, 'TRUE'));
+      const rows = await readAll(expected);
+      const stream = await streamAggregate(store, KEYS, 'TRUE');
+      const scratch = (await store.query("SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'flowlens_aggregate%'")).rows;
+      expect(scratch).toHaveLength(1);
+      expect(stream.types).toEqual(expected.types);
+      const got = await readAll(stream);
+      expect(got.length).toBe(groups + 1);
+      expect(got).toEqual(rows);
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('streamAggregatePasses', () => {
   let store: Store;
   beforeEach(async () => {
@@ -82,6 +112,8 @@ describe('streamAggregatePasses', () => {
   };
 
   it.each([
+    [KEYS, 1, undefined],
+    [KEYS, 1, 10],
     [KEYS, 3, undefined],
     [KEYS, 7, 10],
     [['srcaddr', 'dstport'], 4, undefined],
@@ -117,6 +149,40 @@ describe('streamAggregatePasses', () => {
     const expected = (await store.query(aggregateSql(KEYS, where))).rows.length;
     expect(expected).toBeGreaterThan(0);
     expect(await read(await streamAggregatePasses(store, KEYS, where, 3))).toHaveLength(expected);
+  });
+
+  // DuckDB ends a streamed result that fails part way (e.g. out of memory) as if it were complete: the first read of
+  // the first slice is cut short here, as DuckDB cuts it, and the slice must be read on from where it stopped.
+  const cutting = (reads: number): Store =>
+    new Proxy(store, {
+      get(target, name) {
+        if (name !== 'streamRows') return Reflect.get(target, name, target) as unknown;
+        return async (sql: string) => {
+          const stream = await target.streamRows(sql);
+          if (!sql.includes('ORDER BY') || reads-- <= 0) return stream;
+          return {
+            ...stream,
+            async *[Symbol.asyncIterator]() {
+              for await (const batch of stream) {
+                yield batch.slice(0, Math.ceil(batch.length / 2));
+                return;
+              }
+            },
+          };
+        };
+      },
+    });
+
+  it.each([[undefined, 1], [undefined, 3], [10, 2]])('reads a slice that DuckDB ended early on from where it stopped (limit %s, %i passes)', async (limit, passes) => {
+    const expected = await read(await store.streamRows(aggregateSql(KEYS, 'TRUE', limit)));
+    expect(await read(await streamAggregatePasses(cutting(2), KEYS, 'TRUE', passes, limit, 100))).toEqual(expected);
+    expect(await scratchLeft()).toEqual([]);
+  });
+
+  it('fails with aggregate-short when a slice stays short', async () => {
+    const error = await read(await streamAggregatePasses(cutting(1000), KEYS, 'TRUE', 2)).catch((e: unknown) => e);
+    expect((error as { code?: string }).code).toBe('aggregate-short');
+    expect(await scratchLeft()).toEqual([]);
   });
 
   it('removes its scratch database when the reader stops early', async () => {
