@@ -63,6 +63,11 @@ export function storeMemorySettings(path: string, options: OpenStoreOptions = {}
 
 /** The embedded DuckDB store: one database file (or ':memory:') with the flows schema. */
 export class Store {
+  // Whether the connection is inside a transaction begun through run() (BEGIN … COMMIT/ROLLBACK).
+  private transactionOpen = false;
+  // The transaction a stream began for itself and has not ended yet (its token).
+  private streamTransaction: object | undefined;
+
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
@@ -123,15 +128,19 @@ export class Store {
 
   /** Runs a statement without reading results. */
   async run(sql: string, params?: DuckDBValue[]): Promise<void> {
+    await this.endAbandonedStream();
     try {
       await this.connection.run(sql, params);
     } catch (error) {
       throw new QueryError('sql', (error as Error).message, { sql, cause: error });
     }
+    if (/^\s*BEGIN\b/i.test(sql)) this.transactionOpen = true;
+    else if (/^\s*(COMMIT|ROLLBACK|ABORT|END)\b/i.test(sql)) this.transactionOpen = false;
   }
 
   /** Runs a query and returns all rows as plain JS objects. */
   async query(sql: string, params?: DuckDBValue[]): Promise<QueryResult> {
+    await this.endAbandonedStream();
     let reader;
     try {
       reader = await this.connection.runAndReadAll(sql, params);
@@ -161,21 +170,28 @@ export class Store {
    * in column order so duplicate names stay apart). Stopping the iteration early ends the query.
    */
   async streamRows(sql: string, params?: DuckDBValue[]): Promise<RowStream> {
+    const own = await this.beginStream();
     let result;
     try {
       result = await this.connection.stream(sql, params);
     } catch (error) {
+      await this.endStream(own, false, sql);
       throw new QueryError('sql', (error as Error).message, { sql, cause: error });
     }
     const source = result;
+    const end = (complete: boolean): Promise<void> => this.endStream(own, complete, sql);
     return {
       columns: source.columnNames(),
       types: source.columnTypes().map((t) => t.toString()),
       async *[Symbol.asyncIterator]() {
+        let complete = false;
         try {
           yield* resultRows(source);
+          complete = true;
         } catch (error) {
           throw new QueryError('sql', (error as Error).message, { sql, cause: error });
+        } finally {
+          await end(complete);
         }
       },
     };
@@ -183,31 +199,89 @@ export class Store {
 
   /** Streams a query's rows in batches, for results too large to hold. */
   async *stream(sql: string, params?: DuckDBValue[]): AsyncGenerator<Record<string, unknown>[]> {
-    let result;
+    const own = await this.beginStream();
+    let complete = false;
     try {
-      result = await this.connection.stream(sql, params);
-    } catch (error) {
-      throw new QueryError('sql', (error as Error).message, { sql, cause: error });
+      let result;
+      try {
+        result = await this.connection.stream(sql, params);
+      } catch (error) {
+        throw new QueryError('sql', (error as Error).message, { sql, cause: error });
+      }
+      for await (const batch of result.yieldRowObjectJs()) yield batch.map((row) => normalizeRow(row as Record<string, unknown>));
+      complete = true;
+    } finally {
+      await this.endStream(own, complete, sql);
     }
-    for await (const batch of result.yieldRowObjectJs()) yield batch.map((row) => normalizeRow(row as Record<string, unknown>));
   }
 
   /** Streams the first column of a query as text, one array per chunk (for results that SQL renders to text). */
   async *streamText(sql: string, params?: DuckDBValue[]): AsyncGenerator<string[]> {
-    let result;
+    const own = await this.beginStream();
+    let complete = false;
     try {
-      result = await this.connection.stream(sql, params);
-    } catch (error) {
-      throw new QueryError('sql', (error as Error).message, { sql, cause: error });
+      let result;
+      try {
+        result = await this.connection.stream(sql, params);
+      } catch (error) {
+        throw new QueryError('sql', (error as Error).message, { sql, cause: error });
+      }
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const vector = chunk.getColumnVector(0);
+        const lines = new Array<string>(chunk.rowCount);
+        for (let i = 0; i < chunk.rowCount; i++) lines[i] = String(vector.getItem(i) ?? '');
+        yield lines;
+      }
+      complete = true;
+    } finally {
+      await this.endStream(own, complete, sql);
     }
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) return;
-      const vector = chunk.getColumnVector(0);
-      const lines = new Array<string>(chunk.rowCount);
-      for (let i = 0; i < chunk.rowCount; i++) lines[i] = String(vector.getItem(i) ?? '');
-      yield lines;
+  }
+
+  // DuckDB's Node driver ends a streamed result that an error cut short (out of memory halfway, a value that does not
+  // convert) exactly as a complete one. Inside a transaction the error shows afterwards, as the transaction is then
+  // aborted: a stream runs in one (its own, unless the caller has one open) and is checked when its rows end.
+  private async beginStream(): Promise<object | undefined> {
+    await this.endAbandonedStream();
+    if (this.transactionOpen) return undefined;
+    await this.connection.run('BEGIN TRANSACTION');
+    const token = {};
+    this.streamTransaction = token;
+    return token;
+  }
+
+  // `own` is the token beginStream gave (undefined inside a caller's transaction); `complete` says the rows ended.
+  private async endStream(own: object | undefined, complete: boolean, sql: string): Promise<void> {
+    // Another statement ran on the connection meanwhile and ended the stream's transaction: DuckDB closed the stream.
+    let cut = complete && own !== undefined && this.streamTransaction !== own;
+    if (complete && !cut) {
+      try {
+        await this.connection.run('SELECT 1');
+      } catch (error) {
+        if (!/transaction is aborted/i.test((error as Error).message)) throw new QueryError('sql', (error as Error).message, { sql, cause: error });
+        cut = true;
+      }
     }
+    if (own !== undefined && this.streamTransaction === own) {
+      this.streamTransaction = undefined;
+      await this.connection.run(complete && !cut ? 'COMMIT' : 'ROLLBACK').catch(() => undefined);
+    }
+    if (cut) {
+      throw new QueryError('sql', 'the query stopped with an error partway through its rows, so its output is incomplete', {
+        sql,
+        hint: 'if the machine ran short of memory, raise FLOWLENS_MEMORY_LIMIT or narrow the question (--start/--end, a filter) and run it again',
+      });
+    }
+  }
+
+  // A stream's own transaction that its reader left open (stopped before the end, or never read) ends before the
+  // connection runs anything else.
+  private async endAbandonedStream(): Promise<void> {
+    if (!this.streamTransaction) return;
+    this.streamTransaction = undefined;
+    await this.connection.run('ROLLBACK').catch(() => undefined);
   }
 
   /** Returns the single value of a one-row, one-column query. */
