@@ -275,14 +275,16 @@ async function copyRows(connection: DuckDBConnection, sql: string): Promise<numb
 
 /**
  * Where stdout goes: the process's own pipe or device (DuckDB can open /dev/stdout and write there), a file (which
- * DuckDB would truncate when opening it again), or a stream of this process (tests, embedding).
+ * DuckDB would truncate when opening it again) or a socket, or a stream of this process (tests, embedding).
  */
 function stdoutKind(context: CliContext): 'pipe' | 'file' | 'stream' {
   const fd = (context.stdout as { fd?: unknown }).fd;
   if (fd !== 1) return 'stream';
   try {
     const stat = fstatSync(1);
-    return stat.isFIFO() || stat.isCharacterDevice() ? 'pipe' : stat.isFile() ? 'file' : 'stream';
+    // A socket (Node's child_process pipes are socket pairs) takes the file's way: DuckDB cannot open it by name, but the
+    // lines it writes to temporary files are copied to the descriptor as for a file.
+    return stat.isFIFO() || stat.isCharacterDevice() ? 'pipe' : stat.isFile() || stat.isSocket() ? 'file' : 'stream';
   } catch {
     return 'stream';
   }

@@ -50,7 +50,7 @@ beforeAll(async () => {
 }, 120_000);
 
 /** Runs `flowlens print` in a child process with stdout a file or a pipe (DuckDB's COPY writes both); returns stdout. */
-async function printTo(target: 'file' | 'pipe', db: string, format: OutputFormat): Promise<string> {
+async function printTo(target: 'file' | 'pipe' | 'socket', db: string, format: OutputFormat): Promise<string> {
   const run = await runFlowlensTo(target, ['print', '--db', db, '--format', format], dir);
   if (run.code !== 0 || run.stderr !== '') throw new Error(`print exited ${run.code}: ${run.stderr}`);
   return run.stdout;
@@ -90,7 +90,9 @@ describe('print through DuckDB COPY (stdout a file or a pipe)', () => {
   it.each([
     ['file', 'ndjson'],
     ['pipe', 'ndjson'],
+    ['socket', 'ndjson'],
     ['file', 'csv'],
+    ['socket', 'csv'],
     ['pipe', 'text'],
   ] as const)(
     'writes to a %s the same %s bytes as the RecordPrinter for text that JSON must escape',

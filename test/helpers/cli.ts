@@ -58,10 +58,11 @@ export function runFlowlensClosingEarly(args: string[], env: Record<string, stri
 }
 
 /**
- * Runs the CLI in a child process with stdout going to `target`: a file (made in `dir`), or a pipe that `cat` reads
- * to the end (DuckDB then writes the pipe itself); returns exit code, stdout and stderr.
+ * Runs the CLI in a child process with stdout going to `target`: a file (made in `dir`), a pipe that `cat` reads
+ * to the end (DuckDB then writes the pipe itself), or the socket pair Node's own `pipe` stdio makes; returns exit
+ * code, stdout and stderr.
  */
-export function runFlowlensTo(target: 'file' | 'pipe', args: string[], dir: string, env: Record<string, string> = {}): Promise<CliRun> {
+export function runFlowlensTo(target: 'file' | 'pipe' | 'socket', args: string[], dir: string, env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const file = join(dir, `out-${Math.random().toString(36).slice(2)}.txt`);
     const fd = target === 'file' ? openSync(file, 'w') : undefined;
@@ -70,7 +71,7 @@ export function runFlowlensTo(target: 'file' | 'pipe', args: string[], dir: stri
     const child =
       target === 'pipe'
         ? spawn('bash', ['-c', '"$@" | cat; exit ${PIPESTATUS[0]}', 'flowlens', ...command], { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
-        : spawn(command[0] as string, command.slice(1), { ...options, stdio: ['ignore', fd, 'pipe'] });
+        : spawn(command[0] as string, command.slice(1), { ...options, stdio: ['ignore', fd ?? 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let stderr = '';
     child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
