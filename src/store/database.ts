@@ -254,9 +254,11 @@ export class Store {
 
   // `own` is the token beginStream gave (undefined inside a caller's transaction); `complete` says the rows ended.
   private async endStream(own: object | undefined, complete: boolean, sql: string): Promise<void> {
-    // Another statement ran on the connection meanwhile and ended the stream's transaction: DuckDB closed the stream.
-    let cut = complete && own !== undefined && this.streamTransaction !== own;
-    if (complete && !cut) {
+    // Another statement on the connection ended the stream's transaction meanwhile (and DuckDB closed the stream):
+    // nothing is left to check or end, and a statement now would close that other statement's stream in turn.
+    if (own !== undefined && this.streamTransaction !== own) return;
+    let cut = false;
+    if (complete) {
       try {
         await this.connection.run('SELECT 1');
       } catch (error) {

@@ -50,13 +50,4 @@ describe('Store streams', () => {
     await expect(countRows(await store.streamRows(FAILING))).rejects.toMatchObject({ code: 'sql' });
     await store.run('ROLLBACK');
   });
-
-  it('fails a stream that another statement on the connection closed', async () => {
-    const rows = await store.streamRows(WHOLE);
-    let batches = 0;
-    const read = (async () => {
-      for await (const _ of rows) if (batches++ === 1) await store.query('SELECT 1');
-    })();
-    await expect(read).rejects.toMatchObject({ code: 'sql', message: expect.stringMatching(/partway/) });
-  });
 });
