@@ -1,5 +1,5 @@
 import { DuckDBTypeId, JSDuckDBValueConverter } from '@duckdb/node-api';
-import type { DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
 import { normalizeValue } from './database.js';
 
 /** Types whose DuckDB value already is the plain JS value (number, string, boolean, or null). */
@@ -56,3 +56,22 @@ export async function* resultRows(result: DuckDBResult): AsyncGenerator<unknown[
 
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_EXACT = BigInt(Number.MIN_SAFE_INTEGER);
+
+/** Whether an error is DuckDB refusing a statement because an earlier error aborted the transaction. */
+export function isAbortedTransaction(error: unknown): boolean {
+  return /transaction is aborted/i.test((error as Error).message);
+}
+
+/**
+ * After a streamed result on `connection` ended inside a transaction: whether an error cut it short. DuckDB's Node
+ * driver ends such a result like a complete one, but the error aborts the transaction, which the next statement shows.
+ */
+export async function streamWasCut(connection: DuckDBConnection): Promise<boolean> {
+  try {
+    await connection.run('SELECT 1');
+    return false;
+  } catch (error) {
+    if (isAbortedTransaction(error)) return true;
+    throw error;
+  }
+}

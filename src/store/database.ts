@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { FlowlensError, QueryError } from '../records/index.js';
-import { resultRows } from './chunk-rows.js';
+import { resultRows, streamWasCut } from './chunk-rows.js';
 import { macroStatements } from './macros.js';
 import { ensureFlowColumns } from './flow-columns.js';
 import { schemaStatements } from './schema.js';
@@ -260,10 +260,9 @@ export class Store {
     let cut = false;
     if (complete) {
       try {
-        await this.connection.run('SELECT 1');
+        cut = await streamWasCut(this.connection);
       } catch (error) {
-        if (!/transaction is aborted/i.test((error as Error).message)) throw new QueryError('sql', (error as Error).message, { sql, cause: error });
-        cut = true;
+        throw new QueryError('sql', (error as Error).message, { sql, cause: error });
       }
     }
     if (own !== undefined && this.streamTransaction === own) {

@@ -2,7 +2,7 @@ import { StatementType } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResultReader } from '@duckdb/node-api';
 import { QueryError } from '../../records/index.js';
 import type { QueryPosition } from '../../records/index.js';
-import { resultRows } from '../../store/chunk-rows.js';
+import { isAbortedTransaction, resultRows, streamWasCut } from '../../store/chunk-rows.js';
 import { normalizeValue } from '../../store/database.js';
 import type { CappedQueryResult, QueryResult } from '../../store/database.js';
 import type { SqlSandbox } from './sandbox.js';
@@ -115,10 +115,9 @@ export async function withUserSqlStream<T>(sandbox: SqlSandbox, sql: string, con
  */
 async function checkStreamEnded(connection: DuckDBConnection, checked: CheckedStatement, sql: string, options: UserSqlOptions): Promise<void> {
   try {
-    await connection.run('SELECT 1');
-    return;
+    if (!(await streamWasCut(connection))) return;
   } catch (error) {
-    if (!/transaction is aborted/i.test((error as Error).message)) throw userSqlError(error, sql, options);
+    throw userSqlError(error, sql, options);
   }
   if (checked.kind === StatementType.SELECT) {
     try {
@@ -127,7 +126,7 @@ async function checkStreamEnded(connection: DuckDBConnection, checked: CheckedSt
       await connection.run(`SELECT count(hash(__rows)) FROM (${checked.text.replace(/;\s*$/, '')}\n) AS __rows`);
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      if (!/transaction is aborted/i.test((error as Error).message)) throw userSqlError(error, sql, options);
+      if (!isAbortedTransaction(error)) throw userSqlError(error, sql, options);
     }
   }
   throw new QueryError('sql', 'the query stopped with an error partway through its rows; the rows given so far are incomplete', {
