@@ -2,7 +2,10 @@
 // The peer of flowlens's streamed outputs: DuckDB alone writing a query's rows to stdout with COPY, in a process of
 // its own with the store opened read-only and the memory_limit flowlens gives every store (DEFAULT_MEMORY_LIMIT).
 //   usage: node bench/duckdb-copy.mjs DB FORMAT(csv|json) SQL
-import { DuckDBInstance } from '@duckdb/node-api';
+import { createRequire } from 'node:module';
+
+// Loaded as flowlens loads it (require: no ESM scan of the CommonJS package's re-exports at start).
+const { DuckDBInstance } = createRequire(import.meta.url)('@duckdb/node-api');
 
 const [db, format, sql] = process.argv.slice(2);
 if (!db || !format || !sql) {

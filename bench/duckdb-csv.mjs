@@ -6,7 +6,10 @@
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { createRequire } from 'node:module';
+
+// Loaded as flowlens loads it (require: no ESM scan of the CommonJS package's re-exports at start).
+const { DuckDBInstance } = createRequire(import.meta.url)('@duckdb/node-api');
 
 /** The default format's columns and the types flowlens stores them as. */
 export const CSV_COLUMNS = {

@@ -98,7 +98,8 @@ async function writeSql(question, cli, dist) {
 
 // The peer: flowlens's SQL macros (definitions only), `flows` a view over read_csv of the files, the SQL, rows read.
 async function peer(listFile, sqlFile, dist) {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
+  // Loaded as flowlens loads it (require: no ESM scan of the CommonJS package's re-exports at start).
+  const { DuckDBInstance } = (await import('node:module')).createRequire(import.meta.url)('@duckdb/node-api');
   const { macroStatements } = await import(pathToFileURL(join(dist, 'src', 'store', 'macros.js')).href);
   const files = readFileSync(listFile, 'utf8').split('\n').filter(Boolean);
   const instance = await DuckDBInstance.create(':memory:');

@@ -73,7 +73,7 @@ export async function decodeUnit(unit: DecodableUnit, sink: BatchingRowSink, opt
 }
 
 async function decodeParquet(unit: DecodableUnit, decoder: FlowLogDecoder, sink: BatchingRowSink, options: DecodeUnitOptions): Promise<void> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { DuckDBInstance } = await import('../store/duckdb-api.js');
   const folder = await mkdtemp(join(tmpdir(), 'flowlens-parquet-'));
   const path = join(folder, 'object.parquet');
   try {

@@ -1,4 +1,4 @@
-import { DuckDBTypeId, JSDuckDBValueConverter } from '@duckdb/node-api';
+import { DuckDBTypeId, JSDuckDBValueConverter } from './duckdb-api.js';
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
 import { normalizeValue } from './database.js';
 

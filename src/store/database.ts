@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance } from './duckdb-api.js';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { FlowlensError, QueryError } from '../records/index.js';
 import { resultRows, streamWasCut } from './chunk-rows.js';

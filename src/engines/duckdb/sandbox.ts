@@ -1,4 +1,4 @@
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance } from '../../store/duckdb-api.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { FlowlensError, QueryError } from '../../records/index.js';
 import type { Store } from '../../store/database.js';

@@ -1,4 +1,4 @@
-import { StatementType } from '@duckdb/node-api';
+import { StatementType } from '../../store/duckdb-api.js';
 import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResultReader } from '@duckdb/node-api';
 import { QueryError } from '../../records/index.js';
 import type { QueryPosition } from '../../records/index.js';
