@@ -144,8 +144,10 @@ function showError(error: unknown): void {
 let detailsSerial = 0;
 
 async function showNode(id: string): Promise<void> {
+  // The request goes first: the camera's move draws frames while the server answers.
+  const shown = showDetails({ kind: 'node', id });
   view.focus(id);
-  await showDetails({ kind: 'node', id });
+  await shown;
 }
 
 async function showEdge(source: string, target: string): Promise<void> {
