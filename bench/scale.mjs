@@ -203,27 +203,20 @@ async function main() {
 
 /** The three ingest steps, each checked against the generator's object and record counts. */
 async function ingestSteps(data) {
-  await step(
-    'ingest VPC flow logs',
-    ['ingest', data.vpc.folder, '--db', db, '--format', 'json'],
-    (out) => checkIngest(out, data.vpc),
-    'pipe',
-    INGEST_TIMEOUT,
-  );
-  await step(
-    'ingest S3 access logs',
-    ['ingest', data.s3.folder, '--log-type', 's3-access', '--db', db, '--format', 'json'],
-    (out) => checkIngest(out, data.s3),
-    'pipe',
-    INGEST_TIMEOUT,
-  );
-  await step(
-    'ingest CloudTrail',
-    ['ingest', data.trail.folder, '--log-type', 'cloudtrail', '--db', db, '--format', 'json'],
-    (out) => checkIngest(out, data.trail),
-    'pipe',
-    INGEST_TIMEOUT,
-  );
+  const kinds = [
+    ['ingest VPC flow logs', data.vpc, []],
+    ['ingest S3 access logs', data.s3, ['--log-type', 's3-access']],
+    ['ingest CloudTrail', data.trail, ['--log-type', 'cloudtrail']],
+  ];
+  for (const [name, written, logType] of kinds) {
+    await step(
+      name,
+      ['ingest', written.folder, ...logType, '--db', db, '--format', 'json'],
+      (out) => checkIngest(out, written),
+      'pipe',
+      INGEST_TIMEOUT,
+    );
+  }
 }
 
 /**
