@@ -16,6 +16,9 @@ const LOAD_ROWS = 500_000;
 // a small unit costs about as much as loading it.
 const GROUP_ROWS = 2_000_000;
 const GROUP_MS = 30_000;
+// …or this many units: a folder of thousands of small objects would otherwise put all of them in one transaction,
+// whose rows, ledger rows and rollups at once took the process past 512 MB.
+const GROUP_UNITS = 4096;
 const INGEST_MEMORY_LIMIT = '128MB';
 // read_csv's buffer (default 32 MB) is allocated per file being read; small buffers keep memory flat.
 const CSV_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -116,10 +119,14 @@ export class IngestQueue {
 
   /** True when a unit of this many rows finishing now will close the group (see finished()). */
   commitDue(rows: number): boolean {
-    return this.groupRows + rows >= GROUP_ROWS || (this.inTransaction && performance.now() - this.groupSince >= GROUP_MS);
+    return (
+      this.groupRows + rows >= GROUP_ROWS ||
+      this.waiting.length + 1 >= GROUP_UNITS ||
+      (this.inTransaction && performance.now() - this.groupSince >= GROUP_MS)
+    );
   }
 
-  /** Records a finished unit; queues the commit once the group holds enough rows or time. The unit's `committed` runs after it. */
+  /** Records a finished unit; queues the commit once the group holds enough rows, units or time. The unit's `committed` runs after it. */
   finished(unit: SourceUnit, rows: number): void {
     const due = this.commitDue(rows);
     this.waiting.push(unit);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SourceError } from '../../src/records/index.js';
 import { createLocalSource } from '../../src/sources/index.js';
 import type { Source, SourceUnit } from '../../src/sources/index.js';
@@ -65,6 +65,25 @@ describe('ingestSources with units loaded and committed together', () => {
     expect(await readRollups(store)).toEqual({ ...FLOW_ROLLUPS, wholeStore: WHOLE_STORE_ROLLUPS });
     await expectRollupsMatchRecords(FLOW_ROLLUPS);
     await expectRollupsMatchRecords(WHOLE_STORE_ROLLUPS);
+  });
+
+  it('commits a folder of thousands of small units in several transactions, every unit stored once', async () => {
+    for (let u = 0; u < 4100; u++) {
+      const record = `2 123456789010 eni-${u} 10.${u >> 8}.${u & 255}.1 10.0.2.6 ${1000 + u} 443 6 10 ${u} 1700000000 1700000060 ACCEPT OK`;
+      writeFileSync(join(dir, `u${String(u).padStart(4, '0')}.log`), `${HEADER}\n${record}\n`);
+    }
+    const statements: string[] = [];
+    const run = store.run.bind(store);
+    vi.spyOn(store, 'run').mockImplementation(async (sql: string) => {
+      statements.push(sql);
+      return run(sql);
+    });
+    const summary = await ingestSources(store, [createLocalSource(dir)], { rollups: true });
+    expect(summary).toMatchObject({ units: 4100, records: 4100 });
+    // 4,100 one-record units are far below the group's rows and time: the count of units closes the first group.
+    expect(statements.filter((sql) => sql === 'COMMIT').length).toBeGreaterThanOrEqual(2);
+    expect(Number(await store.scalar('SELECT count(DISTINCT unit_id) FROM flows'))).toBe(4100);
+    await expectRollupsMatchRecords(FLOW_ROLLUPS);
   });
 
   it('restores the DuckDB settings it changes for loading', async () => {
