@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,3 +92,37 @@ describe('readFindipPruning', () => {
     expect(pruning?.hours.length).toBeGreaterThan(0);
   });
 });
+
+describe('planFindip on rows of equal start', () => {
+  it('orders a request and its response by the printed columns, whatever order they were stored in', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowlens-findip-ties-'));
+    const tied = await Store.open(join(dir, 'flows.duckdb'));
+    try {
+      const header = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+      const lines = [
+        '2 123456789012 eni-1 10.9.0.1 10.9.0.2 443 50000 6 5 900 1700000000 1700000030 ACCEPT OK',
+        '2 123456789012 eni-1 10.9.0.1 10.9.0.2 443 40000 6 4 800 1700000000 1700000030 ACCEPT OK',
+        '2 123456789012 eni-1 10.9.0.2 10.9.0.1 40000 443 6 3 300 1700000000 1700000030 ACCEPT OK',
+      ];
+      const file = join(dir, 'tied.log');
+      writeFileSync(file, `${header}\n${lines.join('\n')}\n`);
+      await ingestSources(tied, [await resolveSource(file)]);
+      await refreshRollups(tied);
+      const plan = await planFindip(tied, 'TRUE', ranges(['10.9.0.1']));
+      try {
+        const rows = (await tied.query(plan.select(['srcaddr', 'dstaddr', 'srcport', 'dstport', 'start']))).rows;
+        expect(rows.map((r) => `${String(r.srcaddr)}:${String(r.srcport)}>${String(r.dstaddr)}:${String(r.dstport)}`)).toEqual([
+          '10.9.0.1:443>10.9.0.2:40000',
+          '10.9.0.1:443>10.9.0.2:50000',
+          '10.9.0.2:40000>10.9.0.1:443',
+        ]);
+      } finally {
+        await plan.close();
+      }
+    } finally {
+      tied.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
