@@ -37,9 +37,9 @@ export interface FindipPlan {
  * Plans findip over the flows selected by `where` whose source or destination is in the ranges. The rollups (when up
  * to date) narrow the scan to the units and address texts that hold the ranges, and tell how many rows there are. A
  * few rows, scattered over the whole table as an ordinary address's are, go into a temporary table in one pass, from
- * which the columns with values, a table's widths and the lines come; meanwhile DuckDB's memory is capped near what
- * the rows need, so that it reuses the buffers of blocks it has read instead of taking fresh memory for each (a page
- * fault per 4 KiB). Many rows are read straight from the flows table in slices of start
+ * which the columns with values, a table's widths and the lines come; meanwhile DuckDB runs on one thread with its
+ * memory capped near what the rows need, so that it reuses the buffers of blocks it has read instead of taking fresh
+ * memory for each (a page fault per 4 KiB). Many rows are read straight from the flows table in slices of start
  * (`slices`), cut from the rollups' count per hour so that no slice holds more rows than its sort and lines should
  * (however the address's traffic varies over the day); with a limit DuckDB keeps only the first rows of its sort.
  * Call `close()` when done with the plan's SQL.
@@ -61,7 +61,9 @@ export async function planFindip(
     const kept = [...new Set([...wanted, 'start', 'unit_id'])].map(quoteIdentifier).join(', ');
     const capped = store.path !== ':memory:';
     const gather = `CREATE OR REPLACE TEMP TABLE ${gathered} AS SELECT ${kept} FROM ${found} AS f`;
-    const settings = capped ? { memory_limit: `${Math.ceil(Math.max(GATHER_MIN_BYTES, expected * GATHER_BYTES_PER_ROW) / 1048576)}MB` } : {};
+    // One thread pins half the blocks at a time, which keeps the scan within the cap (two ran out of it on 20M
+    // records and read everything again without it).
+    const settings = capped ? { memory_limit: `${Math.ceil(Math.max(GATHER_MIN_BYTES, expected * GATHER_BYTES_PER_ROW) / 1048576)}MB`, threads: '1' } : {};
     const restore = await applySettings(store, settings);
     try {
       await store.run(gather);
