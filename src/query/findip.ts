@@ -61,8 +61,8 @@ export async function planFindip(
     const kept = [...new Set([...wanted, 'start', 'unit_id'])].map(quoteIdentifier).join(', ');
     const capped = store.path !== ':memory:';
     const gather = `CREATE OR REPLACE TEMP TABLE ${gathered} AS SELECT ${kept} FROM ${found} AS f`;
-    // One thread pins half the blocks at a time, which keeps the scan within the cap (two ran out of it on 20M
-    // records and read everything again without it).
+    // One thread pins half the blocks at a time, which keeps the scan within the cap; more threads overflow it,
+    // and the pass then runs twice.
     const settings = capped ? { memory_limit: `${Math.ceil(Math.max(GATHER_MIN_BYTES, expected * GATHER_BYTES_PER_ROW) / 1048576)}MB`, threads: '1' } : {};
     const restore = await applySettings(store, settings);
     try {
@@ -88,8 +88,8 @@ export async function planFindip(
       columns = present.length > 0 ? present : ALL_COLUMNS.slice(0, 14);
     }
     const from = found;
-    // Rows of equal start and unit (a request and its response) follow each other as DuckDB's threads found them;
-    // the whole read orders them by the printed columns too, so that every run prints the same lines.
+    // Rows of equal start and unit (a request and its response) would follow each other in scan order; the whole
+    // read orders them by the printed columns too, so that every run prints the same lines.
     const ordered = (names: readonly string[], condition: string, ties = false): string => {
       const keys = ['"start"', 'unit_id', ...(ties ? names.filter((n) => n !== 'start' && n !== 'unit_id').map(quoteIdentifier) : [])];
       return `SELECT ${names.map(quoteIdentifier).join(', ')} FROM ${from} AS f${condition === 'TRUE' ? '' : ` WHERE ${condition}`} ORDER BY ${keys.join(', ')}${options.limit === undefined ? '' : ` LIMIT ${options.limit}`}`;

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type * as DuckDBApi from '@duckdb/node-api';
 
 // The package is CommonJS. Imported from ESM, Node first scans its index and every file it re-exports for export
-// names (about 0.1 s at every start of the CLI); `require` loads it without that scan.
+// names at every start of the CLI; `require` loads it without that scan.
 const api = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDBApi;
 
 /** DuckDB's database instance class (see @duckdb/node-api). */
