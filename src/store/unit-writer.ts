@@ -18,8 +18,11 @@ const OUTPUT_BYTES = 1024 * 1024;
 // there with copyWithin too.
 const WINDOW_BYTES = 256 * 1024;
 const ROWS_START = OUTPUT_BYTES + WINDOW_BYTES;
-// Sort key of a row whose srcaddr is not IPv4 (IPv6, missing): after every IPv4 source, in arrival order.
+// Source part of the sort key of a row whose srcaddr is not IPv4 (IPv6, missing): after every IPv4 source.
 const TAIL_KEY = 0x1_0000_0000;
+// The sort key is the source part times DST_KEYS plus the destination's low 20 bits (DST_KEYS - 1 when the
+// destination is not IPv4): below 2^53, so exact in a double.
+const DST_KEYS = 0x10_0000;
 // Room for the appended columns: two 128-bit decimal numbers, the two side texts `-`, the event id `-`, the unit id,
 // separators, newline.
 const SUFFIX_BYTES = 128;
@@ -46,7 +49,7 @@ interface OpenChunk {
   rows: number;
   /** Byte offset where each row's line starts. */
   starts: Uint32Array;
-  /** Each row's sort key: its IPv4 source address as a 32-bit number, TAIL_KEY for any other source. */
+  /** Each row's sort key (sortKey): its source address, then its destination's low bits. */
   keys: Float64Array;
   srcIndex: number;
   dstIndex: number;
@@ -108,7 +111,7 @@ export class UnitWriter {
     const chunk = this.chunks.get(format.header) ?? this.openChunk(format);
     const length = end - start;
     this.reserve(chunk, length + SUFFIX_BYTES);
-    this.begin(chunk, sortKey(src < 0 ? -1 : src - IPV4_MAPPED_BASE));
+    this.begin(chunk, sortKey(src < 0 ? -1 : src - IPV4_MAPPED_BASE, dst < 0 ? -1 : dst - IPV4_MAPPED_BASE));
     const b = chunk.buffer;
     let p = chunk.length;
     if ((chunk.window === this.generation && start >= chunk.windowFrom && end <= chunk.windowTo) || this.loadWindow(chunk, bytes, start, end)) {
@@ -138,7 +141,8 @@ export class UnitWriter {
     const address = (value: number): string => numberText(value < 0 ? -1 : IPV4_MAPPED_BASE + value);
     const side = (index: number): string => sideText(index < 0 ? null : tokens[index] ?? null);
     const src = v4(chunk.srcIndex);
-    this.appendText(chunk, `${line} ${address(src)} ${address(v4(chunk.dstIndex))} ${side(chunk.srcIndex)} ${side(chunk.dstIndex)} - ${this.unitId}\n`, sortKey(src));
+    const dst = v4(chunk.dstIndex);
+    this.appendText(chunk, `${line} ${address(src)} ${address(dst)} ${side(chunk.srcIndex)} ${side(chunk.dstIndex)} - ${this.unitId}\n`, sortKey(src, dst));
   }
 
   /** Appends one decoded row. */
@@ -151,7 +155,8 @@ export class UnitWriter {
     const dstValue = chunk.dstIndex < 0 ? null : values[chunk.dstIndex] ?? null;
     line += ` ${addressNumber(srcValue)} ${addressNumber(dstValue)} ${sideText(srcValue as string | null)} ${sideText(dstValue as string | null)}`;
     line += ` ${meta.eventId === undefined ? '-' : meta.eventId} ${this.unitId}\n`;
-    this.appendText(chunk, line, sortKey(chunk.srcIndex < 0 ? -1 : parseIPv4((values[chunk.srcIndex] as string | null) ?? '-')));
+    const v4 = (value: FieldValue | null): number => (typeof value === 'string' ? parseIPv4(value) : -1);
+    this.appendText(chunk, line, sortKey(v4(srcValue), v4(dstValue)));
   }
 
   /** Hands every open chunk to the receiver (before a commit, or when the current unit's rows must be in the store). */
@@ -262,29 +267,29 @@ export class UnitWriter {
   }
 }
 
-/** Row order of a chunk: by key (its IPv4 source), ties and non-IPv4 sources in arrival order (a stable LSD radix sort). */
+/** Row order of a chunk: by key (integers below 2^53), equal keys in arrival order (a stable LSD radix sort). */
 export function sortedRowOrder(keys: Float64Array, rows: number): Uint32Array {
   let order = new Uint32Array(rows);
   let next = new Uint32Array(rows);
   for (let i = 0; i < rows; i++) order[i] = i;
-  // Three passes of 11 bits cover keys up to 2^33 (TAIL_KEY is 2^32).
-  const counts = new Uint32Array(2048);
-  for (let shift = 0; shift < 33; shift += 11) {
+  // Four passes of 14 bits cover keys up to 2^56.
+  const counts = new Uint32Array(1 << 14);
+  for (let shift = 0; shift < 56; shift += 14) {
     counts.fill(0);
     const divisor = 2 ** shift;
     for (let i = 0; i < rows; i++) {
-      const digit = Math.floor((keys[i] as number) / divisor) & 2047;
+      const digit = Math.floor((keys[i] as number) / divisor) & 16383;
       counts[digit] = (counts[digit] as number) + 1;
     }
     let sum = 0;
-    for (let d = 0; d < 2048; d++) {
+    for (let d = 0; d < counts.length; d++) {
       const c = counts[d] as number;
       counts[d] = sum;
       sum += c;
     }
     for (let i = 0; i < rows; i++) {
       const row = order[i] as number;
-      const digit = Math.floor((keys[row] as number) / divisor) & 2047;
+      const digit = Math.floor((keys[row] as number) / divisor) & 16383;
       const at = counts[digit] as number;
       counts[digit] = at + 1;
       next[at] = row;
@@ -350,9 +355,11 @@ function releaseBuffer(buffer: Buffer): void {
   spareBuffers.length = Math.min(spareBuffers.length, MAX_SPARE_BUFFERS);
 }
 
-// The sort key of a row whose source is `v4` (a 32-bit IPv4 number, -1 when missing or not IPv4).
-function sortKey(v4: number): number {
-  return v4 < 0 ? TAIL_KEY : v4;
+// The sort key of a row from its source and destination (32-bit IPv4 numbers, -1 when missing or not IPv4): rows
+// ordered by source address, and a source's rows by destination (apart from destinations equal in their low 20
+// bits), so that DuckDB stores both address columns in runs.
+function sortKey(src: number, dst: number): number {
+  return (src < 0 ? TAIL_KEY : src) * DST_KEYS + (dst < 0 ? DST_KEYS - 1 : dst % DST_KEYS);
 }
 
 function writeAll(fd: number, buffer: Buffer, offset: number, length: number): void {

@@ -14,7 +14,11 @@ const HEADER = V2_HEADER;
 
 describe('sortedRowOrder', () => {
   it('orders rows by key, keeping arrival order among equal keys (property)', () => {
-    const key = fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(0, 1, 2047, 2048, 0xffffffff, 0x1_0000_0000));
+    const key = fc.oneof(
+      fc.integer({ min: 0, max: 0xffffffff }),
+      fc.constantFrom(0, 1, 16383, 16384, 0xffffffff, 0x1_0000_0000, 2 ** 52 + 2 ** 20 - 1, 2 ** 53 - 1),
+      fc.integer({ min: 0, max: 2 ** 20 }).map((low) => 0x1234_5678 * 2 ** 20 + low),
+    );
     fc.assert(
       fc.property(fc.array(key, { maxLength: 3000 }), (keys) => {
         const order = [...sortedRowOrder(Float64Array.from(keys), keys.length)];
@@ -27,6 +31,32 @@ describe('sortedRowOrder', () => {
 });
 
 describe('UnitWriter', () => {
+  it("writes a chunk's rows by source, a source's rows by destination, others in arrival order", () => {
+    const folder = mkdtempSync(join(tmpdir(), 'flowlens-writer-'));
+    const files: string[] = [];
+    const writer = new UnitWriter(folder, (chunk) => files.push(readFileSync(chunk.path, 'utf8')));
+    const base = 281470681743360;
+    const ip = (text: string): number => base + text.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+    const records: [string, string, number][] = [
+      ['10.0.0.2', '10.0.9.10', 1],
+      ['10.0.0.1', '10.0.9.10', 2],
+      ['10.0.0.2', '10.0.1.10', 3],
+      ['10.0.0.2', '-', 4],
+      ['10.0.0.2', '10.0.9.10', 5],
+      ['-', '10.0.0.1', 6],
+      ['10.0.0.2', '10.0.1.10', 7],
+    ];
+    writer.beginUnit(1);
+    for (const [src, dst, bytes] of records) {
+      const line = Buffer.from(`2 123456789010 eni-1 ${src} ${dst} 1000 443 6 1 ${bytes} 1700000000 1700000060 ACCEPT OK`);
+      writer.rawRecord(DEFAULT_LOG_FORMAT, line, 0, line.length, src === '-' ? -1 : ip(src), dst === '-' ? -1 : ip(dst));
+      writer.endBytes();
+    }
+    writer.seal();
+    const order = (files[0] ?? '').trim().split('\n').map((l) => Number(l.split(' ')[9]));
+    expect(order).toEqual([2, 3, 7, 1, 5, 4, 6]);
+  });
+
   it('copies records again from bytes that changed after endBytes (the decoder reuses no buffer, but may)', () => {
     const folder = mkdtempSync(join(tmpdir(), 'flowlens-writer-'));
     const files: string[] = [];
