@@ -301,7 +301,8 @@ export class Store {
 
 // Temporary macros and views belong to the connection that created them: every connection running the store's SQL makes its own.
 async function startSession(connection: DuckDBConnection): Promise<void> {
-  for (const sql of macroStatements()) await connection.run(sql.replace('CREATE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
+  // One round trip: DuckDB runs the statements of one text in order.
+  await connection.run(macroStatements().map((sql) => sql.replace('CREATE MACRO', 'CREATE OR REPLACE TEMP MACRO')).join(';\n'));
 }
 
 /** What to do when DuckDB cannot open a database file, from its error message: held by another process, not writable, missing or not a database. */
