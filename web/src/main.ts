@@ -55,7 +55,7 @@ const timeline = new Timeline($('chart'), (window) => {
  * Test, benchmark and debugging hooks: the graph, the view, whether a load is pending, and when (performance.now())
  * the latest graph was first drawn and its layout last stopped.
  */
-const hooks = { view, loading: true, loads: 0, lastError: '' as string, drawnAt: 0, settledAt: 0 };
+const hooks = { view, loading: true, loads: 0, lastError: '' as string, drawnAt: 0, settledAt: 0, detailsShownAt: 0 };
 (window as unknown as { __flowlens: typeof hooks }).__flowlens = hooks;
 
 function readFilters(): GraphQuery {
@@ -144,10 +144,9 @@ function showError(error: unknown): void {
 let detailsSerial = 0;
 
 async function showNode(id: string): Promise<void> {
-  // The request goes first: the camera's move draws frames while the server answers.
-  const shown = showDetails({ kind: 'node', id });
+  // The details first, then the camera's move: its frames would hold up the panel (WebGL in software most of all).
+  await showDetails({ kind: 'node', id });
   view.focus(id);
-  await shown;
 }
 
 async function showEdge(source: string, target: string): Promise<void> {
@@ -164,7 +163,14 @@ async function showDetails(selection: Selection, options: { loading: boolean } =
     const html = selection.kind === 'node'
       ? renderNodeDetails(await api.node(state.query, selection.id))
       : renderEdgeDetails(await api.edge(state.query, selection.source, selection.target));
-    if (serial === detailsSerial) openDetails(html);
+    if (serial === detailsSerial) {
+      hooks.detailsShownAt = 0;
+      openDetails(html);
+      // The panel is painted on the next animation frame; a callback queued now runs right after it.
+      window.requestAnimationFrame(() => {
+        if (serial === detailsSerial) hooks.detailsShownAt = performance.now();
+      });
+    }
   } catch (error) {
     if (serial === detailsSerial) openDetails(`<header><button class="close" data-close>×</button></header><p class="error">${esc(errorText(error))}</p>`);
   } finally {
