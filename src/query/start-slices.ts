@@ -73,23 +73,33 @@ export interface StartCount {
 /**
  * Cuts rows into slices in start order, as startSlices does, from known counts per window of start (in window order;
  * windows without rows may be left out): each slice holds about `firstRows`, then up to four times the slice before,
- * at most `maxRows` as the counts tell, whatever the density; a window with more rows is cut into equal parts of its
- * width. Counts may exceed the rows a condition selects (a time window, a filter); they only size slices.
+ * at most `maxRows` as the counts tell, whatever the density, and once that size is reached the remaining rows are
+ * shared by an even number of equal slices; a window with more rows is cut into equal parts of its width. Counts may exceed the rows a condition selects (a time window, a filter); they only size slices.
  */
 export async function* countedStartSlices(counts: readonly StartCount[], width: bigint, options: StartSliceOptions = {}): SliceQueries {
   const maxRows = Math.max(1, options.maxRows ?? 1 << 18);
   let target = Math.min(maxRows, Math.max(1, options.firstRows ?? 1 << 14));
+  let left = counts.reduce((sum, { rows }) => sum + Math.max(0, rows), 0);
+  let shared = false;
   const cuts: bigint[] = [];
-  const cut = (at: bigint): void => {
+  const cut = (at: bigint, rows: number): void => {
     if (cuts.length > 0 && (cuts[cuts.length - 1] as bigint) >= at) return;
     cuts.push(at);
+    left -= rows;
+    if (shared) return;
     target = Math.min(maxRows, target * 4);
+    // At full size, the rest is shared by an even number of equal slices: slices are read two at a time, and a last
+    // slice bigger than the others would be read alone at the end.
+    if (target === maxRows) {
+      target = Math.max(1, Math.ceil(left / (2 * Math.ceil(left / (2 * maxRows)))));
+      shared = true;
+    }
   };
   let held = 0;
   for (const { start, rows } of counts) {
     if (rows <= 0) continue;
     if (held > 0 && held + rows > target) {
-      cut(start);
+      cut(start, held);
       held = 0;
     }
     if (rows <= target) {
@@ -98,8 +108,9 @@ export async function* countedStartSlices(counts: readonly StartCount[], width: 
     }
     // A window of more rows than a slice: equal parts of its width, each about `target` rows as it stands now.
     const parts = BigInt(Math.min(Math.ceil(rows / target), Number(width)));
-    for (let part = 1n; part < parts; part++) cut(start + (width * part) / parts);
-    held = Math.ceil(rows / Number(parts));
+    const part = Math.ceil(rows / Number(parts));
+    for (let i = 1n; i < parts; i++) cut(start + (width * i) / parts, part);
+    held = part;
   }
   let lower: bigint | undefined;
   for (const upper of cuts) {
