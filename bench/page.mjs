@@ -245,7 +245,6 @@ async function measureNodeDetails(browser, url) {
       // What a click on the node runs (sigma's clickNode handler), without the hit test of a moving picture.
       const t0 = await page.evaluate((node) => {
         const started = performance.now();
-        globalThis.__flowlens.detailsShownAt = 0;
         globalThis.__flowlens.view.events.node(node);
         return started;
       }, id);

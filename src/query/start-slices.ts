@@ -74,7 +74,8 @@ export interface StartCount {
  * Cuts rows into slices in start order, as startSlices does, from known counts per window of start (in window order;
  * windows without rows may be left out): each slice holds about `firstRows`, then up to four times the slice before,
  * at most `maxRows` as the counts tell, whatever the density, and once that size is reached the remaining rows are
- * shared by an even number of equal slices; a window with more rows is cut into equal parts of its width. Counts may exceed the rows a condition selects (a time window, a filter); they only size slices.
+ * shared by an even number of equal slices; a window with more rows is cut into equal parts of its width. Counts may
+ * exceed the rows a condition selects (a time window, a filter); they only size slices.
  */
 export async function* countedStartSlices(counts: readonly StartCount[], width: bigint, options: StartSliceOptions = {}): SliceQueries {
   const maxRows = Math.max(1, options.maxRows ?? 1 << 18);

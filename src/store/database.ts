@@ -299,10 +299,13 @@ export class Store {
   }
 }
 
+// The TEMP macros of a session as one text (one round trip: DuckDB runs its statements in order), made once.
+let sessionSql: string | undefined;
+
 // Temporary macros and views belong to the connection that created them: every connection running the store's SQL makes its own.
 async function startSession(connection: DuckDBConnection): Promise<void> {
-  // One round trip: DuckDB runs the statements of one text in order.
-  await connection.run(macroStatements().map((sql) => sql.replace('CREATE MACRO', 'CREATE OR REPLACE TEMP MACRO')).join(';\n'));
+  sessionSql ??= macroStatements().map((sql) => sql.replace('CREATE MACRO', 'CREATE OR REPLACE TEMP MACRO')).join(';\n');
+  await connection.run(sessionSql);
 }
 
 /** What to do when DuckDB cannot open a database file, from its error message: held by another process, not writable, missing or not a database. */

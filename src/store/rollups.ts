@@ -1,6 +1,6 @@
 import type { Store } from './database.js';
 import { readPhysicalColumns } from './flow-columns.js';
-import { addressColumnSql, FLOW_RECORDS_TABLE, ipv4TextSql, isTextLayout, NARROW_FORMS, storedValueSql } from './schema.js';
+import { columnDefinitionSql, FLOW_RECORDS_TABLE, ipv4TextSql, isTextLayout, NARROW_FORMS, storedValueSql } from './schema.js';
 import { capMemoryLimit } from './settings.js';
 
 /** A pair of rollup tables of one level: per address pair, and per address pair and destination port. */
@@ -83,7 +83,7 @@ export function rollupSchemaStatements(): string[] {
   const level = (view: string, kind: keyof RollupTables, hourly: boolean): string[] => {
     const prefix = hourly ? ['unit_id', 'hour_start'] : [];
     const extra = kind === 'pairs' ? ['port_keys'] : [];
-    const types = [...prefix.map((c) => `${c} ${c === 'unit_id' ? 'INTEGER' : 'BIGINT'}`), ...STORED_KEYS[kind].map((k) => (STORED_KEY_TYPES[k] === 'UHUGEINT' ? addressColumnSql(k) : `${k} ${STORED_KEY_TYPES[k]}`)), ...[...measures, ...extra].map((m) => `${m} BIGINT`)];
+    const types = [...prefix.map((c) => `${c} ${c === 'unit_id' ? 'INTEGER' : 'BIGINT'}`), ...STORED_KEYS[kind].map((k) => columnDefinitionSql(k, STORED_KEY_TYPES[k] as string)), ...[...measures, ...extra].map((m) => `${m} BIGINT`)];
     const keys = ROLLUP_KEYS[kind].map((k) => `${NARROW_KEYS.has(k) ? `"${k}"` : storedValueSql(k, NARROW_KEYS)} AS "${k}"`);
     return [
       `CREATE TABLE IF NOT EXISTS ${rowsTable(view)} (${types.join(', ')})`,

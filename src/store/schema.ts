@@ -127,20 +127,19 @@ const PHYSICAL_TYPES = new Map<string, string>([
 ]);
 
 /**
- * A 128-bit address column of a new table, run-length encoded. DuckDB unpacks bit-packed UHUGEINT values narrower
- * than 32 bits (addresses of one subnet) about 20 times slower than plain ones, and every scan that tests or groups
- * an address decodes them; ingest writes a chunk's records ordered by source and then destination address, and the
- * rollups' keys come grouped, so runs keep the columns small. A table created before keeps DuckDB's own choice.
+ * A column definition of a new table. 128-bit address numbers are run-length encoded: DuckDB unpacks bit-packed
+ * UHUGEINT values narrower than 32 bits (addresses of one subnet) about 20 times slower than plain ones, and every
+ * scan that tests or groups an address decodes them; ingest writes a chunk's records ordered by source and then
+ * destination address, and the rollups' keys come grouped, so runs keep the columns small. A table created before
+ * keeps DuckDB's own choice.
  */
-export function addressColumnSql(name: string): string {
-  return `${quoteIdentifier(name)} UHUGEINT USING COMPRESSION rle`;
+export function columnDefinitionSql(name: string, type: string): string {
+  return `${quoteIdentifier(name)} ${type}${type === 'UHUGEINT' ? ' USING COMPRESSION rle' : ''}`;
 }
 
 /** SQL statements that create the store's tables and sequences when missing. */
 export function schemaStatements(): string[] {
-  const columns = BASE_COLUMNS.map((name) =>
-    name === 'src_ip' || name === 'dst_ip' ? addressColumnSql(name) : `${quoteIdentifier(name)} ${PHYSICAL_TYPES.get(name) as string}`,
-  ).join(',\n  ');
+  const columns = BASE_COLUMNS.map((name) => columnDefinitionSql(name, PHYSICAL_TYPES.get(name) as string)).join(',\n  ');
   return [
     `CREATE TABLE IF NOT EXISTS ${FLOW_RECORDS_TABLE} (\n  ${columns}\n)`,
     'CREATE SEQUENCE IF NOT EXISTS ingest_unit_seq START 1',

@@ -111,7 +111,8 @@ export class UnitWriter {
     const chunk = this.chunks.get(format.header) ?? this.openChunk(format);
     const length = end - start;
     this.reserve(chunk, length + SUFFIX_BYTES);
-    this.begin(chunk, sortKey(src < 0 ? -1 : src - IPV4_MAPPED_BASE, dst < 0 ? -1 : dst - IPV4_MAPPED_BASE));
+    const v4 = (mapped: number): number => (mapped < 0 ? -1 : mapped - IPV4_MAPPED_BASE);
+    this.begin(chunk, sortKey(v4(src), v4(dst)));
     const b = chunk.buffer;
     let p = chunk.length;
     if ((chunk.window === this.generation && start >= chunk.windowFrom && end <= chunk.windowTo) || this.loadWindow(chunk, bytes, start, end)) {

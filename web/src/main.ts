@@ -53,7 +53,7 @@ const timeline = new Timeline($('chart'), (window) => {
 
 /**
  * Test, benchmark and debugging hooks: the graph, the view, whether a load is pending, and when (performance.now())
- * the latest graph was first drawn and its layout last stopped.
+ * the latest graph was first drawn, its layout last stopped, and the latest details panel painted (0 while one loads).
  */
 const hooks = { view, loading: true, loads: 0, lastError: '' as string, drawnAt: 0, settledAt: 0, detailsShownAt: 0 };
 (window as unknown as { __flowlens: typeof hooks }).__flowlens = hooks;
@@ -156,6 +156,7 @@ async function showEdge(source: string, target: string): Promise<void> {
 /** Loads and shows the details of a node or an edge for the current filters; a newer request wins. */
 async function showDetails(selection: Selection, options: { loading: boolean } = { loading: true }): Promise<void> {
   const serial = ++detailsSerial;
+  hooks.detailsShownAt = 0;
   state.selection = selection;
   if (options.loading) openDetails('<p class="muted">loading…</p>');
   details.dataset.loading = '1';
@@ -164,7 +165,6 @@ async function showDetails(selection: Selection, options: { loading: boolean } =
       ? renderNodeDetails(await api.node(state.query, selection.id))
       : renderEdgeDetails(await api.edge(state.query, selection.source, selection.target));
     if (serial === detailsSerial) {
-      hooks.detailsShownAt = 0;
       openDetails(html);
       // The panel is painted on the next animation frame; a callback queued now runs right after it.
       window.requestAnimationFrame(() => {
