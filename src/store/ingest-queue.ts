@@ -10,8 +10,10 @@ import { quoteIdentifier, sqlLiteral } from './sql-text.js';
 import type { ChunkFile } from './unit-writer.js';
 
 // One INSERT … read_csv over many chunk files costs much less CPU than one per file, so chunks wait until
-// this many rows can be loaded together.
-const LOAD_ROWS = 500_000;
+// this many rows can be loaded together; the first load starts sooner, as DuckDB has nothing to do until then, and
+// loads no larger than this keep short what DuckDB still has to load once JavaScript has read the last line.
+const FIRST_LOAD_ROWS = 200_000;
+const LOAD_ROWS = 300_000;
 // Units share a transaction until this many rows or this much time has gone into it: DuckDB's commit of
 // a small unit costs about as much as loading it.
 const GROUP_ROWS = 2_000_000;
@@ -47,6 +49,7 @@ export class IngestQueue {
   private inTransaction = false;
   private pending: ChunkFile[] = [];
   private pendingRows = 0;
+  private loadsQueued = 0;
   private loads: Promise<unknown>[] = [];
   private groupRows = 0;
   private groupSince = 0;
@@ -54,6 +57,8 @@ export class IngestQueue {
   private columns: Set<string> | undefined;
   /** Puts back the DuckDB settings changed for the ingest (called by finish()); null until the first task. */
   private restoreSettings: (() => Promise<void>) | null = null;
+  /** The store's thread count before the ingest set it to one (see withAllThreads). */
+  private threadsBefore: number | undefined;
 
   constructor(
     private readonly store: Store,
@@ -88,6 +93,25 @@ export class IngestQueue {
     this.run(task).catch(() => undefined);
   }
 
+  /**
+   * Runs `work` (a task of this queue, e.g. in a `seal` hook) with the thread count the store had before the ingest:
+   * an aggregation over a group's records runs on every core while JavaScript mostly waits for it.
+   */
+  async withAllThreads<T>(work: () => Promise<T>): Promise<T> {
+    if (this.threadsBefore === undefined) return work();
+    await this.store.run(`SET threads = ${this.threadsBefore}`);
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      // In a transaction the failure aborted, SET fails too: the work's error is the one to report.
+      await this.store.run('SET threads = 1').catch(() => undefined);
+      throw error;
+    }
+    await this.store.run('SET threads = 1');
+    return result;
+  }
+
   /** Waits until every queued task has run, inside an open transaction: the caller may then use the connection. */
   async exclusive(): Promise<void> {
     await this.run(async () => undefined);
@@ -97,7 +121,7 @@ export class IngestQueue {
   add(chunk: ChunkFile): void {
     this.pending.push(chunk);
     this.pendingRows += chunk.rows;
-    if (this.pendingRows >= LOAD_ROWS) this.loadPending();
+    if (this.pendingRows >= (this.loadsQueued === 0 ? FIRST_LOAD_ROWS : LOAD_ROWS)) this.loadPending();
   }
 
   /** Queues the load of every pending chunk. */
@@ -106,6 +130,7 @@ export class IngestQueue {
     const chunks = this.pending;
     this.pending = [];
     this.pendingRows = 0;
+    this.loadsQueued++;
     const load = this.run(() => this.load(chunks)).catch(() => undefined);
     this.loads.push(load);
     void load.then(() => (this.loads = this.loads.filter((l) => l !== load)));
@@ -171,12 +196,14 @@ export class IngestQueue {
 
   // JavaScript parses on one core while DuckDB loads on the other (docs/benchmark.md, "What we tried"):
   // a second DuckDB thread keeping the file order cost more CPU for no shorter wall time, and one inserting
-  // without keeping it loaded faster but left a database 40 % bigger with a slow final checkpoint.
+  // without keeping it loaded faster but left a database 40 % bigger with a slow final checkpoint. Only a
+  // commit's rollups, which JavaScript waits for, run on every core (withAllThreads).
   // A file database's buffer pool is capped so that the process stays under 512 MB however much is
   // ingested; an in-memory store (commands reading SOURCEs directly) holds the data itself and keeps its limit.
   // FSST is left out: on flow-log text (few distinct accounts, interfaces, actions, addresses per row group) DuckDB
   // picks dictionary compression anyway, and analysing FSST too costs a good part of the insert's CPU.
   private async configure(): Promise<() => Promise<void>> {
+    this.threadsBefore = Number(await this.store.scalar("SELECT current_setting('threads')"));
     const settings: Record<string, string> = { threads: '1', disabled_compression_methods: 'fsst' };
     if (this.store.path !== ':memory:') settings.memory_limit = INGEST_MEMORY_LIMIT;
     return applySettings(this.store, settings);

@@ -110,7 +110,7 @@ export async function ingestSources(store: Store, sources: readonly Source[], op
       if (rows.length === 0) return undefined;
       return async () => {
         await writeLedgerRows(store, rows);
-        if (rollups) rollups = await addUnitsToRollups(store, rows.map((row) => row[0]));
+        if (rollups) rollups = await queue.withAllThreads(() => addUnitsToRollups(store, rows.map((row) => row[0])));
         if (rollups) summary.rollupUnits += rows.length;
       };
     },
