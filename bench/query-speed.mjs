@@ -14,6 +14,7 @@
 // usage: npm run build && node bench/query-speed.mjs [--records 5000000,20000000] [--runs 5] [--data bench/data]
 //        [--dist dist] [--out bench/query-speed.json] [--logs DIR --store DB --naive DB (one size, existing files)]
 //        [--findip-formats table,ndjson,csv | none] [--streaming-runs 3 (0: none)] [--no-queries (streaming only)]
+//        [--streaming-steps WORDS (only the streamed steps whose names contain one of the comma-separated words)]
 // As a library: import { measureQueries } from './query-speed.mjs' (run.mjs can call it with its own databases).
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -195,7 +196,7 @@ async function naiveFlowsTable(connection) {
  * (`| head -1`: the time until the process has ended). Each a process of its own; medians of `runs`, interleaved.
  * Returns [{ name, flowlens: {wall, cpu, rssMb}, peer: {…}, rows, note }].
  */
-export async function measureStreaming({ dist, storeDb, runs = 3, attacker }) {
+export async function measureStreaming({ dist, storeDb, runs = 3, attacker, only }) {
   const cli = join(dist, 'bin', 'flowlens.js');
   const peer = join(here, 'duckdb-copy.mjs');
   const { findipSql } = await import(pathToFileURL(join(dist, 'src', 'query', 'flow-queries.js')).href);
@@ -231,7 +232,7 @@ export async function measureStreaming({ dist, storeDb, runs = 3, attacker }) {
     { name: 'query "SELECT * FROM flows" --format csv | head -2', kind: 'head', lines: 2, flowlens: [cli, 'query', 'SELECT * FROM flows', '--db', storeDb, '--format', 'csv'], peer: [peer, storeDb, 'csv', 'SELECT * FROM flows'], rows: count.all },
   ];
   const results = [];
-  for (const step of steps) {
+  for (const step of steps.filter((s) => !only || only.some((word) => s.name.includes(word)))) {
     const times = { flowlens: [], peer: [] };
     for (let round = 0; round < runs; round++) {
       for (const variant of ['flowlens', 'peer']) {
@@ -382,6 +383,7 @@ async function main() {
       naive: { type: 'string' },
       'findip-formats': { type: 'string', default: 'table,ndjson,csv' },
       'streaming-runs': { type: 'string', default: '3' },
+      'streaming-steps': { type: 'string' },
       queries: { type: 'boolean', default: true },
     },
     allowNegative: true,
@@ -425,7 +427,7 @@ async function main() {
       );
     }
     const loadBefore = loadavg()[0];
-    const streaming = Number(args['streaming-runs']) > 0 ? await measureStreaming({ dist, storeDb, runs: Number(args['streaming-runs']), attacker }) : [];
+    const streaming = Number(args['streaming-runs']) > 0 ? await measureStreaming({ dist, storeDb, runs: Number(args['streaming-runs']), attacker, only: args['streaming-steps']?.split(',').filter(Boolean) }) : [];
     const load = [loadBefore, loadavg()[0]];
     output.sizes[records] = { rollups, naiveLoadSeconds, results, streaming, load };
     if (streaming.length > 0) {
