@@ -128,3 +128,19 @@ async function* breakAfterFirstChunk(stream: Readable): AsyncGenerator<Buffer> {
     throw new SourceError('transfer', 'simulated transfer failure');
   }
 }
+
+describe('IngestQueue.withAllThreads', () => {
+  it("runs its work with the store's own thread count, loads with one thread, and keeps a failing work's error", async () => {
+    const { IngestQueue } = await import('../../src/store/ingest-queue.js');
+    await store.run('SET threads = 3');
+    const queue = new IngestQueue(store);
+    const threads = async (): Promise<number> => Number(await store.scalar("SELECT current_setting('threads')"));
+    expect(await queue.run(threads)).toBe(1);
+    expect(await queue.run(() => queue.withAllThreads(threads))).toBe(3);
+    expect(await queue.run(threads)).toBe(1);
+    // A statement failing inside the work aborts the transaction: the work's error is the one reported.
+    await expect(queue.run(() => queue.withAllThreads(() => store.run("SELECT error('rollup step failed')")))).rejects.toThrow(/rollup step failed/);
+    await expect(queue.finish()).rejects.toThrow(/rollup step failed/);
+    expect(await threads()).toBe(3);
+  });
+});
