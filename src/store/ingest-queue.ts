@@ -3,7 +3,7 @@ import type { LogFormat } from '../parse/index.js';
 import type { SourceUnit } from '../sources/index.js';
 import type { Store } from './database.js';
 import { ensureFlowColumns } from './flow-columns.js';
-import { applySettings } from './settings.js';
+import { applySettings, runThenRestore } from './settings.js';
 import { createIngestFolder, removeIngestFolder } from './temp-folders.js';
 import { duckdbTypeOf, FLOW_RECORDS_TABLE, isTextLayout, NARROW_FORMS } from './schema.js';
 import { quoteIdentifier, sqlLiteral } from './sql-text.js';
@@ -49,7 +49,7 @@ export class IngestQueue {
   private inTransaction = false;
   private pending: ChunkFile[] = [];
   private pendingRows = 0;
-  private loadsQueued = 0;
+  private loadQueued = false;
   private loads: Promise<unknown>[] = [];
   private groupRows = 0;
   private groupSince = 0;
@@ -99,17 +99,7 @@ export class IngestQueue {
    */
   async withAllThreads<T>(work: () => Promise<T>): Promise<T> {
     if (this.threadsBefore === undefined) return work();
-    await this.store.run(`SET threads = ${this.threadsBefore}`);
-    let result: T;
-    try {
-      result = await work();
-    } catch (error) {
-      // In a transaction the failure aborted, SET fails too: the work's error is the one to report.
-      await this.store.run('SET threads = 1').catch(() => undefined);
-      throw error;
-    }
-    await this.store.run('SET threads = 1');
-    return result;
+    return runThenRestore(await applySettings(this.store, { threads: String(this.threadsBefore) }), work);
   }
 
   /** Waits until every queued task has run, inside an open transaction: the caller may then use the connection. */
@@ -121,7 +111,7 @@ export class IngestQueue {
   add(chunk: ChunkFile): void {
     this.pending.push(chunk);
     this.pendingRows += chunk.rows;
-    if (this.pendingRows >= (this.loadsQueued === 0 ? FIRST_LOAD_ROWS : LOAD_ROWS)) this.loadPending();
+    if (this.pendingRows >= (this.loadQueued ? LOAD_ROWS : FIRST_LOAD_ROWS)) this.loadPending();
   }
 
   /** Queues the load of every pending chunk. */
@@ -130,7 +120,7 @@ export class IngestQueue {
     const chunks = this.pending;
     this.pending = [];
     this.pendingRows = 0;
-    this.loadsQueued++;
+    this.loadQueued = true;
     const load = this.run(() => this.load(chunks)).catch(() => undefined);
     this.loads.push(load);
     void load.then(() => (this.loads = this.loads.filter((l) => l !== load)));

@@ -1,7 +1,7 @@
 import type { Store } from './database.js';
 import { readPhysicalColumns } from './flow-columns.js';
 import { columnDefinitionSql, FLOW_RECORDS_TABLE, ipv4TextSql, isTextLayout, NARROW_FORMS, storedValueSql } from './schema.js';
-import { capMemoryLimit } from './settings.js';
+import { capMemoryLimit, runThenRestore } from './settings.js';
 
 /** A pair of rollup tables of one level: per address pair, and per address pair and destination port. */
 export interface RollupTables {
@@ -340,14 +340,7 @@ const REBUILD_PARTITION_ROWS = 3_000_000;
 // Runs `work` with the store's memory limit lowered to `bytes` (when higher), putting it back after.
 async function withMemoryCap(store: Store, bytes: number, work: () => Promise<void>): Promise<void> {
   const restore = await capMemoryLimit(store, bytes).catch(() => async () => undefined);
-  try {
-    await work();
-  } catch (error) {
-    // In a transaction the failure aborted, the restore fails too: the work's error is the one to report.
-    await restore().catch(() => undefined);
-    throw error;
-  }
-  await restore();
+  await runThenRestore(restore, work);
 }
 
 /**

@@ -23,6 +23,22 @@ export async function applySettings(store: Store, settings: Readonly<Record<stri
   };
 }
 
+/**
+ * Runs `work`, then `restore` (what applySettings or capMemoryLimit returned). When the work fails inside a
+ * transaction, that failure aborted it and the restore fails too: the work's error is the one reported.
+ */
+export async function runThenRestore<T>(restore: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    await restore().catch(() => undefined);
+    throw error;
+  }
+  await restore();
+  return result;
+}
+
 /** Lowers the store's memory_limit to `bytes` when it is higher (never raises it); returns the function that puts it back. */
 export async function capMemoryLimit(store: Store, bytes: number): Promise<() => Promise<void>> {
   const current = parseByteSize(String(await store.scalar("SELECT current_setting('memory_limit')")));

@@ -111,8 +111,7 @@ export class UnitWriter {
     const chunk = this.chunks.get(format.header) ?? this.openChunk(format);
     const length = end - start;
     this.reserve(chunk, length + SUFFIX_BYTES);
-    const v4 = (mapped: number): number => (mapped < 0 ? -1 : mapped - IPV4_MAPPED_BASE);
-    this.begin(chunk, sortKey(v4(src), v4(dst)));
+    this.begin(chunk, sortKey(ipv4OfMapped(src), ipv4OfMapped(dst)));
     const b = chunk.buffer;
     let p = chunk.length;
     if ((chunk.window === this.generation && start >= chunk.windowFrom && end <= chunk.windowTo) || this.loadWindow(chunk, bytes, start, end)) {
@@ -354,6 +353,11 @@ function releaseBuffer(buffer: Buffer): void {
   spareBuffers.push(buffer);
   spareBuffers.sort((a, b) => b.length - a.length);
   spareBuffers.length = Math.min(spareBuffers.length, MAX_SPARE_BUFFERS);
+}
+
+// The 32-bit IPv4 number of an IPv4-mapped address number (-1 stays -1: missing).
+function ipv4OfMapped(mapped: number): number {
+  return mapped < 0 ? -1 : mapped - IPV4_MAPPED_BASE;
 }
 
 // The sort key of a row from its source and destination (32-bit IPv4 numbers, -1 when missing or not IPv4): rows
