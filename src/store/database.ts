@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance } from './duckdb-api.js';
@@ -7,7 +7,7 @@ import { FlowlensError, QueryError } from '../records/index.js';
 import { resultRows, streamWasCut } from './chunk-rows.js';
 import { macroStatements } from './macros.js';
 import { ensureFlowColumns } from './flow-columns.js';
-import { schemaStatements } from './schema.js';
+import { BASE_COLUMNS, flowsViewSql, schemaStatements } from './schema.js';
 
 /** The database path used when neither --db nor FLOWLENS_DB is given. */
 export const DEFAULT_DB_PATH = 'flowlens.duckdb';
@@ -76,6 +76,8 @@ export class Store {
 
   /** Opens (creating when missing, unless read-only) the database at `path` and ensures the schema. */
   static async open(path: string, options: OpenStoreOptions = {}): Promise<Store> {
+    // A database made by this open has exactly the schema's columns: nothing to read back before making the view.
+    const fresh = path === ':memory:' || (!options.readOnly && !existsSync(resolve(path)));
     if (path !== ':memory:' && !options.readOnly) mkdirSync(dirname(resolve(path)), { recursive: true });
     const settings: Record<string, string> = storeMemorySettings(path, options);
     if (options.readOnly) settings.access_mode = 'READ_ONLY';
@@ -97,8 +99,10 @@ export class Store {
     const connection = await instance.connect();
     const store = new Store(instance, connection, path);
     if (!options.readOnly) {
-      for (const sql of schemaStatements()) await connection.run(sql);
-      await ensureFlowColumns(store, []);
+      // One round trip: DuckDB runs the statements in order.
+      await connection.run(schemaStatements().join(';\n'));
+      if (fresh) await connection.run(flowsViewSql(new Set(BASE_COLUMNS)));
+      else await ensureFlowColumns(store, []);
     }
     await startSession(connection);
     return store;

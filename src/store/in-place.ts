@@ -59,18 +59,22 @@ const ENUM_TYPES: readonly [name: string, field: string, values: readonly string
  * file access) sees the records; returns the rejects of that load.
  */
 export async function openInPlace(store: Store, plan: InPlacePlan, mode: InPlaceMode, options: InPlaceLoadOptions = {}): Promise<InPlaceRejects | undefined> {
-  for (const [name, , values] of ENUM_TYPES) {
-    const exists = await store.scalar(`SELECT count(*) FROM duckdb_types() WHERE type_name = ${sqlLiteral(name)}`);
-    if (Number(exists) === 0) await store.run(`CREATE TYPE ${quoteIdentifier(name)} AS ENUM (${values.map((v) => sqlLiteral(v)).join(', ')})`);
-  }
+  const types = ENUM_TYPES.map(([name, , values]) => `CREATE TYPE IF NOT EXISTS ${quoteIdentifier(name)} AS ENUM (${values.map((v) => sqlLiteral(v)).join(', ')})`);
   // No rollups describe these records: reports must read them.
-  await store.run(`DROP TABLE IF EXISTS ${quoteIdentifier(ROLLUP_UNITS_TABLE)}`);
+  const setup = [...types, `DROP TABLE IF EXISTS ${quoteIdentifier(ROLLUP_UNITS_TABLE)}`];
   if (mode === 'view') {
     const select = inPlaceFlowsSql(plan);
-    await store.run(`CREATE OR REPLACE TEMP TABLE ${IN_PLACE_EXTRA_TABLE} AS ${select} LIMIT 0`);
-    await store.run(`CREATE OR REPLACE TEMP VIEW ${FLOWS_TABLE} AS ${select} UNION ALL SELECT * FROM ${IN_PLACE_EXTRA_TABLE}`);
+    // One round trip: DuckDB runs the statements in order.
+    await store.run(
+      [
+        ...setup,
+        `CREATE OR REPLACE TEMP TABLE ${IN_PLACE_EXTRA_TABLE} AS ${select} LIMIT 0`,
+        `CREATE OR REPLACE TEMP VIEW ${FLOWS_TABLE} AS ${select} UNION ALL SELECT * FROM ${IN_PLACE_EXTRA_TABLE}`,
+      ].join(';\n'),
+    );
     return undefined;
   }
+  await store.run(setup.join(';\n'));
   // The table holds the files' own fields that the statements read; the view adds the address numbers (computed
   // when read) and the other columns as typed NULLs. A field that was not loaded fails the query that reads a value
   // of it, rather than answering with NULLs.
