@@ -34,10 +34,10 @@ export const TOP_TALKERS_SQL = `SELECT srcaddr, dstaddr, sum(bytes) AS totalbyte
 FROM flows WHERE srcaddr IS NOT NULL AND dstaddr IS NOT NULL
 GROUP BY srcaddr, dstaddr ORDER BY totalbytes DESC, srcaddr, dstaddr LIMIT 50`;
 
-/** The typed read_csv of flow-log files: explicit columns and types, no sniffing. */
-export function csvReader(files) {
+/** The typed read_csv of flow-log files: explicit columns and types (`types` overrides some), no sniffing. */
+export function csvReader(files, types = {}) {
   const fileList = `[${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}]`;
-  const struct = Object.entries(CSV_COLUMNS).map(([name, type]) => `'${name}': '${type}'`).join(', ');
+  const struct = Object.entries({ ...CSV_COLUMNS, ...types }).map(([name, type]) => `'${name}': '${type}'`).join(', ');
   return `read_csv(${fileList}, delim = ' ', header = true, nullstr = '-', auto_detect = false, columns = {${struct}})`;
 }
 

@@ -215,6 +215,9 @@ export async function measureStreaming({ dist, storeDb, runs = 3, attacker, only
   const ordered = (where) => `SELECT ${SELECT_FIELDS} FROM flows${where ? ` WHERE ${where}` : ''} ORDER BY "start", unit_id`;
   const attackerRows = ordered(findipSql([cidrRange(attacker)]));
   const steps = [
+    // The floor of every first line: a process that starts Node.js, loads DuckDB, opens the store read-only and
+    // writes one row, reading no record (only the peer's process runs).
+    { name: 'floor: start, open the store, write one row', kind: 'first', lines: 2, flowlens: null, peer: [peer, storeDb, 'csv', 'SELECT 1 AS one'], rows: 1, floor: true },
     {
       name: `findip ${attacker} --format csv: first data line`,
       kind: 'first',
@@ -232,17 +235,21 @@ export async function measureStreaming({ dist, storeDb, runs = 3, attacker, only
     { name: 'query "SELECT * FROM flows" --format csv | head -2', kind: 'head', lines: 2, flowlens: [cli, 'query', 'SELECT * FROM flows', '--db', storeDb, '--format', 'csv'], peer: [peer, storeDb, 'csv', 'SELECT * FROM flows'], rows: count.all },
   ];
   const results = [];
-  for (const step of steps.filter((s) => !only || only.some((word) => s.name.includes(word)))) {
+  const chosen = steps.filter((s) => !s.floor && (!only || only.some((word) => s.name.includes(word))));
+  // The floor row goes with the first-line rows it bounds.
+  const selected = chosen.some((s) => s.kind !== 'whole') ? [steps[0], ...chosen] : chosen;
+  for (const step of selected) {
     const times = { flowlens: [], peer: [] };
     for (let round = 0; round < runs; round++) {
       for (const variant of ['flowlens', 'peer']) {
         const args = step[variant];
+        if (args === null) continue;
         // first: the time to the first data line; head: the time until the pipeline has ended.
         const m = step.kind === 'whole' ? await measure(process.execPath, args, { node: true }) : await firstLine(args, step.lines);
         times[variant].push(m);
       }
     }
-    const summary = (list) => ({
+    const summary = (list) => list.length === 0 ? null : ({
       wall: median(list.map((m) => (step.kind === 'first' ? m.lineAt : m.wall))),
       cpu: list.every((m) => typeof m.cpu === 'number') ? median(list.map((m) => m.cpu)) : null,
       rssMb: list.every((m) => typeof m.rssMb === 'number') ? Math.max(...list.map((m) => m.rssMb)) : null,
@@ -436,13 +443,13 @@ async function main() {
           [`${records} records, streamed output (median s)`, 'flowlens', 'DuckDB COPY', 'ratio', 'flowlens rows/s', 'CPU s', 'peer CPU s', 'RSS MB', 'peer RSS MB'],
           streaming.map((r) => [
             r.name,
-            fixed(r.flowlens.wall, 2),
+            fixed(r.flowlens?.wall, 2),
             fixed(r.peer.wall, 2),
-            fixed(r.flowlens.wall / r.peer.wall, 2),
-            r.kind === 'whole' ? Math.round(r.rows / r.flowlens.wall) : '-',
-            fixed(r.flowlens.cpu, 1),
+            r.flowlens ? fixed(r.flowlens.wall / r.peer.wall, 2) : '-',
+            r.flowlens && r.kind === 'whole' ? Math.round(r.rows / r.flowlens.wall) : '-',
+            fixed(r.flowlens?.cpu, 1),
             fixed(r.peer.cpu, 1),
-            fixed(r.flowlens.rssMb),
+            fixed(r.flowlens?.rssMb),
             fixed(r.peer.rssMb),
           ]),
         )}\nload average ${load[0].toFixed(1)} before, ${load[1].toFixed(1)} after (${cpus().length} cores)\n`,
