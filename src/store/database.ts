@@ -72,7 +72,6 @@ export class Store {
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
     readonly path: string,
-    private readonly ownsInstance = true,
   ) {}
 
   /** Opens (creating when missing, unless read-only) the database at `path` and ensures the schema. */
@@ -112,11 +111,6 @@ export class Store {
   /** Opens another connection to this store's database (the SQL sandbox runs user statements on its own ones). */
   connect(): Promise<DuckDBConnection> {
     return this.instance.connect();
-  }
-
-  /** A store on another connection to this database (set up as the store's own), to run work beside it; its close() closes only that connection. */
-  async sibling(): Promise<Store> {
-    return new Store(this.instance, await this.connectSession(), this.path, false);
   }
 
   /** Opens another connection set up as the store's own (UTC time zone, the TEMP macros and views), to run the store's SQL beside it. */
@@ -305,7 +299,7 @@ export class Store {
   /** Closes the connection and the database. */
   close(): void {
     this.connection.closeSync();
-    if (this.ownsInstance) this.instance.closeSync();
+    this.instance.closeSync();
   }
 }
 

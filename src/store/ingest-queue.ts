@@ -3,7 +3,7 @@ import type { LogFormat } from '../parse/index.js';
 import type { SourceUnit } from '../sources/index.js';
 import type { Store } from './database.js';
 import { ensureFlowColumns } from './flow-columns.js';
-import { applySettings } from './settings.js';
+import { applySettings, runThenRestore } from './settings.js';
 import { createIngestFolder, removeIngestFolder } from './temp-folders.js';
 import { duckdbTypeOf, FLOW_RECORDS_TABLE, isTextLayout, NARROW_FORMS } from './schema.js';
 import { quoteIdentifier, sqlLiteral } from './sql-text.js';
@@ -32,8 +32,6 @@ export interface IngestQueueHooks {
    * add(), and returns the work that must run in the same transaction just before its COMMIT (ledger rows).
    */
   seal?: (() => (() => Promise<void>) | undefined) | undefined;
-  /** Called once the transaction of the last seal() has committed. */
-  committed?: (() => void) | undefined;
 }
 
 /**
@@ -59,6 +57,8 @@ export class IngestQueue {
   private columns: Set<string> | undefined;
   /** Puts back the DuckDB settings changed for the ingest (called by finish()); null until the first task. */
   private restoreSettings: (() => Promise<void>) | null = null;
+  /** The store's thread count before the ingest set it to one (see withAllThreads). */
+  private threadsBefore: number | undefined;
 
   constructor(
     private readonly store: Store,
@@ -91,6 +91,15 @@ export class IngestQueue {
   /** Queues a task whose result nobody waits for; a failure surfaces at the next exclusive() or finish(). */
   submit(task: () => Promise<unknown>): void {
     this.run(task).catch(() => undefined);
+  }
+
+  /**
+   * Runs `work` (a task of this queue, e.g. in a `seal` hook) with the thread count the store had before the ingest:
+   * an aggregation over a group's records runs on every core while JavaScript mostly waits for it.
+   */
+  async withAllThreads<T>(work: () => Promise<T>): Promise<T> {
+    if (this.threadsBefore === undefined) return work();
+    return runThenRestore(await applySettings(this.store, { threads: String(this.threadsBefore) }), work);
   }
 
   /** Waits until every queued task has run, inside an open transaction: the caller may then use the connection. */
@@ -168,7 +177,6 @@ export class IngestQueue {
         await beforeCommit?.();
         await this.store.run('COMMIT');
         this.inTransaction = false;
-        this.hooks.committed?.();
         for (const unit of units) await unit.committed?.();
       } catch (error) {
         this.failure ??= error;
@@ -178,13 +186,14 @@ export class IngestQueue {
 
   // JavaScript parses on one core while DuckDB loads on the other (docs/benchmark.md, "What we tried"):
   // a second DuckDB thread keeping the file order cost more CPU for no shorter wall time, and one inserting
-  // without keeping it loaded faster but left a database 40 % bigger with a slow final checkpoint. A commit's
-  // rollups run beside the next loads, on a connection of their own (see ingest.ts).
+  // without keeping it loaded faster but left a database 40 % bigger with a slow final checkpoint. Only a
+  // commit's rollups, which JavaScript waits for, run on every core (withAllThreads).
   // A file database's buffer pool is capped so that the process stays under 512 MB however much is
   // ingested; an in-memory store (commands reading SOURCEs directly) holds the data itself and keeps its limit.
   // FSST is left out: on flow-log text (few distinct accounts, interfaces, actions, addresses per row group) DuckDB
   // picks dictionary compression anyway, and analysing FSST too costs a good part of the insert's CPU.
   private async configure(): Promise<() => Promise<void>> {
+    this.threadsBefore = Number(await this.store.scalar("SELECT current_setting('threads')"));
     const settings: Record<string, string> = { threads: '1', disabled_compression_methods: 'fsst' };
     if (this.store.path !== ':memory:') settings.memory_limit = INGEST_MEMORY_LIMIT;
     return applySettings(this.store, settings);

@@ -59,8 +59,8 @@ export interface IngestOptions {
   /** Keeps or drops S3 access / CloudTrail rows (time window); `filter` applies to flow rows. */
   logFilter?: LogRowPredicate | undefined;
   /**
-   * Adds each commit's units to the hourly query rollups once committed, beside the next loads (default false); the
-   * ingest returns with them current, and refreshRollups afterwards only has to rebuild the whole-store level.
+   * Adds each commit's units to the hourly query rollups in the same transaction (default false); refreshRollups
+   * afterwards only has to rebuild the whole-store level.
    */
   rollups?: boolean | undefined;
 }
@@ -102,8 +102,6 @@ export async function ingestSources(store: Store, sources: readonly Source[], op
   // Once a group's sums could overflow the rollups' BIGINT columns, later groups are left to refreshRollups too.
   let rollups = options.rollups === true && (await prepareRollups(store));
   const late: { writer?: UnitWriter } = {};
-  const rolling = new RollupFollower(store);
-  let sealed: number[] = [];
   const queue = new IngestQueue(store, {
     seal() {
       late.writer?.seal();
@@ -112,15 +110,9 @@ export async function ingestSources(store: Store, sources: readonly Source[], op
       if (rows.length === 0) return undefined;
       return async () => {
         await writeLedgerRows(store, rows);
-        sealed = rows.map((row) => row[0]);
+        if (rollups) rollups = await queue.withAllThreads(() => addUnitsToRollups(store, rows.map((row) => row[0])));
+        if (rollups) summary.rollupUnits += rows.length;
       };
-    },
-    committed() {
-      if (rollups) rolling.add(sealed, (added) => {
-        if (added) summary.rollupUnits += added;
-        else rollups = false;
-      });
-      sealed = [];
     },
   });
   const writer = new UnitWriter(queue.folder, (chunk) => queue.add(chunk));
@@ -149,7 +141,6 @@ export async function ingestSources(store: Store, sources: readonly Source[], op
     await queue.finish().catch(() => undefined);
     writer.discardAll();
     await logs.close();
-    await rolling.finish().catch(() => undefined);
     throw error;
   }
   try {
@@ -158,7 +149,6 @@ export async function ingestSources(store: Store, sources: readonly Source[], op
   } finally {
     writer.discardAll();
     await logs.close();
-    await rolling.finish();
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
@@ -398,49 +388,4 @@ function tee(input: Readable, hash: ReturnType<typeof createHash>): Readable {
   input.on('error', (error) => pass.destroy(error));
   input.pipe(pass);
   return pass;
-}
-
-/**
- * Adds committed units to the hourly rollups on a connection of its own, one commit's units after another, while the
- * ingest loads the next ones: the rollups trail the records by at most the commits still being added (a query uses
- * them only once their ledger holds every stored unit), and finish() waits for the last.
- */
-class RollupFollower {
-  private tail: Promise<void> = Promise.resolve();
-  private sibling: Promise<Store> | undefined;
-  private failure: unknown = null;
-
-  constructor(private readonly store: Store) {}
-
-  /** Queues the rollups of `units` (committed); `done` gets how many were added (0: a sum too large, left to refreshRollups). */
-  add(units: readonly number[], done: (added: number) => void): void {
-    if (units.length === 0) return;
-    this.sibling ??= this.store.sibling();
-    const sibling = this.sibling;
-    this.tail = this.tail.then(async () => {
-      if (this.failure) return;
-      try {
-        const store = await sibling;
-        await store.run('BEGIN TRANSACTION');
-        try {
-          const added = await addUnitsToRollups(store, units);
-          await store.run('COMMIT');
-          done(added ? units.length : 0);
-        } catch (error) {
-          await store.run('ROLLBACK').catch(() => undefined);
-          throw error;
-        }
-      } catch (error) {
-        this.failure ??= error;
-      }
-    });
-  }
-
-  /** Waits for the queued rollups and closes their connection; rethrows the first failure. */
-  async finish(): Promise<void> {
-    await this.tail;
-    if (this.sibling) (await this.sibling.catch(() => undefined))?.close();
-    this.sibling = undefined;
-    if (this.failure) throw this.failure;
-  }
 }

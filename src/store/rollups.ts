@@ -135,8 +135,8 @@ export async function prepareRollups(store: Store): Promise<boolean> {
 const MAX_BIGINT = '9223372036854775807';
 
 /**
- * Adds committed units' records to the hourly rollups (made by prepareRollups first), inside the caller's transaction,
- * with their ledger rows, so that a rerun or resume stays exact (units not added yet are added by refreshRollups).
+ * Adds freshly loaded units' records to the hourly rollups (made by prepareRollups first), inside the caller's transaction (the one that commits the
+ * units' records and ledger rows), so that an ingest ends with its rollups current and a rerun or resume stays exact.
  * Returns false, writing nothing, when the units' packets or bytes could overflow a BIGINT sum (refreshRollups then
  * leaves the rollups behind and readers use the raw records). The whole-store level is rebuilt by refreshRollups.
  */

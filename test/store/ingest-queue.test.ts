@@ -51,7 +51,7 @@ describe('ingestSources with units loaded and committed together', () => {
     expect(again).toMatchObject({ units: 1, skippedUnits: 4, records: 20 });
   });
 
-  it('rolls committed units up before it returns, so an ingest ended by an error and its rerun stay exact', async () => {
+  it('rolls units up in the transaction that commits them, so an ingest ended by an error and its rerun stay exact', async () => {
     writeUnits(5, 20);
     const failing = failingAt(dir, 'u003.log');
     await expect(ingestSources(store, [failing], { rollups: true })).rejects.toThrow(/simulated transfer failure/);
@@ -129,18 +129,18 @@ async function* breakAfterFirstChunk(stream: Readable): AsyncGenerator<Buffer> {
   }
 }
 
-describe('rollups added beside the ingest', () => {
-  it('adds committed units on a connection of its own, and reports its failure once the records are stored', async () => {
-    writeUnits(3, 20);
-    // A ledger that refuses every unit: the rollup transaction fails after the ingest committed the records.
-    await store.run('CREATE TABLE flow_rollup_units_v3 (unit_id INTEGER CHECK (unit_id < 0))');
-    await expect(ingestSources(store, [createLocalSource(dir)], { rollups: true })).rejects.toThrow(/CHECK constraint/i);
-    expect(Number(await store.scalar('SELECT count(*) FROM ingest_units'))).toBe(3);
-    expect(Number(await store.scalar('SELECT count(*) FROM flow_rollup_ports_v3_rows'))).toBe(0);
-    expect(await readRollups(store)).toBeUndefined();
-    // With a ledger that takes them, a refresh rolls the stored units up: the rollups trail, they never go wrong.
-    await store.run('DROP TABLE flow_rollup_units_v3');
-    expect(await refreshRollups(store)).toBe(3);
-    await expectRollupsMatchRecords(FLOW_ROLLUPS);
+describe('IngestQueue.withAllThreads', () => {
+  it("runs its work with the store's own thread count, loads with one thread, and keeps a failing work's error", async () => {
+    const { IngestQueue } = await import('../../src/store/ingest-queue.js');
+    await store.run('SET threads = 3');
+    const queue = new IngestQueue(store);
+    const threads = async (): Promise<number> => Number(await store.scalar("SELECT current_setting('threads')"));
+    expect(await queue.run(threads)).toBe(1);
+    expect(await queue.run(() => queue.withAllThreads(threads))).toBe(3);
+    expect(await queue.run(threads)).toBe(1);
+    // A statement failing inside the work aborts the transaction: the work's error is the one reported.
+    await expect(queue.run(() => queue.withAllThreads(() => store.run("SELECT error('rollup step failed')")))).rejects.toThrow(/rollup step failed/);
+    await expect(queue.finish()).rejects.toThrow(/rollup step failed/);
+    expect(await threads()).toBe(3);
   });
 });
