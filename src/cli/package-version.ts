@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** flowlens's version from its package.json, found by walking up from this module (src/ or dist/src/). */
+/** flowlens's version from its package.json, found by walking up from this module (src/, dist/src/ or the bundled CLI's dist/bin/chunks/). */
 export function packageVersion(): string {
   let folder = new URL('.', import.meta.url);
   for (let depth = 0; depth < 5; depth++) {
