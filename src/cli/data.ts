@@ -190,10 +190,10 @@ function reportInPlaceRejects(context: CliContext, rejects: InPlaceRejects): voi
   if (rejects.issues.length > 0) writeErr(context, `warning: ${rejects.issues.length} bad lines skipped (use \`flowlens ingest\` to keep them in the rejects table)`);
 }
 
-// A scratch database file: DuckDB evicts the blocks of what ingest loads to it, and a view mode that falls back to
-// ingest loads into it (an in-memory store doing so held 495 MB for 5M records, the file 315 MB). `memory`: an
-// in-memory store (it spills to its temp_directory): a table loaded from files read in place is not written to a
-// file and read back, and the SQL sandbox is that locked-down instance itself.
+// A scratch database file: DuckDB evicts the blocks of what ingest loads to it (an in-memory store keeps far more of
+// them resident), and a view mode that falls back to ingest loads into it. `memory`: an in-memory store (it spills
+// to its temp_directory): a table loaded from files read in place is not written to a file and read back, and the
+// SQL sandbox is that locked-down instance itself.
 async function openScratchStore(context: CliContext, kind: 'file' | 'memory' = 'file'): Promise<{ store: Store; close(): void }> {
   const { Store } = await import('../store/index.js');
   if (kind === 'memory') {
