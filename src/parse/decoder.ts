@@ -1,11 +1,11 @@
-import { SourceError } from '../records/index.js';
+import { ALL_FIELDS, SourceError } from '../records/index.js';
 import type { FieldValue } from '../records/index.js';
 import { DEFAULT_LOG_FORMAT, inspectHeader } from './format.js';
 import type { LogFormat } from './format.js';
 import { layoutsWithFieldCount } from './layouts.js';
 import type { ParseIssue } from './issues.js';
-import { compileByteLineTest, compileFastLineTest, compileTokenParser, tokenizeLine } from './record-parser.js';
-import type { AddressNumbers, ByteLineTest, FieldProblem, TokenParser } from './record-parser.js';
+import { compileByteLineTest, compileFastLineTest, compileTokenParser, newByteRecord, tokenizeLine } from './record-parser.js';
+import type { ByteLineTest, ByteRecord, FieldProblem, TokenParser } from './record-parser.js';
 
 /** Where a row came from: its line, its raw text (Insights' @message) and, for CloudWatch events, the event's id and time. */
 export interface RowMeta {
@@ -29,10 +29,11 @@ export interface RowSink {
   rawLine?(format: LogFormat, line: string): void;
   /**
    * Optional byte-level fast path (used by pushBytes): receives a valid record as the bytes
-   * `[start, end)` of `bytes` (no newline), with srcaddr/dstaddr as 128-bit numbers (-1 when `-`),
-   * never decoded to a string. The bytes stay unchanged until endBytes() is called.
+   * `[start, end)` of `bytes` (no newline), with what the byte test found in it (ByteRecord: the address
+   * numbers, each field's value or text offsets), never decoded to a string. The bytes stay unchanged until
+   * endBytes() is called; `record` only until the call returns.
    */
-  rawRecord?(format: LogFormat, bytes: Buffer, start: number, end: number, src: number, dst: number): void;
+  rawRecord?(format: LogFormat, bytes: Buffer, start: number, end: number, record: ByteRecord): void;
   /** Optional: called when pushBytes returns; the bytes given to rawRecord since the last call may change after it. */
   endBytes?(): void;
   /** Optional: a one-line notice for the user (e.g. header-less lines read as a standard layout); the same text may come once per file. */
@@ -86,7 +87,8 @@ export class FlowLogDecoder {
   private readonly fastTests = new Map<LogFormat, ((line: string) => boolean) | null>();
   private byteTest: ByteLineTest | null;
   private readonly byteTests = new Map<LogFormat, ByteLineTest | null>();
-  private readonly addresses: AddressNumbers = { src: -1, dst: -1 };
+  // A format names each known field at most once.
+  private readonly record: ByteRecord = newByteRecord(ALL_FIELDS.length);
   private readonly values: FieldValue[] = [];
   private document: string[] | null = null;
   private documentLine = 0;
@@ -125,7 +127,7 @@ export class FlowLogDecoder {
   private pushByteLines(buffer: Buffer, firstLine: number): number {
     const end = buffer.length;
     const sink = this.sink;
-    const addresses = this.addresses;
+    const record = this.record;
     let line = firstLine;
     let start = 0;
     while (start < end) {
@@ -134,9 +136,9 @@ export class FlowLogDecoder {
       if (stop < 0) stop = end;
       if (stop > start && buffer[stop - 1] === 13) stop--;
       const test = this.byteTest;
-      if (test !== null && this.document === null && test(buffer, start, stop, addresses)) {
+      if (test !== null && this.document === null && test(buffer, start, stop, record)) {
         this.records++;
-        (sink.rawRecord as NonNullable<RowSink['rawRecord']>)(this.format, buffer, start, stop, addresses.src, addresses.dst);
+        (sink.rawRecord as NonNullable<RowSink['rawRecord']>)(this.format, buffer, start, stop, record);
       } else if (stop > start || this.document !== null) {
         this.pushLines([buffer.toString('utf8', start, stop)], line);
       }

@@ -178,14 +178,32 @@ export function compileFastLineTest(format: LogFormat): ((line: string) => boole
   return (line) => regex.test(line);
 }
 
-/** The 128-bit numbers of a record's srcaddr and dstaddr when both are IPv4 (mapped into ::ffff:0:0/96), -1 when `-`. */
-export interface AddressNumbers {
+/**
+ * What the byte test found in a record it accepted: srcaddr and dstaddr as 128-bit numbers when IPv4 (mapped into
+ * ::ffff:0:0/96, -1 when `-`), and for each field (by position) its value: an integer field's number, an enum
+ * field's code (1-based, in the order enumValues gives), or for any other field the byte offset where its text
+ * starts, with `ends` holding where it ends; -1 for `-`. srcaddr and dstaddr have no value there.
+ */
+export interface ByteRecord {
   src: number;
   dst: number;
+  values: Float64Array;
+  ends: Int32Array;
 }
 
-/** Tests a line given as bytes `[start, end)`; on success fills the address numbers. */
-export type ByteLineTest = (bytes: Uint8Array, start: number, end: number, out: AddressNumbers) => boolean;
+/** An empty ByteRecord for records of up to `fields` fields. */
+export function newByteRecord(fields: number): ByteRecord {
+  return { src: -1, dst: -1, values: new Float64Array(fields), ends: new Int32Array(fields) };
+}
+
+/** The values of an enum field (by its AWS name, e.g. `log-status`) in the order of the byte test's codes, or undefined. */
+export function enumValues(field: string): readonly string[] | undefined {
+  const values = ENUMS[field];
+  return values ? [...values] : undefined;
+}
+
+/** Tests a line given as bytes `[start, end)`; on success fills `out` (see ByteRecord). */
+export type ByteLineTest = (bytes: Uint8Array, start: number, end: number, out: ByteRecord) => boolean;
 
 // ::ffff:0:0/96 as a number: the base plus any IPv4 address stays below 2^53.
 const IPV4_MAPPED_BASE = Number(IPV4_MAPPED_BASE_BIGINT);
@@ -203,19 +221,20 @@ export function compileByteLineTest(format: LogFormat): ByteLineTest | null {
   const dstIndex = format.columns.indexOf('dstaddr');
   // One straight-line function per layout: each field's check reads its bytes once, with its limits as constants.
   const steps = format.fields.map((field, i) => {
-    const check = fieldCheckSource(field, i === srcIndex ? 'out.src' : i === dstIndex ? 'out.dst' : null);
+    const check = fieldCheckSource(field, i === srcIndex ? 'out.src' : i === dstIndex ? 'out.dst' : null, i);
     const separator = i === 0 ? '' : 'if (p >= end || b[p] !== 32) return false; p++;\n';
     // A token `-` is a missing value, whatever the field's kind.
-    return `${separator}if (p < end && b[p] === 45 && (p + 1 === end || b[p + 1] === 32)) p++; else {\n${check}\n}`;
+    return `${separator}if (p < end && b[p] === 45 && (p + 1 === end || b[p + 1] === 32)) { p++; vals[${i}] = -1; } else {\n${check}\n}`;
   });
-  const body = `out.src = -1; out.dst = -1; if (p >= end) return false; let c = 0, v = 0, k = 0, o = 0;\n${steps.join('\n')}\nreturn p === end;`;
+  const body = `out.src = -1; out.dst = -1; if (p >= end) return false; const vals = out.values, ends = out.ends; let c = 0, v = 0, k = 0, o = 0, s = 0;\n${steps.join('\n')}\nreturn p === end;`;
   // Built only from the format's field kinds, limits and enum values as byte codes: no text of the input reaches it.
   return new Function('b', 'p', 'end', 'out', body) as ByteLineTest;
 }
 
 // The source of one field's check: reads the token at `p` up to the next space (or the end), returns false when the
-// byte path must not take it, and stores an address's number in `target`.
-function fieldCheckSource(field: FieldDefinition, target: string | null): string {
+// byte path must not take it, and stores an address's number in `target` (srcaddr, dstaddr) or the field's value in
+// `vals[index]` (see ByteRecord).
+function fieldCheckSource(field: FieldDefinition, target: string | null, index: number): string {
   const range = RANGES[field.name];
   const allowed = ENUMS[field.name];
   if (field.kind === 'int32' || field.kind === 'int64') {
@@ -223,7 +242,7 @@ function fieldCheckSource(field: FieldDefinition, target: string | null): string
     const max = range ? range[1] : field.kind === 'int32' || TIME_FIELDS.has(field.name) ? MAX_SECONDS : Number.MAX_SAFE_INTEGER;
     const digits = range ? String(range[1]).length : max === MAX_SECONDS ? 10 : 15;
     return `k = p; v = 0; while (p < end) { c = b[p] - 48; if (c < 0 || c > 9) break; v = v * 10 + c; p++; }
-if (p === k || p - k > ${digits} || v > ${max}) return false;`;
+if (p === k || p - k > ${digits} || v > ${max}) return false; vals[${index}] = v;`;
   }
   if (field.kind === 'address') {
     // Dotted-quad IPv4 as parseIPv4 reads it (1-3 digits per octet, each at most 255); an octet with a leading zero is
@@ -231,16 +250,17 @@ if (p === k || p - k > ${digits} || v > ${max}) return false;`;
     const octet = `k = p; o = 0; while (p < end) { c = b[p] - 48; if (c < 0 || c > 9) break; o = o * 10 + c; p++; }
 if (p === k || p - k > 3 || o > 255 || (p - k > 1 && b[k] === 48)) return false; v = v * 256 + o;`;
     const dot = 'if (p >= end || b[p] !== 46) return false; p++;';
-    return `v = 0; ${octet}\n${dot} ${octet}\n${dot} ${octet}\n${dot} ${octet}${target === null ? '' : `\n${target} = ${IPV4_MAPPED_BASE} + v;`}`;
+    const store = target === null ? `vals[${index}] = s; ends[${index}] = p;` : `${target} = ${IPV4_MAPPED_BASE} + v;`;
+    return `s = p; v = 0; ${octet}\n${dot} ${octet}\n${dot} ${octet}\n${dot} ${octet}\n${store}`;
   }
   if (allowed) {
-    const tests = [...allowed].map((value) => {
+    const tests = [...allowed].map((value, code) => {
       const codes = [...Buffer.from(value, 'latin1')];
-      const bytes = codes.map((code, k) => `b[p + ${k}] === ${code}`).join(' && ');
-      return `if (p + ${codes.length} <= end && ${bytes} && (p + ${codes.length} === end || b[p + ${codes.length}] === 32)) p += ${codes.length};`;
+      const bytes = codes.map((byte, k) => `b[p + ${k}] === ${byte}`).join(' && ');
+      return `if (p + ${codes.length} <= end && ${bytes} && (p + ${codes.length} === end || b[p + ${codes.length}] === 32)) { p += ${codes.length}; vals[${index}] = ${code + 1}; }`;
     });
     return `${tests.join(' else ')} else return false;`;
   }
   return `k = p; while (p < end) { c = b[p]; if (c === 32) break; if (c < 33 || c > 126) return false; p++; }
-if (p === k) return false;`;
+if (p === k) return false; vals[${index}] = k; ends[${index}] = p;`;
 }

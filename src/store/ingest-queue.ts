@@ -5,11 +5,11 @@ import type { Store } from './database.js';
 import { ensureFlowColumns } from './flow-columns.js';
 import { applySettings, runThenRestore } from './settings.js';
 import { createIngestFolder, removeIngestFolder } from './temp-folders.js';
-import { duckdbTypeOf, FLOW_RECORDS_TABLE, isTextLayout, NARROW_FORMS } from './schema.js';
+import { FLOW_RECORDS_TABLE, isTextLayout, NARROW_FORMS } from './schema.js';
 import { quoteIdentifier, sqlLiteral } from './sql-text.js';
 import type { ChunkFile } from './unit-writer.js';
 
-// One INSERT … read_csv over many chunk files costs much less CPU than one per file, so chunks wait until
+// One INSERT … read_parquet over many chunk files costs much less CPU than one per file, so chunks wait until
 // this many rows can be loaded together; the first load starts sooner, as DuckDB has nothing to do until then, and
 // loads no larger than this keep short what DuckDB still has to load once JavaScript has read the last line.
 const FIRST_LOAD_ROWS = 200_000;
@@ -22,8 +22,6 @@ const GROUP_MS = 30_000;
 // whose rows, ledger rows and rollups at once took the process past 512 MB.
 const GROUP_UNITS = 4096;
 const INGEST_MEMORY_LIMIT = '128MB';
-// read_csv's buffer (default 32 MB) is allocated per file being read; small buffers keep memory flat.
-const CSV_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** Work the owner of an IngestQueue adds to its transactions. */
 export interface IngestQueueHooks {
@@ -217,34 +215,32 @@ export class IngestQueue {
 }
 
 /**
- * The INSERT loading chunk files of one format (lines: the format's fields, src_ip, dst_ip, src_text, dst_text,
- * event_id, unit_id) into the physical table whose columns are `stored`: fields the store keeps in a narrow form
- * (NARROW_FORMS) are converted on the way, and the text columns a narrow store does not keep are never read.
+ * The INSERT loading chunk files of one format (Parquet files of ChunkColumns) into the physical table whose columns
+ * are `stored`. A narrow store takes the chunk's narrow columns as they are; a store that keeps field text (made before
+ * the narrow layout) gets each narrow field's text made from them, as the `flows` view makes it.
  */
 export function loadChunksSql(format: LogFormat, paths: readonly string[], stored: ReadonlySet<string>): string {
-  const columns: string[] = format.fields.map((field, i) => `${sqlLiteral(format.columns[i] as string)}: ${sqlLiteral(duckdbTypeOf(field))}`);
-  columns.push("'src_ip': 'UHUGEINT'", "'dst_ip': 'UHUGEINT'", "'src_text': 'VARCHAR'", "'dst_text': 'VARCHAR'", "'event_id': 'VARCHAR'", "'unit_id': 'INTEGER'");
   const textLayout = isTextLayout(stored);
+  const chunkValue = (name: string): string =>
+    name === 'src_ip' || name === 'dst_ip' ? `coalesce(CAST(${name.slice(0, 3)}_num AS UHUGEINT), CAST(${name.slice(0, 3)}_big AS UHUGEINT))` : quoteIdentifier(name);
   const targets: string[] = [];
   const values: string[] = [];
   for (const column of format.columns) {
-    const narrow = textLayout ? undefined : NARROW_FORMS.get(column);
-    if (!narrow) {
+    const narrow = NARROW_FORMS.get(column);
+    if (narrow && !textLayout) {
+      for (const c of narrow.columns) {
+        targets.push(quoteIdentifier(c.name));
+        values.push(chunkValue(c.name));
+      }
+    } else {
       targets.push(quoteIdentifier(column));
-      values.push(quoteIdentifier(column));
-      continue;
+      values.push(narrow ? narrow.view(chunkValue) : chunkValue(column));
     }
-    const loads = narrow.load(quoteIdentifier(column), quoteIdentifier);
-    narrow.columns.forEach((c, i) => {
-      targets.push(quoteIdentifier(c.name));
-      values.push(loads[i] as string);
-    });
   }
   for (const column of ['src_ip', 'dst_ip', 'event_id', 'unit_id']) {
     targets.push(quoteIdentifier(column));
-    values.push(quoteIdentifier(column));
+    values.push(chunkValue(column));
   }
   const files = `[${paths.map(sqlLiteral).join(', ')}]`;
-  const reader = `read_csv(${files}, delim = ' ', header = false, quote = '', escape = '', nullstr = '-', auto_detect = false, buffer_size = ${CSV_BUFFER_BYTES}, columns = {${columns.join(', ')}})`;
-  return `INSERT INTO ${FLOW_RECORDS_TABLE} (${targets.join(', ')}) SELECT ${values.join(', ')} FROM ${reader}`;
+  return `INSERT INTO ${FLOW_RECORDS_TABLE} (${targets.join(', ')}) SELECT ${values.join(', ')} FROM read_parquet(${files})`;
 }

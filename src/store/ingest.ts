@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { decodeLogUnit, excerptIssue, formatIssue } from '../parse/index.js';
-import type { LogFormat, LogTypeChoice, LogTypeName, ParseIssue, RowMeta } from '../parse/index.js';
+import type { ByteRecord, LogFormat, LogTypeChoice, LogTypeName, ParseIssue, RowMeta } from '../parse/index.js';
 import { ParseError, SourceError } from '../records/index.js';
 import type { FieldValue } from '../records/index.js';
 import type { ListOptions, Source, SourceUnit } from '../sources/index.js';
@@ -209,8 +209,8 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
           ? {}
           : {
               rawLine: (format: LogFormat, line: string) => writer.rawLine(format, line),
-              rawRecord: (format: LogFormat, bytes: Buffer, start: number, end: number, src: number, dst: number) =>
-                writer.rawRecord(format, bytes, start, end, src, dst),
+              rawRecord: (format: LogFormat, bytes: Buffer, start: number, end: number, record: ByteRecord) =>
+                writer.rawRecord(format, bytes, start, end, record),
               endBytes: () => writer.endBytes(),
             }),
         logRow(type, values) {

@@ -1,6 +1,6 @@
 import type { Store } from './database.js';
 import { readPhysicalColumns } from './flow-columns.js';
-import { columnDefinitionSql, FLOW_RECORDS_TABLE, ipv4TextSql, isTextLayout, NARROW_FORMS, storedValueSql } from './schema.js';
+import { columnDefinitionSql, FLOW_RECORDS_TABLE, ipv4TextSql, enumCodeSql, isTextLayout, storedValueSql } from './schema.js';
 import { capMemoryLimit, runThenRestore } from './settings.js';
 
 /** A pair of rollup tables of one level: per address pair, and per address pair and destination port. */
@@ -276,7 +276,7 @@ async function aggregateUnits(store: Store, condition: string): Promise<void> {
   // The stored keys straight from a narrow store's columns; from a text-layout store, converted as ingest would.
   const textLayout = isTextLayout(physical);
   const side = (text: string, ip: string): string => `CASE WHEN "${text}" IS NOT DISTINCT FROM ${ipv4TextSql(`"${ip}"`)} THEN NULL ELSE "${text}" END`;
-  const code = (field: string): string => (NARROW_FORMS.get(field) as NonNullable<ReturnType<typeof NARROW_FORMS.get>>).load(`"${field}"`, (c) => c)[0] as string;
+  const code = (field: string): string => enumCodeSql(field, `"${field}"`);
   const fromRecords: Record<string, string> = textLayout
     ? { src_text: side('srcaddr', 'src_ip'), dst_text: side('dstaddr', 'dst_ip'), action_code: code('action'), log_status_code: code('log_status') }
     : {};

@@ -46,13 +46,14 @@ export const FLOW_COLUMNS: readonly StoredColumn[] = [
 
 /**
  * How a new store keeps a field column: as numbers or small codes instead of text, with the text made again in the
- * `flows` view. `columns` are the physical columns that replace the field (with their types), `load` maps the chunk
- * file's text column (`t`) and flowlens's added columns (`c`) to each of them, and `view` is the field's value in
- * the view, made from the physical columns. A store created before this layout keeps the field's own text column.
+ * `flows` view. `columns` are the physical columns that replace the field (with their types), `codes` the values of an
+ * enum field (stored as their 1-based position), and `view` is the field's value in the view, made from the physical
+ * columns. Ingest's chunk files hold the physical columns already (see ChunkColumns). A store created before this
+ * layout keeps the field's own text column.
  */
 export interface NarrowForm {
   readonly columns: readonly { readonly name: string; readonly type: string }[];
-  load(t: string, c: (name: string) => string): string[];
+  readonly codes?: readonly string[];
   view(p: (name: string) => string): string;
 }
 
@@ -65,7 +66,7 @@ function enumForm(name: string, values: readonly string[]): NarrowForm {
   const code = `${name}_code`;
   return {
     columns: [{ name: code, type: 'UTINYINT' }],
-    load: (t) => [`CASE ${t} ${values.map((v, i) => `WHEN '${v}' THEN ${i + 1}`).join(' ')} END`],
+    codes: values,
     view: (p) => `CAST(CASE ${p(code)} ${values.map((v, i) => `WHEN ${i + 1} THEN '${v}'`).join(' ')} END AS VARCHAR)`,
   };
 }
@@ -75,7 +76,6 @@ function enumForm(name: string, values: readonly string[]): NarrowForm {
 function addressForm(number: string, side: string): NarrowForm {
   return {
     columns: [{ name: side, type: 'VARCHAR' }],
-    load: (_t, c) => [c(side)],
     view: (p) => `coalesce(${p(side)}, ${ipv4TextSql(p(number))})`,
   };
 }
@@ -97,6 +97,13 @@ export const NARROW_FORMS: ReadonlyMap<string, NarrowForm> = new Map([
   ['action', enumForm('action', ACTION_CODES)],
   ['log_status', enumForm('log_status', LOG_STATUS_CODES)],
 ]);
+
+/** The stored code (see NarrowForm) of an enum field's text `text`, as SQL: NULL for any other text. */
+export function enumCodeSql(field: string, text: string): string {
+  const codes = NARROW_FORMS.get(field)?.codes;
+  if (!codes) throw new Error(`${field} is not an enum field`);
+  return `CASE ${text} ${codes.map((v, i) => `WHEN '${v}' THEN ${i + 1}`).join(' ')} END`;
+}
 
 /** True when the physical table keeps field text columns (a store created before the narrow layout). */
 export function isTextLayout(stored: ReadonlySet<string>): boolean {

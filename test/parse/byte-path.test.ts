@@ -7,10 +7,12 @@ import {
   compileTokenParser,
   decodeUnit,
   DEFAULT_LOG_FORMAT,
+  enumValues,
+  newByteRecord,
   parseFormatString,
   tokenizeLine,
 } from '../../src/parse/index.js';
-import type { AddressNumbers, BatchingRowSink, LogFormat, ParseIssue } from '../../src/parse/index.js';
+import type { BatchingRowSink, ByteRecord, LogFormat, ParseIssue } from '../../src/parse/index.js';
 import { addressToBigInt } from '../../src/records/index.js';
 import type { FieldValue } from '../../src/records/index.js';
 import { V2_HEADER } from '../helpers/temp-store.js';
@@ -53,7 +55,7 @@ describe('compileByteLineTest', () => {
   it.each([
     ['the default format', DEFAULT_LOG_FORMAT],
     ['a v5 custom format', V5],
-  ])('never accepts a line the token parser refuses, and computes the same addresses (%s)', (_name, format) => {
+  ])('never accepts a line the token parser refuses, and finds the same addresses and values (%s)', (_name, format) => {
     const test = compileByteLineTest(format)!;
     const parse = compileTokenParser(format);
     const src = format.columns.indexOf('srcaddr');
@@ -62,12 +64,22 @@ describe('compileByteLineTest', () => {
       fc.property(fc.array(token, { minLength: format.fields.length, maxLength: format.fields.length }), (tokens) => {
         const line = tokens.join(' ');
         const bytes = Buffer.from(line, 'utf8');
-        const out: AddressNumbers = { src: 0, dst: 0 };
+        const out = newByteRecord(format.fields.length);
         if (!test(bytes, 0, bytes.length, out)) return;
         const values: FieldValue[] = [];
         expect(parse(tokenizeLine(line), values)).toBeNull();
         const number = (value: FieldValue | undefined): number => (value === null || value === undefined ? -1 : Number(addressToBigInt(String(value))));
-        expect(out).toEqual({ src: number(values[src]), dst: number(values[dst]) });
+        expect({ src: out.src, dst: out.dst }).toEqual({ src: number(values[src]), dst: number(values[dst]) });
+        // Each field's value as the byte test leaves it: a number, an enum's code, or its text's offsets; -1 for `-`.
+        format.fields.forEach((field, i) => {
+          if (i === src || i === dst) return;
+          const value = values[i] ?? null;
+          const found = out.values[i] as number;
+          if (value === null) expect(found).toBe(-1);
+          else if (field.kind === 'int32' || field.kind === 'int64') expect(found).toBe(value);
+          else if (enumValues(field.name)) expect(enumValues(field.name)?.[found - 1]).toBe(value);
+          else expect(bytes.toString('utf8', found, out.ends[i])).toBe(value);
+        });
       }),
       { numRuns: 3000 },
     );
@@ -90,11 +102,11 @@ describe('compileByteLineTest', () => {
           const bytes = Buffer.from(`${after}${line}${after}`, 'utf8');
           const start = Buffer.byteLength(after);
           const end = start + Buffer.byteLength(line);
-          const got: AddressNumbers = { src: 0, dst: 0 };
-          const expected: AddressNumbers = { src: 0, dst: 0 };
+          const got = newByteRecord(fields);
+          const expected = newByteRecord(fields);
           const accepted = test(bytes, start, end, got);
           expect(accepted).toBe(reference(bytes, start, end, expected));
-          if (accepted) expect(got).toEqual(expected);
+          if (accepted) expect({ src: got.src, dst: got.dst }).toEqual({ src: expected.src, dst: expected.dst });
         },
       ),
       { numRuns: 5000 },
@@ -103,7 +115,7 @@ describe('compileByteLineTest', () => {
 
   it('accepts the common case and sends the rest to the string path', () => {
     const test = compileByteLineTest(DEFAULT_LOG_FORMAT)!;
-    const accepts = (line: string): boolean => test(Buffer.from(line), 0, Buffer.byteLength(line), { src: 0, dst: 0 });
+    const accepts = (line: string): boolean => test(Buffer.from(line), 0, Buffer.byteLength(line), newByteRecord(14));
     expect(accepts(V2)).toBe(true);
     expect(accepts('2 123456789010 eni-1 - - - - - - - 1431280876 1431280934 - NODATA')).toBe(true);
     expect(accepts(V2.replace('10.0.1.5', '2001:db8::1'))).toBe(false);
@@ -182,7 +194,7 @@ describe('the byte path of decodeUnit', () => {
 });
 
 // The byte test as a plain loop over the fields (the compiled test must decide every line as this does).
-function referenceByteLineTest(format: LogFormat): (bytes: Uint8Array, start: number, end: number, out: AddressNumbers) => boolean {
+function referenceByteLineTest(format: LogFormat): (bytes: Uint8Array, start: number, end: number, out: ByteRecord) => boolean {
   const ranges: Record<string, number> = { srcport: 65535, dstport: 65535, protocol: 255, 'tcp-flags': 255 };
   const enums: Record<string, string[]> = { action: ['ACCEPT', 'REJECT'], 'log-status': ['OK', 'NODATA', 'SKIPDATA'] };
   const base = Number(addressToBigInt('0.0.0.0'));

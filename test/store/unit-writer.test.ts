@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalSource } from '../../src/sources/index.js';
 import { ingestSources, Store } from '../../src/store/index.js';
 import { sortedRowOrder, UnitWriter } from '../../src/store/unit-writer.js';
-import { DEFAULT_LOG_FORMAT } from '../../src/parse/index.js';
+import { compileByteLineTest, DEFAULT_LOG_FORMAT, newByteRecord } from '../../src/parse/index.js';
+import type { ByteRecord } from '../../src/parse/index.js';
 import { storedValueSql } from '../../src/store/schema.js';
 import { V2_HEADER, openTempStore } from '../helpers/temp-store.js';
 
@@ -30,11 +31,30 @@ describe('sortedRowOrder', () => {
   });
 });
 
+// What the decoder hands rawRecord for the line `bytes[start, end)`, with the address numbers given (-1: missing).
+function byteRecord(bytes: Buffer, start: number, end: number, src: number, dst: number): ByteRecord {
+  const record = newByteRecord(DEFAULT_LOG_FORMAT.fields.length);
+  expect(compileByteLineTest(DEFAULT_LOG_FORMAT)?.(bytes, start, end, record)).toBe(true);
+  record.src = src;
+  record.dst = dst;
+  return record;
+}
+
+// The rows of chunk files as DuckDB reads them, in file order.
+async function chunkRows(paths: readonly string[]): Promise<Record<string, unknown>[]> {
+  const store = await Store.open(':memory:');
+  try {
+    return (await store.query(`SELECT * FROM read_parquet([${paths.map((p) => `'${p}'`).join(', ')}])`)).rows;
+  } finally {
+    await store.close();
+  }
+}
+
 describe('UnitWriter', () => {
-  it("writes a chunk's rows by source, a source's rows by destination, others in arrival order", () => {
+  it("writes a chunk's rows by source, a source's rows by destination, others in arrival order", async () => {
     const folder = mkdtempSync(join(tmpdir(), 'flowlens-writer-'));
     const files: string[] = [];
-    const writer = new UnitWriter(folder, (chunk) => files.push(readFileSync(chunk.path, 'utf8')));
+    const writer = new UnitWriter(folder, (chunk) => files.push(chunk.path));
     const base = 281470681743360;
     const ip = (text: string): number => base + text.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
     const records: [string, string, number][] = [
@@ -49,18 +69,18 @@ describe('UnitWriter', () => {
     writer.beginUnit(1);
     for (const [src, dst, bytes] of records) {
       const line = Buffer.from(`2 123456789010 eni-1 ${src} ${dst} 1000 443 6 1 ${bytes} 1700000000 1700000060 ACCEPT OK`);
-      writer.rawRecord(DEFAULT_LOG_FORMAT, line, 0, line.length, src === '-' ? -1 : ip(src), dst === '-' ? -1 : ip(dst));
+      writer.rawRecord(DEFAULT_LOG_FORMAT, line, 0, line.length, byteRecord(line, 0, line.length, src === '-' ? -1 : ip(src), dst === '-' ? -1 : ip(dst)));
       writer.endBytes();
     }
     writer.seal();
-    const order = (files[0] ?? '').trim().split('\n').map((l) => Number(l.split(' ')[9]));
+    const order = (await chunkRows(files)).map((row) => Number(row.bytes));
     expect(order).toEqual([2, 3, 7, 1, 5, 4, 6]);
   });
 
-  it('copies records again from bytes that changed after endBytes (the decoder reuses no buffer, but may)', () => {
+  it('copies records again from bytes that changed after endBytes (the decoder reuses no buffer, but may)', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'flowlens-writer-'));
     const files: string[] = [];
-    const writer = new UnitWriter(folder, (chunk) => files.push(readFileSync(chunk.path, 'utf8')));
+    const writer = new UnitWriter(folder, (chunk) => files.push(chunk.path));
     const line = (bytes: number): string => `2 123456789010 eni-1 10.0.0.1 10.0.2.6 1000 443 6 1 ${bytes} 1700000000 1700000060 ACCEPT OK`;
     const first = `${line(111)}\n${line(222)}\n`;
     const buffer = Buffer.from(first);
@@ -68,22 +88,26 @@ describe('UnitWriter', () => {
     const src = 281470681743361;
     const dst = 281470849516038;
     writer.beginUnit(7);
-    writer.rawRecord(DEFAULT_LOG_FORMAT, buffer, 0, at - 1, src, dst);
+    writer.rawRecord(DEFAULT_LOG_FORMAT, buffer, 0, at - 1, byteRecord(buffer, 0, at - 1, src, dst));
     writer.endBytes();
     // The same Buffer object now holds other lines of the same length.
     buffer.write(`${line(333)}\n${line(444)}\n`);
-    writer.rawRecord(DEFAULT_LOG_FORMAT, buffer, 0, at - 1, src, dst);
-    writer.rawRecord(DEFAULT_LOG_FORMAT, buffer, at, buffer.length - 1, src, -1);
+    writer.rawRecord(DEFAULT_LOG_FORMAT, buffer, 0, at - 1, byteRecord(buffer, 0, at - 1, src, dst));
+    writer.rawRecord(DEFAULT_LOG_FORMAT, buffer, at, buffer.length - 1, byteRecord(buffer, at, buffer.length - 1, src, -1));
     writer.seal();
-    expect(files).toEqual([
-      `${line(111)} ${src} ${dst} - - - 7\n${line(333)} ${src} ${dst} - - - 7\n${line(444)} ${src} - - - - 7\n`,
+    expect(files).toHaveLength(1);
+    const rows = (await chunkRows(files)).map((r) => [r.bytes, r.src_num, r.dst_num, r.src_big, r.src_text, r.event_id, r.unit_id]);
+    expect(rows).toEqual([
+      [111, src, dst, null, null, null, 7],
+      [333, src, dst, null, null, null, 7],
+      [444, src, null, null, null, null, 7],
     ]);
   });
 
-  it('writes address numbers and unit ids in decimal, as String() does (property)', () => {
+  it('keeps address numbers and unit ids exact through the chunk file (property)', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'flowlens-writer-'));
     const files: string[] = [];
-    const writer = new UnitWriter(folder, (chunk) => files.push(readFileSync(chunk.path, 'utf8')));
+    const writer = new UnitWriter(folder, (chunk) => files.push(chunk.path));
     const line = Buffer.from('2 123456789010 eni-1 - - 1000 443 6 1 2 1700000000 1700000060 ACCEPT OK');
     const cases: [number, number, number][] = [];
     fc.assert(
@@ -93,17 +117,18 @@ describe('UnitWriter', () => {
         fc.oneof(fc.constantFrom(0, 1, 9, 10, 99, 100, 2 ** 31 - 1), fc.nat()),
         (src, dst, unit) => {
           writer.beginUnit(unit);
-          writer.rawRecord(DEFAULT_LOG_FORMAT, line, 0, line.length, src, dst);
+          writer.rawRecord(DEFAULT_LOG_FORMAT, line, 0, line.length, byteRecord(line, 0, line.length, src, dst));
           cases.push([src, dst, unit]);
         },
       ),
       { numRuns: 2000 },
     );
     writer.seal();
-    const text = (n: number): string => (n < 0 ? '-' : String(n));
-    const rows = files.join('').trimEnd().split('\n');
-    // Rows come sorted by source address; compare as sets of lines.
-    expect(rows.sort()).toEqual(cases.map(([src, dst, unit]) => `${line.toString()} ${text(src)} ${text(dst)} - - - ${unit}`).sort());
+    const text = (n: unknown): string => (n === null || (n as number) < 0 ? '-' : String(n));
+    // Numbers beyond 15 digits travel as text (src_big, dst_big).
+    const rows = (await chunkRows(files)).map((r) => `${r.account_id} ${r.srcport} ${r.action_code} ${text(r.src_num ?? r.src_big)} ${text(r.dst_num ?? r.dst_big)} ${r.unit_id}`);
+    // Rows come sorted by source address; compare as sets of rows.
+    expect(rows.sort()).toEqual(cases.map(([src, dst, unit]) => `123456789010 1000 1 ${text(src)} ${text(dst)} ${unit}`).sort());
   });
 });
 
