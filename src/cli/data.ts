@@ -139,7 +139,9 @@ async function openInPlaceData(context: CliContext, sources: readonly string[], 
   const plan = await planInPlace(sources);
   if (plan === undefined) return undefined;
   const { dropInPlaceView, openInPlace, runInPlaceQuery } = await import('../store/in-place.js');
-  const { store, close } = await openScratchStore(context, mode === 'table' ? 'memory' : 'file');
+  // A table of every field (no statement says which it reads: graph) holds the whole load in the store's memory.
+  const whole = mode === 'table' && reads === undefined;
+  const { store, close } = await openScratchStore(context, mode === 'table' ? 'memory' : 'file', whole ? WHOLE_LOAD_MEMORY_LIMIT : undefined);
   let loaded: InPlaceRejects | undefined;
   try {
     loaded = await openInPlace(store, plan, mode, { reads, where });
@@ -190,14 +192,19 @@ function reportInPlaceRejects(context: CliContext, rejects: InPlaceRejects): voi
   if (rejects.issues.length > 0) writeErr(context, `warning: ${rejects.issues.length} bad lines skipped (use \`flowlens ingest\` to keep them in the rejects table)`);
 }
 
+// DuckDB's memory_limit for an in-memory scratch store that loads every field of the files (graph): the load and the
+// aggregation after it took the process past 512 MB with the default limit; with this one they spill a little more
+// and stay under it. $FLOWLENS_MEMORY_LIMIT still decides when set.
+const WHOLE_LOAD_MEMORY_LIMIT = '224MiB';
+
 // A scratch database file: DuckDB evicts the blocks of what ingest loads to it (an in-memory store keeps far more of
 // them resident), and a view mode that falls back to ingest loads into it. `memory`: an in-memory store (it spills
 // to its temp_directory): a table loaded from files read in place is not written to a file and read back, and the
-// SQL sandbox is that locked-down instance itself.
-async function openScratchStore(context: CliContext, kind: 'file' | 'memory' = 'file'): Promise<{ store: Store; close(): void }> {
+// SQL sandbox is that locked-down instance itself. `memoryLimit` replaces the default memory_limit.
+async function openScratchStore(context: CliContext, kind: 'file' | 'memory' = 'file', memoryLimit?: string): Promise<{ store: Store; close(): void }> {
   const { Store } = await import('../store/index.js');
   if (kind === 'memory') {
-    const store = await Store.memory(memoryOptionsFrom(context));
+    const store = await Store.memory({ ...(memoryLimit === undefined ? {} : { memoryLimit }), ...memoryOptionsFrom(context) });
     return { store, close: () => store.close() };
   }
   const { mkdtempSync, rmSync } = await import('node:fs');
