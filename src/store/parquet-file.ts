@@ -1,10 +1,10 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 
 /**
- * The smallest Parquet writer ingest needs to hand typed rows to DuckDB: one row group, one uncompressed PLAIN data
- * page (v1) per column, every column OPTIONAL and flat. Values go in as typed arrays and leave as their own bytes, so
- * writing a column costs one copy, where general Parquet libraries encode value by value; DuckDB reads such a file
- * with no text parsing at all.
+ * The smallest Parquet writer ingest needs to hand typed rows to DuckDB: one row group, one uncompressed data page
+ * (v1) per column, PLAIN or with a dictionary page, every column OPTIONAL and flat. Values go in as typed arrays and
+ * leave as their own bytes, so writing a column costs one copy, where general Parquet libraries encode value by value;
+ * DuckDB reads such a file with no text parsing at all.
  */
 
 /** The physical and logical type of a column: INTEGER, UTINYINT, BIGINT, UBIGINT or VARCHAR once DuckDB reads it. */
@@ -78,15 +78,36 @@ export abstract class ParquetColumn {
   }
 }
 
+// A column of fixed-width values kept in a typed array: its PLAIN bytes are the array's own first `count` values.
+abstract class FixedWidthColumn extends ParquetColumn {
+  protected count = 0;
+  /** Bytes per value. */
+  protected abstract readonly width: number;
+  /** The typed array holding the values. */
+  protected abstract get store(): ArrayBufferView;
+
+  valueBytes(): Uint8Array {
+    return new Uint8Array(this.store.buffer, this.store.byteOffset, this.count * this.width);
+  }
+
+  protected clearValues(): void {
+    this.count = 0;
+  }
+}
+
 /** A 32-bit integer column (INTEGER), or with `uint8` a UTINYINT one (values 0–255). */
-export class Int32Column extends ParquetColumn {
+export class Int32Column extends FixedWidthColumn {
+  protected readonly width = 4;
   private values: Int32Array;
-  private count = 0;
 
   /** A column named `name` sized for `rows` rows (it grows beyond). */
   constructor(name: string, rows: number, kind: 'int32' | 'uint8' = 'int32') {
     super(name, kind, rows);
     this.values = new Int32Array(Math.max(rows, 1));
+  }
+
+  protected get store(): ArrayBufferView {
+    return this.values;
   }
 
   /** Adds a value. */
@@ -95,26 +116,22 @@ export class Int32Column extends ParquetColumn {
     if (this.count === this.values.length) this.values = grow(this.values, this.count + 1);
     this.values[this.count++] = value;
   }
-
-  valueBytes(): Uint8Array {
-    return new Uint8Array(this.values.buffer, 0, this.count * 4);
-  }
-
-  protected clearValues(): void {
-    this.count = 0;
-  }
 }
 
 /** A 64-bit integer column: BIGINT, or UBIGINT with `uint64`. */
-export class Int64Column extends ParquetColumn {
+export class Int64Column extends FixedWidthColumn {
+  protected readonly width = 8;
   // Little-endian halves: low 32 bits, then high 32 bits.
   private words: Uint32Array;
-  private count = 0;
 
   /** A column named `name` sized for `rows` rows (it grows beyond). */
   constructor(name: string, rows: number, kind: 'int64' | 'uint64') {
     super(name, kind, rows);
     this.words = new Uint32Array(Math.max(rows, 1) * 2);
+  }
+
+  protected get store(): ArrayBufferView {
+    return this.words;
   }
 
   /** Adds a non-negative integer below 2^53. */
@@ -141,14 +158,6 @@ export class Int64Column extends ParquetColumn {
     this.words[this.count * 2] = Number(bits & 0xffffffffn);
     this.words[this.count * 2 + 1] = Number(bits >> 32n);
     this.count++;
-  }
-
-  valueBytes(): Uint8Array {
-    return new Uint8Array(this.words.buffer, 0, this.count * 8);
-  }
-
-  protected clearValues(): void {
-    this.count = 0;
   }
 }
 
@@ -297,13 +306,13 @@ export function writeParquetFile(path: string, columns: readonly ParquetColumn[]
       const start = offset;
       const dictionary = column.dictionaryBytes();
       if (dictionary) {
-        write(dictionaryPageHeader(dictionary.values, dictionary.bytes.length));
+        write(pageHeader(DICTIONARY_PAGE, dictionary.bytes.length, 7, dictionary.values, PLAIN));
         write(dictionary.bytes);
       }
       const dataStart = offset;
       const levels = column.levelBytes();
       const values = column.valueBytes();
-      write(dataPageHeader(rows, levels.length + values.length, dictionary ? RLE_DICTIONARY : PLAIN));
+      write(pageHeader(DATA_PAGE, levels.length + values.length, 5, rows, dictionary ? RLE_DICTIONARY : PLAIN));
       write(levels);
       write(values);
       chunks.push({ column, offset: start, dataOffset: dataStart, dictionary: dictionary !== null, size: offset - start });
@@ -341,29 +350,21 @@ const DATA_PAGE = 0;
 const DICTIONARY_PAGE = 2;
 const UNCOMPRESSED = 0;
 
-function dictionaryPageHeader(values: number, size: number): Uint8Array {
+// A page header (PageHeader): its type, its size (uncompressed, so both sizes), and its own header struct (field
+// `field`: 5 for a data page, 7 for a dictionary page) with the values count, the encoding and, for a data page, the
+// level encodings.
+function pageHeader(type: number, size: number, field: number, values: number, encoding: number): Uint8Array {
   const t = new ThriftWriter();
-  t.i32(1, DICTIONARY_PAGE);
+  t.i32(1, type);
   t.i32(2, size);
   t.i32(3, size);
-  t.beginStruct(7);
+  t.beginStruct(field);
   t.i32(1, values);
-  t.i32(2, PLAIN);
-  t.endStruct();
-  t.stop();
-  return t.bytes();
-}
-
-function dataPageHeader(rows: number, size: number, encoding: number): Uint8Array {
-  const t = new ThriftWriter();
-  t.i32(1, DATA_PAGE);
-  t.i32(2, size);
-  t.i32(3, size);
-  t.beginStruct(5);
-  t.i32(1, rows);
   t.i32(2, encoding);
-  t.i32(3, RLE);
-  t.i32(4, RLE);
+  if (type === DATA_PAGE) {
+    t.i32(3, RLE);
+    t.i32(4, RLE);
+  }
   t.endStruct();
   t.stop();
   return t.bytes();
