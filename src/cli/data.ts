@@ -203,8 +203,9 @@ const WHOLE_LOAD_MEMORY_LIMIT = '224MiB';
 // SQL sandbox is that locked-down instance itself. `memoryLimit` replaces the default memory_limit.
 async function openScratchStore(context: CliContext, kind: 'file' | 'memory' = 'file', memoryLimit?: string): Promise<{ store: Store; close(): void }> {
   const { Store } = await import('../store/index.js');
+  const memory = { ...(memoryLimit === undefined ? {} : { memoryLimit }), ...memoryOptionsFrom(context) };
   if (kind === 'memory') {
-    const store = await Store.memory({ ...(memoryLimit === undefined ? {} : { memoryLimit }), ...memoryOptionsFrom(context) });
+    const store = await Store.memory(memory);
     return { store, close: () => store.close() };
   }
   const { mkdtempSync, rmSync } = await import('node:fs');
@@ -213,7 +214,7 @@ async function openScratchStore(context: CliContext, kind: 'file' | 'memory' = '
   const folder = mkdtempSync(join(context.env.FLOWLENS_TEMP_DIR || tmpdir(), 'flowlens-sources-'));
   let store: Store;
   try {
-    store = await Store.open(join(folder, 'sources.duckdb'), memoryOptionsFrom(context));
+    store = await Store.open(join(folder, 'sources.duckdb'), memory);
   } catch (error) {
     rmSync(folder, { recursive: true, force: true });
     throw error;

@@ -214,15 +214,20 @@ export class IngestQueue {
   }
 }
 
+const ADDRESS_NUMBER_SIDES: Readonly<Record<string, string>> = { src_ip: 'src', dst_ip: 'dst' };
+
 /**
- * The INSERT loading chunk files of one format (Parquet files of ChunkColumns) into the physical table whose columns
+ * The INSERT loading chunk files of one format (Parquet files of ChunkTable) into the physical table whose columns
  * are `stored`. A narrow store takes the chunk's narrow columns as they are; a store that keeps field text (made before
  * the narrow layout) gets each narrow field's text made from them, as the `flows` view makes it.
  */
 export function loadChunksSql(format: LogFormat, paths: readonly string[], stored: ReadonlySet<string>): string {
   const textLayout = isTextLayout(stored);
-  const chunkValue = (name: string): string =>
-    name === 'src_ip' || name === 'dst_ip' ? `coalesce(CAST(${name.slice(0, 3)}_num AS UHUGEINT), CAST(${name.slice(0, 3)}_big AS UHUGEINT))` : quoteIdentifier(name);
+  // An address number comes as a UBIGINT, or as decimal text beyond 2^53 (see ChunkTable).
+  const chunkValue = (name: string): string => {
+    const side = ADDRESS_NUMBER_SIDES[name];
+    return side === undefined ? quoteIdentifier(name) : `coalesce(CAST(${side}_num AS UHUGEINT), CAST(${side}_big AS UHUGEINT))`;
+  };
   const targets: string[] = [];
   const values: string[] = [];
   for (const column of format.columns) {

@@ -209,9 +209,7 @@ async function ingestUnit(context: IngestContext, source: Source, unit: SourceUn
           ? {}
           : {
               rawLine: (format: LogFormat, line: string) => writer.rawLine(format, line),
-              rawRecord: (format: LogFormat, bytes: Buffer, start: number, end: number, record: ByteRecord) =>
-                writer.rawRecord(format, bytes, start, end, record),
-              endBytes: () => writer.endBytes(),
+              rawRecord: (format: LogFormat, bytes: Buffer, _start: number, _end: number, record: ByteRecord) => writer.rawRecord(format, bytes, record),
             }),
         logRow(type, values) {
           logRows = true;

@@ -36,13 +36,13 @@ export abstract class ParquetColumn {
 
   /** Adds a null. */
   pushNull(): void {
-    if (this.nulls === this.nullRows.length) this.nullRows = grow(this.nullRows, this.nulls + 1);
+    if (this.nulls === this.nullRows.length) this.nullRows = growTypedArray(this.nullRows, this.nulls + 1);
     this.nullRows[this.nulls++] = this.rows++;
   }
 
   /** Adds `count` nulls. */
   pushNulls(count: number): void {
-    if (this.nulls + count > this.nullRows.length) this.nullRows = grow(this.nullRows, this.nulls + count);
+    if (this.nulls + count > this.nullRows.length) this.nullRows = growTypedArray(this.nullRows, this.nulls + count);
     for (let i = 0; i < count; i++) this.nullRows[this.nulls++] = this.rows++;
   }
 
@@ -113,7 +113,7 @@ export class Int32Column extends FixedWidthColumn {
   /** Adds a value. */
   push(value: number): void {
     this.mark();
-    if (this.count === this.values.length) this.values = grow(this.values, this.count + 1);
+    if (this.count === this.values.length) this.values = growTypedArray(this.values, this.count + 1);
     this.values[this.count++] = value;
   }
 }
@@ -137,7 +137,7 @@ export class Int64Column extends FixedWidthColumn {
   /** Adds a non-negative integer below 2^53. */
   pushSafe(value: number): void {
     this.mark();
-    if (this.count * 2 === this.words.length) this.words = grow(this.words, this.count * 2 + 2);
+    if (this.count * 2 === this.words.length) this.words = growTypedArray(this.words, this.count * 2 + 2);
     const at = this.count * 2;
     if (value < 4294967296) {
       this.words[at] = value;
@@ -153,7 +153,7 @@ export class Int64Column extends FixedWidthColumn {
   /** Adds any 64-bit value (two's complement for a negative one). */
   pushBig(value: bigint): void {
     this.mark();
-    if (this.count * 2 === this.words.length) this.words = grow(this.words, this.count * 2 + 2);
+    if (this.count * 2 === this.words.length) this.words = growTypedArray(this.words, this.count * 2 + 2);
     const bits = BigInt.asUintN(64, value);
     this.words[this.count * 2] = Number(bits & 0xffffffffn);
     this.words[this.count * 2 + 1] = Number(bits >> 32n);
@@ -172,30 +172,14 @@ export class StringColumn extends ParquetColumn {
     this.bytes = Buffer.allocUnsafe(Math.max(rows, 1) * 16);
   }
 
-  /** Adds the UTF-8 bytes `[start, end)` of `source`. */
-  pushBytes(source: Uint8Array, start: number, end: number): void {
-    this.mark();
-    const size = end - start;
-    this.reserve(size + 4);
-    const b = this.bytes;
-    let at = this.length;
-    b[at] = size & 255;
-    b[at + 1] = (size >>> 8) & 255;
-    b[at + 2] = (size >>> 16) & 255;
-    b[at + 3] = size >>> 24;
-    at += 4;
-    if (size <= 64) for (let i = start; i < end; i++) b[at++] = source[i] as number;
-    else {
-      b.set(source.subarray(start, end), at);
-      at += size;
-    }
-    this.length = at;
-  }
-
   /** Adds a string. */
   pushText(text: string): void {
-    const encoded = Buffer.from(text, 'utf8');
-    this.pushBytes(encoded, 0, encoded.length);
+    this.mark();
+    const size = Buffer.byteLength(text, 'utf8');
+    this.reserve(size + 4);
+    this.bytes.writeUInt32LE(size, this.length);
+    this.bytes.write(text, this.length + 4, 'utf8');
+    this.length += size + 4;
   }
 
   valueBytes(): Uint8Array {
@@ -251,7 +235,7 @@ export class DictionaryColumn extends ParquetColumn {
   /** Adds a row whose value is dictionary entry `index`. */
   pushIndex(index: number): void {
     this.mark();
-    if (this.count === this.indices.length) this.indices = grow(this.indices, this.count + 1);
+    if (this.count === this.indices.length) this.indices = growTypedArray(this.indices, this.count + 1);
     this.indices[this.count++] = index;
   }
 
@@ -533,7 +517,8 @@ function withLength(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
-function grow<T extends Uint8Array | Int32Array | Uint32Array>(array: T, atLeast: number): T {
+/** A copy of a typed array with room for at least `atLeast` values (at least twice as many as before). */
+export function growTypedArray<T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(array: T, atLeast: number): T {
   const grown = new (array.constructor as new (length: number) => T)(Math.max(array.length * 2, atLeast));
   grown.set(array);
   return grown;

@@ -48,7 +48,7 @@ export const FLOW_COLUMNS: readonly StoredColumn[] = [
  * How a new store keeps a field column: as numbers or small codes instead of text, with the text made again in the
  * `flows` view. `columns` are the physical columns that replace the field (with their types), `codes` the values of an
  * enum field (stored as their 1-based position), and `view` is the field's value in the view, made from the physical
- * columns. Ingest's chunk files hold the physical columns already (see ChunkColumns). A store created before this
+ * columns. Ingest's chunk files hold the physical columns already (see ChunkTable). A store created before this
  * layout keeps the field's own text column.
  */
 export interface NarrowForm {

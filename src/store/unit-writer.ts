@@ -3,8 +3,8 @@ import { addressToBigInt, parseIPv4 } from '../records/index.js';
 import type { FieldValue } from '../records/index.js';
 import { IPV4_MAPPED_BASE as IPV4_MAPPED_BASE_BIGINT } from '../sql/ipv4-mapped.js';
 import type { ByteRecord, LogFormat, RowMeta } from '../parse/index.js';
-import { ChunkTable } from './chunk-columns.js';
-import type { RowExtra } from './chunk-columns.js';
+import { ChunkTable } from './chunk-table.js';
+import type { RowExtra } from './chunk-table.js';
 
 // ::ffff:0:0/96 as a number: the base plus any IPv4 address stays below 2^53.
 const IPV4_MAPPED_BASE = Number(IPV4_MAPPED_BASE_BIGINT);
@@ -68,15 +68,15 @@ export class UnitWriter {
     for (const chunk of this.chunks.values()) chunk.table.mark();
   }
 
-  /** Appends a record the decoder's byte test accepted (addresses canonical IPv4 or missing), with what the test found in it. */
-  rawRecord(format: LogFormat, bytes: Buffer, _start: number, _end: number, record: ByteRecord): void {
+  /**
+   * Appends a record the decoder's byte test accepted (addresses canonical IPv4 or missing), with what the test found
+   * in it; its text fields are copied at once, so `bytes` may change after the call.
+   */
+  rawRecord(format: LogFormat, bytes: Buffer, record: ByteRecord): void {
     const chunk = this.chunks.get(format.header) ?? this.openChunk(format);
     chunk.table.addByteRecord(bytes, record, this.unitId, sortKey(ipv4OfMapped(record.src), ipv4OfMapped(record.dst)));
     this.count(chunk);
   }
-
-  /** Tells that the bytes given to rawRecord so far may change (their text is copied at once: nothing to do). */
-  endBytes(): void {}
 
   /** Appends a line the decoder's string fast test accepted (valid, single-spaced, IPv4 only) as it is. */
   rawLine(format: LogFormat, line: string): void {

@@ -1,8 +1,8 @@
 import { enumValues } from '../parse/index.js';
 import type { ByteRecord, LogFormat } from '../parse/index.js';
 import type { FieldValue } from '../records/index.js';
-import { NARROW_FORMS } from './schema.js';
-import { DictionaryColumn, Int32Column, Int64Column, StringColumn, writeParquetFile } from './parquet-file.js';
+import { duckdbTypeOf, NARROW_FORMS } from './schema.js';
+import { DictionaryColumn, growTypedArray, Int32Column, Int64Column, StringColumn, writeParquetFile } from './parquet-file.js';
 import type { ParquetColumn } from './parquet-file.js';
 
 /** What a chunk row carries besides its fields: only the rows of the text paths have any of it. */
@@ -21,10 +21,9 @@ export interface RowExtra {
 // and dstaddr live on as their numbers and side texts).
 type SlotKind = 'int32' | 'int64' | 'uint64' | 'code' | 'text' | 'skip';
 
+// One per field of the format, in its order.
 interface Slot {
   kind: SlotKind;
-  /** The field's position in the format. */
-  field: number;
   /** Its column name in the chunk file. */
   name: string;
   /** For an enum: the stored code (NarrowForm) of each byte-test code, and of each value's text. */
@@ -120,7 +119,7 @@ export class ChunkTable {
     const slots = this.slots;
     for (let s = 0; s < slots.length; s++) {
       const slot = slots[s] as Slot;
-      const value = values[slot.field] as number;
+      const value = values[s] as number;
       switch (slot.kind) {
         case 'int32':
         case 'int64':
@@ -131,7 +130,7 @@ export class ChunkTable {
           (this.codes[s] as Uint8Array)[row] = value < 0 ? 0 : ((slot.codeOfByteCode as Uint8Array)[value] as number);
           break;
         case 'text':
-          (this.texts[s] as Int32Array)[row] = value < 0 ? -1 : this.addText(s, bytes, value, record.ends[slot.field] as number);
+          (this.texts[s] as Int32Array)[row] = value < 0 ? -1 : this.addText(s, bytes, value, record.ends[s] as number);
           break;
       }
     }
@@ -147,7 +146,7 @@ export class ChunkTable {
     const slots = this.slots;
     for (let s = 0; s < slots.length; s++) {
       const slot = slots[s] as Slot;
-      const value = values[slot.field] ?? null;
+      const value = values[s] ?? null;
       switch (slot.kind) {
         case 'int32':
         case 'int64':
@@ -273,12 +272,8 @@ export class ChunkTable {
 
   private grow(): void {
     const capacity = this.capacity * 2;
-    const grow = <T extends Float64Array | Uint8Array | Uint32Array | Int32Array>(a: T): T => {
-      if (a.length === 0) return a;
-      const b = new (a.constructor as new (n: number) => T)(capacity);
-      b.set(a);
-      return b;
-    };
+    // Arrays of the slots of other kinds stay empty.
+    const grow = <T extends Float64Array | Uint8Array | Uint32Array | Int32Array>(a: T): T => (a.length === 0 ? a : growTypedArray(a, capacity));
     this.numbers = this.numbers.map(grow);
     this.codes = this.codes.map(grow);
     this.texts = this.texts.map(grow);
@@ -356,12 +351,12 @@ function planSlots(format: LogFormat): Slot[] {
       const codeOfByteCode = new Uint8Array(byteValues.length + 1);
       byteValues.forEach((value, k) => (codeOfByteCode[k + 1] = stored.indexOf(value) + 1));
       const codeOfText = new Map(stored.map((value, k) => [value, k + 1]));
-      return { kind: 'code', field: i, name: narrow.columns[0]?.name as string, codeOfByteCode, codeOfText };
+      return { kind: 'code', name: narrow.columns[0]?.name as string, codeOfByteCode, codeOfText };
     }
-    if (narrow) return { kind: 'skip', field: i, name };
-    if (field.kind === 'int32') return { kind: 'int32', field: i, name };
-    if (field.kind === 'int64') return { kind: name === 'start' || name === 'end' ? 'int64' : 'uint64', field: i, name };
-    return { kind: 'text', field: i, name };
+    if (narrow) return { kind: 'skip', name };
+    if (field.kind === 'int32') return { kind: 'int32', name };
+    if (field.kind === 'int64') return { kind: duckdbTypeOf(field) === 'BIGINT' ? 'int64' : 'uint64', name };
+    return { kind: 'text', name };
   });
 }
 
@@ -428,9 +423,9 @@ class TextDictionary {
   add(hash: number, start: number, length: number): number {
     const entry = this.size++;
     if (entry === this.starts.length) {
-      this.starts = growArray(this.starts);
-      this.lengths = growArray(this.lengths);
-      this.hashes = growArray(this.hashes);
+      this.starts = growTypedArray(this.starts, 0);
+      this.lengths = growTypedArray(this.lengths, 0);
+      this.hashes = growTypedArray(this.hashes, 0);
     }
     this.starts[entry] = start;
     this.lengths[entry] = length;
@@ -470,12 +465,6 @@ class TextDictionary {
     this.buckets = new Int32Array(buckets);
     for (let entry = 0; entry < this.size; entry++) this.place(entry);
   }
-}
-
-function growArray<T extends Uint32Array | Int32Array>(array: T): T {
-  const grown = new (array.constructor as new (length: number) => T)(array.length * 2);
-  grown.set(array);
-  return grown;
 }
 
 function pushNumber(column: Int64Column, value: number): void {
